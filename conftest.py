@@ -1,0 +1,34 @@
+"""Shared test configuration: fast hashing, in-memory mail, database markers."""
+
+import pytest
+from django.db import connection
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_quiet(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def pytest_collection_modifyitems(config, items):
+    vendor = connection.vendor
+    for item in items:
+        if "mysql_only" in item.keywords and vendor != "mysql":
+            item.add_marker(pytest.mark.skip(reason="needs DATABASE_URL pointing at MariaDB/MySQL"))
+        if "sqlite_only" in item.keywords and vendor != "sqlite":
+            item.add_marker(pytest.mark.skip(reason="SQLite-specific"))
+
+
+def pytest_configure(config):
+    """CI sets REQUIRE_DATABASE_VENDOR so a MariaDB run can never quietly fall back to SQLite."""
+    import os
+
+    expected = os.environ.get("REQUIRE_DATABASE_VENDOR")
+    if expected and connection.vendor != expected:
+        raise pytest.UsageError(
+            f"REQUIRE_DATABASE_VENDOR={expected} but DATABASE_URL selects {connection.vendor}."
+        )

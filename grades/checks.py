@@ -1,0 +1,75 @@
+"""
+System checks for the database connection.
+
+They carry the `database` tag, so they run during `migrate` and with
+`manage.py check --database default`, not on every command (a check that needs
+a live database would otherwise stop `manage.py help` when the server is down).
+"""
+
+from __future__ import annotations
+
+from django.core.checks import Tags, Warning, register
+from django.db import connections
+
+# Below these versions CHECK constraints are parsed but not enforced, and the
+# product's invariants live in CHECK constraints.
+MIN_MYSQL = (8, 0, 16)
+MIN_MARIADB = (10, 5, 0)
+
+
+def mysql_connection_warnings(*, alias: str, charset: str, sql_mode: str, version: tuple, is_mariadb: bool) -> list:
+    """The warnings for one MySQL/MariaDB connection, from values read off it."""
+    warnings = []
+    if charset != "utf8mb4":
+        warnings.append(
+            Warning(
+                f"Database '{alias}' uses the character set {charset!r}, not utf8mb4: names with "
+                "emoji or other 4-byte characters would be refused or mangled.",
+                hint="Set OPTIONS['charset'] = 'utf8mb4' (the default in gradesys.settings) and create "
+                "the database with CHARACTER SET utf8mb4.",
+                id="gradesys.W001",
+            )
+        )
+    modes = {mode.strip() for mode in sql_mode.upper().split(",")}
+    if not modes & {"STRICT_TRANS_TABLES", "STRICT_ALL_TABLES", "TRADITIONAL"}:
+        warnings.append(
+            Warning(
+                f"Database '{alias}' is not in strict SQL mode (sql_mode={sql_mode!r}): too long or "
+                "invalid values would be silently truncated instead of refused.",
+                hint="Add STRICT_TRANS_TABLES to sql_mode (gradesys.settings sets it in init_command).",
+                id="gradesys.W002",
+            )
+        )
+    minimum = MIN_MARIADB if is_mariadb else MIN_MYSQL
+    if tuple(version[:3]) < minimum:
+        name = "MariaDB" if is_mariadb else "MySQL"
+        warnings.append(
+            Warning(
+                f"Database '{alias}' runs {name} {'.'.join(map(str, version[:3]))}; below "
+                f"{'.'.join(map(str, minimum))} CHECK constraints are not enforced, so invalid "
+                "rows could be stored.",
+                hint=f"Upgrade to {name} {'.'.join(map(str, minimum))} or later.",
+                id="gradesys.W003",
+            )
+        )
+    return warnings
+
+
+@register(Tags.database)
+def check_mysql_connections(app_configs=None, databases=None, **kwargs):
+    warnings = []
+    for alias in databases or ():
+        connection = connections[alias]
+        if connection.vendor != "mysql":
+            continue
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT @@character_set_connection, @@SESSION.sql_mode")
+            charset, sql_mode = cursor.fetchone()
+        warnings += mysql_connection_warnings(
+            alias=alias,
+            charset=charset,
+            sql_mode=sql_mode,
+            version=connection.mysql_version,
+            is_mariadb=connection.mysql_is_mariadb,
+        )
+    return warnings

@@ -1,0 +1,73 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .services import MAX_COMMENT, MAX_DESCRIPTION, MAX_LINKS
+
+
+class EvidenceForm(forms.Form):
+    """A claim: what was done, and links to the code or feature that shows it."""
+
+    description = forms.CharField(
+        label=_("What did you do that shows this?"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=MAX_DESCRIPTION,
+    )
+    links = forms.CharField(
+        label=_("Links (one per line: pull requests, code, features)"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        max_length=MAX_LINKS * 510,
+    )
+
+    def clean_description(self):
+        value = self.cleaned_data["description"].strip()
+        if not value:
+            raise forms.ValidationError(_("Describe the work that shows the requirement is met."))
+        return value
+
+    def clean_links(self):
+        from django.core.exceptions import ValidationError as DjangoValidationError
+        from django.core.validators import URLValidator
+
+        validate = URLValidator(schemes=["http", "https"])
+        links = [line.strip() for line in self.cleaned_data["links"].splitlines() if line.strip()]
+        if len(links) > MAX_LINKS:
+            raise forms.ValidationError(_("At most %(n)d links.") % {"n": MAX_LINKS})
+        for link in links:
+            try:
+                if len(link) > 500:
+                    raise DjangoValidationError("too long")
+                validate(link)
+            except DjangoValidationError:
+                raise forms.ValidationError(
+                    _("“%(link)s” is not an http(s) link.") % {"link": link[:80]}
+                ) from None
+        return links
+
+
+class DecisionForm(forms.Form):
+    decision = forms.ChoiceField(choices=[("confirm", _("Confirm")), ("reject", _("Reject"))])
+    comment = forms.CharField(
+        label=_("Comment"), widget=forms.Textarea(attrs={"rows": 2}), required=False, max_length=MAX_COMMENT
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("decision") == "reject" and not (data.get("comment") or "").strip():
+            self.add_error("comment", _("Say why the claim is rejected, so the developer knows what to do next."))
+        return data
+
+
+class PeopleFilterForm(forms.Form):
+    track = forms.SlugField(required=False)
+    level = forms.SlugField(required=False)
+    order = forms.ChoiceField(
+        required=False,
+        choices=[
+            ("name", _("Name")),
+            ("level", _("Level")),
+            ("since", _("Longest in level")),
+            ("waiting", _("Claims waiting")),
+            ("progress", _("Confirmed")),
+        ],
+    )

@@ -1,0 +1,443 @@
+"""
+Loading a track's framework (levels' comments, requirements, books) from a YAML or JSON file.
+
+`parse_framework` validates a file completely and returns a plain description or
+raises `FrameworkError` naming the file, the line (YAML) and the key path;
+`apply_framework` writes a validated description in one transaction and is
+idempotent: applying the same file twice changes nothing the second time.
+The format is documented in grades/frameworks/README.md.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+from django.db import transaction
+
+from . import rules
+
+SCHEMA_VERSION = 1
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+CATEGORIES = (
+    "hard_skill",
+    "practice",
+    "product",
+    "leadership",
+    "security",
+    "contribution",
+    "reading",
+    "experience",
+)
+ORIGINS = ("track", "common")
+TEXT_LIMIT = 4000
+
+
+class FrameworkError(Exception):
+    """A framework file that cannot be loaded; the message says where and why."""
+
+
+class _Mark(dict):
+    """A mapping that remembers the line it started on in the YAML file."""
+
+    line: int | None = None
+
+
+class _LineLoader(yaml.SafeLoader):
+    """SafeLoader that records line numbers on mappings and refuses duplicate keys."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _value in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"duplicate key {key!r}", key_node.start_mark
+                )
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+    def construct_marked_map(self, node):
+        data = _Mark()
+        data.line = node.start_mark.line + 1
+        yield data
+        data.update(self.construct_mapping(node))
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_marked_map)
+
+
+@dataclass
+class RequirementSpec:
+    key: str
+    category: str
+    text: str
+    text_en: str = ""
+    origin: str = "track"
+    check_kind: str = ""
+    check_params: dict = field(default_factory=dict)
+
+
+@dataclass
+class LevelSpec:
+    code: str
+    comment: str = ""
+    comment_en: str = ""
+    requirements: list[RequirementSpec] = field(default_factory=list)
+    books: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class FrameworkSpec:
+    slug: str
+    name: str
+    name_ru: str
+    description: str
+    description_en: str
+    levels: list[LevelSpec]
+
+
+@dataclass
+class LoadReport:
+    """What applying a framework did (or would do, on a dry run)."""
+
+    track: str
+    created_track: bool = False
+    track_changed: bool = False
+    levels_changed: int = 0
+    requirements_created: int = 0
+    requirements_updated: int = 0
+    requirements_retired: int = 0
+    requirements_unchanged: int = 0
+    books_changed: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(
+            self.created_track
+            or self.track_changed
+            or self.levels_changed
+            or self.requirements_created
+            or self.requirements_updated
+            or self.requirements_retired
+            or self.books_changed
+        )
+
+    def summary(self) -> str:
+        return (
+            f"track {self.track}: "
+            f"{'created' if self.created_track else ('updated' if self.track_changed else 'unchanged')}, "
+            f"{self.levels_changed} level text(s) changed, "
+            f"{self.requirements_created} requirement(s) created, "
+            f"{self.requirements_updated} updated, "
+            f"{self.requirements_retired} retired, "
+            f"{self.requirements_unchanged} unchanged, "
+            f"{self.books_changed} reading list(s) changed"
+        )
+
+
+# --- Parsing and validation ---------------------------------------------------------------
+
+
+class _Validator:
+    def __init__(self, filename: str):
+        self.filename = filename
+
+    def fail(self, node: Any, path: str, message: str):
+        line = getattr(node, "line", None)
+        where = f"{self.filename}, line {line}" if line else self.filename
+        raise FrameworkError(f"{where}, {path}: {message}")
+
+    def mapping(self, node, path, required=(), optional=()):
+        if not isinstance(node, dict):
+            self.fail(node, path, f"expected a mapping, found {type(node).__name__}")
+        missing = [key for key in required if key not in node]
+        if missing:
+            self.fail(node, path, f"missing key(s): {', '.join(missing)}")
+        unknown = sorted(set(node) - set(required) - set(optional))
+        if unknown:
+            self.fail(node, path, f"unknown key(s): {', '.join(map(str, unknown))}")
+        return node
+
+    def text(self, parent, key, path, *, required=True, limit=TEXT_LIMIT) -> str:
+        value = parent.get(key)
+        if value is None:
+            if required:
+                self.fail(parent, f"{path}.{key}", "is required")
+            return ""
+        if not isinstance(value, str):
+            self.fail(parent, f"{path}.{key}", f"expected text, found {type(value).__name__}")
+        value = value.strip()
+        if required and not value:
+            self.fail(parent, f"{path}.{key}", "must not be empty")
+        if len(value) > limit:
+            self.fail(parent, f"{path}.{key}", f"is longer than {limit} characters")
+        return value
+
+    def slug(self, parent, key, path) -> str:
+        value = self.text(parent, key, path, limit=80)
+        if not SLUG_RE.match(value):
+            self.fail(
+                parent, f"{path}.{key}", f"{value!r} is not a slug (lower-case letters, digits, hyphens)"
+            )
+        return value
+
+
+def read_framework_file(path: str | Path) -> Any:
+    """The raw content of a YAML or JSON framework file (line-marked for YAML)."""
+    path = Path(path)
+    name = str(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise FrameworkError(f"{name}: no such file") from exc
+    except UnicodeDecodeError as exc:
+        raise FrameworkError(f"{name}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    except OSError as exc:
+        raise FrameworkError(f"{name}: cannot be read ({exc.strerror})") from exc
+    if path.suffix.lower() == ".json":
+        try:
+            return json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise FrameworkError(f"{name}, line {exc.lineno}: invalid JSON ({exc.msg})") from exc
+    try:
+        return yaml.load(raw, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = f", line {mark.line + 1}" if mark else ""
+        raise FrameworkError(f"{name}{line}: invalid YAML ({exc.problem or exc.context})") from exc
+    except yaml.YAMLError as exc:
+        raise FrameworkError(f"{name}: invalid YAML ({exc})") from exc
+
+
+def parse_framework(path: str | Path) -> FrameworkSpec:
+    """Read and validate a framework file; raise FrameworkError on the first problem."""
+    data = read_framework_file(path)
+    v = _Validator(str(path))
+    v.mapping(data, "top level", required=("schema", "track", "levels"))
+    if data["schema"] != SCHEMA_VERSION:
+        v.fail(data, "schema", f"unsupported schema {data['schema']!r}; this version reads {SCHEMA_VERSION}")
+
+    track = v.mapping(
+        data["track"], "track", required=("slug", "name"),
+        optional=("name_ru", "description", "description_en"),
+    )
+    slug = v.slug(track, "slug", "track")
+    name = v.text(track, "name", "track", limit=100)
+    name_ru = v.text(track, "name_ru", "track", required=False, limit=100)
+    description = v.text(track, "description", "track", required=False, limit=20000)
+    description_en = v.text(track, "description_en", "track", required=False, limit=20000)
+
+    levels_node = data["levels"]
+    if not isinstance(levels_node, list):
+        v.fail(data, "levels", "expected a list of the nine levels")
+    codes = [lvl.get("level") if isinstance(lvl, dict) else None for lvl in levels_node]
+    if codes != list(rules.LEVEL_CODES):
+        v.fail(
+            data,
+            "levels",
+            "must list every level once, in order: " + ", ".join(rules.LEVEL_CODES)
+            + f" (found: {', '.join(map(str, codes))})",
+        )
+
+    keys_seen: dict[str, str] = {}
+    levels: list[LevelSpec] = []
+    for index, node in enumerate(levels_node):
+        path = f"levels[{index}] ({node['level']})"
+        v.mapping(node, path, required=("level",), optional=("comment", "comment_en", "requirements", "books"))
+        level = LevelSpec(
+            code=node["level"],
+            comment=v.text(node, "comment", path, required=False),
+            comment_en=v.text(node, "comment_en", path, required=False),
+        )
+        reqs = node.get("requirements") or []
+        if not isinstance(reqs, list):
+            v.fail(node, f"{path}.requirements", "expected a list")
+        if reqs and node["level"] == rules.LEVEL_CODES[0]:
+            v.fail(node, f"{path}.requirements", "the entry level has no requirements: nobody is promoted into it")
+        for r_index, req in enumerate(reqs):
+            r_path = f"{path}.requirements[{r_index}]"
+            v.mapping(
+                req, r_path, required=("key", "category", "text"),
+                optional=("text_en", "origin", "check"),
+            )
+            key = v.slug(req, "key", r_path)
+            if key in keys_seen:
+                v.fail(req, f"{r_path}.key", f"{key!r} is used twice (also at {keys_seen[key]})")
+            keys_seen[key] = r_path
+            category = req["category"]
+            if category not in CATEGORIES:
+                v.fail(req, f"{r_path}.category", f"{category!r} is not one of {', '.join(CATEGORIES)}")
+            origin = req.get("origin", "track")
+            if origin not in ORIGINS:
+                v.fail(req, f"{r_path}.origin", f"{origin!r} is not one of {', '.join(ORIGINS)}")
+            check_kind, check_params = "", {}
+            if req.get("check") is not None:
+                check = req["check"]
+                if not isinstance(check, dict) or "kind" not in check:
+                    v.fail(req, f"{r_path}.check", "expected a mapping with 'kind'")
+                check_kind = check["kind"]
+                check_params = {k: val for k, val in check.items() if k != "kind"}
+                try:
+                    rules.validate_check(check_kind, check_params)
+                except ValueError as exc:
+                    v.fail(check, f"{r_path}.check", str(exc))
+            level.requirements.append(
+                RequirementSpec(
+                    key=key,
+                    category=category,
+                    text=v.text(req, "text", r_path),
+                    text_en=v.text(req, "text_en", r_path, required=False),
+                    origin=origin,
+                    check_kind=check_kind,
+                    check_params=dict(check_params),
+                )
+            )
+        books = node.get("books") or []
+        if not isinstance(books, list):
+            v.fail(node, f"{path}.books", "expected a list")
+        titles = set()
+        for b_index, book in enumerate(books):
+            b_path = f"{path}.books[{b_index}]"
+            v.mapping(book, b_path, required=("title",), optional=("author",))
+            title = v.text(book, "title", b_path, limit=200)
+            if title in titles:
+                v.fail(book, f"{b_path}.title", f"{title!r} is listed twice")
+            titles.add(title)
+            level.books.append((title, v.text(book, "author", b_path, required=False, limit=200)))
+        levels.append(level)
+
+    return FrameworkSpec(
+        slug=slug, name=name, name_ru=name_ru, description=description,
+        description_en=description_en, levels=levels,
+    )
+
+
+# --- Applying ---------------------------------------------------------------------------------
+
+
+class _DryRunRollback(Exception):
+    pass
+
+
+def apply_framework(spec: FrameworkSpec, *, dry_run: bool = False, using: str = "default", models=None) -> LoadReport:
+    """Create or update the track described by `spec`, in one transaction.
+
+    Requirements are matched by key within the track. A key missing from the file
+    is retired (is_active=False), never deleted, because evidence refers to it.
+    With dry_run the same writes run and are rolled back, so the report is exact.
+    `models` lets a data migration pass its historical models.
+    """
+    report = LoadReport(track=spec.slug)
+    try:
+        with transaction.atomic(using=using):
+            _apply(spec, report, using, models or _current_models())
+            if dry_run:
+                raise _DryRunRollback
+    except _DryRunRollback:
+        pass
+    return report
+
+
+def _current_models():
+    from . import models as m
+
+    return {name: getattr(m, name) for name in ("Level", "Track", "TrackLevel", "Requirement", "Book")}
+
+
+def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m) -> None:
+    Level, Track, TrackLevel, Requirement, Book = (
+        m["Level"], m["Track"], m["TrackLevel"], m["Requirement"], m["Book"]
+    )
+    levels = {lvl.code: lvl for lvl in Level.objects.using(using).all()}
+    missing = [code for code in rules.LEVEL_CODES if code not in levels]
+    if missing:
+        raise FrameworkError(f"The database has no level(s) {', '.join(missing)}; run migrate first.")
+
+    track_values = {
+        "name": spec.name, "name_ru": spec.name_ru,
+        "description": spec.description, "description_en": spec.description_en,
+    }
+    track = Track.objects.using(using).select_for_update().filter(slug=spec.slug).first()
+    if track is None:
+        if Track.objects.using(using).filter(name=spec.name).exists():
+            raise FrameworkError(f"Another track is already named {spec.name!r}.")
+        track = Track.objects.using(using).create(slug=spec.slug, **track_values)
+        report.created_track = True
+    elif any(getattr(track, k) != val for k, val in track_values.items()):
+        for k, val in track_values.items():
+            setattr(track, k, val)
+        track.save(using=using)
+        report.track_changed = True
+
+    existing = {r.key: r for r in Requirement.objects.using(using).filter(track=track)}
+    seen = set()
+    for level_spec in spec.levels:
+        track_level, created = TrackLevel.objects.using(using).get_or_create(
+            track=track, level=levels[level_spec.code],
+            defaults={"comment": level_spec.comment, "comment_en": level_spec.comment_en},
+        )
+        if not created and (track_level.comment, track_level.comment_en) != (
+            level_spec.comment, level_spec.comment_en
+        ):
+            track_level.comment, track_level.comment_en = level_spec.comment, level_spec.comment_en
+            track_level.save(using=using)
+            report.levels_changed += 1
+        elif created and not report.created_track:
+            report.levels_changed += 1
+
+        for position, req in enumerate(level_spec.requirements):
+            seen.add(req.key)
+            values = {
+                "track_level_id": track_level.pk,
+                "category": req.category,
+                "text": req.text,
+                "text_en": req.text_en,
+                "origin": req.origin,
+                "check_kind": req.check_kind,
+                "check_params": req.check_params,
+                "position": position,
+                "is_active": True,
+            }
+            current = existing.get(req.key)
+            if current is None:
+                Requirement.objects.using(using).create(track=track, key=req.key, **values)
+                report.requirements_created += 1
+            elif any(getattr(current, k) != val for k, val in values.items()):
+                Requirement.objects.using(using).filter(pk=current.pk).update(**values)
+                report.requirements_updated += 1
+            else:
+                report.requirements_unchanged += 1
+
+        wanted_books = list(level_spec.books)
+        have_books = list(
+            Book.objects.using(using).filter(track_level=track_level)
+            .order_by("position", "id").values_list("title", "author")
+        )
+        if have_books != wanted_books:
+            Book.objects.using(using).filter(track_level=track_level).delete()
+            Book.objects.using(using).bulk_create(
+                Book(track_level=track_level, title=title, author=author, position=i)
+                for i, (title, author) in enumerate(wanted_books)
+            )
+            report.books_changed += 1
+
+    for key, requirement in existing.items():
+        if key not in seen and requirement.is_active:
+            Requirement.objects.using(using).filter(pk=requirement.pk).update(is_active=False)
+            report.requirements_retired += 1
+
+
+def load_framework(path: str | Path, *, dry_run: bool = False, using: str = "default") -> LoadReport:
+    """Validate and apply one framework file."""
+    return apply_framework(parse_framework(path), dry_run=dry_run, using=using)
+
+
+def shipped_framework_paths() -> list[Path]:
+    """The framework files that ship with the product (loaded by a data migration)."""
+    folder = Path(__file__).resolve().parent / "frameworks"
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json"))

@@ -1,0 +1,37 @@
+"""Load the shipped frameworks (grades/frameworks/*.yaml) so a fresh database has both tracks.
+
+The files are read as they are when the migration runs; later edits to them are
+applied with `manage.py load_framework`, not by this migration.
+"""
+
+from django.db import migrations
+
+TRACK_MODELS = ("Level", "Track", "TrackLevel", "Requirement", "Book")
+
+
+def load(apps, schema_editor):
+    from grades.framework_loader import apply_framework, parse_framework, shipped_framework_paths
+
+    models = {name: apps.get_model("grades", name) for name in TRACK_MODELS}
+    for path in shipped_framework_paths():
+        apply_framework(parse_framework(path), using=schema_editor.connection.alias, models=models)
+
+
+def unload(apps, schema_editor):
+    from grades.framework_loader import parse_framework, shipped_framework_paths
+
+    db = schema_editor.connection.alias
+    slugs = [parse_framework(path).slug for path in shipped_framework_paths()]
+    Track = apps.get_model("grades", "Track")
+    TrackLevel = apps.get_model("grades", "TrackLevel")
+    Requirement = apps.get_model("grades", "Requirement")
+    Book = apps.get_model("grades", "Book")
+    Book.objects.using(db).filter(track_level__track__slug__in=slugs).delete()
+    Requirement.objects.using(db).filter(track__slug__in=slugs).delete()
+    TrackLevel.objects.using(db).filter(track__slug__in=slugs).delete()
+    Track.objects.using(db).filter(slug__in=slugs).delete()
+
+
+class Migration(migrations.Migration):
+    dependencies = [("grades", "0002_seed_levels")]
+    operations = [migrations.RunPython(load, unload)]

@@ -1,0 +1,596 @@
+"""
+The career framework (levels, tracks, requirements) and each person's place on it.
+
+Invariants are database constraints wherever the database can hold them, and
+they are written so that MariaDB/MySQL enforces them as well as SQLite: MySQL has
+no partial indexes, so "at most one X per person" is a unique index over a
+nullable generated column that is 1 while the row counts and NULL otherwise
+(a unique index admits any number of NULLs).
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.utils.translation import gettext_lazy as _
+
+from simple_history.models import HistoricalRecords
+
+from gradesys.validators import validate_calendar_date
+
+from . import rules
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """A QuerySet whose rows are history: no bulk update, no delete."""
+
+    def update(self, **kwargs):
+        raise ValidationError(_("History is append-only: rows cannot be updated."))
+
+    def delete(self):
+        raise ValidationError(_("History is append-only: rows cannot be deleted."))
+
+
+class AppendOnlyModel(models.Model):
+    """History rows: written once, never changed, never deleted."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(_("History is append-only: this row cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("History is append-only: this row cannot be deleted."))
+
+
+# --- The framework ---------------------------------------------------------------
+
+
+class Level(models.Model):
+    """One rung of the ladder. The ladder is the same for every track."""
+
+    rank = models.PositiveSmallIntegerField(_("rank"), unique=True)
+    code = models.SlugField(_("code"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=40, unique=True)
+    name_ru = models.CharField(_("Russian name"), max_length=40, blank=True)
+    entry_only = models.BooleanField(
+        _("entry only"),
+        default=False,
+        help_text=_("People are hired into this level; nobody is promoted into it."),
+    )
+    min_months_in_previous = models.PositiveSmallIntegerField(
+        _("minimum months in the level below"),
+        default=6,
+        help_text=_("Time to spend in the level below before defending this one."),
+    )
+
+    history = HistoricalRecords()
+    class Meta:
+        ordering = ["rank"]
+        verbose_name = _("level")
+        verbose_name_plural = _("levels")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rank__gte=1, rank__lte=99), name="level_rank_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(min_months_in_previous__lte=120), name="level_min_months_sane"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrackQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+
+class Track(models.Model):
+    """A specialisation with its own ladder content: backend, fullstack, ..."""
+
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    name_ru = models.CharField(_("Russian name"), max_length=100, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    history = HistoricalRecords()
+    objects = TrackQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("track")
+        verbose_name_plural = _("tracks")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TrackLevel(models.Model):
+    """A level as one track describes it: its comment, requirements and books."""
+
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="track_levels")
+    level = models.ForeignKey(Level, on_delete=models.PROTECT, related_name="track_levels")
+    comment = models.TextField(_("comment"), blank=True)
+    comment_en = models.TextField(_("comment (English)"), blank=True)
+
+    history = HistoricalRecords()
+    class Meta:
+        ordering = ["track__name", "level__rank"]
+        verbose_name = _("track level")
+        verbose_name_plural = _("track levels")
+        constraints = [
+            models.UniqueConstraint(fields=["track", "level"], name="tracklevel_unique_pair"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track} · {self.level}"
+
+
+class RequirementCategory(models.TextChoices):
+    HARD_SKILL = "hard_skill", _("Hard skill")
+    PRACTICE = "practice", _("Engineering practice")
+    PRODUCT = "product", _("Product knowledge")
+    LEADERSHIP = "leadership", _("Leadership and mentoring")
+    SECURITY = "security", _("Security")
+    CONTRIBUTION = "contribution", _("Contribution")
+    READING = "reading", _("Reading")
+    EXPERIENCE = "experience", _("Experience")
+
+
+class CheckKind(models.TextChoices):
+    """Requirements the product judges from its own data rather than a person's word."""
+
+    NONE = "", _("Confirmed by the team lead")
+    EXPERIENCE_YEARS = "experience_years", _("Years of experience")
+    MENTEE_PROMOTED = "mentee_promoted", _("A mentee was promoted")
+    MENTEE_COUNT = "mentee_count", _("Number of current mentees")
+
+
+class RequirementQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(is_active=True)
+
+    def for_track_up_to(self, track, rank: int):
+        """The cumulative checklist: every active requirement of the track up to `rank`."""
+        return (
+            self.active()
+            .filter(track=track, track_level__level__rank__lte=rank)
+            .select_related("track_level__level")
+            .order_by("track_level__level__rank", "position", "id")
+        )
+
+
+class Requirement(models.Model):
+    """One line of a track's level. A level's checklist is every line of levels up to it."""
+
+    track_level = models.ForeignKey(
+        TrackLevel, on_delete=models.PROTECT, related_name="requirements"
+    )
+    # The track again, so that a key is unique within the track across its levels.
+    # Always equal to track_level.track (set in save()).
+    track = models.ForeignKey(
+        Track, on_delete=models.PROTECT, related_name="requirements", editable=False
+    )
+    key = models.SlugField(_("key"), max_length=80)
+    category = models.CharField(_("category"), max_length=20, choices=RequirementCategory.choices)
+    text = models.TextField(_("text"))
+    text_en = models.TextField(_("text (English)"), blank=True)
+    origin = models.CharField(
+        _("origin"),
+        max_length=10,
+        choices=[("track", _("Track article")), ("common", _("Common concepts"))],
+        default="track",
+    )
+    check_kind = models.CharField(
+        _("judged by"), max_length=20, choices=CheckKind.choices, default="", blank=True
+    )
+    check_params = models.JSONField(_("check parameters"), default=dict, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    is_active = models.BooleanField(
+        _("active"),
+        default=True,
+        help_text=_("Retired requirements stay for the history of evidence but leave checklists."),
+    )
+
+    history = HistoricalRecords()
+    objects = RequirementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["track_level__level__rank", "position", "id"]
+        verbose_name = _("requirement")
+        verbose_name_plural = _("requirements")
+        constraints = [
+            models.UniqueConstraint(fields=["track", "key"], name="requirement_unique_key"),
+            models.CheckConstraint(
+                condition=Q(category__in=RequirementCategory.values),
+                name="requirement_category_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(check_kind__in=CheckKind.values), name="requirement_check_kind_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["track", "is_active"], name="requirement_track_active")]
+
+    def __str__(self) -> str:
+        return self.text_en or self.text
+
+    def save(self, *args, **kwargs):
+        self.track_id = self.track_level.track_id
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        try:
+            rules.validate_check(self.check_kind, self.check_params)
+        except ValueError as exc:
+            raise ValidationError({"check_params": str(exc)}) from exc
+
+    @property
+    def is_data_checked(self) -> bool:
+        return bool(self.check_kind)
+
+
+class Book(models.Model):
+    """A book on a level's reading list."""
+
+    track_level = models.ForeignKey(TrackLevel, on_delete=models.CASCADE, related_name="books")
+    title = models.CharField(_("title"), max_length=200)
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("book")
+        verbose_name_plural = _("books")
+        constraints = [
+            models.UniqueConstraint(fields=["track_level", "title"], name="book_unique_per_level"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} — {self.author}" if self.author else self.title
+
+
+# --- People --------------------------------------------------------------------------
+
+
+class EmployeeQuerySet(models.QuerySet):
+    def with_current_level(self):
+        return self.select_related("user", "track", "current_level")
+
+    def in_track(self, slug: str):
+        return self.filter(track__slug=slug)
+
+    def active(self):
+        return self.filter(left_on__isnull=True)
+
+
+class Employee(models.Model):
+    """A person on a track. Their level is the latest entry of their grade ledger."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="employee"
+    )
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="employees")
+    team_lead = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="reports",
+        verbose_name=_("team lead"),
+    )
+    hire_date = models.DateField(_("hire date"), validators=[validate_calendar_date])
+    probation_end = models.DateField(
+        _("probation end"), null=True, blank=True, validators=[validate_calendar_date]
+    )
+    career_start = models.DateField(
+        _("career start"),
+        help_text=_("Start of programming work, earlier jobs included."),
+        validators=[validate_calendar_date],
+    )
+    left_on = models.DateField(_("left on"), null=True, blank=True, validators=[validate_calendar_date])
+    # Denormalised from the ledger for fast lists; written only by the ledger service.
+    current_level = models.ForeignKey(
+        Level, on_delete=models.PROTECT, related_name="+", null=True, editable=False
+    )
+    # The day the current level began: a track change that keeps the level leaves it alone.
+    current_level_since = models.DateField(null=True, editable=False)
+
+    history = HistoricalRecords()
+    objects = EmployeeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["user__last_name", "user__first_name", "id"]
+        verbose_name = _("employee")
+        verbose_name_plural = _("employees")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(probation_end__isnull=True) | Q(probation_end__gte=F("hire_date")),
+                name="employee_probation_after_hire",
+                violation_error_message=_("The probation cannot end before the hire date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(career_start__lte=F("hire_date")),
+                name="employee_career_start_before_hire",
+                violation_error_message=_("The career cannot start after the hire date."),
+            ),
+            models.CheckConstraint(
+                condition=Q(left_on__isnull=True) | Q(left_on__gte=F("hire_date")),
+                name="employee_left_after_hire",
+                violation_error_message=_("Leaving cannot be dated before the hire date."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["track", "current_level"], name="employee_track_level"),
+        ]
+
+    def __str__(self) -> str:
+        return self.user.get_full_name() or self.user.get_username()
+
+    @property
+    def name(self) -> str:
+        return str(self)
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("grades:person", args=[self.pk])
+
+    def clean(self):
+        super().clean()
+        # Not a CHECK constraint: MySQL/MariaDB refuse an auto-increment column in CHECK.
+        if self.pk is not None and self.team_lead_id == self.pk:
+            raise ValidationError({"team_lead": _("A person cannot be their own team lead.")})
+
+
+class GradeChangeKind(models.TextChoices):
+    HIRE = "hire", _("Hire")
+    PROMOTION = "promotion", _("Promotion")
+    CORRECTION = "correction", _("Correction")
+    # A lateral move to another track; the level is kept unless HR sets another.
+    TRANSFER = "transfer", _("Track change")
+
+
+class GradeChangeQuerySet(AppendOnlyQuerySet):
+    def chronological(self):
+        return self.order_by("effective_date", "id")
+
+
+class GradeChange(AppendOnlyModel):
+    """One entry of a person's grade ledger. The latest entry is their level."""
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="grade_changes")
+    kind = models.CharField(_("kind"), max_length=12, choices=GradeChangeKind.choices)
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="+")
+    level = models.ForeignKey(Level, on_delete=models.PROTECT, related_name="+")
+    effective_date = models.DateField(_("effective date"), validators=[validate_calendar_date])
+    reason = models.TextField(_("reason"), blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # 1 on the hire entry, NULL otherwise: with the unique constraint below, one hire per person.
+    hire_marker = models.GeneratedField(
+        expression=Case(When(kind="hire", then=Value(1)), default=None),
+        output_field=models.PositiveSmallIntegerField(null=True),
+        db_persist=True,
+    )
+
+    objects = GradeChangeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["employee", "effective_date", "id"]
+        verbose_name = _("grade change")
+        verbose_name_plural = _("grade changes")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "hire_marker"], name="gradechange_one_hire_per_employee"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=GradeChangeKind.values), name="gradechange_kind_valid"
+            ),
+            # A correction must say why.
+            models.CheckConstraint(
+                condition=~Q(kind="correction") | ~Q(reason=""),
+                name="gradechange_correction_has_reason",
+            ),
+            # So must a move to another track.
+            models.CheckConstraint(
+                condition=~Q(kind="transfer") | ~Q(reason=""),
+                name="gradechange_transfer_has_reason",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["employee", "effective_date"], name="gradechange_emp_date"),
+            models.Index(fields=["effective_date"], name="gradechange_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee}: {self.get_kind_display()} → {self.level} ({self.effective_date})"
+
+
+class MentorshipQuerySet(models.QuerySet):
+    def current(self, on: datetime.date | None = None):
+        on = on or datetime.date.today()
+        return self.filter(started_on__lte=on).filter(Q(ended_on__isnull=True) | Q(ended_on__gte=on))
+
+
+class Mentorship(models.Model):
+    """A mentor looking after a mentee for a period."""
+
+    mentor = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="mentorships")
+    mentee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="mentored_by")
+    started_on = models.DateField(_("started on"))
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = MentorshipQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_on", "id"]
+        verbose_name = _("mentorship")
+        verbose_name_plural = _("mentorships")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(mentor=F("mentee")),
+                name="mentorship_not_self",
+                violation_error_message=_("A person cannot be their own mentor."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ended_on__isnull=True) | Q(ended_on__gte=F("started_on")),
+                name="mentorship_dates_in_order",
+                violation_error_message=_("A mentorship cannot end before it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["mentor", "mentee", "started_on"], name="mentorship_unique_start"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mentor} → {self.mentee}"
+
+
+# --- Evidence ----------------------------------------------------------------------
+
+
+class EvidenceStatus(models.TextChoices):
+    CLAIMED = "claimed", _("Claimed")
+    CONFIRMED = "confirmed", _("Confirmed")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_EVIDENCE_STATUSES = (EvidenceStatus.CLAIMED, EvidenceStatus.CONFIRMED)
+DECIDED_EVIDENCE_STATUSES = (EvidenceStatus.CONFIRMED, EvidenceStatus.REJECTED)
+
+
+class Evidence(models.Model):
+    """A developer's claim that they meet a requirement, and the team lead's decision.
+
+    A decided claim (confirmed or rejected) is final; a rejected requirement may be
+    claimed again with a new row. Every change is also an EvidenceEvent.
+    """
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="evidence")
+    requirement = models.ForeignKey(
+        Requirement, on_delete=models.PROTECT, related_name="evidence"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=EvidenceStatus.choices, default=EvidenceStatus.CLAIMED
+    )
+    description = models.TextField(_("description"))
+    links = models.JSONField(_("links"), default=list, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    claimed_at = models.DateTimeField(_("claimed at"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_comment = models.TextField(_("decision comment"), blank=True)
+    # 1 while the claim is claimed or confirmed, NULL otherwise: one live claim per requirement.
+    open_marker = models.GeneratedField(
+        expression=Case(
+            When(status__in=OPEN_EVIDENCE_STATUSES, then=Value(1)), default=None
+        ),
+        output_field=models.PositiveSmallIntegerField(null=True),
+        db_persist=True,
+    )
+
+    history = HistoricalRecords(excluded_fields=["open_marker"])
+    class Meta:
+        ordering = ["-claimed_at", "id"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "requirement", "open_marker"],
+                name="evidence_one_open_claim",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=EvidenceStatus.values), name="evidence_status_valid"
+            ),
+            # Decided exactly when confirmed or rejected.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        status__in=DECIDED_EVIDENCE_STATUSES,
+                        decided_by__isnull=False,
+                        decided_at__isnull=False,
+                    )
+                    | Q(
+                        ~Q(status__in=DECIDED_EVIDENCE_STATUSES),
+                        decided_by__isnull=True,
+                        decided_at__isnull=True,
+                    )
+                ),
+                name="evidence_decision_matches_status",
+            ),
+            models.CheckConstraint(
+                condition=Q(decided_at__isnull=True) | Q(decided_at__gte=F("claimed_at")),
+                name="evidence_decided_after_claim",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["employee", "status"], name="evidence_emp_status"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee}: {self.requirement} ({self.get_status_display()})"
+
+
+class EvidenceEvent(AppendOnlyModel):
+    """The history of a claim: who did what to it and when."""
+
+    class Action(models.TextChoices):
+        CLAIMED = "claimed", _("Claimed")
+        EDITED = "edited", _("Edited")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+        # Copied from a claim on the person's previous track when HR moved them.
+        CARRIED = "carried", _("Carried over")
+
+    evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"))
+    # What the claim said at this point (description, links) or the decision comment.
+    description = models.TextField(_("description"), blank=True)
+    links = models.JSONField(_("links"), default=list, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("evidence event")
+        verbose_name_plural = _("evidence events")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    action__in=["claimed", "edited", "withdrawn", "confirmed", "rejected", "carried"]
+                ),
+                name="evidenceevent_action_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"

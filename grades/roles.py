@@ -1,0 +1,125 @@
+"""
+The roles of the product as Django groups, and what each may do.
+
+A person's role is their group membership; object-level rules (a team lead sees
+only their own reports) live in the QuerySets and services, these permissions
+say what kinds of things a role may touch at all, mostly for Django admin.
+"""
+
+from __future__ import annotations
+
+HR = "HR"
+TEAM_LEAD = "Team lead"
+COMMITTEE = "Committee"
+MANAGER = "Manager"
+DEVELOPER = "Developer"
+
+ROLES = (HR, TEAM_LEAD, COMMITTEE, MANAGER, DEVELOPER)
+
+_FRAMEWORK_VIEW = [
+    "grades.view_level",
+    "grades.view_track",
+    "grades.view_tracklevel",
+    "grades.view_requirement",
+    "grades.view_book",
+]
+
+# "app_label.codename" for each role. Nobody gets change/delete on history
+# (grade changes, evidence events): those are appended through the services.
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    HR: _FRAMEWORK_VIEW
+    + [
+        "grades.change_level",
+        "grades.add_tracklevel",
+        "grades.change_tracklevel",
+        "grades.add_requirement",
+        "grades.change_requirement",
+        "grades.add_book",
+        "grades.change_book",
+        "grades.delete_book",
+        "grades.view_employee",
+        "grades.add_employee",
+        "grades.change_employee",
+        "grades.view_gradechange",
+        "grades.add_gradechange",
+        "grades.view_mentorship",
+        "grades.add_mentorship",
+        "grades.change_mentorship",
+        "grades.view_evidence",
+        "grades.change_evidence",
+        "grades.view_evidenceevent",
+        "auth.view_user",
+        "auth.add_user",
+        "auth.change_user",
+        "reviews.view_promotionreview",
+        "reviews.view_committeeseat",
+        "reviews.view_vote",
+        "reviews.view_reviewevent",
+        "pay.view_salaryband",
+        "pay.add_salaryband",
+        "pay.change_salaryband",
+    ],
+    TEAM_LEAD: _FRAMEWORK_VIEW
+    + [
+        "grades.view_employee",
+        "grades.view_gradechange",
+        "grades.view_mentorship",
+        "grades.view_evidence",
+        "grades.change_evidence",
+        "grades.view_evidenceevent",
+        "reviews.view_promotionreview",
+    ],
+    COMMITTEE: _FRAMEWORK_VIEW
+    + [
+        "grades.view_employee",
+        "grades.view_gradechange",
+        "grades.view_evidence",
+        "reviews.view_promotionreview",
+        "reviews.view_committeeseat",
+    ],
+    MANAGER: _FRAMEWORK_VIEW + ["grades.view_employee", "grades.view_gradechange"],
+    DEVELOPER: _FRAMEWORK_VIEW + ["grades.add_evidence"],
+}
+
+
+def user_has_role(user, role: str) -> bool:
+    """True when the user is in the role's group (superusers hold every role)."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    cache = getattr(user, "_role_names", None)
+    if cache is None:
+        cache = set(user.groups.values_list("name", flat=True))
+        user._role_names = cache
+    return role in cache
+
+
+def sync_role_permissions(apps, using: str = "default") -> None:
+    """Create the role groups and give each exactly the permissions listed above.
+
+    Used by data migrations with historical models. Permissions of apps whose
+    tables do not exist yet are skipped; a later migration of that app syncs again.
+    """
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        # create_permissions skips app configs without a models module, which
+        # historical app configs never have.
+        original = getattr(app_config, "models_module", None)
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0, using=using)
+        app_config.models_module = original
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.using(using).get_or_create(name=role)
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".")
+            permission = Permission.objects.using(using).filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                wanted.append(permission)
+        group.permissions.set(wanted)

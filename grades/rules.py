@@ -1,0 +1,285 @@
+"""
+Pure decisions of the grade system: dates, intervals, data-judged requirements.
+
+Nothing here touches the database: every function takes plain values (dates,
+numbers, small dataclasses) so that the rules can be tested in tables without
+one, and the same rule serves the progress page, the review services and reports.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+# Level codes in ladder order; the database's Level table carries the same codes.
+LEVEL_CODES: tuple[str, ...] = (
+    "junior",
+    "junior-plus",
+    "junior-plus-plus",
+    "middle",
+    "middle-plus",
+    "middle-plus-plus",
+    "senior",
+    "senior-plus",
+    "senior-plus-plus",
+)
+
+CHECK_KINDS = ("experience_years", "mentee_promoted", "mentee_count")
+
+
+# --- Calendar arithmetic ---------------------------------------------------------------
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """`day` moved by whole calendar months, clamped to the end of a shorter month.
+
+    31 Aug + 6 months is 28 Feb (29 Feb in a leap year); 29 Feb + 12 months is 28 Feb.
+    """
+    month_index = day.year * 12 + (day.month - 1) + months
+    year, month = divmod(month_index, 12)
+    month += 1
+    # Beyond the calendar (a date near 9999-12-31): the farthest date there is.
+    if year > datetime.MAXYEAR:
+        return datetime.date.max
+    if year < datetime.MINYEAR:
+        return datetime.date.min
+    last_day = calendar.monthrange(year, month)[1]
+    return datetime.date(year, month, min(day.day, last_day))
+
+
+def whole_months_between(start: datetime.date, end: datetime.date) -> int:
+    """Completed calendar months from `start` to `end` (0 when end is before start)."""
+    if end < start:
+        return 0
+    months = (end.year - start.year) * 12 + (end.month - start.month)
+    if add_months(start, months) > end:
+        months -= 1
+    return months
+
+
+def years_between(start: datetime.date, end: datetime.date) -> float:
+    """Years from `start` to `end` as a decimal, one decimal place (6.2 years)."""
+    if end <= start:
+        return 0.0
+    return round((end - start).days / 365.25, 1)
+
+
+# --- Data-judged requirements --------------------------------------------------------------
+
+
+def validate_check(kind: str, params: dict | None) -> None:
+    """Raise ValueError with a sentence when a requirement's check is malformed."""
+    params = {} if params is None else params
+    if not isinstance(params, dict):
+        raise ValueError('Check parameters must be an object, e.g. {"years": 3}.')
+    if not kind:
+        if params:
+            raise ValueError("Parameters are given but the requirement has no check kind.")
+        return
+    if kind not in CHECK_KINDS:
+        raise ValueError(f"Unknown check kind {kind!r}; expected one of {', '.join(CHECK_KINDS)}.")
+    if kind == "experience_years":
+        years = params.get("years")
+        if not isinstance(years, (int, float)) or isinstance(years, bool) or not 0 < years <= 60:
+            raise ValueError("experience_years needs 'years', a number from 1 to 60.")
+        extra = set(params) - {"years"}
+    elif kind == "mentee_count":
+        minimum = params.get("min")
+        if not isinstance(minimum, int) or isinstance(minimum, bool) or not 1 <= minimum <= 100:
+            raise ValueError("mentee_count needs 'min', a whole number from 1 to 100.")
+        extra = set(params) - {"min"}
+    else:  # mentee_promoted
+        sources = params.get("from")
+        target = params.get("to")
+        if (
+            not isinstance(sources, list)
+            or not sources
+            or any(code not in LEVEL_CODES for code in sources)
+        ):
+            raise ValueError(
+                "mentee_promoted needs 'from', a non-empty list of level codes "
+                f"({', '.join(LEVEL_CODES)})."
+            )
+        if target not in LEVEL_CODES:
+            raise ValueError("mentee_promoted needs 'to', a level code.")
+        if any(LEVEL_CODES.index(code) >= LEVEL_CODES.index(target) for code in sources):
+            raise ValueError("mentee_promoted: every 'from' level must be below 'to'.")
+        extra = set(params) - {"from", "to"}
+    if extra:
+        raise ValueError(f"Unexpected parameters for {kind}: {', '.join(sorted(extra))}.")
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """One grade-ledger entry reduced to what the rules need."""
+
+    level_code: str
+    effective_date: datetime.date
+    kind: str = "promotion"
+
+
+@dataclass(frozen=True)
+class MentorshipPeriod:
+    mentee_id: int
+    started_on: datetime.date
+    ended_on: datetime.date | None
+    # The mentee's ledger, in chronological order.
+    mentee_ledger: Sequence[LedgerEntry] = ()
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    met: bool
+    detail: str
+
+
+def level_on(ledger: Sequence[LedgerEntry], day: datetime.date) -> str | None:
+    """The level code in force on `day` given a chronological ledger."""
+    current = None
+    for entry in ledger:
+        if entry.effective_date <= day:
+            current = entry.level_code
+        else:
+            break
+    return current
+
+
+def mentee_was_promoted(
+    period: MentorshipPeriod, sources: Iterable[str], target: str, today: datetime.date
+) -> bool:
+    """True when, during the mentorship, the mentee went from one of `sources` to `target` or above.
+
+    The mentee must have held a source level at some time while mentored and reached
+    the target level (or higher) on a date within the mentorship.
+    """
+    sources = set(sources)
+    target_rank = LEVEL_CODES.index(target)
+    end = min(period.ended_on or today, today)
+    held_source = level_on(period.mentee_ledger, period.started_on) in sources
+    for entry in period.mentee_ledger:
+        if entry.effective_date > end:
+            break
+        in_period = entry.effective_date >= period.started_on
+        if in_period and entry.level_code in sources:
+            held_source = True
+        if (
+            in_period
+            and held_source
+            and LEVEL_CODES.index(entry.level_code) >= target_rank
+        ):
+            return True
+    return False
+
+
+def evaluate_check(
+    kind: str,
+    params: dict,
+    *,
+    today: datetime.date,
+    career_start: datetime.date | None,
+    mentorships: Sequence[MentorshipPeriod] = (),
+) -> CheckResult:
+    """Judge a data-checked requirement from the person's own data."""
+    from django.utils.translation import gettext as _
+
+    if kind == "experience_years":
+        years = years_between(career_start, today) if career_start else 0.0
+        need = params["years"]
+        # Met on the anniversary itself, not when the rounded figure first reaches it.
+        met = career_start is not None and add_months(career_start, round(need * 12)) <= today
+        return CheckResult(met, _("%(years).1f of %(need)s years") % {"years": years, "need": need})
+    if kind == "mentee_count":
+        current = {
+            m.mentee_id
+            for m in mentorships
+            if m.started_on <= today and (m.ended_on is None or m.ended_on >= today)
+        }
+        need = params["min"]
+        return CheckResult(
+            len(current) >= need,
+            _("%(count)s of %(need)s current mentees") % {"count": len(current), "need": need},
+        )
+    if kind == "mentee_promoted":
+        promoted = {
+            m.mentee_id
+            for m in mentorships
+            if mentee_was_promoted(m, params["from"], params["to"], today)
+        }
+        return CheckResult(
+            bool(promoted), _("%(count)s mentee(s) promoted") % {"count": len(promoted)}
+        )
+    raise ValueError(f"Unknown check kind {kind!r}")
+
+
+# --- Time in level and the earliest defense ----------------------------------------------
+
+
+def time_in_level_start(
+    last_change: datetime.date, probation_end: datetime.date | None
+) -> datetime.date:
+    """Time in level counts from the later of the last grade change and the probation's end."""
+    if probation_end and probation_end > last_change:
+        return probation_end
+    return last_change
+
+
+def earliest_defense_date(
+    *,
+    last_change: datetime.date,
+    probation_end: datetime.date | None,
+    min_months: int,
+    last_failed_defense: datetime.date | None = None,
+    cooldown_months: int = 3,
+) -> datetime.date:
+    """The first day a defense of the next level may be held."""
+    earliest = add_months(time_in_level_start(last_change, probation_end), min_months)
+    if last_failed_defense is not None:
+        earliest = max(earliest, add_months(last_failed_defense, cooldown_months))
+    return earliest
+
+
+def earliest_defense_reasons(
+    *,
+    last_change: datetime.date,
+    probation_end: datetime.date | None,
+    min_months: int,
+    next_level_name: str,
+    last_failed_defense: datetime.date | None = None,
+    cooldown_months: int = 3,
+) -> list[str]:
+    """Why the earliest defense date is what it is, one sentence per rule that applies.
+
+    The first sentence names the rule that decides the date. Sentences are in the
+    active interface language (gettext needs no database).
+    """
+    from django.utils.translation import gettext as _
+
+    start = time_in_level_start(last_change, probation_end)
+    by_time = add_months(start, min_months)
+    values = {
+        "level": next_level_name,
+        "months": min_months,
+        "change": last_change.isoformat(),
+        "probation": probation_end.isoformat() if probation_end else "",
+        "date": by_time.isoformat(),
+    }
+    if probation_end and probation_end > last_change:
+        time_reason = _(
+            "%(level)s needs %(months)s months in the current level, counted from the end of "
+            "probation on %(probation)s (later than the last grade change on %(change)s): "
+            "from %(date)s."
+        ) % values
+    else:
+        time_reason = _(
+            "%(level)s needs %(months)s months in the current level, counted from the last "
+            "grade change on %(change)s: from %(date)s."
+        ) % values
+    if last_failed_defense is None:
+        return [time_reason]
+    by_cooldown = add_months(last_failed_defense, cooldown_months)
+    cooldown_reason = _(
+        "After the failed defense on %(failed)s the next one waits %(months)s months: from %(date)s."
+    ) % {"failed": last_failed_defense.isoformat(), "months": cooldown_months, "date": by_cooldown.isoformat()}
+    return [cooldown_reason, time_reason] if by_cooldown > by_time else [time_reason, cooldown_reason]

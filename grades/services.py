@@ -1,0 +1,498 @@
+"""
+Writes to the grades domain that span rows or need a transaction.
+
+Each service validates before writing, runs in one transaction and raises
+`GradeError` with a sentence a person can act on when it refuses; a refused
+call writes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
+
+from .models import OPEN_EVIDENCE_STATUSES, Employee, GradeChange, GradeChangeKind, Level, Track
+
+User = get_user_model()
+
+
+class GradeError(Exception):
+    """A refused grade-domain action; the message is meant for the user."""
+
+
+def _latest_entry(employee: Employee) -> GradeChange | None:
+    return employee.grade_changes.order_by("-effective_date", "-id").first()
+
+
+def _refresh_current_level(employee: Employee) -> None:
+    """Copy the ledger's latest level, and the day it began, onto the employee row."""
+    from .selectors import level_since
+
+    entries = list(employee.grade_changes.order_by("effective_date", "id").only(
+        "kind", "level_id", "effective_date"
+    ))
+    employee.current_level_id = entries[-1].level_id if entries else None
+    employee.current_level_since = level_since(entries)
+    Employee.objects.filter(pk=employee.pk).update(
+        current_level_id=employee.current_level_id,
+        current_level_since=employee.current_level_since,
+    )
+
+
+@transaction.atomic
+def employee_hire(
+    *,
+    user: User,
+    track: Track,
+    level: Level,
+    hire_date: datetime.date,
+    career_start: datetime.date | None = None,
+    probation_end: datetime.date | None = None,
+    team_lead: Employee | None = None,
+    by: User | None = None,
+) -> Employee:
+    """Create an employee and the hire entry of their ledger, together."""
+    if Employee.objects.filter(user=user).exists():
+        raise GradeError(_("%(user)s is already an employee.") % {"user": user.get_username()})
+    employee = Employee(
+        user=user,
+        track=track,
+        team_lead=team_lead,
+        hire_date=hire_date,
+        probation_end=probation_end,
+        career_start=career_start or hire_date,
+    )
+    try:
+        employee.full_clean(exclude=["user"])
+    except ValidationError as exc:
+        raise GradeError(" ".join(exc.messages)) from exc
+    try:
+        with transaction.atomic():
+            employee.save()
+    except IntegrityError as exc:  # a concurrent hire of the same user won the race
+        raise GradeError(_("%(user)s is already an employee.") % {"user": user.get_username()}) from exc
+    entry = GradeChange(
+        employee=employee,
+        kind=GradeChangeKind.HIRE,
+        track=track,
+        level=level,
+        effective_date=hire_date,
+        recorded_by=by,
+    )
+    entry.full_clean(exclude=["employee", "recorded_by"])
+    entry.save()
+    _refresh_current_level(employee)
+    return employee
+
+
+@transaction.atomic
+def grade_change_record(
+    *,
+    employee: Employee,
+    kind: str,
+    level: Level,
+    effective_date: datetime.date,
+    reason: str = "",
+    by: User | None = None,
+) -> GradeChange:
+    """Append a promotion or correction to a person's ledger.
+
+    A promotion goes to the next rank only and never into an entry-only level; a
+    correction may set any level but must give a reason. Entries are never dated
+    before the person's latest entry: history is appended, not rewritten.
+    Locks the employee row so that two writers append one after the other.
+    """
+    caller = employee
+    employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    latest = _latest_entry(employee)
+    reason = (reason or "").strip()
+    if kind not in (GradeChangeKind.PROMOTION, GradeChangeKind.CORRECTION):
+        raise GradeError(_("Only a promotion or a correction can be appended; hiring creates the first entry."))
+    if latest is None:
+        raise GradeError(_("%(person)s has no hire entry yet.") % {"person": employee})
+    if effective_date < latest.effective_date:
+        raise GradeError(
+            _("The date %(date)s is before the latest entry (%(latest)s); history cannot be rewritten.")
+            % {"date": effective_date.isoformat(), "latest": latest.effective_date.isoformat()}
+        )
+    if employee.left_on and effective_date > employee.left_on:
+        raise GradeError(_("%(person)s left on %(date)s.") % {"person": employee, "date": employee.left_on.isoformat()})
+    if kind == GradeChangeKind.PROMOTION:
+        current = latest.level
+        if level.rank != current.rank + 1:
+            raise GradeError(
+                _("A promotion goes to the next level only: from %(current)s that is the rank after %(rank)s, not %(level)s.")
+                % {"current": current, "rank": current.rank, "level": level}
+            )
+        if level.entry_only:
+            raise GradeError(_("Nobody is promoted into %(level)s; people are hired into it.") % {"level": level})
+    elif not reason:
+        raise GradeError(_("A correction needs a reason."))
+    entry = GradeChange(
+        employee=employee,
+        kind=kind,
+        track=employee.track,
+        level=level,
+        effective_date=effective_date,
+        reason=reason,
+        recorded_by=by,
+    )
+    entry.save()
+    _refresh_current_level(employee)
+    # The caller's object shows the new level too.
+    caller.current_level_id = employee.current_level_id
+    caller.current_level_since = employee.current_level_since
+    return entry
+
+
+# --- Evidence ---------------------------------------------------------------------------------
+
+MAX_LINKS = 10
+MAX_DESCRIPTION = 5000
+MAX_COMMENT = 2000
+
+
+def clean_links(links) -> list[str]:
+    """Validate evidence links: http(s) URLs only, at most MAX_LINKS, no duplicates."""
+    from django.core.validators import URLValidator
+
+    validate = URLValidator(schemes=["http", "https"])
+    cleaned: list[str] = []
+    for raw in links or []:
+        link = (raw or "").strip()
+        if not link:
+            continue
+        if len(link) > 500:
+            raise GradeError(_("A link is longer than 500 characters."))
+        try:
+            validate(link)
+        except ValidationError as exc:
+            raise GradeError(_("“%(link)s” is not an http(s) link.") % {"link": link[:80]}) from exc
+        if link not in cleaned:
+            cleaned.append(link)
+    if len(cleaned) > MAX_LINKS:
+        raise GradeError(_("At most %(n)s links per claim.") % {"n": MAX_LINKS})
+    return cleaned
+
+
+def _clean_description(description: str) -> str:
+    description = (description or "").strip()
+    if not description:
+        raise GradeError(_("Describe the work that shows the requirement is met."))
+    if len(description) > MAX_DESCRIPTION:
+        raise GradeError(_("The description is longer than %(n)s characters.") % {"n": MAX_DESCRIPTION})
+    return description
+
+
+def _record_event(evidence, action, actor, at, *, comment=""):
+    from .models import EvidenceEvent
+
+    EvidenceEvent.objects.create(
+        evidence=evidence,
+        action=action,
+        actor=actor,
+        at=at,
+        description=evidence.description,
+        links=evidence.links,
+        comment=comment,
+    )
+
+
+def claimable_requirements(employee: Employee):
+    """Requirements the employee may claim: their track's, up to the next level, judged by people."""
+    from .models import Level, Requirement
+
+    current_rank = employee.current_level.rank if employee.current_level_id else 0
+    top = Level.objects.order_by("-rank").values_list("rank", flat=True).first() or 0
+    return (
+        Requirement.objects.active()
+        .filter(track_id=employee.track_id, track_level__level__rank__lte=min(current_rank + 1, top))
+        .filter(check_kind="")
+    )
+
+
+@transaction.atomic
+def evidence_claim(*, employee: Employee, requirement, description: str, links=(), by: User):
+    """A developer claims that they meet a requirement. Only the person themself may claim."""
+    from django.utils import timezone
+
+    from .models import Evidence, EvidenceStatus
+
+    if by.pk != employee.user_id:
+        raise PermissionError("Only the person themself can claim their requirements.")
+    employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    if not claimable_requirements(employee).filter(pk=requirement.pk).exists():
+        if requirement.track_id != employee.track_id:
+            raise GradeError(_("That requirement belongs to another track."))
+        if requirement.check_kind:
+            raise GradeError(_("That requirement is judged from data; it needs no claim."))
+        raise GradeError(_("That requirement is above your next level."))
+    if Evidence.objects.filter(
+        employee=employee, requirement=requirement,
+        status__in=[EvidenceStatus.CLAIMED, EvidenceStatus.CONFIRMED],
+    ).exists():
+        raise GradeError(_("You already have a claim for that requirement that is waiting or confirmed."))
+    now = timezone.now()
+    evidence = Evidence.objects.create(
+        employee=employee,
+        requirement=requirement,
+        description=_clean_description(description),
+        links=clean_links(links),
+        claimed_by=by,
+        claimed_at=now,
+    )
+    _record_event(evidence, "claimed", by, now)
+    return evidence
+
+
+def _lock_evidence(evidence):
+    from .models import Evidence
+
+    return Evidence.objects.select_for_update().select_related("employee").get(pk=evidence.pk)
+
+
+@transaction.atomic
+def evidence_edit(*, evidence, description: str, links=(), by: User):
+    """The claimant changes their claim while it waits for a decision."""
+    from django.utils import timezone
+
+    from .models import EvidenceStatus
+
+    evidence = _lock_evidence(evidence)
+    if by.pk != evidence.employee.user_id:
+        raise PermissionError("Only the claimant can edit a claim.")
+    if evidence.status != EvidenceStatus.CLAIMED:
+        raise GradeError(_("The claim is %(status)s and can no longer be edited.") % {"status": evidence.get_status_display().lower()})
+    evidence.description = _clean_description(description)
+    evidence.links = clean_links(links)
+    evidence.save(update_fields=["description", "links"])
+    _record_event(evidence, "edited", by, timezone.now())
+    return evidence
+
+
+@transaction.atomic
+def evidence_withdraw(*, evidence, by: User):
+    from django.utils import timezone
+
+    from .models import EvidenceStatus
+
+    evidence = _lock_evidence(evidence)
+    if by.pk != evidence.employee.user_id:
+        raise PermissionError("Only the claimant can withdraw a claim.")
+    if evidence.status != EvidenceStatus.CLAIMED:
+        raise GradeError(_("The claim is %(status)s and can no longer be withdrawn.") % {"status": evidence.get_status_display().lower()})
+    evidence.status = EvidenceStatus.WITHDRAWN
+    evidence.save(update_fields=["status"])
+    _record_event(evidence, "withdrawn", by, timezone.now())
+    return evidence
+
+
+def can_decide_evidence(user, employee: Employee) -> bool:
+    """The person's team lead or HR may decide; nobody decides their own claims."""
+    from .roles import HR, user_has_role
+
+    if not user.is_authenticated or user.pk == employee.user_id:
+        return False
+    if user_has_role(user, HR):
+        return True
+    lead = employee.team_lead
+    return lead is not None and lead.user_id == user.pk
+
+
+@transaction.atomic
+def evidence_decide(*, evidence, confirm: bool, comment: str = "", by: User):
+    """The team lead (or HR) confirms or rejects a waiting claim. The decision is final."""
+    from django.utils import timezone
+
+    from .models import EvidenceStatus
+
+    evidence = _lock_evidence(evidence)
+    if not can_decide_evidence(by, evidence.employee):
+        raise PermissionError("Only the person's team lead or HR can decide this claim.")
+    if evidence.status != EvidenceStatus.CLAIMED:
+        raise GradeError(_("The claim is already %(status)s.") % {"status": evidence.get_status_display().lower()})
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise GradeError(_("The comment is longer than %(n)s characters.") % {"n": MAX_COMMENT})
+    if not confirm and not comment:
+        raise GradeError(_("Say why the claim is rejected, so the developer knows what to do next."))
+    now = timezone.now()
+    evidence.status = EvidenceStatus.CONFIRMED if confirm else EvidenceStatus.REJECTED
+    evidence.decided_by = by
+    evidence.decided_at = now
+    evidence.decision_comment = comment
+    evidence.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    _record_event(evidence, "confirmed" if confirm else "rejected", by, now, comment=comment)
+    return evidence
+
+
+# --- Moving a person to another track ---------------------------------------------------------
+
+
+@dataclass
+class TrackChange:
+    """What `employee_change_track` did: the ledger entry and the claims it touched."""
+
+    entry: GradeChange
+    # New claims on the new track's requirements, copied from the old track's.
+    carried: list = field(default_factory=list)
+    # The old track's waiting claims, closed because the old checklist no longer applies.
+    closed: list = field(default_factory=list)
+
+
+def _has_open_review(employee: Employee) -> bool:
+    from django.apps import apps
+
+    if not apps.is_installed("reviews"):
+        return False
+    from reviews.models import PromotionReview
+
+    return PromotionReview.objects.open().filter(candidate=employee).exists()
+
+
+@transaction.atomic
+def employee_change_track(
+    *,
+    employee: Employee,
+    track: Track,
+    by: User,
+    reason: str,
+    level: Level | None = None,
+    effective_date: datetime.date | None = None,
+) -> TrackChange:
+    """HR moves a person to another track: a lateral move recorded in the grade ledger.
+
+    Appends a "transfer" entry on the new track at the person's level (or `level` when
+    HR sets another), and moves their live claims: a claim on a requirement whose key
+    the new track also has (active, judged by people) is copied onto the new track's
+    requirement with its status, words, claimant and decision; the old rows stay as
+    they were, except that claims still waiting for a decision are withdrawn, because
+    nobody should decide or be reminded of a line that is no longer on the person's
+    checklist. The move is dated today unless `effective_date` says otherwise; it
+    cannot be dated in the future, because the person's track changes at once.
+
+    Locks the employee row, as `grade_change_record` and `review_request` do, so a
+    move, a ledger entry and a defense request for one person happen one after another.
+    """
+    from django.utils import timezone
+
+    from .models import Evidence, EvidenceEvent, EvidenceStatus, Requirement
+    from .roles import HR, user_has_role
+
+    if not user_has_role(by, HR):
+        raise PermissionError("Only HR can move a person to another track.")
+    caller = employee
+    employee = Employee.objects.select_for_update().select_related("track").get(pk=employee.pk)
+    today = timezone.localdate()
+    effective_date = effective_date or today
+    reason = (reason or "").strip()
+    latest = _latest_entry(employee)
+    if not reason:
+        raise GradeError(_("A track change needs a reason."))
+    if latest is None:
+        raise GradeError(_("%(person)s has no hire entry yet.") % {"person": employee})
+    if employee.left_on is not None and employee.left_on <= today:
+        raise GradeError(
+            _("%(person)s left on %(date)s; a person who has left cannot change track.")
+            % {"person": employee, "date": employee.left_on.isoformat()}
+        )
+    if track.pk == employee.track_id:
+        raise GradeError(_("%(person)s is already on the %(track)s track.") % {"person": employee, "track": track})
+    if not track.is_active:
+        raise GradeError(_("The %(track)s track is not active; nobody can be moved onto it.") % {"track": track})
+    if effective_date < latest.effective_date:
+        raise GradeError(
+            _("The date %(date)s is before the latest entry (%(latest)s); history cannot be rewritten.")
+            % {"date": effective_date.isoformat(), "latest": latest.effective_date.isoformat()}
+        )
+    if effective_date > today:
+        raise GradeError(
+            _("A track change takes effect at once; it cannot be dated in the future (%(date)s). Record it on the day.")
+            % {"date": effective_date.isoformat()}
+        )
+    if _has_open_review(employee):
+        raise GradeError(
+            _("%(person)s has an open promotion review for the %(track)s track; withdraw or decide it before moving them.")
+            % {"person": employee, "track": employee.track}
+        )
+
+    old_track = employee.track
+    entry = GradeChange(
+        employee=employee,
+        kind=GradeChangeKind.TRANSFER,
+        track=track,
+        level=level or latest.level,
+        effective_date=effective_date,
+        reason=reason,
+        recorded_by=by,
+    )
+    entry.save()
+    employee.track = track
+    employee._history_user = by
+    employee.save(update_fields=["track"])
+    _refresh_current_level(employee)
+
+    now = timezone.now()
+    targets = {
+        r.key: r
+        for r in Requirement.objects.active().filter(track=track, check_kind="")
+    }
+    taken = set(
+        Evidence.objects.filter(
+            employee=employee, requirement__in=targets.values(), status__in=OPEN_EVIDENCE_STATUSES
+        ).values_list("requirement_id", flat=True)
+    )
+    # Locked so that a team lead deciding one of them meanwhile is not overwritten below.
+    # No join in the locking query: on MySQL it would lock the requirement rows too.
+    keys = dict(Requirement.objects.filter(track=old_track).values_list("pk", "key"))
+    live = list(
+        Evidence.objects.select_for_update()
+        .filter(employee=employee, requirement_id__in=list(keys), status__in=OPEN_EVIDENCE_STATUSES)
+        .order_by("claimed_at", "id")
+    )
+    result = TrackChange(entry=entry)
+    for old in live:
+        target = targets.get(keys[old.requirement_id])
+        copy = None
+        # A claim already live on the new requirement (from an earlier time on that
+        # track) stands; a second one would break "one live claim per requirement".
+        if target is not None and target.pk not in taken:
+            confirmed = old.status == EvidenceStatus.CONFIRMED
+            note = _("Carried over from the %(track)s track (claim #%(id)s).") % {"track": old_track, "id": old.pk}
+            copy = Evidence.objects.create(
+                employee=employee,
+                requirement=target,
+                status=old.status,
+                description=old.description,
+                links=old.links,
+                claimed_by=old.claimed_by,
+                claimed_at=old.claimed_at,
+                decided_by=old.decided_by if confirmed else None,
+                decided_at=old.decided_at if confirmed else None,
+                decision_comment=(
+                    " ".join(part for part in (note, old.decision_comment) if part) if confirmed else ""
+                ),
+            )
+            taken.add(target.pk)
+            _record_event(copy, EvidenceEvent.Action.CARRIED, by, now, comment=note)
+            result.carried.append(copy)
+        if old.status == EvidenceStatus.CLAIMED:
+            old.status = EvidenceStatus.WITHDRAWN
+            old._history_user = by
+            old.save(update_fields=["status"])
+            if copy is not None:
+                why = _("Moved to the %(track)s track, where it waits as claim #%(id)s.") % {"track": track, "id": copy.pk}
+            else:
+                why = _("Moved to the %(track)s track, which does not have this requirement.") % {"track": track}
+            _record_event(old, EvidenceEvent.Action.WITHDRAWN, by, now, comment=why)
+            result.closed.append(old)
+
+    caller.track = track
+    caller.current_level_id = employee.current_level_id
+    caller.current_level_since = employee.current_level_since
+    return result

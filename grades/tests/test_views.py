@@ -1,0 +1,470 @@
+"""The browser pages: who sees what, the evidence flow, bad input, and query counts."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from grades.models import Evidence, EvidenceEvent, EvidenceStatus, Mentorship, Requirement
+from grades.tests.factories import UserFactory, hire
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def team():
+    """A team lead with two reports (backend), another lead with one report, HR, a manager."""
+    lead = hire(level_code="senior", roles=["Developer", "Team lead"], hire_date=datetime.date(2018, 1, 1))
+    dev = hire(level_code="middle", team_lead=lead, hire_date=datetime.date(2021, 3, 1),
+               probation_end=datetime.date(2021, 6, 1))
+    colleague = hire(level_code="junior-plus", team_lead=lead)
+    other_lead = hire(level_code="senior", roles=["Developer", "Team lead"], track_slug="fullstack")
+    stranger = hire(level_code="middle", team_lead=other_lead, track_slug="fullstack")
+    hr = UserFactory(roles=["HR"], is_staff=True)
+    manager = UserFactory(roles=["Manager"])
+    committee = UserFactory(roles=["Committee"])
+    return dict(lead=lead, dev=dev, colleague=colleague, other_lead=other_lead, stranger=stranger,
+                hr=hr, manager=manager, committee=committee)
+
+
+def next_level_requirement(employee, *, data_checked=False):
+    rank = employee.current_level.rank + 1
+    qs = Requirement.objects.filter(track=employee.track, track_level__level__rank=rank)
+    qs = qs.exclude(check_kind="") if data_checked else qs.filter(check_kind="")
+    return qs.order_by("id").first()
+
+
+def claim(client, employee, requirement, description="Built the billing retry worker",
+          links="https://git.example.com/pr/42"):
+    return client.post(
+        f"/people/{employee.pk}/claim/{requirement.pk}/", {"description": description, "links": links}
+    )
+
+
+def evidence_state():
+    return (
+        list(Evidence.objects.order_by("id").values()),
+        list(EvidenceEvent.objects.order_by("id").values()),
+    )
+
+
+# --- Ladders -----------------------------------------------------------------------------------
+
+
+def test_anonymous_is_sent_to_login(client):
+    for url in ["/tracks/", "/tracks/backend/", "/me/", "/people/", "/people/1/"]:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/"), url
+
+
+def test_ladder_lists_nine_levels_with_comments_and_requirements(client, team):
+    client.force_login(team["dev"].user)
+    response = client.get("/tracks/backend/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    for name in ["Junior", "Junior+", "Middle++", "Senior++"]:
+        assert f"{name}</h2>" in body
+    senior = Requirement.objects.get(track__slug="backend", key="five-years-experience")
+    assert senior.text_en in body
+    assert "checked from data" in body
+    assert len(response.context["ladder"]) == 9
+    # What each level adds, and the running total.
+    assert response.context["ladder"][0]["added"] == []
+    assert response.context["ladder"][-1]["cumulative"] == Requirement.objects.filter(
+        track__slug="backend", is_active=True
+    ).count()
+
+
+def test_ladder_in_russian_shows_the_original_wording(client, team):
+    client.force_login(team["dev"].user)
+    client.cookies["django_language"] = "ru"
+    body = client.get("/tracks/backend/").content.decode()
+    assert "Не менее 5 лет работы в программировании" in body
+
+
+def test_unknown_track_is_404(client, team):
+    client.force_login(team["dev"].user)
+    assert client.get("/tracks/cobol/").status_code == 404
+
+
+def test_ladder_query_count_does_not_depend_on_requirements(client, team, django_assert_num_queries):
+    client.force_login(team["dev"].user)
+    client.get("/tracks/backend/")  # warm the session
+    # session, user, track, track levels, requirements (prefetch), books (prefetch),
+    # navigation flags, the user's groups = 8 (a read-only page: no request transaction),
+    # for 42 requirements as for 0.
+    with django_assert_num_queries(8):
+        client.get("/tracks/backend/")
+
+
+# --- Progress pages: who sees whom ---------------------------------------------------------------
+
+
+def test_me_shows_the_developers_progress(client, team):
+    dev = team["dev"]
+    client.force_login(dev.user)
+    response = client.get("/me/")
+    assert response.status_code == 200
+    progress = response.context["progress"]
+    assert progress.level.code == "middle" and progress.next_level.code == "middle-plus"
+    # Probation ended after the hire entry: six months from 2021-06-01.
+    assert progress.earliest_defense == datetime.date(2021, 12, 1)
+    assert "counted from the end of probation on 2021-06-01" in progress.earliest_reasons[0]
+    expected = Requirement.objects.filter(
+        track=dev.track, is_active=True, track_level__level__rank__lte=5
+    ).count()
+    assert progress.total == expected
+    assert 'data-testid="progress-label"' in response.content.decode()
+
+
+def test_me_without_an_employee_record(client, team):
+    client.force_login(team["manager"])
+    response = client.get("/me/")
+    assert response.status_code == 200
+    assert "not on a track" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "viewer, target, status",
+    [
+        ("lead", "dev", 200),
+        ("lead", "colleague", 200),
+        ("hr", "stranger", 200),
+        ("dev", "dev", 200),
+        ("dev", "colleague", 404),
+        ("dev", "lead", 404),
+        ("other_lead", "dev", 404),
+        ("lead", "stranger", 404),
+        ("manager", "dev", 404),
+        ("committee", "dev", 404),
+    ],
+)
+def test_person_page_visibility(client, team, viewer, target, status):
+    user = team[viewer] if not hasattr(team[viewer], "user") else team[viewer].user
+    client.force_login(user)
+    response = client.get(f"/people/{team[target].pk}/")
+    assert response.status_code == status
+    if status == 404:
+        assert str(team[target]) not in response.content.decode()
+
+
+def test_unknown_person_is_404(client, team):
+    client.force_login(team["hr"])
+    assert client.get("/people/999999/").status_code == 404
+
+
+def test_mentoring_counts_towards_data_checked_requirements(client, team):
+    lead = team["lead"]
+    for mentee in (team["dev"], team["colleague"]):
+        Mentorship.objects.create(mentor=lead, mentee=mentee, started_on=datetime.date(2023, 1, 1))
+    client.force_login(lead.user)
+    progress = client.get("/me/").context["progress"]
+    item = next(i for i in progress.items if i.requirement.check_kind == "mentee_count")
+    assert item.state == "met" and item.detail == "2 of 2 current mentees"
+
+
+# --- The people list --------------------------------------------------------------------------------
+
+
+def test_people_list_is_for_team_leads_and_hr(client, team):
+    client.force_login(team["dev"].user)
+    assert client.get("/people/").status_code == 403
+    client.force_login(team["manager"])
+    assert client.get("/people/").status_code == 403
+
+
+def test_team_lead_sees_only_their_reports(client, team):
+    client.force_login(team["lead"].user)
+    response = client.get("/people/")
+    names = {row.employee.pk for row in response.context["rows"]}
+    assert names == {team["dev"].pk, team["colleague"].pk, team["lead"].pk}
+
+
+def test_hr_sees_everyone_and_filters(client, team):
+    client.force_login(team["hr"])
+    everyone = {row.employee.pk for row in client.get("/people/").context["rows"]}
+    assert everyone == {team[k].pk for k in ("lead", "dev", "colleague", "other_lead", "stranger")}
+    fullstack = {row.employee.pk for row in client.get("/people/?track=fullstack").context["rows"]}
+    assert fullstack == {team["other_lead"].pk, team["stranger"].pk}
+    middles = {row.employee.pk for row in client.get("/people/?level=middle").context["rows"]}
+    assert middles == {team["dev"].pk, team["stranger"].pk}
+
+
+def test_people_list_counts_waiting_and_confirmed_claims(client, team):
+    dev = team["dev"]
+    client.force_login(dev.user)
+    requirement = next_level_requirement(dev)
+    claim(client, dev, requirement)
+    client.force_login(team["lead"].user)
+    row = next(r for r in client.get("/people/").context["rows"] if r.employee.pk == dev.pk)
+    assert row.waiting_count == 1 and row.confirmed_count == 0
+    evidence = Evidence.objects.get(employee=dev)
+    client.post(f"/evidence/{evidence.pk}/decide/", {"decision": "confirm"})
+    row = next(r for r in client.get("/people/?order=progress").context["rows"] if r.employee.pk == dev.pk)
+    assert row.waiting_count == 0 and row.confirmed_count == 1
+    assert row.checklist_size == Requirement.objects.filter(
+        track=dev.track, is_active=True, check_kind="", track_level__level__rank__lte=5
+    ).count()
+
+
+def test_people_list_bad_filter_is_400_with_a_message(client, team):
+    client.force_login(team["hr"])
+    response = client.get("/people/?order=salary")
+    assert response.status_code == 400
+    assert "order" in response.content.decode()
+
+
+def test_people_list_sorts_and_paginates(client, team):
+    client.force_login(team["hr"])
+    for order in ["name", "level", "since", "waiting", "progress"]:
+        assert client.get(f"/people/?order={order}").status_code == 200
+    response = client.get("/people/?page=999")
+    assert response.status_code == 200 and response.context["page"].number == 1
+
+
+def test_people_list_queries_do_not_grow_with_people(client, team, django_assert_num_queries):
+    client.force_login(team["hr"])
+    client.get("/people/")
+    # session, user, the user's groups, count for the paginator, the page of people with
+    # their counts as subqueries, levels, failed defenses of the page, tracks and levels for the
+    # filter selects, navigation flags = 10 queries, for 5 people as for 25.
+    with CaptureQueriesContext(connection) as few:
+        client.get("/people/")
+    for _ in range(20):
+        hire(level_code="middle", team_lead=team["lead"])
+    with CaptureQueriesContext(connection) as many:
+        client.get("/people/")
+    assert len(few) == len(many)
+
+
+# --- Evidence: claim, edit, withdraw, decide ----------------------------------------------------------
+
+
+def test_full_flow_claim_then_confirm_moves_the_progress(client, team):
+    dev, lead = team["dev"], team["lead"]
+    client.force_login(dev.user)
+    before = client.get("/me/").context["progress"].done_count
+    requirement = next_level_requirement(dev)
+    response = claim(client, dev, requirement)
+    assert response.status_code == 302
+    evidence = Evidence.objects.get(employee=dev, requirement=requirement)
+    assert evidence.status == EvidenceStatus.CLAIMED and evidence.links == ["https://git.example.com/pr/42"]
+    assert list(evidence.events.values_list("action", flat=True)) == ["claimed"]
+
+    client.force_login(lead.user)
+    response = client.post(f"/evidence/{evidence.pk}/decide/", {"decision": "confirm", "comment": "Seen it"})
+    assert response.status_code == 302
+    evidence.refresh_from_db()
+    assert evidence.status == EvidenceStatus.CONFIRMED and evidence.decided_by == lead.user
+
+    client.force_login(dev.user)
+    page = client.get("/me/")
+    assert page.context["progress"].done_count == before + 1
+    assert "Seen it" in page.content.decode()
+
+
+def test_claim_edit_and_withdraw_keep_a_history(client, team):
+    dev = team["dev"]
+    client.force_login(dev.user)
+    claim(client, dev, next_level_requirement(dev))
+    evidence = Evidence.objects.get(employee=dev)
+    response = client.post(f"/evidence/{evidence.pk}/edit/", {"description": "Better words", "links": ""})
+    assert response.status_code == 302
+    response = client.post(f"/evidence/{evidence.pk}/withdraw/")
+    assert response.status_code == 302
+    evidence.refresh_from_db()
+    assert evidence.status == EvidenceStatus.WITHDRAWN
+    assert list(evidence.events.values_list("action", "description")) == [
+        ("claimed", "Built the billing retry worker"),
+        ("edited", "Better words"),
+        ("withdrawn", "Better words"),
+    ]
+    # A withdrawn requirement can be claimed again.
+    assert claim(client, dev, evidence.requirement).status_code == 302
+
+
+def test_rejected_claim_needs_a_comment_and_can_be_claimed_again(client, team):
+    dev, lead = team["dev"], team["lead"]
+    client.force_login(dev.user)
+    requirement = next_level_requirement(dev)
+    claim(client, dev, requirement)
+    evidence = Evidence.objects.get(employee=dev)
+    client.force_login(lead.user)
+    before = evidence_state()
+    response = client.post(f"/evidence/{evidence.pk}/decide/", {"decision": "reject", "comment": ""})
+    assert response.status_code == 400
+    assert "Say why the claim is rejected" in response.content.decode()
+    assert evidence_state() == before
+    response = client.post(f"/evidence/{evidence.pk}/decide/", {"decision": "reject", "comment": "Show the tests"})
+    assert response.status_code == 302
+    client.force_login(dev.user)
+    item = next(i for i in client.get("/me/").context["progress"].items if i.requirement == requirement)
+    assert item.state == "rejected" and item.claimable
+    assert claim(client, dev, requirement).status_code == 302
+    assert Evidence.objects.filter(employee=dev, requirement=requirement).count() == 2
+
+
+@pytest.mark.parametrize(
+    "description, links, message",
+    [
+        ("", "", "This field is required."),
+        ("   ", "", "This field is required."),
+        ("Did it", "javascript:alert(1)", "is not an http(s) link"),
+        ("Did it", "ftp://files.example.com/x", "is not an http(s) link"),
+        ("Did it", "not a url", "is not an http(s) link"),
+        ("Did it", "\n".join(f"https://e.example.com/{i}" for i in range(11)), "At most 10 links"),
+        ("x" * 5001, "", "at most 5000 characters"),
+    ],
+)
+def test_invalid_claim_reshows_the_form_and_writes_nothing(client, team, description, links, message):
+    dev = team["dev"]
+    client.force_login(dev.user)
+    before = evidence_state()
+    response = claim(client, dev, next_level_requirement(dev), description=description, links=links)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert evidence_state() == before
+
+
+def test_claims_outside_the_checklist_are_refused(client, team):
+    dev = team["dev"]
+    client.force_login(dev.user)
+    before = evidence_state()
+    other_track = Requirement.objects.filter(track__slug="fullstack", check_kind="").first()
+    above_next = Requirement.objects.filter(track=dev.track, track_level__level__code="senior", check_kind="").first()
+    data_checked = Requirement.objects.filter(track=dev.track, check_kind="experience_years").first()
+    for requirement, message in [
+        (other_track, "belongs to another track"),
+        (above_next, "above your next level"),
+        (data_checked, "judged from data"),
+    ]:
+        response = claim(client, dev, requirement)
+        assert response.status_code == 400
+        assert message in response.content.decode()
+    response = client.post(f"/people/{dev.pk}/claim/999999/", {"description": "x"})
+    assert response.status_code == 400
+    assert evidence_state() == before
+
+
+def test_a_second_open_claim_is_refused(client, team):
+    dev = team["dev"]
+    client.force_login(dev.user)
+    requirement = next_level_requirement(dev)
+    claim(client, dev, requirement)
+    before = evidence_state()
+    response = claim(client, dev, requirement)
+    assert response.status_code == 400
+    assert "already have a claim" in response.content.decode()
+    assert evidence_state() == before
+
+
+def test_nobody_claims_for_someone_else(client, team):
+    dev = team["dev"]
+    requirement = next_level_requirement(dev)
+    before = evidence_state()
+    client.force_login(team["lead"].user)  # can see dev, but is not dev
+    assert claim(client, dev, requirement).status_code == 403
+    client.force_login(team["colleague"].user)  # cannot see dev at all
+    assert claim(client, dev, requirement).status_code == 404
+    client.force_login(team["hr"])
+    assert claim(client, dev, requirement).status_code == 403
+    assert evidence_state() == before
+
+
+def test_decisions_by_the_wrong_people_are_refused(client, team):
+    dev = team["dev"]
+    client.force_login(dev.user)
+    claim(client, dev, next_level_requirement(dev))
+    evidence = Evidence.objects.get(employee=dev)
+    before = evidence_state()
+    url = f"/evidence/{evidence.pk}/decide/"
+    # The developer cannot confirm their own claim.
+    assert client.post(url, {"decision": "confirm"}).status_code == 403
+    # Another team lead cannot even see it; a colleague neither.
+    client.force_login(team["other_lead"].user)
+    assert client.post(url, {"decision": "confirm"}).status_code == 404
+    client.force_login(team["colleague"].user)
+    assert client.post(url, {"decision": "confirm"}).status_code == 404
+    # A manager and a committee member are not deciders.
+    client.force_login(team["manager"])
+    assert client.post(url, {"decision": "confirm"}).status_code == 404
+    # Nobody else may edit or withdraw it.
+    client.force_login(team["lead"].user)
+    assert client.post(f"/evidence/{evidence.pk}/edit/", {"description": "mine now"}).status_code == 403
+    assert client.post(f"/evidence/{evidence.pk}/withdraw/").status_code == 403
+    assert evidence_state() == before
+
+
+def test_hr_can_decide_and_a_decision_is_final(client, team):
+    dev = team["dev"]
+    client.force_login(dev.user)
+    claim(client, dev, next_level_requirement(dev))
+    evidence = Evidence.objects.get(employee=dev)
+    client.force_login(team["hr"])
+    assert client.post(f"/evidence/{evidence.pk}/decide/", {"decision": "confirm"}).status_code == 302
+    before = evidence_state()
+    response = client.post(f"/evidence/{evidence.pk}/decide/", {"decision": "reject", "comment": "changed my mind"})
+    assert response.status_code == 400
+    assert "already confirmed" in response.content.decode()
+    client.force_login(dev.user)
+    response = client.post(f"/evidence/{evidence.pk}/edit/", {"description": "after the fact"})
+    assert response.status_code == 400 and "can no longer be edited" in response.content.decode()
+    response = client.post(f"/evidence/{evidence.pk}/withdraw/")
+    assert response.status_code == 400 and "can no longer be withdrawn" in response.content.decode()
+    assert evidence_state() == before
+
+
+def test_evidence_actions_need_post(client, team):
+    client.force_login(team["dev"].user)
+    assert client.get(f"/people/{team['dev'].pk}/claim/1/").status_code == 405
+    assert client.get("/evidence/1/decide/").status_code == 405
+
+
+def test_decision_form_rejects_unknown_decisions(client, team):
+    dev = team["dev"]
+    client.force_login(dev.user)
+    claim(client, dev, next_level_requirement(dev))
+    evidence = Evidence.objects.get(employee=dev)
+    client.force_login(team["lead"].user)
+    before = evidence_state()
+    assert client.post(f"/evidence/{evidence.pk}/decide/", {"decision": "promote"}).status_code == 400
+    assert evidence_state() == before
+
+
+def test_evidence_text_is_escaped(client, team):
+    dev = team["dev"]
+    client.force_login(dev.user)
+    claim(client, dev, next_level_requirement(dev), description="<script>alert('x')</script>")
+    body = client.get("/me/").content.decode()
+    assert "<script>alert" not in body
+    assert "&lt;script&gt;alert" in body
+
+
+# --- Query counts ------------------------------------------------------------------------------------
+
+
+def test_progress_page_queries_do_not_grow_with_claims_and_mentees(client, team):
+    lead = team["lead"]
+    # One claim and one mentee first, so that every prefetch already runs once.
+    Mentorship.objects.create(mentor=lead, mentee=team["dev"], started_on=datetime.date(2023, 1, 1))
+    client.force_login(lead.user)
+    claim(client, lead, Requirement.objects.filter(track=lead.track, check_kind="").order_by("id").first())
+    client.get("/me/")
+    with CaptureQueriesContext(connection) as few:
+        client.get("/me/")
+    # Many claims with events, mentees with ledgers: the count must not move.
+    mentees = [hire(level_code="junior-plus", team_lead=lead) for _ in range(5)]
+    for mentee in mentees:
+        Mentorship.objects.create(mentor=lead, mentee=mentee, started_on=datetime.date(2023, 1, 1))
+    requirements = Requirement.objects.filter(track=lead.track, check_kind="", track_level__level__rank__lte=8)
+    client.force_login(lead.user)
+    for requirement in requirements[1:13]:
+        claim(client, lead, requirement)
+    with CaptureQueriesContext(connection) as many:
+        client.get("/me/")
+    # session, user, employee, levels, ledger, requirements, claims, claim events,
+    # mentorships, mentees' ledgers, mentored-by, books, the last failed defense, the review
+    # box (open and latest decided review), navigation flags, groups = 16.
+    assert len(few) == len(many), [q["sql"] for q in many.captured_queries]
+    assert len(many) == 16

@@ -1,0 +1,24 @@
+"""gunicorn settings for `make serve` and production, all from the environment.
+
+    gunicorn -c gradesys/gunicorn.conf.py gradesys.wsgi:application
+"""
+
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+# Sync workers: each request (a CSV download too) has a process to itself.
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
+worker_class = "sync"
+# Long CSV downloads keep writing, so a generous timeout only stops workers that hang.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "300"))
+graceful_timeout = 30
+keepalive = 5
+# Restart workers now and then so that memory can never creep up over weeks.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = 200
+# The reverse proxy's address(es) whose X-Forwarded-* headers are trusted.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = "-"
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")

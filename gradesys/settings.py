@@ -1,0 +1,366 @@
+"""
+Settings for gradesys, all read from the environment.
+
+A `.env` file in the project directory is read when present; a variable set in
+the real environment wins over the same one in `.env`. Every variable is
+documented in `.env.example` and in the README.
+"""
+
+import datetime
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# overwrite=False: the process environment wins over the file.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+
+# --- Core -------------------------------------------------------------------
+
+DEBUG = env.bool("DEBUG", default=False)
+
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if DEBUG:
+        # Only a development server may run with a throw-away key.
+        SECRET_KEY = "django-insecure-development-only-key-do-not-use-in-production"
+    else:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable (or add it to .env) "
+            "to a long random string, for example the output of "
+            "`python -c \"import secrets; print(secrets.token_urlsafe(50))\"`, "
+            "or set DEBUG=1 for local development."
+        )
+
+ALLOWED_HOSTS = env.list(
+    "ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else []
+)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "axes",
+    "csp",
+    "simple_history",
+    "grades",
+    "reviews",
+    "exports",
+    "jobs",
+    "imports",
+    "pay",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "gradesys.middleware.DatabaseUnavailableMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during login into its response.
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "gradesys.urls"
+WSGI_APPLICATION = "gradesys.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
+                "gradesys.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+
+# --- Databases ----------------------------------------------------------------
+
+# SQLite in the project directory unless DATABASE_URL says otherwise.
+DEFAULT_DATABASE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+
+# How long a connection is kept between requests, and whether it is checked
+# before reuse (so a restarted database server does not break the next request).
+CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
+
+
+def database_config(url: str) -> dict:
+    """One DATABASES entry from a URL, with the options this product relies on."""
+    config = environ.Env.db_url_config(url)
+    engine = config["ENGINE"]
+    options = config.setdefault("OPTIONS", {})
+    config["ATOMIC_REQUESTS"] = True
+    config["CONN_HEALTH_CHECKS"] = True
+    if engine == "django.db.backends.sqlite3":
+        # WAL lets readers work beside one writer; IMMEDIATE takes the write lock
+        # at BEGIN so two writers queue on the busy timeout instead of failing
+        # with "database is locked" half-way through a transaction.
+        options.setdefault("transaction_mode", "IMMEDIATE")
+        options.setdefault("timeout", 20)
+        options.setdefault(
+            "init_command",
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+        )
+        config["CONN_MAX_AGE"] = 0 if config.get("NAME") == ":memory:" else CONN_MAX_AGE
+    elif engine in ("django.db.backends.mysql",):
+        options.setdefault("charset", "utf8mb4")
+        options.setdefault("isolation_level", "read committed")
+        # Strict mode: out-of-range or truncated values are errors, not warnings.
+        options.setdefault(
+            "init_command",
+            "SET sql_mode='STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
+            "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
+        )
+        config["CONN_MAX_AGE"] = CONN_MAX_AGE
+        config.setdefault("TEST", {}).update(
+            {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
+        )
+    else:
+        config["CONN_MAX_AGE"] = CONN_MAX_AGE
+    return config
+
+
+DATABASES = {"default": database_config(env.str("DATABASE_URL", default=DEFAULT_DATABASE_URL))}
+
+# Optional read replica for CSV exports. Tests read the primary through it (MIRROR).
+if env.str("REPORTS_DATABASE_URL", default=""):
+    DATABASES["reports"] = database_config(env.str("REPORTS_DATABASE_URL"))
+    DATABASES["reports"]["ATOMIC_REQUESTS"] = False
+    DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["exports.router.ReportsReplicaRouter"]
+
+# Optional old system that `import_legacy` reads people and grade history from, with
+# raw SQL only: no models, no migrations, read-only (imports.router). Tests never
+# create it; they connect to a database of their own through legacy_database_config.
+
+
+def legacy_database_config(url: str) -> dict:
+    """The DATABASES entry for a legacy source: read one query at a time, never changed."""
+    config = database_config(url)
+    config["ATOMIC_REQUESTS"] = False
+    config["TEST"] = {**config.get("TEST", {}), "MIGRATE": False}
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        # Someone else's file: switching it to WAL would stay in the file, and an
+        # IMMEDIATE transaction would take its write lock.
+        config["OPTIONS"] = {"timeout": 20}
+    return config
+
+
+if env.str("LEGACY_DATABASE_URL", default=""):
+    DATABASES["legacy"] = legacy_database_config(env.str("LEGACY_DATABASE_URL"))
+DATABASE_ROUTERS += ["imports.router.LegacyReadOnlyRouter"]
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+# --- Authentication -------------------------------------------------------------
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+AUTHENTICATION_BACKENDS = [
+    # Refuses sign-ins while a username + address is locked out, before checking the password.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+
+# Login rate limit (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for the same
+# username from the same address, that pair is locked out for AXES_COOLOFF_MINUTES.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# The client address behind reverse proxies: how many proxies in front of the site
+# append to X-Forwarded-For (0: the direct peer is the client). See gradesys.http.client_address.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+AXES_CLIENT_IP_CALLABLE = "gradesys.http.client_address"
+AXES_VERBOSE = False
+
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+
+# --- Internationalisation --------------------------------------------------------
+
+LANGUAGE_CODE = env.str("LANGUAGE_CODE", default="en")
+LANGUAGES = [("en", "English"), ("ru", "Русский")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+
+# --- Security ---------------------------------------------------------------------
+
+# Production runs behind a TLS-terminating reverse proxy that sets X-Forwarded-Proto.
+if env.bool("BEHIND_TLS_PROXY", default=not DEBUG):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=not DEBUG)
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy (django-csp): everything from this site only, no inline
+# scripts or styles, no framing, forms post only here.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+
+# --- Static files ----------------------------------------------------------------
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+
+
+# --- E-mail ----------------------------------------------------------------------
+
+EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
+vars().update(EMAIL_CONFIG)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gradesys@localhost")
+
+
+# --- Cache -----------------------------------------------------------------------
+
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+
+
+# --- Logging ---------------------------------------------------------------------
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Sign-in attempts are counted in the database; the per-attempt lines add nothing.
+    "loggers": {"axes": {"level": "WARNING"}},
+}
+
+
+# --- The grade system ------------------------------------------------------------
+
+# Months a candidate waits after a failed defense before the next one.
+GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS = env.int("GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS", default=3)
+
+# Who formats CSV lines on MySQL/MariaDB: Python (default), or the database itself
+# (CONCAT_WS of quoted cells; same bytes). The database way is faster when the report's
+# query is cheap and the database has cores to spare; with the skill matrix's joins on a
+# small machine the database is the bottleneck and Python, on another core, is faster.
+EXPORTS_SERVER_SIDE_CSV = env.bool("EXPORTS_SERVER_SIDE_CSV", default=False)
+
+# How the committee's votes decide a defense: "majority" (approvals outnumber
+# rejections, abstentions not counted, a tie fails) or "unanimous" (no rejection
+# and at least one approval).
+REVIEWS_DECISION_RULE = env.str("REVIEWS_DECISION_RULE", default="majority")
+if REVIEWS_DECISION_RULE not in ("majority", "unanimous"):
+    raise ImproperlyConfigured(
+        f"REVIEWS_DECISION_RULE must be 'majority' or 'unanimous', not {REVIEWS_DECISION_RULE!r}."
+    )
+
+
+# --- Salary bands (the pay app) ----------------------------------------------------
+
+# Who sees the salary bands on the ladder pages: "hr" (HR and admins only) or
+# "everyone" (every signed-in person, for companies that publish their bands).
+# There is no personal pay in the product, whatever this says.
+PAY_BANDS_VISIBLE_TO = env.str("PAY_BANDS_VISIBLE_TO", default="hr")
+if PAY_BANDS_VISIBLE_TO not in ("hr", "everyone"):
+    raise ImproperlyConfigured(
+        f"PAY_BANDS_VISIBLE_TO must be 'hr' or 'everyone', not {PAY_BANDS_VISIBLE_TO!r}."
+    )
+
+# The "weighted" calculator: relative size of the rise from one level's band
+# minimum to the next. MAIN_STEP is the rise into a new main grade (Junior++ ->
+# Middle, Middle++ -> Senior); INNER_* the rise between inner grades of Junior,
+# Middle and Senior (Senior++'s own band is as wide as an inner Senior step). Only
+# the ratios matter; they must keep MAIN_STEP > INNER_SENIOR > INNER_MIDDLE >
+# INNER_JUNIOR > 0, or "weighted" would not mean what the documentation says.
+PAY_WEIGHTS_MAIN_STEP = env.float("PAY_WEIGHTS_MAIN_STEP", default=2.0)
+PAY_WEIGHTS_INNER_JUNIOR = env.float("PAY_WEIGHTS_INNER_JUNIOR", default=1.0)
+PAY_WEIGHTS_INNER_MIDDLE = env.float("PAY_WEIGHTS_INNER_MIDDLE", default=1.25)
+PAY_WEIGHTS_INNER_SENIOR = env.float("PAY_WEIGHTS_INNER_SENIOR", default=1.5)
+if not (
+    PAY_WEIGHTS_MAIN_STEP > PAY_WEIGHTS_INNER_SENIOR > PAY_WEIGHTS_INNER_MIDDLE
+    > PAY_WEIGHTS_INNER_JUNIOR > 0
+):
+    raise ImproperlyConfigured(
+        "The salary band weights must keep PAY_WEIGHTS_MAIN_STEP > PAY_WEIGHTS_INNER_SENIOR > "
+        "PAY_WEIGHTS_INNER_MIDDLE > PAY_WEIGHTS_INNER_JUNIOR > 0; got "
+        f"{PAY_WEIGHTS_MAIN_STEP} > {PAY_WEIGHTS_INNER_SENIOR} > {PAY_WEIGHTS_INNER_MIDDLE} > "
+        f"{PAY_WEIGHTS_INNER_JUNIOR}."
+    )
+
+# Computed band edges between the Junior minimum and the Senior++ maximum are
+# rounded to a multiple of this many currency units (1, 10, 100, ...).
+PAY_ROUND_TO = env.int("PAY_ROUND_TO", default=10)
+if PAY_ROUND_TO < 1:
+    raise ImproperlyConfigured(f"PAY_ROUND_TO must be 1 or more, not {PAY_ROUND_TO}.")
+
+# The currency of the calculator when none is given (ISO 4217 code).
+PAY_DEFAULT_CURRENCY = env.str("PAY_DEFAULT_CURRENCY", default="EUR").upper()
+if not (len(PAY_DEFAULT_CURRENCY) == 3 and PAY_DEFAULT_CURRENCY.isascii() and PAY_DEFAULT_CURRENCY.isalpha()):
+    raise ImproperlyConfigured(
+        f"PAY_DEFAULT_CURRENCY must be a three-letter ISO 4217 code such as EUR, not {PAY_DEFAULT_CURRENCY!r}."
+    )
