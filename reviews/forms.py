@@ -1,0 +1,153 @@
+"""Forms of the review pages. They check the shape of the input; the services decide what is allowed."""
+
+from __future__ import annotations
+
+import datetime
+
+from django import forms
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gradesys.validators import validate_calendar_date
+
+from .models import CommitteeSeat, ReviewStatus, SeatRole, VoteValue
+from .services import MAX_TEXT
+
+
+def _textarea(rows: int = 3) -> forms.Textarea:
+    return forms.Textarea(attrs={"rows": rows})
+
+
+class ReviewFilterForm(forms.Form):
+    """The GET parameters of /reviews/. Unknown parameters are ignored; bad values are a 400.
+
+    `tracks` and `levels` are the rows the page shows in its selects anyway, so that
+    validating a slug or a level code costs no query of its own.
+    """
+
+    status = forms.ChoiceField(label=_("Status"), required=False)
+    track = forms.ChoiceField(label=_("Track"), required=False)
+    level = forms.ChoiceField(label=_("Level"), required=False)
+    mine = forms.BooleanField(label=_("Waiting for my vote"), required=False)
+
+    def __init__(self, *args, tracks=(), levels=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["status"].choices = [("", _("Any status")), *ReviewStatus.choices]
+        self.fields["track"].choices = [("", _("All tracks"))] + [(t.slug, t.name) for t in tracks]
+        self.fields["level"].choices = [("", _("All levels"))] + [(lv.code, lv.name) for lv in levels]
+        # "from" is a Python keyword, hence fields added by name.
+        self.fields["from"] = forms.DateField(label=_("Defense from"), required=False,
+                                              widget=forms.DateInput(attrs={"type": "date"}),
+                                              validators=[validate_calendar_date])
+        self.fields["to"] = forms.DateField(label=_("Defense to"), required=False,
+                                            widget=forms.DateInput(attrs={"type": "date"}),
+                                            validators=[validate_calendar_date])
+        self.order_fields(["status", "track", "level", "from", "to", "mine"])
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("from"), data.get("to")
+        if start and end and end < start:
+            self.add_error("to", _("The end of the date range is before its start."))
+        return data
+
+    def filter(self, queryset, user):
+        """`queryset` narrowed by the cleaned filters (call after is_valid())."""
+        data = self.cleaned_data
+        if data.get("status"):
+            queryset = queryset.filter(status=data["status"])
+        if data.get("track"):
+            queryset = queryset.filter(track__slug=data["track"])
+        if data.get("level"):
+            queryset = queryset.filter(to_level__code=data["level"])
+        # Ranges of aware datetimes rather than a __date lookup: on MySQL that lookup
+        # needs the server's time zone tables as soon as TIME_ZONE is not UTC.
+        if data.get("from"):
+            queryset = queryset.filter(scheduled_for__gte=_day_start(data["from"]))
+        if data.get("to"):
+            queryset = queryset.filter(scheduled_for__lt=_day_start(data["to"] + datetime.timedelta(days=1)))
+        if data.get("mine"):
+            queryset = queryset.filter(status=ReviewStatus.SCHEDULED).filter(
+                Exists(CommitteeSeat.objects.filter(review=OuterRef("pk"), member=user, vote__isnull=True))
+            )
+        return queryset
+
+    def error_lines(self) -> list[str]:
+        """One sentence per bad parameter, naming it as it appears in the address."""
+        return [
+            _("Invalid filter “%(name)s”: %(error)s") % {"name": name, "error": error}
+            for name, errors in self.errors.items()
+            for error in errors
+        ]
+
+
+def _day_start(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class RequestForm(forms.Form):
+    recommendation = forms.CharField(
+        label=_("Recommendation: example projects or features that show the skills of the next level"),
+        widget=_textarea(4),
+        required=False,
+        max_length=MAX_TEXT,
+    )
+
+
+class MemberChoiceField(forms.TypedChoiceField):
+    """A user picked from a list loaded once for the four seats (one query, not four)."""
+
+    def __init__(self, *, users, **kwargs):
+        self.users = {user.pk: user for user in users}
+        choices = [("", "—")] + [(user.pk, user.get_full_name() or user.get_username()) for user in users]
+        super().__init__(choices=choices, coerce=lambda value: self.users[int(value)], **kwargs)
+
+
+class ScheduleForm(forms.Form):
+    """HR sets or moves the defense and seats the committee."""
+
+    when = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+    )
+    place = forms.CharField(label=_("Place"), max_length=200)
+    override_reason = forms.CharField(
+        label=_("Reason to schedule although requirements are not confirmed"),
+        widget=_textarea(3),
+        required=False,
+        max_length=MAX_TEXT,
+    )
+
+    def __init__(self, *args, users=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        for role, label in SeatRole.choices:
+            self.fields[role] = MemberChoiceField(users=users, label=label)
+        self.order_fields(["when", "place", *SeatRole.values, "override_reason"])
+
+    def clean_when(self):
+        when = self.cleaned_data["when"]
+        if when <= timezone.now():
+            raise forms.ValidationError(_("The defense must be scheduled in the future."))
+        if when > timezone.now() + datetime.timedelta(days=2 * 366):
+            raise forms.ValidationError(_("Schedule the defense within the next two years."))
+        return when
+
+    def members(self) -> dict:
+        return {role: self.cleaned_data[role] for role in SeatRole.values}
+
+    def seat_fields(self):
+        return [self[role] for role in SeatRole.values]
+
+
+class VoteForm(forms.Form):
+    value = forms.ChoiceField(label=_("Your vote"), choices=VoteValue.choices, widget=forms.RadioSelect)
+    comment = forms.CharField(label=_("Comment"), widget=_textarea(3), required=False, max_length=MAX_TEXT)
+
+
+class DecideForm(forms.Form):
+    note = forms.CharField(label=_("Decision note"), widget=_textarea(3), required=False, max_length=MAX_TEXT)
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=_textarea(2), required=False, max_length=MAX_TEXT)

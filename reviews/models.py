@@ -1,0 +1,255 @@
+"""
+Promotion reviews: the defense of the next level before a committee.
+
+A review moves requested → scheduled → passed | failed, or → withdrawn while it is
+open. The committee has four seats (CTO, product director, HR director, the
+candidate's team lead); each seat casts one vote. Reviews, seats, votes and the
+event trail are never deleted (PROTECT); decided reviews are not changed again.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Case, F, Q, Value, When
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from simple_history.models import HistoricalRecords
+
+from grades.models import AppendOnlyModel, AppendOnlyQuerySet, Employee, GradeChange, Level, Track
+
+
+class ReviewStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    SCHEDULED = "scheduled", _("Scheduled")
+    PASSED = "passed", _("Passed")
+    FAILED = "failed", _("Failed")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+OPEN_STATUSES = (ReviewStatus.REQUESTED, ReviewStatus.SCHEDULED)
+DECIDED_STATUSES = (ReviewStatus.PASSED, ReviewStatus.FAILED)
+
+
+class SeatRole(models.TextChoices):
+    CTO = "cto", _("CTO")
+    PRODUCT = "product", _("Product director")
+    HR_DIRECTOR = "hr_director", _("HR director")
+    TEAM_LEAD = "team_lead", _("Team lead")
+
+
+class VoteValue(models.TextChoices):
+    APPROVE = "approve", _("Approve")
+    REJECT = "reject", _("Reject")
+    ABSTAIN = "abstain", _("Abstain")
+
+
+class PromotionReviewQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def decided(self):
+        return self.filter(status__in=DECIDED_STATUSES)
+
+    def with_people(self):
+        return self.select_related(
+            "candidate__user", "candidate__team_lead__user", "track", "from_level", "to_level"
+        )
+
+
+class PromotionReview(models.Model):
+    candidate = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="reviews")
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="+")
+    from_level = models.ForeignKey(Level, on_delete=models.PROTECT, related_name="+")
+    to_level = models.ForeignKey(Level, on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=10, choices=ReviewStatus.choices, default=ReviewStatus.REQUESTED
+    )
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("requested at"))
+    recommendation = models.TextField(
+        _("team lead's recommendation"),
+        blank=True,
+        help_text=_("Example projects or features that show the skills of the next level."),
+    )
+    scheduled_for = models.DateTimeField(_("defense at"), null=True, blank=True)
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    scheduled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    override_reason = models.TextField(
+        _("reason for scheduling with unmet requirements"), blank=True
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decision_note = models.TextField(_("decision note"), blank=True)
+    withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    grade_change = models.OneToOneField(
+        GradeChange, on_delete=models.PROTECT, null=True, blank=True, related_name="review"
+    )
+    # 1 while the review is open, NULL otherwise: with the unique constraint below,
+    # at most one open review per person, on MySQL/MariaDB as well as SQLite.
+    open_marker = models.GeneratedField(
+        expression=Case(When(status__in=OPEN_STATUSES, then=Value(1)), default=None),
+        output_field=models.PositiveSmallIntegerField(null=True),
+        db_persist=True,
+    )
+
+    history = HistoricalRecords(excluded_fields=["open_marker"])
+    objects = PromotionReviewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        verbose_name = _("promotion review")
+        verbose_name_plural = _("promotion reviews")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["candidate", "open_marker"],
+                name="review_one_open_per_candidate",
+                violation_error_message=_("This person already has an open review."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=ReviewStatus.values), name="review_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(to_level=F("from_level")), name="review_levels_differ"
+            ),
+            # Scheduled and decided reviews have a date; decided ones a decision time and author.
+            models.CheckConstraint(
+                condition=Q(status__in=[ReviewStatus.REQUESTED, ReviewStatus.WITHDRAWN])
+                | Q(scheduled_for__isnull=False),
+                name="review_scheduled_has_date",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(status__in=DECIDED_STATUSES, decided_at__isnull=False, decided_by__isnull=False)
+                    | (~Q(status__in=DECIDED_STATUSES) & Q(decided_at__isnull=True))
+                ),
+                name="review_decision_matches_status",
+            ),
+            # Only a passed review produces a grade change.
+            models.CheckConstraint(
+                condition=Q(grade_change__isnull=True) | Q(status=ReviewStatus.PASSED),
+                name="review_grade_change_only_when_passed",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "scheduled_for"], name="review_status_date"),
+            models.Index(fields=["candidate", "status"], name="review_candidate_status"),
+            models.Index(fields=["requested_at", "id"], name="review_requested"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.candidate}: {self.from_level} → {self.to_level} ({self.get_status_display()})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:detail", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status in DECIDED_STATUSES
+
+
+class CommitteeSeat(models.Model):
+    """One member's place on a review's committee."""
+
+    review = models.ForeignKey(PromotionReview, on_delete=models.PROTECT, related_name="seats")
+    role = models.CharField(_("role"), max_length=12, choices=SeatRole.choices)
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="committee_seats")
+
+    history = HistoricalRecords()
+    class Meta:
+        ordering = ["review", "id"]
+        verbose_name = _("committee seat")
+        verbose_name_plural = _("committee seats")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "role"],
+                name="seat_one_per_role",
+                violation_error_message=_("That seat is already taken on this committee."),
+            ),
+            models.UniqueConstraint(
+                fields=["review", "member"],
+                name="seat_one_per_member",
+                violation_error_message=_("A person holds one seat on a committee."),
+            ),
+            models.CheckConstraint(condition=Q(role__in=SeatRole.values), name="seat_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()}: {self.member}"
+
+
+class Vote(models.Model):
+    """A seat's vote. One per seat; it may change until the review is decided, then it is frozen."""
+
+    seat = models.OneToOneField(CommitteeSeat, on_delete=models.PROTECT, related_name="vote")
+    value = models.CharField(_("vote"), max_length=8, choices=VoteValue.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    cast_at = models.DateTimeField(_("cast at"))
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    class Meta:
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [
+            models.CheckConstraint(condition=Q(value__in=VoteValue.values), name="vote_value_valid"),
+            models.CheckConstraint(
+                condition=Q(changed_at__isnull=True) | Q(changed_at__gte=F("cast_at")),
+                name="vote_changed_after_cast",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.seat}: {self.get_value_display()}"
+
+
+class ReviewEvent(AppendOnlyModel):
+    """The audit trail of a review: every state change and vote, with who and when."""
+
+    class Action(models.TextChoices):
+        REQUESTED = "requested", _("Requested")
+        SCHEDULED = "scheduled", _("Scheduled")
+        MOVED = "moved", _("Moved")
+        VOTED = "voted", _("Voted")
+        VOTE_CHANGED = "vote_changed", _("Changed vote")
+        PASSED = "passed", _("Passed")
+        FAILED = "failed", _("Failed")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    review = models.ForeignKey(PromotionReview, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"))
+    note = models.TextField(_("note"), blank=True)
+    # Structured detail: the vote cast, the new date and place, the override reason...
+    data = models.JSONField(_("details"), default=dict, blank=True)
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("review event")
+        verbose_name_plural = _("review events")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(
+                    action__in=[
+                        "requested", "scheduled", "moved", "voted", "vote_changed",
+                        "passed", "failed", "withdrawn",
+                    ]
+                ),
+                name="reviewevent_action_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,357 @@
+"""
+The lifecycle of a promotion review. Every function runs in one transaction, locks
+the review (or the candidate) row it changes, and refuses with `ReviewError`
+(a sentence for the user) or `PermissionError` without writing anything.
+Mail goes out only after the transaction commits.
+"""
+
+from __future__ import annotations
+
+import datetime
+from functools import partial
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grades import selectors as grade_selectors
+from grades.models import Employee, GradeChangeKind, Level
+from grades.roles import COMMITTEE, HR, user_has_role
+from grades.services import GradeError, grade_change_record
+
+from . import notifications, rules
+from .models import (
+    OPEN_STATUSES,
+    CommitteeSeat,
+    PromotionReview,
+    ReviewEvent,
+    ReviewStatus,
+    SeatRole,
+    Vote,
+    VoteValue,
+)
+
+User = get_user_model()
+
+MAX_TEXT = 5000
+
+
+class ReviewError(Exception):
+    """A refused review action; the message is meant for the user."""
+
+
+def _text(value: str, what: str, *, required: bool = False) -> str:
+    value = (value or "").strip()
+    if required and not value:
+        raise ReviewError(_("%(what)s is required.") % {"what": what})
+    if len(value) > MAX_TEXT:
+        raise ReviewError(_("%(what)s is longer than %(n)s characters.") % {"what": what, "n": MAX_TEXT})
+    return value
+
+
+def _event(review, action, actor, *, note="", data=None, at=None):
+    ReviewEvent.objects.create(
+        review=review, action=action, actor=actor, at=at or timezone.now(), note=note, data=data or {}
+    )
+
+
+def _lock(review: PromotionReview) -> PromotionReview:
+    return (
+        PromotionReview.objects.select_for_update()
+        .select_related("candidate__user", "candidate__team_lead", "to_level", "from_level")
+        .get(pk=review.pk)
+    )
+
+
+def is_lead_of(user, employee: Employee) -> bool:
+    return employee.team_lead_id is not None and employee.team_lead.user_id == user.pk
+
+
+# --- Request ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_request(
+    *, candidate: Employee, by: User, recommendation: str = "", on: datetime.date | None = None
+) -> PromotionReview:
+    """The candidate or their team lead asks for a defense of the next level.
+
+    `on` is the day the eligibility rules are judged for; it exists for tests and
+    back-office scripts, and views never pass a user's value for it.
+    """
+    candidate = (
+        Employee.objects.select_for_update().select_related("user", "team_lead", "current_level")
+        .get(pk=candidate.pk)
+    )
+    if by.pk != candidate.user_id and not is_lead_of(by, candidate):
+        raise PermissionError(_("Only the candidate or their team lead can request a defense."))
+    on = on or timezone.localdate()
+    if candidate.left_on is not None:
+        raise ReviewError(_("%(name)s has left the company.") % {"name": candidate})
+    progress = grade_selectors.employee_progress(candidate, on=on)
+    top_rank = Level.objects.order_by("-rank").values_list("rank", flat=True).first()
+    target = progress.next_level
+    refusal = rules.request_refusal(
+        current_rank=progress.level.rank if progress.level else None,
+        target_rank=target.rank if target else (progress.level.rank if progress.level else 0) + 1,
+        top_rank=top_rank,
+        target_entry_only=bool(target and target.entry_only),
+        earliest=progress.earliest_defense,
+        today=on,
+        probation_end=candidate.probation_end,
+        has_open_review=PromotionReview.objects.open().filter(candidate=candidate).exists(),
+    )
+    if refusal:
+        raise ReviewError(refusal)
+    review = PromotionReview(
+        candidate=candidate,
+        track_id=candidate.track_id,
+        from_level=progress.level,
+        to_level=target,
+        requested_by=by,
+        requested_at=timezone.now(),
+        recommendation=_text(recommendation, _("The recommendation")),
+    )
+    try:
+        with transaction.atomic():
+            review.save()
+    except IntegrityError as exc:  # a concurrent request won the race
+        raise ReviewError(_("There is already an open review for this person.")) from exc
+    _event(review, ReviewEvent.Action.REQUESTED, by, note=review.recommendation)
+    return review
+
+
+# --- Schedule -----------------------------------------------------------------------------------
+
+
+def unmet_requirements(review: PromotionReview, *, on: datetime.date | None = None) -> list:
+    """The target level's checklist lines that are neither confirmed nor met by data."""
+    progress = grade_selectors.employee_progress(review.candidate, on=on)
+    return [item for item in progress.items if not item.done]
+
+
+@transaction.atomic
+def review_schedule(
+    *,
+    review: PromotionReview,
+    when: datetime.datetime,
+    place: str,
+    members: dict[str, User],
+    by: User,
+    override_reason: str = "",
+) -> PromotionReview:
+    """HR sets (or moves) the date and seats the committee.
+
+    `members` maps each SeatRole value to a user. Scheduling is refused while any
+    requirement of the target level is unmet, unless HR gives an override reason,
+    which is stored and shown on the review.
+    """
+    if not user_has_role(by, HR):
+        raise PermissionError(_("Only HR schedules defenses."))
+    review = _lock(review)
+    if review.status not in OPEN_STATUSES:
+        raise ReviewError(_("The review is %(status)s and can no longer be scheduled.") % {"status": review.get_status_display().lower()})
+    if timezone.is_naive(when):
+        when = timezone.make_aware(when)
+    if when <= timezone.now():
+        raise ReviewError(_("The defense must be scheduled in the future."))
+    place = _text(place, _("The place"))
+    if len(place) > 200:
+        raise ReviewError(_("The place is longer than 200 characters."))
+    missing = [role for role in SeatRole.values if members.get(role) is None]
+    if missing:
+        raise ReviewError(_("Every seat needs a member: %(roles)s missing.") % {
+            "roles": ", ".join(str(SeatRole(r).label) for r in missing)})
+    people = [members[role] for role in SeatRole.values]
+    if len({u.pk for u in people}) != len(people):
+        raise ReviewError(_("A person can hold only one seat on a committee."))
+    if any(u.pk == review.candidate.user_id for u in people):
+        raise ReviewError(_("The candidate cannot sit on their own committee."))
+    if any(not u.is_active for u in people):
+        raise ReviewError(_("Every committee member must be an active user."))
+    moving = review.status == ReviewStatus.SCHEDULED
+    # A defense HR already scheduled over unmet requirements keeps its stated reason when moved.
+    override_reason = _text(override_reason, _("The override reason")) or (
+        review.override_reason if moving else ""
+    )
+    unmet = unmet_requirements(review)
+    if unmet and not override_reason:
+        raise ReviewError(
+            _("%(n)s requirement(s) of %(level)s are not confirmed yet; confirm them first or give a reason to schedule anyway.")
+            % {"n": len(unmet), "level": review.to_level.name}
+        )
+
+    if moving:
+        # Members who have voted keep their vote only if they keep their seat.
+        existing = {seat.role: seat for seat in review.seats.select_related("vote", "member")}
+        changed = [seat for role, seat in existing.items() if seat.member_id != members[role].pk]
+        for seat in changed:
+            if hasattr(seat, "vote"):
+                raise ReviewError(
+                    _("%(role)s has already voted; a seat with a vote cannot be given to someone else.")
+                    % {"role": seat.get_role_display()}
+                )
+        if changed:
+            # Seats without a vote are re-made at once, so that two members may swap seats
+            # without tripping the one-seat-per-member constraint half-way.
+            CommitteeSeat.objects.filter(pk__in=[seat.pk for seat in changed]).delete()
+            CommitteeSeat.objects.bulk_create(
+                CommitteeSeat(review=review, role=seat.role, member=members[seat.role]) for seat in changed
+            )
+    else:
+        try:
+            with transaction.atomic():
+                CommitteeSeat.objects.bulk_create(
+                    CommitteeSeat(review=review, role=role, member=members[role]) for role in SeatRole.values
+                )
+        except IntegrityError as exc:
+            raise ReviewError(_("The committee could not be seated: a seat is taken twice.")) from exc
+
+    review.status = ReviewStatus.SCHEDULED
+    review.scheduled_for = when
+    review.place = place
+    review.scheduled_by = by
+    if override_reason:
+        review.override_reason = override_reason
+    review.save(update_fields=["status", "scheduled_for", "place", "scheduled_by", "override_reason"])
+    _event(
+        review,
+        ReviewEvent.Action.MOVED if moving else ReviewEvent.Action.SCHEDULED,
+        by,
+        note=override_reason,
+        data={
+            "when": when.isoformat(),
+            "place": place,
+            "members": {role: members[role].get_username() for role in SeatRole.values},
+            "unmet_requirements": len(unmet),
+        },
+    )
+    transaction.on_commit(partial(notifications.defense_scheduled, review.pk, moved=moving))
+    return review
+
+
+# --- Vote ---------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_vote(*, review: PromotionReview, by: User, value: str, comment: str = "") -> Vote:
+    """A seated member votes, or changes their vote, while the review is scheduled."""
+    review = _lock(review)
+    seat = review.seats.filter(member=by).first()
+    if seat is None:
+        raise PermissionError(_("Only members of this committee can vote."))
+    if review.status != ReviewStatus.SCHEDULED:
+        raise ReviewError(_("Votes are taken only while the defense is scheduled; it is %(status)s.") % {
+            "status": review.get_status_display().lower()})
+    if value not in VoteValue.values:
+        raise ReviewError(_("Choose approve, reject or abstain."))
+    comment = _text(comment, _("The comment"))
+    now = timezone.now()
+    vote = Vote.objects.filter(seat=seat).first()
+    if vote is None:
+        try:
+            with transaction.atomic():
+                vote = Vote.objects.create(seat=seat, value=value, comment=comment, cast_at=now)
+        except IntegrityError as exc:  # one vote per seat
+            raise ReviewError(_("You have already voted; change your vote instead.")) from exc
+        action = ReviewEvent.Action.VOTED
+    else:
+        vote.value, vote.comment, vote.changed_at = value, comment, now
+        vote.save(update_fields=["value", "comment", "changed_at"])
+        action = ReviewEvent.Action.VOTE_CHANGED
+    _event(review, action, by, note=comment, data={"role": seat.role, "vote": value}, at=now)
+    return vote
+
+
+# --- Decide -------------------------------------------------------------------------------------
+
+
+def can_decide(user) -> bool:
+    return user_has_role(user, HR)
+
+
+@transaction.atomic
+def review_decide(*, review: PromotionReview, by: User, note: str = "") -> PromotionReview:
+    """Record the committee's decision once every seat has voted.
+
+    Passing appends the promotion to the grade ledger in the same transaction;
+    failing starts the cool-down before the next defense.
+    """
+    if not can_decide(by):
+        raise PermissionError(_("Only HR records the committee's decision."))
+    review = _lock(review)
+    if review.status != ReviewStatus.SCHEDULED:
+        raise ReviewError(_("The review is %(status)s; only a scheduled defense can be decided.") % {
+            "status": review.get_status_display().lower()})
+    seats = list(review.seats.select_related("vote"))
+    missing = [seat for seat in seats if not hasattr(seat, "vote")]
+    if not seats or missing:
+        raise ReviewError(_("Not everyone has voted yet: %(roles)s.") % {
+            "roles": ", ".join(seat.get_role_display() for seat in missing)})
+    rule = settings.REVIEWS_DECISION_RULE
+    passed = rules.outcome([seat.vote.value for seat in seats], rule)
+    now = timezone.now()
+    review.status = ReviewStatus.PASSED if passed else ReviewStatus.FAILED
+    review.decided_at = now
+    review.decided_by = by
+    review.decision_note = _text(note, _("The decision note"))
+    if passed:
+        try:
+            review.grade_change = grade_change_record(
+                employee=review.candidate,
+                kind=GradeChangeKind.PROMOTION,
+                level=review.to_level,
+                effective_date=timezone.localdate(now),
+                reason=_("Passed the defense of %(level)s (review #%(id)s).") % {"level": review.to_level.name, "id": review.pk},
+                by=by,
+            )
+        except GradeError as exc:
+            # For instance the person was corrected to another level meanwhile.
+            raise ReviewError(_("The promotion cannot be recorded: %(why)s") % {"why": exc}) from exc
+    review.save(update_fields=["status", "decided_at", "decided_by", "decision_note", "grade_change"])
+    _event(
+        review,
+        ReviewEvent.Action.PASSED if passed else ReviewEvent.Action.FAILED,
+        by,
+        note=review.decision_note,
+        data={"rule": rule, "votes": {seat.role: seat.vote.value for seat in seats}},
+        at=now,
+    )
+    transaction.on_commit(partial(notifications.review_decided, review.pk))
+    return review
+
+
+# --- Withdraw -----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def review_withdraw(*, review: PromotionReview, by: User, reason: str = "") -> PromotionReview:
+    """The candidate, their team lead or HR withdraws an open review."""
+    review = _lock(review)
+    if not (by.pk == review.candidate.user_id or is_lead_of(by, review.candidate) or user_has_role(by, HR)):
+        raise PermissionError(_("Only the candidate, their team lead or HR can withdraw the review."))
+    if review.status not in OPEN_STATUSES:
+        raise ReviewError(_("The review is %(status)s and can no longer be withdrawn.") % {
+            "status": review.get_status_display().lower()})
+    was_scheduled = review.status == ReviewStatus.SCHEDULED
+    review.status = ReviewStatus.WITHDRAWN
+    review.withdrawn_reason = _text(reason, _("The reason"))
+    review.save(update_fields=["status", "withdrawn_reason"])
+    _event(review, ReviewEvent.Action.WITHDRAWN, by, note=review.withdrawn_reason)
+    if was_scheduled:
+        transaction.on_commit(partial(notifications.defense_cancelled, review.pk))
+    return review
+
+
+def committee_candidates():
+    """Users who may be seated: the Committee group (CTO, product and HR directors) and team leads."""
+    from django.db.models import Q
+
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(groups__name=COMMITTEE) | Q(groups__name="Team lead") | Q(is_superuser=True))
+        .distinct()
+        .order_by("last_name", "first_name", "username")
+    )
