@@ -1,0 +1,549 @@
+"""
+The CSV reports: one documented, parameterised SELECT each.
+
+Values from the user (filters) only ever travel as query parameters. Table and
+column names in the statements are the product's own (the grades and reviews
+apps' tables), never user input. Each statement is written for SQLite and
+MySQL/MariaDB alike; the few vendor differences (date formatting) go through
+`_fmt_datetime`.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from grades import rules
+from gradesys.validators import validate_calendar_date
+from grades.roles import HR, MANAGER, user_has_role
+
+from .csvstream import CODE, DATE, NUMBER, TEXT
+
+
+@dataclass
+class Statement:
+    """A report's SELECT in parts, so that it can be run as it is or wrapped to build CSV lines.
+
+    `expressions` line up with the report's columns; `order` are ORDER BY expressions
+    over the same FROM; `params` fill the %s placeholders of `body` in order.
+    """
+
+    expressions: list[str]
+    body: str
+    params: list
+    order: list[str]
+    # Run in slices of the employees table, in id order: the first two %s of `body` are the
+    # slice's bounds (`keyset` > lower, <= upper) and `order` starts with the same column.
+    # Each slice is sorted on its own, so rows start flowing at once instead of after a
+    # sort of the whole result, and the bytes are those of the single ORDER BY.
+    keyset: str | None = None
+
+    def with_bounds(self, lower: int, upper: int) -> list:
+        """The parameters for one slice of a keyset statement."""
+        return [lower, upper, *self.params[2:]]
+
+    def sql(self) -> str:
+        """The plain SELECT (the Python way); columns keep the positions of the report's columns."""
+        return f"SELECT {', '.join(self.expressions)} {self.body} ORDER BY {', '.join(self.order)}"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = TEXT
+
+
+@dataclass
+class Report:
+    name: str
+    title: str
+    description: str
+    columns: list[Column]
+    filters: tuple[str, ...]
+    build: Callable[[str, dict], Statement]
+    # A Python step over the rows, for values the rules compute (roster); reports
+    # with one are always formatted the Python way.
+    transform: Callable[[Iterable[list]], Iterator[list]] | None = None
+    source_columns: list[str] = field(default_factory=list)
+    # Who may download it (superusers hold every role). Most reports are for HR and
+    # managers; pay data is for HR alone.
+    roles: tuple[str, ...] = (HR, MANAGER)
+
+    def allows(self, user) -> bool:
+        return any(user_has_role(user, role) for role in self.roles)
+
+    @property
+    def restricted(self) -> bool:
+        """Narrower than the reports page itself (HR and managers)."""
+        return MANAGER not in self.roles
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    @property
+    def kinds(self) -> list[str]:
+        return [c.kind for c in self.columns]
+
+
+def _fmt_datetime(column: str, vendor: str) -> str:
+    """A stored UTC datetime as 'YYYY-MM-DD HH:MM:SS' text, the same on every database."""
+    if vendor == "mysql":
+        return f"DATE_FORMAT({column}, '%%Y-%%m-%%d %%H:%%i:%%s')"
+    return f"strftime('%%Y-%%m-%%d %%H:%%M:%%S', {column})"
+
+
+def _match(clauses: list[str], params: list, value, clause: str) -> None:
+    """Add `clause` (one %s) with `value` as its parameter when the filter is given."""
+    if value:
+        clauses.append(clause)
+        params.append(value)
+
+
+def _where(clauses: list[str]) -> str:
+    return ("WHERE " + " AND ".join(clauses)) if clauses else ""
+
+
+# --- roster -------------------------------------------------------------------------------------
+
+
+def _rank(vendor: str) -> str:
+    # "rank" is a reserved word in MySQL 8.
+    return "`rank`" if vendor == "mysql" else '"rank"'
+
+
+def _roster_sql(vendor: str, f: dict) -> Statement:
+    """Current people with their level.
+
+    One row per employee who has not left. The last failed defense comes from a
+    grouped subquery over reviews (index review_candidate_status). Months in level
+    and the earliest defense date are computed by grades.rules in `_roster_rows`,
+    so the statement returns the inputs of that computation.
+    """
+    clauses, params = ["e.left_on IS NULL"], []
+    _match(clauses, params, f.get("track"), "t.slug = %s")
+    _match(clauses, params, f.get("level"), "l.code = %s")
+    rank = _rank(vendor)
+    body = f"""
+        FROM grades_employee e
+        JOIN auth_user u ON u.id = e.user_id
+        JOIN grades_track t ON t.id = e.track_id
+        LEFT JOIN grades_level l ON l.id = e.current_level_id
+        LEFT JOIN grades_level nl ON nl.{rank} = l.{rank} + 1
+        LEFT JOIN grades_employee le ON le.id = e.team_lead_id
+        LEFT JOIN auth_user lu ON lu.id = le.user_id
+        LEFT JOIN (
+            SELECT candidate_id, MAX(decided_at) AS last_failed
+            FROM reviews_promotionreview WHERE status = 'failed' GROUP BY candidate_id
+        ) failed ON failed.candidate_id = e.id
+        {_where(clauses)}
+    """
+    expressions = [
+        "e.id", "u.first_name", "u.last_name", "u.email", "t.slug", "l.name",
+        "e.current_level_since", "lu.first_name", "lu.last_name", "e.probation_end",
+        "nl.min_months_in_previous", "failed.last_failed",
+    ]
+    return Statement(expressions, body, params, ["e.id"])
+
+
+def _as_date(value) -> datetime.date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    return datetime.date.fromisoformat(str(value)[:10])
+
+
+def _as_utc_datetime_date(value) -> datetime.date | None:
+    """A stored UTC datetime (object or text) as a local date."""
+    if value is None or value == "":
+        return None
+    if not isinstance(value, datetime.datetime):
+        value = datetime.datetime.fromisoformat(str(value))
+    if timezone.is_naive(value):
+        value = value.replace(tzinfo=datetime.timezone.utc)
+    return timezone.localdate(value)
+
+
+def _roster_rows(rows: Iterable[list]) -> Iterator[list]:
+    today = timezone.localdate()
+    cooldown = settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS
+    for (pk, first, last, email, track, level, since, lead_first, lead_last,
+         probation_end, next_months, last_failed) in rows:
+        since = _as_date(since)
+        probation_end = _as_date(probation_end)
+        months = earliest = None
+        if since:
+            months = rules.whole_months_between(rules.time_in_level_start(since, probation_end), today)
+            if next_months is not None:
+                earliest = rules.earliest_defense_date(
+                    last_change=since,
+                    probation_end=probation_end,
+                    min_months=next_months,
+                    last_failed_defense=_as_utc_datetime_date(last_failed),
+                    cooldown_months=cooldown,
+                ).isoformat()
+        lead = " ".join(part for part in (lead_first, lead_last) if part) or None
+        yield [pk, first, last, email, track, level, since.isoformat() if since else None,
+               lead, months, earliest]
+
+
+# --- grade-history ----------------------------------------------------------------------------------
+
+
+def _grade_history_sql(vendor: str, f: dict) -> Statement:
+    """Every ledger entry, oldest first (index gradechange_date serves the date range)."""
+    clauses, params = [], []
+    _match(clauses, params, f.get("track"), "t.slug = %s")
+    _match(clauses, params, f.get("level"), "l.code = %s")
+    _match(clauses, params, f.get("date_from"), "g.effective_date >= %s")
+    _match(clauses, params, f.get("date_to"), "g.effective_date <= %s")
+    body = f"""
+        FROM grades_gradechange g
+        JOIN grades_employee e ON e.id = g.employee_id
+        JOIN auth_user u ON u.id = e.user_id
+        JOIN grades_track t ON t.id = g.track_id
+        JOIN grades_level l ON l.id = g.level_id
+        LEFT JOIN auth_user ru ON ru.id = g.recorded_by_id
+        {_where(clauses)}
+    """
+    expressions = [
+        "g.id", "e.id", "u.first_name", "u.last_name", "t.slug", "g.kind", "l.name",
+        "g.effective_date", "g.reason", "ru.username", _fmt_datetime("g.recorded_at", vendor),
+    ]
+    return Statement(expressions, body, params, ["g.effective_date", "g.id"])
+
+
+# --- reviews ------------------------------------------------------------------------------------------
+
+
+def _review_clauses(f: dict) -> tuple[list[str], list]:
+    clauses, params = [], []
+    _match(clauses, params, f.get("track"), "t.slug = %s")
+    _match(clauses, params, f.get("level"), "tl.code = %s")
+    _match(clauses, params, f.get("status"), "r.status = %s")
+    if f.get("date_from"):
+        clauses.append("r.requested_at >= %s")
+        params.append(_start_of(f["date_from"]))
+    if f.get("date_to"):
+        clauses.append("r.requested_at < %s")
+        params.append(_start_of(f["date_to"] + datetime.timedelta(days=1)))
+    return clauses, params
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    """Midnight of a local day as the naive UTC datetime the database stores."""
+    local = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
+
+
+def _reviews_sql(vendor: str, f: dict) -> Statement:
+    """One row per review with its vote counts (a grouped subquery over seats and votes)."""
+    clauses, params = _review_clauses(f)
+    body = f"""
+        FROM reviews_promotionreview r
+        JOIN grades_employee e ON e.id = r.candidate_id
+        JOIN auth_user u ON u.id = e.user_id
+        JOIN grades_track t ON t.id = r.track_id
+        JOIN grades_level fl ON fl.id = r.from_level_id
+        JOIN grades_level tl ON tl.id = r.to_level_id
+        LEFT JOIN (
+            SELECT s.review_id,
+                   SUM(CASE WHEN vo.value = 'approve' THEN 1 ELSE 0 END) AS approvals,
+                   SUM(CASE WHEN vo.value = 'reject' THEN 1 ELSE 0 END) AS rejections,
+                   SUM(CASE WHEN vo.value = 'abstain' THEN 1 ELSE 0 END) AS abstentions
+            FROM reviews_committeeseat s JOIN reviews_vote vo ON vo.seat_id = s.id
+            GROUP BY s.review_id
+        ) v ON v.review_id = r.id
+        {_where(clauses)}
+    """
+    expressions = [
+        "r.id", "e.id", "u.first_name", "u.last_name", "t.slug", "fl.name", "tl.name", "r.status",
+        _fmt_datetime("r.requested_at", vendor), _fmt_datetime("r.scheduled_for", vendor),
+        _fmt_datetime("r.decided_at", vendor),
+        "COALESCE(v.approvals, 0)", "COALESCE(v.rejections, 0)", "COALESCE(v.abstentions, 0)",
+        "CASE WHEN r.status IN ('passed', 'failed') THEN r.status ELSE '' END",
+        "r.override_reason", "r.decision_note",
+    ]
+    return Statement(expressions, body, params, ["r.requested_at", "r.id"])
+
+
+def _votes_sql(vendor: str, f: dict) -> Statement:
+    """One row per committee seat, with the vote when cast."""
+    clauses, params = _review_clauses(f)
+    body = f"""
+        FROM reviews_committeeseat s
+        JOIN reviews_promotionreview r ON r.id = s.review_id
+        JOIN grades_employee e ON e.id = r.candidate_id
+        JOIN auth_user u ON u.id = e.user_id
+        JOIN grades_track t ON t.id = r.track_id
+        JOIN grades_level tl ON tl.id = r.to_level_id
+        JOIN auth_user mu ON mu.id = s.member_id
+        LEFT JOIN reviews_vote vo ON vo.seat_id = s.id
+        {_where(clauses)}
+    """
+    expressions = [
+        "r.id", "e.id", "u.first_name", "u.last_name", "t.slug", "tl.name", "r.status", "s.role",
+        "mu.username", "mu.first_name", "mu.last_name", "vo.value", "vo.comment",
+        _fmt_datetime("vo.cast_at", vendor), _fmt_datetime("vo.changed_at", vendor),
+    ]
+    return Statement(expressions, body, params, ["r.id", "s.id"])
+
+
+# --- skill-matrix ----------------------------------------------------------------------------------
+
+
+def _skill_matrix_sql(vendor: str, f: dict) -> Statement:
+    """One row per person × requirement of their track up to their next level.
+
+    The live claim comes from the unique (employee, requirement, open_marker)
+    index: at most one claimed-or-confirmed row per pair. Without one, a rejected
+    claim makes the state 'rejected', else 'missing'. Requirements the product
+    judges from data have the state 'by_data' (the progress page gives the verdict).
+    """
+    # The first two parameters bound the slice of employee ids (see Statement.keyset).
+    clauses = ["e.id > %s", "e.id <= %s", "e.left_on IS NULL", "r.is_active = %s"]
+    params = [0, 0, True]
+    _match(clauses, params, f.get("track"), "t.slug = %s")
+    _match(clauses, params, f.get("level"), "cl.code = %s")
+    rank = _rank(vendor)
+    body = f"""
+        FROM grades_employee e
+        JOIN auth_user u ON u.id = e.user_id
+        JOIN grades_track t ON t.id = e.track_id
+        JOIN grades_level cl ON cl.id = e.current_level_id
+        JOIN grades_requirement r ON r.track_id = e.track_id
+        JOIN grades_tracklevel rtl ON rtl.id = r.track_level_id
+        JOIN grades_level rl ON rl.id = rtl.level_id AND rl.{rank} <= cl.{rank} + 1
+        LEFT JOIN grades_evidence ev
+               ON ev.employee_id = e.id AND ev.requirement_id = r.id AND ev.open_marker = 1
+        LEFT JOIN auth_user du ON du.id = ev.decided_by_id
+        {_where(clauses)}
+    """
+    state = """CASE
+            WHEN r.check_kind <> '' THEN 'by_data'
+            WHEN ev.status IS NOT NULL THEN ev.status
+            WHEN EXISTS (
+                SELECT 1 FROM grades_evidence rj
+                WHERE rj.employee_id = e.id AND rj.requirement_id = r.id AND rj.status = 'rejected'
+            ) THEN 'rejected'
+            ELSE 'missing'
+        END"""
+    expressions = [
+        "e.id", "u.first_name", "u.last_name", "t.slug", "cl.name", "r.key", "rl.name", "r.category",
+        state,
+        "CASE WHEN ev.status = 'confirmed' THEN du.username END",
+        f"CASE WHEN ev.status = 'confirmed' THEN {_fmt_datetime('ev.decided_at', vendor)} END",
+    ]
+    return Statement(expressions, body, params, ["e.id", f"rl.{rank}", "r.position", "r.id"], keyset="e.id")
+
+
+# --- salary-bands ------------------------------------------------------------------------------------
+
+
+def _fmt_amount(column: str, vendor: str) -> str:
+    """A DECIMAL(12, 2) amount as text with two decimals ('1500.00'), the same on every database."""
+    if vendor == "mysql":
+        return f"CAST({column} AS CHAR)"
+    # SQLite keeps 1500.00 as the integer 1500: format it.
+    return f"printf('%%.2f', {column})"
+
+
+def _salary_bands_sql(vendor: str, f: dict) -> Statement:
+    """Every salary band, old and current, with whether it is in force today.
+
+    A band is in force when it is the latest one started by today for its own scope
+    (level, track or all tracks, currency): the derived table `cur` finds that date
+    per scope over the unique index salaryband_unique_scope_date (level, track_key,
+    currency, valid_from). The track filter keeps the track's bands and the
+    all-tracks ones, which apply to it too.
+    """
+    clauses, params = [], [timezone.localdate()]
+    _match(clauses, params, f.get("track"), "(t.slug = %s OR b.track_id IS NULL)")
+    _match(clauses, params, f.get("level"), "l.code = %s")
+    rank = _rank(vendor)
+    body = f"""
+        FROM pay_salaryband b
+        JOIN grades_level l ON l.id = b.level_id
+        LEFT JOIN grades_track t ON t.id = b.track_id
+        LEFT JOIN (
+            SELECT level_id, track_key, currency, MAX(valid_from) AS latest
+            FROM pay_salaryband WHERE valid_from <= %s
+            GROUP BY level_id, track_key, currency
+        ) cur ON cur.level_id = b.level_id AND cur.track_key = b.track_key
+             AND cur.currency = b.currency AND cur.latest = b.valid_from
+        {_where(clauses)}
+    """
+    expressions = [
+        "l.name", "t.slug", "b.currency", _fmt_amount("b.minimum", vendor),
+        _fmt_amount("b.maximum", vendor), "b.valid_from",
+        "CASE WHEN cur.latest IS NULL THEN 0 ELSE 1 END",
+    ]
+    return Statement(expressions, body, params, [f"l.{rank}", "t.slug", "b.currency", "b.valid_from"])
+
+
+# --- The registry -------------------------------------------------------------------------------------
+
+REVIEW_STATUSES = ("requested", "scheduled", "passed", "failed", "withdrawn")
+
+REPORTS: dict[str, Report] = {
+    report.name: report
+    for report in [
+        Report(
+            name="roster",
+            title=_("Roster"),
+            description=_(
+                "Everyone currently employed: track, level and since when, team lead, months "
+                "in level and the earliest date of the next defense."
+            ),
+            columns=[
+                Column("employee_id", NUMBER), Column("first_name"), Column("last_name"),
+                Column("email"), Column("track"), Column("level"), Column("since", DATE),
+                Column("team_lead"), Column("months_in_level", NUMBER),
+                Column("earliest_defense_date", DATE),
+            ],
+            filters=("track", "level"),
+            build=_roster_sql,
+            transform=_roster_rows,
+        ),
+        Report(
+            name="grade-history",
+            title=_("Grade history"),
+            description=_("Every entry of the grade ledger: hires, promotions and corrections."),
+            columns=[
+                Column("entry_id", NUMBER), Column("employee_id", NUMBER), Column("first_name"),
+                Column("last_name"), Column("track"), Column("kind", CODE), Column("level"),
+                Column("effective_date", DATE), Column("reason"), Column("recorded_by"),
+                Column("recorded_at", DATE),
+            ],
+            filters=("track", "level", "date_from", "date_to"),
+            build=_grade_history_sql,
+        ),
+        Report(
+            name="reviews",
+            title=_("Reviews"),
+            description=_("One row per promotion review with its vote counts and outcome."),
+            columns=[
+                Column("review_id", NUMBER), Column("employee_id", NUMBER), Column("first_name"),
+                Column("last_name"), Column("track"), Column("from_level"), Column("to_level"),
+                Column("status", CODE), Column("requested_at", DATE), Column("scheduled_for", DATE),
+                Column("decided_at", DATE), Column("approvals", NUMBER), Column("rejections", NUMBER),
+                Column("abstentions", NUMBER), Column("outcome", CODE), Column("override_reason"),
+                Column("decision_note"),
+            ],
+            filters=("track", "level", "status", "date_from", "date_to"),
+            build=_reviews_sql,
+        ),
+        Report(
+            name="votes",
+            title=_("Votes"),
+            description=_("One row per committee seat: who sat, how they voted and when."),
+            columns=[
+                Column("review_id", NUMBER), Column("employee_id", NUMBER), Column("first_name"),
+                Column("last_name"), Column("track"), Column("to_level"), Column("review_status", CODE),
+                Column("seat", CODE), Column("member"), Column("member_first_name"),
+                Column("member_last_name"), Column("vote", CODE), Column("comment"),
+                Column("cast_at", DATE), Column("changed_at", DATE),
+            ],
+            filters=("track", "level", "status", "date_from", "date_to"),
+            build=_votes_sql,
+        ),
+        Report(
+            name="skill-matrix",
+            title=_("Skill matrix"),
+            description=_(
+                "One row per person and requirement of their track up to their next level: "
+                "the state of the claim, who confirmed it and when. The largest report."
+            ),
+            columns=[
+                Column("employee_id", NUMBER), Column("first_name"), Column("last_name"),
+                Column("track"), Column("level"), Column("requirement"),
+                Column("requirement_level"), Column("category", CODE), Column("state", CODE),
+                Column("confirmed_by"), Column("confirmed_at", DATE),
+            ],
+            filters=("track", "level"),
+            build=_skill_matrix_sql,
+        ),
+        Report(
+            name="salary-bands",
+            title=_("Salary bands"),
+            description=_(
+                "Every salary band, old and current: level, track (empty: all tracks), currency, "
+                "minimum, maximum, the date it applies from, and 1 when it is in force today. "
+                "For HR only."
+            ),
+            columns=[
+                Column("level"), Column("track"), Column("currency"), Column("minimum", NUMBER),
+                Column("maximum", NUMBER), Column("valid_from", DATE), Column("in_force", NUMBER),
+            ],
+            filters=("track", "level"),
+            build=_salary_bands_sql,
+            roles=(HR,),
+        ),
+    ]
+}
+
+
+# --- Filters ----------------------------------------------------------------------------------------
+
+
+class ReportFilterForm(forms.Form):
+    """The query parameters of a report. Unknown parameters are ignored; bad values are errors."""
+
+    track = forms.SlugField(required=False, max_length=50)
+    level = forms.SlugField(required=False, max_length=32)
+    status = forms.ChoiceField(required=False, choices=[("", "")] + [(s, s) for s in REVIEW_STATUSES])
+    date_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"], validators=[validate_calendar_date])
+    date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"], validators=[validate_calendar_date])
+    delimiter = forms.ChoiceField(
+        required=False, choices=[(";", ";"), (",", ","), ("tab", "tab"), ("\t", "tab")]
+    )
+    bom = forms.TypedChoiceField(
+        required=False,
+        choices=[("", ""), ("0", "0"), ("1", "1"), ("false", "false"), ("true", "true")],
+        coerce=lambda value: value in ("1", "true"),
+        empty_value=False,
+    )
+
+    def __init__(self, *args, report: Report, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.report = report
+        for name in ("track", "level", "status", "date_from", "date_to"):
+            if name not in report.filters:
+                del self.fields[name]
+
+    def clean_track(self):
+        from grades.models import Track
+
+        slug = self.cleaned_data.get("track")
+        if slug and not Track.objects.filter(slug=slug).exists():
+            raise forms.ValidationError(_("No track %(slug)s.") % {"slug": slug})
+        return slug
+
+    def clean_level(self):
+        from grades.models import Level
+
+        code = self.cleaned_data.get("level")
+        if code and not Level.objects.filter(code=code).exists():
+            raise forms.ValidationError(_("No level %(code)s.") % {"code": code})
+        return code
+
+    def clean(self):
+        data = super().clean()
+        if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
+            self.add_error("date_to", _("The end of the range is before its start."))
+        return data
+
+    def error_sentence(self) -> str:
+        """The errors as one sentence naming each parameter."""
+        return " ".join(
+            f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in self.errors.items()
+        )

@@ -1,0 +1,379 @@
+"""Report downloads and the export_report command: access, format, hostile values, streaming."""
+
+import csv
+import datetime
+import io
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
+
+from exports import csvstream
+from exports.reports import REPORTS
+from exports.services import csv_chunks, get_report
+from grades.models import Employee, GradeChange, Level
+from grades.services import grade_change_record
+from grades.tests.factories import UserFactory, hire
+
+# Committed data: on MariaDB the export reads through a connection of its own, which
+# cannot see a test transaction. serialized_rollback restores the migrations' rows.
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+HOSTILE = [
+    'He said "hi"',
+    "a;b,c\td",
+    "line1\nline2",
+    "crlf\r\nend",
+    "=SUM(A1:A9)",
+    "-2+3",
+    "+79001234567",
+    "@cmd",
+    "\tTabbed",
+    "\rCarriage",
+    "Ёлкина Анна-Мария",
+    "emoji 🚀👩‍💻",
+    "00123",
+    " leading space",
+    "trailing space ",
+    "it's",
+    "back\\slash \\n",
+    "'already quoted",
+    '"',
+    ";",
+    # Look-alikes that a case- or accent-insensitive collation treats as equal to ; = -
+    "greek\u037equestion mark",
+    "\uff1dfullwidth equals",
+    "\u2010hyphen first",
+    "\u00a0no-break space first",
+]
+
+
+@pytest.fixture
+def manager(client):
+    user = UserFactory(roles=["Manager"])
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def hostile_people():
+    """People whose names and correction reasons are every hostile value, with real ledgers."""
+    hr = UserFactory(username="hr-recorder", roles=["HR"])
+    people = []
+    for index, value in enumerate(HOSTILE):
+        user = UserFactory(username=f"hostile{index}", first_name=value[:150], last_name=value[::-1][:150])
+        employee = hire(user=user, level_code="middle", hire_date=datetime.date(2022, 1, 1))
+        grade_change_record(
+            employee=employee, kind="correction", level=Level.objects.get(code="middle-plus"),
+            effective_date=datetime.date(2023, 1, 1), reason=value, by=hr,
+        )
+        people.append(employee)
+    return people
+
+
+def expected_grade_history(delimiter=";"):
+    """What Python's csv module writes for the grade-history rows, read back through the ORM."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n")
+    writer.writerow(REPORTS["grade-history"].column_names)
+    changes = (
+        GradeChange.objects.select_related("employee__user", "track", "level", "recorded_by")
+        .order_by("effective_date", "id")
+    )
+    for g in changes:
+        writer.writerow(
+            [
+                g.pk,
+                g.employee_id,
+                csvstream.neutralise(g.employee.user.first_name),
+                csvstream.neutralise(g.employee.user.last_name),
+                g.track.slug,
+                g.kind,
+                g.level.name,
+                g.effective_date.isoformat(),
+                csvstream.neutralise(g.reason),
+                g.recorded_by.username if g.recorded_by else "",
+                g.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
+            ]
+        )
+    return buffer.getvalue().encode("utf-8")
+
+
+# --- Access ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("roles, status", [(["Manager"], 200), (["HR"], 200), (["Developer"], 403),
+                                           (["Team lead"], 403), (["Committee"], 403), ([], 403)])
+def test_only_managers_and_hr_download(client, roles, status):
+    client.force_login(UserFactory(roles=roles))
+    assert client.get("/exports/").status_code == status
+    response = client.get("/exports/roster.csv")
+    assert response.status_code == status
+    if status == 200:
+        b"".join(response.streaming_content)
+
+
+def test_anonymous_goes_to_login(client):
+    for url in ["/exports/", "/exports/roster.csv"]:
+        response = client.get(url)
+        assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_index_lists_every_report_with_its_filters(client, manager):
+    body = client.get("/exports/").content.decode()
+    for name, report in REPORTS.items():
+        # HR-only reports (salary-bands) are not offered to a manager.
+        assert (f"/exports/{name}.csv" in body) == (not report.restricted), name
+    assert 'name="date_from"' in body and 'name="bom"' in body
+
+
+def test_unknown_report_is_404(client, manager):
+    assert client.get("/exports/salaries.csv").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "query, parameter",
+    [
+        ("delimiter=|", "delimiter"),
+        ("track=../../etc", "track"),
+        ("track=cobol", "track"),
+        ("level=archmage", "level"),
+        ("date_from=2024-13-01", "date_from"),
+        ("date_from=2024-05-01&date_to=2024-04-01", "date_to"),
+        ("status=maybe", "status"),
+        ("bom=perhaps", "bom"),
+    ],
+)
+def test_invalid_filters_are_400_naming_the_parameter(client, manager, query, parameter):
+    name = "grade-history" if "date" in query else ("reviews" if "status" in query else "roster")
+    response = client.get(f"/exports/{name}.csv?{query}")
+    assert response.status_code == 400
+    assert parameter in response.content.decode()
+
+
+# --- Format -----------------------------------------------------------------------------------------
+
+
+def test_download_headers_and_first_row(client, manager):
+    hire(level_code="middle")
+    response = client.get("/exports/roster.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    today = datetime.date.today().isoformat()
+    assert response["Content-Disposition"] == f'attachment; filename="roster-{today}.csv"'
+    body = b"".join(response.streaming_content).decode("utf-8")
+    assert body.startswith(";".join(REPORTS["roster"].column_names) + "\r\n")
+    assert not body.startswith("\ufeff")
+
+
+@pytest.mark.parametrize("param, delimiter", [("%3B", ";"), ("%2C", ","), ("tab", "\t")])
+def test_delimiters(client, manager, param, delimiter):
+    hire(level_code="middle")
+    body = b"".join(client.get(f"/exports/roster.csv?delimiter={param}").streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(body), delimiter=delimiter))
+    assert rows[0] == REPORTS["roster"].column_names
+    assert len(rows[1]) == len(rows[0])
+
+
+def test_bom_for_excel(client, manager):
+    body = b"".join(client.get("/exports/roster.csv?bom=1").streaming_content)
+    assert body.startswith(b"\xef\xbb\xbfemployee_id;")
+    assert not b"".join(client.get("/exports/roster.csv?bom=0").streaming_content).startswith(b"\xef\xbb\xbf")
+
+
+def test_hostile_values_equal_what_the_csv_module_writes(client, manager, hostile_people):
+    for delimiter, param in [(";", "%3B"), (",", "%2C"), ("\t", "tab")]:
+        body = b"".join(client.get(f"/exports/grade-history.csv?delimiter={param}").streaming_content)
+        assert body == expected_grade_history(delimiter)
+    # And they read back as the neutralised values.
+    rows = list(csv.reader(io.StringIO(body.decode()), delimiter="\t"))
+    reasons = [row[8] for row in rows[1:] if row[5] == "correction"]
+    stored = GradeChange.objects.filter(kind="correction").values_list("reason", flat=True)
+    assert sorted(reasons) == sorted(csvstream.neutralise(value) for value in stored)
+    assert "'=SUM(A1:A9)" in reasons and "'-2+3" in reasons and "'@cmd" in reasons
+    first_names = {row[2] for row in rows[1:]}
+    # Names keep their leading tab and carriage return, neutralised.
+    assert "'\tTabbed" in first_names and "'\rCarriage" in first_names
+    assert "line1\nline2" in first_names and 'He said "hi"' in first_names
+
+
+@pytest.mark.mysql_only
+def test_server_built_lines_equal_the_python_way(settings, hostile_people):
+    """On MariaDB the database formats lines; every report must match the Python way byte for byte."""
+    for name, report in REPORTS.items():
+        for delimiter in (";", ",", "tab"):
+            settings.EXPORTS_SERVER_SIDE_CSV = True
+            server = b"".join(csv_chunks(report, {}, delimiter=delimiter))
+            settings.EXPORTS_SERVER_SIDE_CSV = False
+            python = b"".join(csv_chunks(report, {}, delimiter=delimiter))
+            assert server == python, (name, delimiter)
+
+
+def test_numbers_and_dates_are_not_neutralised(client, manager):
+    employee = hire(level_code="junior-plus", hire_date=datetime.date(2021, 2, 28))
+    rows = list(csv.reader(io.StringIO(b"".join(client.get("/exports/roster.csv").streaming_content).decode()),
+                           delimiter=";"))
+    row = dict(zip(rows[0], rows[1]))
+    assert row["employee_id"] == str(employee.pk)
+    assert row["since"] == "2021-02-28"
+    assert row["earliest_defense_date"] == "2021-08-28"
+
+
+def test_filters_select_rows(client, manager):
+    backend = hire(level_code="middle")
+    fullstack = hire(level_code="senior", track_slug="fullstack")
+    body = b"".join(client.get("/exports/roster.csv?track=fullstack").streaming_content).decode()
+    ids = [row[0] for row in csv.reader(io.StringIO(body), delimiter=";")][1:]
+    assert ids == [str(fullstack.pk)]
+    body = b"".join(client.get("/exports/roster.csv?level=middle").streaming_content).decode()
+    ids = [row[0] for row in csv.reader(io.StringIO(body), delimiter=";")][1:]
+    assert ids == [str(backend.pk)]
+    body = b"".join(
+        client.get("/exports/grade-history.csv?date_from=2030-01-01").streaming_content
+    ).decode()
+    assert body.count("\r\n") == 1  # the header only
+
+
+def test_sql_injection_in_filters_is_just_a_bad_value(client, manager):
+    hire(level_code="middle")
+    response = client.get("/exports/roster.csv", {"track": "backend' OR '1'='1"})
+    assert response.status_code == 400
+    assert Employee.objects.count() == 1
+
+
+def test_skill_matrix_states(client, manager):
+    from grades.models import Evidence, Requirement
+    from grades.tests.factories import EvidenceFactory
+
+    employee = hire(level_code="junior-plus")
+    confirmed, rejected, waiting = Requirement.objects.filter(
+        track=employee.track, check_kind="", track_level__level__rank__lte=3
+    ).order_by("id")[:3]
+    EvidenceFactory(employee=employee, requirement=confirmed, confirmed=True)
+    EvidenceFactory(employee=employee, requirement=rejected, rejected=True)
+    EvidenceFactory(employee=employee, requirement=waiting)
+    body = b"".join(client.get("/exports/skill-matrix.csv").streaming_content).decode()
+    rows = {row[5]: row for row in csv.reader(io.StringIO(body), delimiter=";")}
+    assert rows[confirmed.key][8] == "confirmed" and rows[confirmed.key][9]
+    assert rows[rejected.key][8] == "rejected"
+    assert rows[waiting.key][8] == "claimed"
+    expected_lines = Requirement.objects.filter(
+        track=employee.track, is_active=True, track_level__level__rank__lte=3
+    ).count()
+    assert body.count("\r\n") == expected_lines + 1
+    assert Evidence.objects.count() == 3
+
+
+def test_every_report_downloads(client, hostile_people):
+    client.force_login(UserFactory(roles=["HR"]))
+    for name in REPORTS:
+        response = client.get(f"/exports/{name}.csv")
+        assert response.status_code == 200
+        body = b"".join(response.streaming_content).decode("utf-8")
+        rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+        assert rows[0] == REPORTS[name].column_names
+        assert all(len(row) == len(rows[0]) for row in rows)
+
+
+# --- The command --------------------------------------------------------------------------------------
+
+
+def test_command_writes_the_same_bytes_as_the_download(client, hostile_people, tmp_path):
+    hr = UserFactory(username="hr-exporter", roles=["HR"])
+    client.force_login(hr)
+    for name in REPORTS:
+        out = tmp_path / f"{name}.csv"
+        # HR-only reports (salary-bands) name the person they are for.
+        as_user = ["--as-user", hr.username] if REPORTS[name].restricted else []
+        call_command("export_report", name, "--output", str(out), "--delimiter", "tab", "--bom", *as_user)
+        download = b"".join(client.get(f"/exports/{name}.csv?delimiter=tab&bom=1").streaming_content)
+        assert out.read_bytes() == download, name
+
+
+def test_command_filters_and_errors(tmp_path):
+    hire(level_code="middle")
+    out = tmp_path / "r.csv"
+    call_command("export_report", "roster", "--output", str(out), "--track", "backend", "--level", "middle")
+    assert out.read_bytes().count(b"\r\n") == 2
+    with pytest.raises(CommandError, match="No report called 'payroll'"):
+        call_command("export_report", "payroll")
+    with pytest.raises(CommandError, match="level: No level wizard"):
+        call_command("export_report", "roster", "--level", "wizard")
+    with pytest.raises(CommandError, match="has no filter status"):
+        call_command("export_report", "roster", "--status", "passed")
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("export_report", "roster", "--output", str(tmp_path / "no" / "such.csv"))
+
+
+def test_command_to_stdout():
+    hire(level_code="middle")
+    out = StringIO()
+    call_command("export_report", "roster", stdout=out)
+    assert out.getvalue().startswith("employee_id;first_name")
+
+
+# --- Streaming ------------------------------------------------------------------------------------------
+
+
+def test_download_is_streamed_in_chunks(client, manager, monkeypatch):
+    for _ in range(30):
+        hire(level_code="middle")
+    monkeypatch.setattr(csvstream, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(csvstream, "FETCH_ROWS", 10)
+    response = client.get("/exports/skill-matrix.csv")
+    assert response.streaming
+    chunks = list(response.streaming_content)
+    assert len(chunks) > 10
+
+
+def test_download_writes_nothing_and_runs_outside_a_transaction(client, manager):
+    hire(level_code="middle")
+    with CaptureQueriesContext(connection) as queries:
+        b"".join(client.get("/exports/roster.csv").streaming_content)
+    writes = [q["sql"] for q in queries if q["sql"].split()[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+    # The session's last-activity write is the only one allowed, and there is none with force_login.
+    assert writes == []
+
+
+def test_a_client_that_goes_away_leaves_nothing_broken(client, manager, monkeypatch):
+    monkeypatch.setattr(csvstream, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(csvstream, "FETCH_ROWS", 10)
+    for _ in range(40):
+        hire(level_code="middle")
+    response = client.get("/exports/skill-matrix.csv")
+    iterator = iter(response.streaming_content)
+    next(iterator)
+    next(iterator, None)
+    response.close()  # what the server does when the client disconnects
+    # The next download on the same worker (same thread, same connections) works in full.
+    again = b"".join(client.get("/exports/skill-matrix.csv").streaming_content)
+    full = b"".join(csv_chunks(get_report("skill-matrix"), {}))
+    assert again == full
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+
+
+@pytest.mark.mysql_only
+def test_mysql_export_connection_is_closed_when_the_client_goes_away(client, manager, monkeypatch):
+    monkeypatch.setattr(csvstream, "CHUNK_BYTES", 1)
+    monkeypatch.setattr(csvstream, "FETCH_ROWS", 10)
+    for _ in range(40):
+        hire(level_code="middle")
+
+    def export_connections():
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT COUNT(*) FROM information_schema.PROCESSLIST "
+                "WHERE USER = SUBSTRING_INDEX(USER(), '@', 1)"
+            )
+            return cursor.fetchone()[0]
+
+    before = export_connections()
+    response = client.get("/exports/skill-matrix.csv")
+    iterator = iter(response.streaming_content)
+    next(iterator)
+    next(iterator)
+    assert export_connections() == before + 1  # the unbuffered cursor's own connection
+    response.close()
+    assert export_connections() == before

@@ -1,0 +1,81 @@
+"""Report downloads: a list page and the streamed CSV files."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from grades.models import Level, Track
+from grades.roles import HR, MANAGER, user_has_role
+from gradesys.http import read_only
+
+from . import services
+from .reports import REPORTS, ReportFilterForm
+
+
+def can_download(user, report=None) -> bool:
+    """The reports page is for HR and managers; each report may narrow that (pay: HR only)."""
+    if report is not None:
+        return report.allows(user)
+    return user_has_role(user, HR) or user_has_role(user, MANAGER)
+
+
+@read_only
+@login_required
+def index(request):
+    if not can_download(request.user):
+        raise PermissionDenied(_("Only managers and HR download reports."))
+    return render(
+        request,
+        "exports/index.html",
+        {
+            "reports": [report for report in REPORTS.values() if can_download(request.user, report)],
+            "tracks": Track.objects.order_by("name"),
+            "levels": Level.objects.order_by("rank"),
+            "statuses": ("requested", "scheduled", "passed", "failed", "withdrawn"),
+        },
+    )
+
+
+# The rows are read by the response's generator after this view has returned, so a
+# request transaction would be closed (or held open) around it: no ATOMIC_REQUESTS here.
+@transaction.non_atomic_requests
+@login_required
+@require_GET
+def download(request, name):
+    if not can_download(request.user):
+        raise PermissionDenied(_("Only managers and HR download reports."))
+    try:
+        report = services.get_report(name)
+    except services.UnknownReport:
+        raise Http404(_("No report called %(name)s.") % {"name": name}) from None
+    if not can_download(request.user, report):
+        raise PermissionDenied(
+            _("The %(name)s report is for %(roles)s only.")
+            % {"name": name, "roles": " and ".join(report.roles)}
+        )
+    form = ReportFilterForm(request.GET, report=report)
+    if not form.is_valid():
+        return HttpResponseBadRequest(
+            _("Invalid report parameters. %(errors)s") % {"errors": form.error_sentence()},
+            content_type="text/plain; charset=utf-8",
+        )
+    data = form.cleaned_data
+    response = StreamingHttpResponse(
+        services.csv_chunks(
+            report,
+            data,
+            delimiter=data.get("delimiter") or ";",
+            bom=bool(data.get("bom")),
+        ),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{services.filename(report)}"'
+    response["Cache-Control"] = "no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
