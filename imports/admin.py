@@ -1,0 +1,195 @@
+"""
+The imports in Django admin: the record of past imports, and the spreadsheet uploads.
+
+An upload is read and checked at once and shown as a preview; nothing is written
+until the person confirms. Between the two, the file's text waits in the person's
+session (at most csvfile.MAX_BYTES, one pending file per kind), with a token the
+confirmation must carry and the fingerprint of what the preview said would be
+written.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.translation import gettext as _
+
+from gradesys.admin_search import GuardedAdminMixin
+
+from . import csvfile, rules, services, spreadsheets
+from .forms import SpreadsheetUploadForm
+from .models import ImportRun
+
+# Rows shown in a preview table; the counts and every problem are always shown in full.
+PREVIEW_ROWS = 500
+
+
+def _session_key(kind: str) -> str:
+    return f"imports.pending.{kind}"
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    list_display = ["recorded_at", "kind", "source", "recorded_by", "written", "unchanged", "skipped"]
+    list_filter = ["kind"]
+    fields = ["kind", "source", "recorded_by", "recorded_at", "written", "unchanged", "skipped", "report"]
+    readonly_fields = fields
+    list_select_related = ["recorded_by"]
+
+    # The record is written by the imports only, and kept.
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        user = request.user
+        return (
+            spreadsheets.can_import_people(user)
+            or spreadsheets.can_import_requirements(user)
+            or super().has_view_permission(request, obj)
+        )
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_import_people": spreadsheets.can_import_people(request.user),
+            "can_import_requirements": spreadsheets.can_import_requirements(request.user),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def get_urls(self):
+        own = [
+            path(
+                f"{kind}/",
+                self.admin_site.admin_view(self.spreadsheet_view),
+                {"kind": kind},
+                name=f"imports_importrun_{kind}",
+            )
+            for kind in spreadsheets.KINDS
+        ]
+        # Before the defaults: their "<path:object_id>/" catch-all would take these.
+        return own + super().get_urls()
+
+    # --- The upload, preview and confirmation of one spreadsheet ---------------------------------
+
+    def spreadsheet_view(self, request, kind):
+        spec = spreadsheets.KINDS[kind]
+        if not spec.allowed(request.user):
+            raise PermissionDenied
+        action = request.POST.get("action") if request.method == "POST" else None
+        if action == "confirm":
+            return self._confirm(request, spec)
+        if action == "cancel":
+            request.session.pop(_session_key(kind), None)
+            self.message_user(request, _("Import cancelled; nothing was written."), messages.INFO)
+            return redirect(reverse(spec.done_url))
+
+        form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                text = csvfile.decode(upload.read())
+                table = spec.read(text)
+            except csvfile.CsvFileError as exc:
+                form.add_error("file", str(exc))
+            else:
+                return self._preview(request, spec, table, text=text, name=upload.name)
+        return self._render(request, spec, "imports/upload.html", {"form": form})
+
+    def _preview(self, request, spec, table, *, text: str, name: str, warning: str = ""):
+        plan = spec.preview(table)
+        token = secrets.token_urlsafe(16)
+        request.session[_session_key(spec.slug)] = {
+            "token": token,
+            "name": name,
+            "text": text,
+            "fingerprint": rules.fingerprint(plan),
+        }
+        context = {
+            "plan": plan,
+            "problems": plan.problems,
+            "token": token,
+            "file_name": name,
+            "delimiter": {";": ";", ",": ",", "\t": "tab"}[table.delimiter],
+            "warning": warning,
+        }
+        if spec.slug == "people":
+            rows = [p for p in plan.people if p.writes]
+            context.update(
+                to_write=len(rows),
+                rows=rows[:PREVIEW_ROWS],
+                counts=[
+                    (_("new people"), plan.count(rules.Action.CREATE)),
+                    (_("people given their ledger"), plan.count(rules.Action.ADD_LEDGER)),
+                    (_("already here, left as they are"), plan.count(rules.Action.UNCHANGED)),
+                    (_("rows skipped"), plan.count(rules.Action.SKIP)),
+                ],
+            )
+        else:
+            rows = [r for r in plan.rows if r.writes]
+            context.update(
+                to_write=len(rows),
+                rows=rows[:PREVIEW_ROWS],
+                counts=[
+                    (_("new requirements"), plan.count("create")),
+                    (_("requirements updated"), plan.count("update")),
+                    (_("unchanged"), plan.count("unchanged")),
+                    (_("rows skipped"), plan.count("skip")),
+                ],
+            )
+        context["more_rows"] = max(0, context["to_write"] - PREVIEW_ROWS)
+        return self._render(request, spec, f"imports/preview_{spec.slug}.html", context)
+
+    def _confirm(self, request, spec):
+        pending = request.session.get(_session_key(spec.slug))
+        if not pending or not secrets.compare_digest(pending["token"], request.POST.get("token", "")):
+            self.message_user(
+                request,
+                _("That preview is no longer current (another file was uploaded or it was confirmed already). "
+                  "Nothing was written; upload the file again."),
+                messages.ERROR,
+            )
+            return redirect(reverse(f"admin:imports_importrun_{spec.slug}"))
+        table = spec.read(pending["text"])
+        try:
+            done = spec.confirm(table, by=request.user, expected=pending["fingerprint"], source=pending["name"])
+        except services.ImportRefused as exc:
+            return self._preview(request, spec, table, text=pending["text"], name=pending["name"], warning=str(exc))
+        request.session.pop(_session_key(spec.slug), None)
+        if done.written:
+            self.message_user(
+                request,
+                _("Imported %(file)s: %(written)s written, %(unchanged)s unchanged, %(skipped)s skipped.")
+                % {"file": pending["name"], "written": done.written, "unchanged": done.unchanged, "skipped": done.skipped},
+                messages.SUCCESS,
+            )
+        else:
+            self.message_user(request, _("Nothing to write: the file adds nothing new."), messages.INFO)
+        return redirect(reverse(spec.done_url))
+
+    def _render(self, request, spec, template, context):
+        context = {
+            **self.admin_site.each_context(request),
+            "title": spec.title,
+            "subtitle": None,
+            "opts": self.opts,
+            "kind": spec,
+            "max_rows": csvfile.MAX_ROWS,
+            "max_mb": csvfile.MAX_BYTES // (1024 * 1024),
+            **context,
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, template, context)

@@ -1,0 +1,61 @@
+"""python manage.py import_legacy [--mapping FILE] [--dry-run] [--strict] [--database-url URL]"""
+
+from django.core.management.base import BaseCommand, CommandError
+
+from imports import legacy_source, services
+
+
+class Command(BaseCommand):
+    help = (
+        "Import people and their grade history from an old system's database (LEGACY_DATABASE_URL, "
+        "or --database-url), read with the SELECT statements of a mapping file. Every row is checked "
+        "first; rows with problems are skipped and listed with their source key. People already here "
+        "(matched by e-mail) are never duplicated and their history is never changed, so running it "
+        "again changes nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--mapping",
+            help=f"The mapping file (YAML) with the SELECT statements. Default: {legacy_source.DEFAULT_MAPPING}",
+        )
+        parser.add_argument("--dry-run", action="store_true", help="Check and report; write nothing.")
+        parser.add_argument(
+            "--strict", action="store_true", help="Import nothing at all when any row has a problem."
+        )
+        parser.add_argument(
+            "--database-url",
+            help="The legacy database for this run, instead of LEGACY_DATABASE_URL "
+            "(e.g. sqlite:////tmp/old.sqlite3, mysql://user:password@host/olddb).",
+        )
+
+    def handle(self, *args, **options):
+        try:
+            mapping = legacy_source.load_mapping(options["mapping"])
+            outcome = legacy_source.legacy_import(
+                mapping=mapping,
+                url=options["database_url"],
+                dry_run=options["dry_run"],
+                strict=options["strict"],
+            )
+        except (legacy_source.LegacyError, services.ImportRefused) as exc:
+            raise CommandError(str(exc)) from exc
+
+        lines = outcome.report().splitlines()
+        if options["verbosity"] >= 2:
+            lines += [
+                f"  {person.action:>10}  key {person.key}  {person.email or '-'}  "
+                f"{person.level or person.row.values.get('level')}"
+                for person in outcome.plan.people
+            ]
+        for line in lines:
+            self.stdout.write(line)
+        if options["dry_run"]:
+            self.stdout.write("Dry run: nothing was written.")
+        problems = outcome.problem_count
+        if problems:
+            self.stderr.write(
+                self.style.WARNING(f"{problems} problem(s): the rows named above were skipped; fix them at the source and run again.")
+            )
+        elif not options["dry_run"]:
+            self.stdout.write(self.style.SUCCESS("Done."))

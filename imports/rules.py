@@ -1,0 +1,627 @@
+"""
+Pure decisions of the imports: what a source row means and whether it can be written.
+
+Nothing here touches a database. The legacy import and the people spreadsheet
+both turn their rows into `SourceRow`s and call `plan_people` with the facts the
+selectors read (levels, tracks, who already exists); the result says, per person,
+what would be written and, per source row, what cannot be mapped. A planner that
+can be tested with plain values is what keeps the dry run, the preview and the real
+run reporting the same thing.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+# --- Column contracts -----------------------------------------------------------------------
+
+# The columns a people source returns (the legacy `people` statement, the people
+# spreadsheet). source_key is required from SQL, optional in a spreadsheet.
+PEOPLE_REQUIRED = ("email", "first_name", "last_name", "track", "level", "hire_date")
+PEOPLE_OPTIONAL = ("source_key", "probation_end", "career_start", "team_lead_email")
+# The columns of the legacy `history` statement: one row per ledger entry.
+HISTORY_REQUIRED = ("source_key", "email", "level", "date", "kind")
+HISTORY_OPTIONAL = ("reason",)
+
+HIRE, PROMOTION, CORRECTION = "hire", "promotion", "correction"
+HISTORY_KINDS = (HIRE, PROMOTION, CORRECTION)
+
+NAME_LIMIT = 150  # django.contrib.auth's first_name / last_name
+EMAIL_LIMIT = 254
+REASON_LIMIT = 2000
+NO_REASON = "Imported from the old system, which recorded no reason."
+
+
+def check_columns(found: Sequence[str], *, required: Sequence[str], optional: Sequence[str], what: str) -> None:
+    """Raise ValueError naming what is missing or unexpected among `found` column names."""
+    found_set = set(found)
+    duplicates = sorted({name for name in found if list(found).count(name) > 1})
+    missing = [name for name in required if name not in found_set]
+    unknown = [name for name in found if name not in required and name not in optional]
+    problems = []
+    if duplicates:
+        problems.append(f"column(s) named twice: {', '.join(duplicates)}")
+    if missing:
+        problems.append(f"no column(s) {', '.join(missing)}")
+    if unknown:
+        problems.append(f"unexpected column(s) {', '.join(unknown)}")
+    if problems:
+        expected = ", ".join(required) + (f" (optional: {', '.join(optional)})" if optional else "")
+        raise ValueError(f"{what} has {'; '.join(problems)}. Expected the columns {expected}.")
+
+
+# --- Values ---------------------------------------------------------------------------------
+
+
+def normalise_name(value: Any) -> str:
+    """A level, track or kind name as looked up: case and spaces do not matter."""
+    return re.sub(r"\s+", "", str(value or "")).casefold()
+
+
+def text(value: Any) -> str:
+    """A source value as trimmed text; NULL is empty."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", errors="replace")
+    return str(value).strip()
+
+
+def normalise_email(value: Any) -> str:
+    return text(value).lower()
+
+
+_DMY = re.compile(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$")
+
+
+def parse_date(value: Any) -> datetime.date | None:
+    """A date from a database value or a spreadsheet cell; None when empty.
+
+    Accepts date and datetime objects (MySQL), ISO text "2021-03-01" with an
+    optional time (SQLite stores dates as text) and the "01.03.2021" a Russian
+    spreadsheet shows. Raises ValueError with the value when it is none of those.
+    """
+    if value is None:
+        return None
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    raw = text(value)
+    if not raw:
+        return None
+    match = _DMY.match(raw)
+    try:
+        if match:
+            day, month, year = (int(part) for part in match.groups())
+            return datetime.date(year, month, day)
+        return datetime.date.fromisoformat(raw[:10]) if len(raw) >= 10 else datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a date (expected YYYY-MM-DD or DD.MM.YYYY)") from None
+
+
+# --- Facts and plans ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelInfo:
+    code: str
+    rank: int
+    name: str
+    entry_only: bool
+
+
+@dataclass(frozen=True)
+class KnownPerson:
+    """What the system already holds for one e-mail address."""
+
+    user_ids: tuple[int, ...]
+    employee_id: int | None = None
+    has_ledger: bool = False
+    hire_date: datetime.date | None = None
+    track: str | None = None
+
+
+@dataclass(frozen=True)
+class PeopleFacts:
+    levels: Mapping[str, LevelInfo]  # by code
+    level_names: Mapping[str, str]  # normalised name → level code
+    track_names: Mapping[str, str]  # normalised name → track slug
+    kind_names: Mapping[str, str]  # normalised name → hire / promotion / correction
+    known: Mapping[str, KnownPerson]  # by lower-case e-mail
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """One row of a source: its place (1-based), its key and its values by column."""
+
+    number: int
+    key: str
+    values: Mapping[str, Any]
+    # Problems found while reading the row (a spreadsheet row with too many cells).
+    read_problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Problem:
+    source: str  # "people", "history" or a spreadsheet's "row"
+    number: int
+    key: str
+    message: str
+
+    @property
+    def where(self) -> str:
+        if self.source == "row":  # a spreadsheet: its row number is what the person sees
+            own_key = self.key and self.key != f"row {self.number}"
+            return f"row {self.number}" + (f" (key {self.key})" if own_key else "")
+        return f"{self.source} row {self.number}, key {self.key}"
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class PlannedEntry:
+    kind: str
+    level: str
+    date: datetime.date
+    reason: str = ""
+    key: str = ""  # the history row it comes from; empty when made from the people row
+
+
+class Action:
+    CREATE = "create"  # a new person with their ledger
+    ADD_LEDGER = "add_ledger"  # a person the system has, without any ledger yet
+    UNCHANGED = "unchanged"  # already in the system with a ledger: left exactly as it is
+    SKIP = "skip"  # has problems: not written
+
+
+@dataclass
+class PersonPlan:
+    row: SourceRow
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    track: str = ""
+    hire_date: datetime.date | None = None
+    probation_end: datetime.date | None = None
+    career_start: datetime.date | None = None
+    team_lead_email: str = ""
+    action: str = Action.SKIP
+    entries: list[PlannedEntry] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    employee_id: int | None = None
+    user_id: int | None = None
+
+    @property
+    def key(self) -> str:
+        return self.row.key
+
+    @property
+    def ref(self) -> str:
+        """How a message names this row: its key, or its row number where it has no key."""
+        return self.key if self.key == f"row {self.row.number}" else f"key {self.key}"
+
+    @property
+    def level(self) -> str:
+        return self.entries[-1].level if self.entries else ""
+
+    @property
+    def writes(self) -> bool:
+        return self.action in (Action.CREATE, Action.ADD_LEDGER)
+
+
+@dataclass
+class PeoplePlan:
+    people: list[PersonPlan]
+    # Problems of history rows, by their own key (the person they belong to is skipped too).
+    history_problems: list[Problem] = field(default_factory=list)
+    people_source: str = "people"
+
+    def count(self, action: str) -> int:
+        return sum(1 for person in self.people if person.action == action)
+
+    @property
+    def entries_to_write(self) -> int:
+        return sum(len(person.entries) for person in self.people if person.writes)
+
+    @property
+    def problems(self) -> list[Problem]:
+        found = [
+            Problem(self.people_source, person.row.number, person.key, message)
+            for person in self.people
+            for message in person.problems
+        ]
+        return sorted(found + self.history_problems, key=lambda p: (p.source != self.people_source, p.number))
+
+    def fingerprint_items(self) -> list:
+        """What a confirmation agrees to: every write, in a stable form."""
+        return [
+            (
+                person.key, person.email, person.action, person.track, person.team_lead_email,
+                [(e.kind, e.level, e.date.isoformat(), e.reason) for e in person.entries],
+            )
+            for person in self.people
+            if person.writes
+        ]
+
+
+# --- Planning people ------------------------------------------------------------------------
+
+
+def plan_people(
+    people: Sequence[SourceRow],
+    history: Sequence[SourceRow],
+    facts: PeopleFacts,
+    *,
+    people_source: str = "people",
+    require_key: bool = True,
+) -> PeoplePlan:
+    """Decide, for every people row, what an import would write, and why not when it cannot.
+
+    A row is written only when nothing about it is in doubt; everything else is
+    skipped with its problems. People already in the system are matched by e-mail
+    (case-insensitive) and never changed: a person with a ledger is left as is, a
+    person without one gets the imported ledger. A person's ledger is their history
+    rows (one hire, then promotions and corrections in date order) or, when the
+    source has no history for them, a hire at the row's level on the hire date.
+    """
+    plans = [PersonPlan(row=row) for row in people]
+    by_key: dict[str, list[PersonPlan]] = defaultdict(list)
+    by_email: dict[str, list[PersonPlan]] = defaultdict(list)
+    for plan in plans:
+        plan.problems.extend(plan.row.read_problems)
+        if require_key and not text(plan.row.values.get("source_key")):
+            plan.problems.append("no source key")
+        by_key[plan.key].append(plan)
+        plan.email = normalise_email(plan.row.values.get("email"))
+        if not plan.email:
+            plan.problems.append("no e-mail")
+        elif len(plan.email) > EMAIL_LIMIT:
+            plan.problems.append(f"the e-mail is longer than {EMAIL_LIMIT} characters")
+        else:
+            try:
+                validate_email(plan.email)
+            except ValidationError:
+                plan.problems.append(f"{plan.email!r} is not an e-mail address")
+            else:
+                by_email[plan.email].append(plan)
+    for key, same in by_key.items():
+        if len(same) > 1:
+            for plan in same:
+                others = ", ".join(str(p.row.number) for p in same if p is not plan)
+                plan.problems.append(f"duplicate key {key!r} (also row {others})")
+    for email, same in by_email.items():
+        if len(same) > 1:
+            for plan in same:
+                others = ", ".join(p.ref for p in same if p is not plan)
+                plan.problems.append(f"duplicate e-mail {email} (also {others})")
+
+    history_by_email: dict[str, list[SourceRow]] = defaultdict(list)
+    history_problems: list[Problem] = []
+    for row in history:
+        email = normalise_email(row.values.get("email"))
+        if not email:
+            message = "no e-mail"
+        elif email not in by_email:
+            message = f"no person with the e-mail {email} among the people rows"
+        elif len(by_email[email]) > 1:
+            message = f"the e-mail {email} belongs to several people rows"
+        else:
+            history_by_email[email].append(row)
+            continue
+        history_problems.append(Problem("history", row.number, row.key, message))
+
+    for plan in plans:
+        known = facts.known.get(plan.email)
+        if not plan.problems and known is not None and known.has_ledger:
+            # History that is already there is never changed, whatever the source says now.
+            plan.action = Action.UNCHANGED
+            plan.employee_id = known.employee_id
+            continue
+        _check_person(plan, facts)
+        _plan_ledger(plan, history_by_email.get(plan.email, []), facts, history_problems)
+        if known is not None and not plan.problems:
+            _match_known(plan, known)
+        if not plan.problems:
+            plan.action = Action.ADD_LEDGER if plan.employee_id else Action.CREATE
+
+    _check_team_leads(plans, facts)
+    return PeoplePlan(people=plans, history_problems=history_problems, people_source=people_source)
+
+
+def _check_person(plan: PersonPlan, facts: PeopleFacts) -> None:
+    values = plan.row.values
+    plan.first_name = text(values.get("first_name"))
+    plan.last_name = text(values.get("last_name"))
+    if not plan.first_name and not plan.last_name:
+        plan.problems.append("no name: first_name and last_name are both empty")
+    for column, value in (("first_name", plan.first_name), ("last_name", plan.last_name)):
+        if len(value) > NAME_LIMIT:
+            plan.problems.append(f"{column} is longer than {NAME_LIMIT} characters")
+    raw_track = text(values.get("track"))
+    plan.track = facts.track_names.get(normalise_name(raw_track), "")
+    if not raw_track:
+        plan.problems.append("no track")
+    elif not plan.track:
+        plan.problems.append(f"unknown track {raw_track!r}")
+    dates = {}
+    for column in ("hire_date", "probation_end", "career_start"):
+        try:
+            dates[column] = parse_date(values.get(column))
+        except ValueError as exc:
+            plan.problems.append(f"{column}: {exc}")
+            dates[column] = None
+        else:
+            if column == "hire_date" and dates[column] is None:
+                plan.problems.append("no hire_date")
+    plan.hire_date = dates["hire_date"]
+    plan.probation_end = dates["probation_end"]
+    plan.career_start = dates["career_start"]
+    if plan.hire_date and plan.probation_end and plan.probation_end < plan.hire_date:
+        plan.problems.append(
+            f"dates out of order: probation_end {plan.probation_end} is before hire_date {plan.hire_date}"
+        )
+    if plan.hire_date and plan.career_start and plan.career_start > plan.hire_date:
+        plan.problems.append(
+            f"dates out of order: career_start {plan.career_start} is after hire_date {plan.hire_date}"
+        )
+    plan.team_lead_email = normalise_email(values.get("team_lead_email"))
+
+
+def _resolve_level(raw: Any, facts: PeopleFacts) -> tuple[str, str]:
+    """(level code, problem): one of them is empty."""
+    name = text(raw)
+    if not name:
+        return "", "no level"
+    code = facts.level_names.get(normalise_name(name))
+    return (code, "") if code else ("", f"unknown level name {name!r}")
+
+
+def _plan_ledger(
+    plan: PersonPlan, rows: list[SourceRow], facts: PeopleFacts, history_problems: list[Problem]
+) -> None:
+    level, problem = _resolve_level(plan.row.values.get("level"), facts)
+    if problem:
+        plan.problems.append(problem)
+    if not rows:
+        if level and plan.hire_date:
+            plan.entries = [PlannedEntry(HIRE, level, plan.hire_date)]
+        return
+
+    entries: list[PlannedEntry] = []
+    bad_keys: list[str] = []
+    for row in rows:
+        messages = list(row.read_problems)
+        entry_level, level_problem = _resolve_level(row.values.get("level"), facts)
+        if level_problem:
+            messages.append(level_problem)
+        raw_kind = text(row.values.get("kind"))
+        kind = facts.kind_names.get(normalise_name(raw_kind), "")
+        if not kind:
+            messages.append(f"unknown kind {raw_kind!r} (expected hire, promotion or correction)" if raw_kind else "no kind")
+        try:
+            day = parse_date(row.values.get("date"))
+        except ValueError as exc:
+            messages.append(f"date: {exc}")
+            day = None
+        else:
+            if day is None:
+                messages.append("no date")
+        reason = text(row.values.get("reason"))
+        if len(reason) > REASON_LIMIT:
+            messages.append(f"the reason is longer than {REASON_LIMIT} characters")
+        if messages:
+            bad_keys.append(row.key)
+            history_problems.extend(Problem("history", row.number, row.key, m) for m in messages)
+            continue
+        if kind == CORRECTION and not reason:
+            reason = NO_REASON
+        entries.append(PlannedEntry(kind, entry_level, day, reason, row.key))
+    if bad_keys:
+        plan.problems.append(f"history row(s) with problems: key {', '.join(bad_keys)}")
+        return
+
+    # Stable: entries of one day keep the order the source gave them, but a hire
+    # comes first on its day.
+    entries.sort(key=lambda e: (e.date, e.kind != HIRE))
+    hires = [e for e in entries if e.kind == HIRE]
+    if len(hires) != 1:
+        plan.problems.append(
+            f"the history has {len(hires)} hire entries (key {', '.join(e.key for e in hires) or '-'}); it needs exactly one"
+        )
+        return
+    hire = hires[0]
+    if entries[0] is not hire:
+        first = entries[0]
+        plan.problems.append(
+            f"dates out of order: history key {first.key} ({first.kind}, {first.date}) is before the hire on {hire.date}"
+        )
+        return
+    if plan.hire_date and hire.date != plan.hire_date:
+        plan.problems.append(
+            f"dates out of order: the history's hire (key {hire.key}) is on {hire.date}, hire_date is {plan.hire_date}"
+        )
+        return
+    for previous, entry in zip(entries, entries[1:]):
+        if entry.kind != PROMOTION:
+            continue
+        before, after = facts.levels[previous.level], facts.levels[entry.level]
+        if after.rank != before.rank + 1 or after.entry_only:
+            plan.problems.append(
+                f"history key {entry.key}: a promotion from {before.name} to {after.name} is not a step to the next level"
+            )
+            return
+    if level and entries[-1].level != level:
+        plan.problems.append(
+            f"the level {facts.levels[level].name} differs from the history's latest entry "
+            f"({facts.levels[entries[-1].level].name}, key {entries[-1].key})"
+        )
+        return
+    plan.entries = entries
+
+
+def _match_known(plan: PersonPlan, known: KnownPerson) -> None:
+    if len(known.user_ids) > 1:
+        plan.problems.append(f"{len(known.user_ids)} accounts use the e-mail {plan.email}; cannot tell which one is meant")
+        return
+    plan.user_id = known.user_ids[0] if known.user_ids else None
+    if known.employee_id is None:
+        return
+    # An employee without any ledger: the imported ledger goes onto the person as they are.
+    if known.hire_date != plan.hire_date:
+        plan.problems.append(
+            f"the person is in the system with the hire date {known.hire_date}, the source says {plan.hire_date}"
+        )
+    elif known.track != plan.track:
+        plan.problems.append(f"the person is in the system on the {known.track} track, the source says {plan.track}")
+    else:
+        plan.employee_id = known.employee_id
+
+
+def _check_team_leads(plans: list[PersonPlan], facts: PeopleFacts) -> None:
+    """A new person's team lead must be imported too or already be an employee.
+
+    Repeated until nothing changes: skipping a lead skips the people who report to them.
+    """
+    in_source = {}
+    for plan in plans:
+        in_source.setdefault(plan.email, plan)
+    changed = True
+    while changed:
+        changed = False
+        for plan in plans:
+            if plan.action != Action.CREATE or not plan.team_lead_email:
+                continue
+            lead_email = plan.team_lead_email
+            lead = in_source.get(lead_email)
+            known = facts.known.get(lead_email)
+            if lead_email == plan.email:
+                problem = "the person is their own team lead"
+            elif lead is not None and lead.action != Action.SKIP:
+                continue
+            elif known is not None and known.employee_id is not None and len(known.user_ids) == 1:
+                continue
+            elif lead is not None:
+                problem = f"team lead {lead_email} is skipped ({lead.ref})"
+            else:
+                problem = f"team lead {lead_email} is missing: not among the people rows and not in the system"
+            plan.problems.append(problem)
+            plan.action = Action.SKIP
+            changed = True
+
+
+# --- SQL statements -------------------------------------------------------------------------
+
+
+def check_select_only(sql: str) -> None:
+    """Raise ValueError unless `sql` is one SELECT statement that reads and does nothing else.
+
+    Comments and quoted text are skipped; the first keyword must be SELECT; a second
+    statement after a semicolon, SELECT ... INTO (a table or a file on the server) and
+    locking reads (FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE) are refused. The
+    connection is read-only as well; this check gives the clear message first.
+    """
+    words, trailing = _scan_sql(sql)
+    if not words:
+        raise ValueError("the statement is empty")
+    if words[0] != "SELECT":
+        raise ValueError(f"only SELECT statements are allowed; this one starts with {words[0]}")
+    if trailing:
+        raise ValueError("only one statement is allowed; remove the text after the semicolon")
+    if "INTO" in words:
+        raise ValueError("SELECT ... INTO writes; only plain SELECT statements are allowed")
+    for first, second in zip(words, words[1:]):
+        if (first, second) in {("FOR", "UPDATE"), ("FOR", "SHARE"), ("LOCK", "IN")}:
+            raise ValueError("locking reads (FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE) are not allowed")
+
+
+def _scan_sql(sql: str) -> tuple[list[str], bool]:
+    """The upper-case keywords and names of `sql` outside quotes and comments, and
+    whether anything but whitespace or comments follows a semicolon."""
+    words: list[str] = []
+    i, n = 0, len(sql)
+    after_semicolon = False
+    trailing = False
+    word = []
+
+    def flush():
+        if word:
+            words.append("".join(word).upper())
+            word.clear()
+
+    while i < n:
+        ch = sql[i]
+        if ch == "-" and sql.startswith("--", i) or ch == "#":
+            flush()
+            end = sql.find("\n", i)
+            i = n if end == -1 else end + 1
+            continue
+        if ch == "/" and sql.startswith("/*", i):
+            flush()
+            end = sql.find("*/", i + 2)
+            i = n if end == -1 else end + 2
+            continue
+        if after_semicolon and not ch.isspace() and ch != ";":
+            trailing = True
+        if ch in "'\"`":
+            flush()
+            close = ch
+            i += 1
+            while i < n:
+                if sql[i] == "\\" and close != "`":
+                    i += 2
+                    continue
+                if sql[i] == close:
+                    if i + 1 < n and sql[i + 1] == close:  # a doubled quote inside the text
+                        i += 2
+                        continue
+                    break
+                i += 1
+            i += 1
+            continue
+        if ch == "[":  # a quoted name in SQL Server / SQLite
+            flush()
+            end = sql.find("]", i)
+            i = n if end == -1 else end + 1
+            continue
+        if ch == ";":
+            flush()
+            after_semicolon = True
+            i += 1
+            continue
+        if ch.isalnum() or ch == "_":
+            word.append(ch)
+        else:
+            flush()
+        i += 1
+    flush()
+    return words, trailing
+
+
+def statement_parameters(sql: str) -> list[str]:
+    """The names of the %(name)s parameters a statement uses."""
+    return sorted(set(re.findall(r"(?<!%)%\((\w+)\)s", sql)))
+
+
+# --- Requirements spreadsheet ---------------------------------------------------------------
+
+REQUIREMENT_REQUIRED = ("track", "level", "key", "category", "text")
+REQUIREMENT_OPTIONAL = ("text_en", "origin", "check_kind", "check_params")
+
+
+def fingerprint(plan) -> str:
+    """A digest of everything a plan would write: what a person agrees to in a preview."""
+    import hashlib
+    import json
+
+    items = json.dumps(plan.fingerprint_items(), sort_keys=True, default=str)
+    return hashlib.sha256(items.encode()).hexdigest()

@@ -1,0 +1,166 @@
+"""Reads the imports plan against: the ladder, the tracks and who already exists."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Lower
+
+from grades.models import Employee, GradeChange, Level, Requirement, Track, TrackLevel
+
+from . import rules
+
+User = get_user_model()
+
+# Rows per IN (...) list: far below SQLite's and MySQL's limits on parameters.
+CHUNK = 500
+
+
+def level_infos() -> dict[str, rules.LevelInfo]:
+    return {
+        level.code: rules.LevelInfo(level.code, level.rank, level.name, level.entry_only)
+        for level in Level.objects.order_by("rank")
+    }
+
+
+def level_names(synonyms: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
+    """Every name a level is known by (code, English and Russian name, and the
+    mapping's synonyms), normalised, to its code."""
+    names: dict[str, str] = {}
+    for code, name, name_ru in Level.objects.values_list("code", "name", "name_ru"):
+        for alias in (code, name, name_ru):
+            if alias:
+                names[rules.normalise_name(alias)] = code
+    for code, aliases in (synonyms or {}).items():
+        for alias in aliases:
+            names[rules.normalise_name(alias)] = code
+    return names
+
+
+def track_names(synonyms: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
+    """Every name an active track is known by, normalised, to its slug."""
+    names: dict[str, str] = {}
+    for slug, name, name_ru in Track.objects.active().values_list("slug", "name", "name_ru"):
+        for alias in (slug, name, name_ru):
+            if alias:
+                names[rules.normalise_name(alias)] = slug
+    active = set(names.values())
+    for slug, aliases in (synonyms or {}).items():
+        if slug in active:
+            for alias in aliases:
+                names[rules.normalise_name(alias)] = slug
+    return names
+
+
+def kind_names(synonyms: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
+    names = {kind: kind for kind in rules.HISTORY_KINDS}
+    for kind, aliases in (synonyms or {}).items():
+        for alias in aliases:
+            names[rules.normalise_name(alias)] = kind
+    return names
+
+
+def _chunks(items: Sequence, size: int = CHUNK) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def known_people(emails: Iterable[str]) -> dict[str, rules.KnownPerson]:
+    """What the system holds for each of `emails` (lower case), matched case-insensitively.
+
+    A fixed number of queries per 500 addresses: the accounts, then their employees
+    with whether each has any ledger entry.
+    """
+    wanted = sorted({e for e in emails if e})
+    users: dict[str, list[int]] = defaultdict(list)
+    for chunk in _chunks(wanted):
+        rows = (
+            User.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=list(chunk))
+            .order_by("pk")
+            .values_list("email_lower", "pk")
+        )
+        for email, pk in rows:
+            users[email].append(pk)
+    by_user = {}
+    user_ids = [pk for pks in users.values() for pk in pks]
+    for chunk in _chunks(user_ids):
+        rows = (
+            Employee.objects.filter(user_id__in=list(chunk))
+            .annotate(has_ledger=Exists(GradeChange.objects.filter(employee=OuterRef("pk"))))
+            .values_list("user_id", "pk", "has_ledger", "hire_date", "track__slug")
+        )
+        for user_id, pk, has_ledger, hire_date, track in rows:
+            by_user[user_id] = (pk, has_ledger, hire_date, track)
+    known = {}
+    for email, pks in users.items():
+        employee = by_user.get(pks[0]) if len(pks) == 1 else None
+        if employee is None:
+            known[email] = rules.KnownPerson(user_ids=tuple(pks))
+        else:
+            pk, has_ledger, hire_date, track = employee
+            known[email] = rules.KnownPerson(
+                user_ids=tuple(pks), employee_id=pk, has_ledger=bool(has_ledger),
+                hire_date=hire_date, track=track,
+            )
+    return known
+
+
+def people_facts(
+    people: Sequence[rules.SourceRow],
+    *,
+    levels: Mapping[str, Sequence[str]] | None = None,
+    tracks: Mapping[str, Sequence[str]] | None = None,
+    kinds: Mapping[str, Sequence[str]] | None = None,
+) -> rules.PeopleFacts:
+    """The facts `rules.plan_people` needs for these rows (their e-mails and team leads)."""
+    emails = set()
+    for row in people:
+        emails.add(rules.normalise_email(row.values.get("email")))
+        emails.add(rules.normalise_email(row.values.get("team_lead_email")))
+    return rules.PeopleFacts(
+        levels=level_infos(),
+        level_names=level_names(levels),
+        track_names=track_names(tracks),
+        kind_names=kind_names(kinds),
+        known=known_people(emails),
+    )
+
+
+# --- Requirements ---------------------------------------------------------------------------
+
+
+def requirement_facts(track_slugs: Iterable[str]):
+    """The tracks, levels, track-levels and existing requirements a requirements file may touch."""
+    from .requirements import RequirementFacts
+
+    tracks = {t.slug: t for t in Track.objects.all()}
+    wanted = [tracks[slug].pk for slug in set(track_slugs) if slug in tracks]
+    existing = {}
+    for req in Requirement.objects.filter(track_id__in=wanted).select_related("track", "track_level__level"):
+        existing[(req.track.slug, req.key)] = req
+    return RequirementFacts(
+        track_names=track_names_all(),
+        levels=level_infos(),
+        level_names=level_names(),
+        track_levels={
+            (slug, code): pk
+            for pk, slug, code in TrackLevel.objects.filter(track_id__in=wanted).values_list(
+                "pk", "track__slug", "level__code"
+            )
+        },
+        existing=existing,
+    )
+
+
+def track_names_all() -> dict[str, str]:
+    """Like track_names, but retired tracks too: a framework can be edited before it opens."""
+    names: dict[str, str] = {}
+    for slug, name, name_ru in Track.objects.values_list("slug", "name", "name_ru"):
+        for alias in (slug, name, name_ru):
+            if alias:
+                names[rules.normalise_name(alias)] = slug
+    return names

@@ -1,0 +1,335 @@
+"""
+Writing a checked import plan.
+
+Each writer takes a plan made by `rules.plan_people` or
+`requirements.plan_requirements` and must be called inside the transaction the
+plan was made in (imports.people and imports.spreadsheets do both in one
+`transaction.atomic`), so what was checked is what is written. New people are
+written in bulk under the same rules the grade services apply one by one (see
+`_create_people`); a person already here without a ledger goes through
+`grade_change_record`. A refusal or a constraint violation while writing means the
+data changed under the import: the whole import rolls back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.exceptions import ValidationError
+from django.db.models.functions import Lower
+
+from grades import services as grade_services
+from grades.models import Employee, GradeChange, Level, Requirement, Track, TrackLevel
+from grades.roles import DEVELOPER
+
+from . import rules
+from .models import ImportRun
+from .requirements import RequirementsPlan
+
+User = get_user_model()
+
+
+class ImportRefused(Exception):
+    """An import that is not written at all; the message says why, for the user."""
+
+
+@dataclass
+class PeopleWritten:
+    people_created: int = 0
+    ledgers_added: int = 0
+    entries_written: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.people_created + self.ledgers_added
+
+
+def _username_for(email: str, taken) -> str:
+    """The e-mail itself when it can be a username and is free; else its local part and a number."""
+    user_field = User._meta.get_field(User.USERNAME_FIELD)
+
+    def candidates():
+        yield email
+        base = "".join(ch for ch in email.split("@")[0] if ch.isalnum() or ch in "._+-") or "person"
+        for n in range(2, 1000):
+            yield f"{base}-{n}"
+
+    for candidate in candidates():
+        if len(candidate) > user_field.max_length:
+            continue
+        try:
+            for validator in user_field.validators:
+                validator(candidate)
+        except ValidationError:
+            continue
+        if not taken(candidate):
+            return candidate
+    raise ImportRefused(f"No free username could be made for {email}.")
+
+
+def people_write(*, plan: rules.PeoplePlan, by=None) -> PeopleWritten:
+    """Write every person of `plan` whose action is create or add_ledger.
+
+    Call inside the transaction `plan` was made in. New people are written in bulk
+    (see `_create_people`); a person the system has without a ledger goes through
+    the grade services one by one, as that case is rare.
+    """
+    written = PeopleWritten()
+    levels = {level.code: level for level in Level.objects.all()}
+    creating = [p for p in plan.people if p.action == rules.Action.CREATE]
+    if creating:
+        written.entries_written += _create_people(creating, levels, by)
+        written.people_created = len(creating)
+    person = None
+    try:
+        for person in plan.people:
+            if person.action != rules.Action.ADD_LEDGER:
+                continue
+            hire, *later = person.entries
+            employee = _start_ledger(person, hire, levels, by)
+            for entry in later:
+                grade_services.grade_change_record(
+                    employee=employee,
+                    kind=entry.kind,
+                    level=levels[entry.level],
+                    effective_date=entry.date,
+                    reason=entry.reason,
+                    by=by,
+                )
+            written.ledgers_added += 1
+            written.entries_written += len(person.entries)
+    except grade_services.GradeError as exc:
+        raise ImportRefused(
+            f"key {person.key} ({person.email}): {exc} The data changed while the import ran; "
+            "nothing was written. Run the import again."
+        ) from exc
+    return written
+
+
+BATCH = 500
+
+
+def _create_people(people: list[rules.PersonPlan], levels: dict, by) -> int:
+    """New accounts, employees and ledgers for `people`, in a fixed number of queries per batch.
+
+    The bulk path keeps what `employee_hire` and `grade_change_record` keep: the plan
+    has already checked each ledger with the same rules (one hire first, dates never
+    going back, a promotion only to the next rank and never into an entry level, a
+    reason on every correction) and the employee's dates; the database constraints
+    hold them too (one hire per person, dates in order). The denormalised level is
+    the ledger's latest entry and, as `grades.selectors.level_since` has it, began
+    on that entry's date (an imported ledger has no lateral track moves). Employee
+    history rows are written for every new employee, as save() would. New accounts get an unusable password (the person sets one
+    through a reset, or signs in another way) and the Developer role. Returns the
+    number of ledger entries written.
+    """
+    tracks = {track.slug: track.pk for track in Track.objects.all()}
+    new_users = [p for p in people if not p.user_id]
+    usernames = _usernames([p.email for p in new_users])
+    users = []
+    for person in new_users:
+        user = User(
+            username=usernames[person.email],
+            email=person.email,
+            first_name=person.first_name,
+            last_name=person.last_name,
+        )
+        user.set_unusable_password()
+        users.append(user)
+    User.objects.bulk_create(users, batch_size=BATCH)
+    # Ids read back by username: MySQL does not return them from a bulk insert.
+    user_ids = {}
+    for chunk in _chunks(list(usernames.values())):
+        user_ids.update(User.objects.filter(username__in=chunk).values_list("username", "pk"))
+    for person in new_users:
+        person.user_id = user_ids[usernames[person.email]]
+    developers = Group.objects.filter(name=DEVELOPER).first()
+    if developers is not None:
+        Membership = User.groups.through
+        Membership.objects.bulk_create(
+            [Membership(user_id=p.user_id, group_id=developers.pk) for p in new_users], batch_size=BATCH
+        )
+
+    existing_leads = _existing_employees({p.team_lead_email for p in people if p.team_lead_email})
+    by_user: dict[int, Employee] = {}
+    by_email: dict[str, int] = dict(existing_leads)
+    waiting = list(people)
+    # In waves, leads before the people they lead, so each employee is written once
+    # with their lead. Leads who lead each other (a cycle) get theirs in an update.
+    while waiting:
+        wave = [p for p in waiting if not p.team_lead_email or p.team_lead_email in by_email]
+        cycle = not wave
+        if cycle:
+            wave = waiting
+        Employee.objects.bulk_create(
+            [
+                Employee(
+                    user_id=person.user_id,
+                    track_id=tracks[person.track],
+                    team_lead_id=None if cycle else by_email.get(person.team_lead_email),
+                    hire_date=person.hire_date,
+                    probation_end=person.probation_end,
+                    career_start=person.career_start or person.hire_date,
+                    current_level_id=levels[person.entries[-1].level].pk,
+                    current_level_since=person.entries[-1].date,
+                )
+                for person in wave
+            ],
+            batch_size=BATCH,
+        )
+        for chunk in _chunks([p.user_id for p in wave]):
+            by_user.update({e.user_id: e for e in Employee.objects.filter(user_id__in=chunk)})
+        by_email.update({p.email: by_user[p.user_id].pk for p in wave})
+        Employee.history.bulk_history_create([by_user[p.user_id] for p in wave], batch_size=BATCH, default_user=by)
+        if cycle:
+            led = []
+            for person in wave:
+                if person.team_lead_email:
+                    employee = by_user[person.user_id]
+                    employee.team_lead_id = by_email[person.team_lead_email]
+                    led.append(employee)
+            Employee.objects.bulk_update(led, ["team_lead"], batch_size=BATCH)
+            Employee.history.bulk_history_create(led, batch_size=BATCH, update=True, default_user=by)
+        done = {id(p) for p in wave}
+        waiting = [p for p in waiting if id(p) not in done]
+
+    entries = [
+        GradeChange(
+            employee_id=by_user[person.user_id].pk,
+            kind=entry.kind,
+            track_id=tracks[person.track],
+            level_id=levels[entry.level].pk,
+            effective_date=entry.date,
+            reason=entry.reason,
+            recorded_by=by,
+        )
+        for person in people
+        for entry in person.entries
+    ]
+    GradeChange.objects.bulk_create(entries, batch_size=BATCH)
+    return len(entries)
+
+
+def _chunks(items: list, size: int = BATCH):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _existing_employees(emails: set[str]) -> dict[str, int]:
+    """Employee ids by lower-case e-mail, for those of `emails` who are employees already."""
+    found = {}
+    for chunk in _chunks(sorted(emails)):
+        found.update(
+            Employee.objects.annotate(email_lower=Lower("user__email"))
+            .filter(email_lower__in=chunk)
+            .values_list("email_lower", "pk")
+        )
+    return found
+
+
+def _usernames(emails: list[str]) -> dict[str, str]:
+    """A free username for each e-mail: the e-mail itself where it can be one."""
+    taken = set()
+    for chunk in _chunks(emails):
+        taken.update(User.objects.filter(username__in=chunk).values_list("username", flat=True))
+    checked = set(emails)  # the e-mails themselves were all looked up above
+
+    def is_taken(candidate):
+        return candidate in taken or (
+            candidate not in checked and User.objects.filter(username=candidate).exists()
+        )
+
+    chosen = {}
+    for email in emails:
+        name = _username_for(email, is_taken)
+        taken.add(name)
+        chosen[email] = name
+    return chosen
+
+
+def _start_ledger(person, hire, levels, by) -> Employee:
+    """The hire entry of a person the system has without any ledger.
+
+    `employee_hire` creates the person too, so the entry is written here under the
+    same lock and checks `grade_change_record` uses.
+    """
+    employee = Employee.objects.select_for_update().get(pk=person.employee_id)
+    if employee.grade_changes.exists():
+        raise grade_services.GradeError(f"{employee} has a ledger now.")
+    entry = GradeChange(
+        employee=employee,
+        kind=rules.HIRE,
+        track=employee.track,
+        level=levels[hire.level],
+        effective_date=employee.hire_date,
+        recorded_by=by,
+    )
+    entry.full_clean(exclude=["employee", "recorded_by"])
+    entry.save()
+    grade_services._refresh_current_level(employee)
+    return employee
+
+
+# --- Requirements -----------------------------------------------------------------------------
+
+
+@dataclass
+class RequirementsWritten:
+    created: int = 0
+    updated: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.created + self.updated
+
+
+def requirements_write(*, plan: RequirementsPlan, by=None) -> RequirementsWritten:
+    """Create and update the requirements of `plan`; call inside the transaction it was made in."""
+    written = RequirementsWritten()
+    tracks = {track.slug: track for track in Track.objects.all()}
+    levels = {level.code: level for level in Level.objects.all()}
+    for row in plan.rows:
+        if not row.writes:
+            continue
+        track_level, _created = TrackLevel.objects.get_or_create(track=tracks[row.track], level=levels[row.level])
+        if row.action == "create":
+            requirement = Requirement(track_level=track_level, key=row.key)
+            written.created += 1
+        else:
+            requirement = Requirement.objects.select_for_update().get(track=tracks[row.track], key=row.key)
+            written.updated += 1
+        if requirement.track_level_id != track_level.pk or requirement.pk is None:
+            # New, or moved to another level: it goes to the end of that level's list.
+            last = (
+                Requirement.objects.filter(track_level=track_level)
+                .order_by("-position")
+                .values_list("position", flat=True)
+                .first()
+            )
+            requirement.position = 0 if last is None else last + 1
+            requirement.track_level = track_level
+        for name, value in row.values.items():
+            setattr(requirement, name, value)
+        requirement.is_active = True
+        requirement.track = track_level.track
+        requirement._history_user = by
+        try:
+            requirement.full_clean(exclude=["track"])
+        except ValidationError as exc:
+            raise ImportRefused(f"row {row.row.number}: {' '.join(exc.messages)} Nothing was written.") from exc
+        requirement.save()
+    return written
+
+
+def import_run_record(*, kind: str, source: str, by, written: int, unchanged: int, skipped: int, report: str) -> ImportRun:
+    return ImportRun.objects.create(
+        kind=kind,
+        source=source[:255],
+        recorded_by=by if by is not None and by.is_authenticated else None,
+        written=written,
+        unchanged=unchanged,
+        skipped=skipped,
+        report=report,
+    )

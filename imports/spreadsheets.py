@@ -1,0 +1,155 @@
+"""
+The two spreadsheet imports HR runs in the admin: people, and a framework's requirements.
+
+Each kind says who may run it, which columns it reads, how it previews (plans
+without writing) and how it confirms (plans again inside the transaction and
+writes, but only if the plan is still the one the person saw: the fingerprint of
+the preview's writes must match). People go through the same planner as the
+legacy import (imports.people); requirements through imports.requirements, which
+checks rows with the framework loader's validator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from . import csvfile, people, rules, selectors, services
+from .models import ImportKind
+from .requirements import RequirementsPlan, plan_requirements
+
+PEOPLE_PERMISSIONS = ("grades.add_employee", "grades.add_gradechange", "auth.add_user")
+REQUIREMENT_PERMISSIONS = ("grades.add_requirement", "grades.change_requirement")
+
+
+def can_import_people(user) -> bool:
+    """HR: importing people creates accounts, employees and their ledger entries."""
+    return user.is_active and user.is_staff and user.has_perms(PEOPLE_PERMISSIONS)
+
+
+def can_import_requirements(user) -> bool:
+    return user.is_active and user.is_staff and user.has_perms(REQUIREMENT_PERMISSIONS)
+
+
+@dataclass
+class Confirmed:
+    written: int
+    unchanged: int
+    skipped: int
+    report: str
+
+
+# --- People ----------------------------------------------------------------------------------
+
+
+def people_preview(table: csvfile.CsvTable) -> rules.PeoplePlan:
+    return people.plan(table.rows, (), people_source="row", require_key=False)
+
+
+def people_confirm(table: csvfile.CsvTable, *, by, expected: str, source: str) -> Confirmed:
+    outcome = people.import_people(
+        table.rows,
+        (),
+        kind=ImportKind.PEOPLE_CSV,
+        source=source,
+        by=by,
+        people_source="row",
+        require_key=False,
+        expected_fingerprint=expected,
+    )
+    plan = outcome.plan
+    return Confirmed(
+        written=outcome.written.total,
+        unchanged=plan.count(rules.Action.UNCHANGED),
+        skipped=plan.count(rules.Action.SKIP),
+        report=outcome.report(),
+    )
+
+
+# --- Requirements ----------------------------------------------------------------------------
+
+
+def requirements_preview(table: csvfile.CsvTable) -> RequirementsPlan:
+    names = selectors.track_names_all()
+    slugs = {names.get(rules.normalise_name(row.values.get("track"))) for row in table.rows}
+    return plan_requirements(table.rows, selectors.requirement_facts(s for s in slugs if s))
+
+
+def requirements_report(plan: RequirementsPlan, *, done: bool) -> str:
+    verb = ("created", "updated") if done else ("to create", "to update")
+    lines = [
+        f"Requirements: {len(plan.rows)} row(s): {plan.count('create')} {verb[0]}, "
+        f"{plan.count('update')} {verb[1]}, {plan.count('unchanged')} unchanged, {plan.count('skip')} skipped."
+    ]
+    problems = plan.problems
+    lines += [f"Problems ({len(problems)}):"] + [f"  {p}" for p in problems] if problems else ["No problems."]
+    return "\n".join(lines)
+
+
+def requirements_confirm(table: csvfile.CsvTable, *, by, expected: str, source: str) -> Confirmed:
+    with transaction.atomic():
+        plan = requirements_preview(table)
+        if rules.fingerprint(plan) != expected:
+            raise services.ImportRefused(
+                "The requirements changed since the preview; nothing was written. "
+                "Check the new preview and confirm again."
+            )
+        written = services.requirements_write(plan=plan, by=by)
+        report = requirements_report(plan, done=True)
+        if written.total:
+            services.import_run_record(
+                kind=ImportKind.REQUIREMENTS_CSV,
+                source=source,
+                by=by,
+                written=written.total,
+                unchanged=plan.count("unchanged"),
+                skipped=plan.count("skip"),
+                report=report,
+            )
+    return Confirmed(written.total, plan.count("unchanged"), plan.count("skip"), report)
+
+
+# --- The kinds, as the admin views use them ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SpreadsheetKind:
+    slug: str
+    title: Any
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    allowed: Callable
+    preview: Callable
+    confirm: Callable
+    done_url: str  # an admin URL name
+
+    def read(self, text: str) -> csvfile.CsvTable:
+        return csvfile.read_table(text, required=self.required, optional=self.optional)
+
+
+KINDS = {
+    "people": SpreadsheetKind(
+        slug="people",
+        title=_("Import people from a spreadsheet"),
+        required=rules.PEOPLE_REQUIRED,
+        optional=rules.PEOPLE_OPTIONAL,
+        allowed=can_import_people,
+        preview=people_preview,
+        confirm=people_confirm,
+        done_url="admin:grades_employee_changelist",
+    ),
+    "requirements": SpreadsheetKind(
+        slug="requirements",
+        title=_("Import requirements from a spreadsheet"),
+        required=rules.REQUIREMENT_REQUIRED,
+        optional=rules.REQUIREMENT_OPTIONAL,
+        allowed=can_import_requirements,
+        preview=requirements_preview,
+        confirm=requirements_confirm,
+        done_url="admin:grades_requirement_changelist",
+    ),
+}
