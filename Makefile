@@ -1,0 +1,49 @@
+# gradesys — the two everyday commands are `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.requirements-installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+EMPLOYEES ?= 200
+
+.PHONY: run serve test deps migrate demo check clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): requirements.txt | $(PY)
+	./scripts/system-deps.sh
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $(STAMP)
+
+## deps: create .venv and install the pinned requirements (and the system headers they need)
+deps: $(STAMP)
+
+## run: the site with demo data on SQLite at http://$(HOST):$(PORT)
+run: deps
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py seed_demo --employees $(EMPLOYEES)
+	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+
+## serve: the site as production runs it: gunicorn, DEBUG off, compressed hashed static files.
+## Needs SECRET_KEY and ALLOWED_HOSTS (environment or .env); workers from WEB_CONCURRENCY.
+serve: deps
+	$(PY) manage.py check --deploy
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(VENV)/bin/gunicorn -c gradesys/gunicorn.conf.py gradesys.wsgi:application
+
+## test: the whole suite (SQLite unless DATABASE_URL points elsewhere)
+test: deps
+	./scripts/browser-deps.sh
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## check: Django's system checks and the migrations check
+check: deps
+	DEBUG=1 $(PY) manage.py check
+	DEBUG=1 $(PY) manage.py makemigrations --check --dry-run
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-wal db.sqlite3-shm staticfiles
