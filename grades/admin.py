@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gradesys.admin_search import GuardedAdminMixin
 
-from . import services
+from . import pagecache, services
 from .admin_forms import (
     EmployeeAddForm,
     EmployeeChangeForm,
@@ -243,11 +243,13 @@ class RequirementAdmin(GuardedAdminMixin, TrackLevelChoiceMixin, NoBulkDeleteMix
     @admin.action(description=_("Retire selected requirements"), permissions=["change"])
     def retire(self, request, queryset):
         count = queryset.filter(is_active=True).update(is_active=False)
+        pagecache.bump()
         self.message_user(request, _("%(count)d requirement(s) retired.") % {"count": count})
 
     @admin.action(description=_("Reactivate selected requirements"), permissions=["change"])
     def reactivate(self, request, queryset):
         count = queryset.filter(is_active=False).update(is_active=True)
+        pagecache.bump()
         self.message_user(request, _("%(count)d requirement(s) reactivated.") % {"count": count})
 
 

@@ -336,6 +336,11 @@ def apply_framework(spec: FrameworkSpec, *, dry_run: bool = False, using: str = 
     try:
         with transaction.atomic(using=using):
             _apply(spec, report, using, models or _current_models())
+            if models is None:
+                # Updates and bulk writes send no signals: tell the page cache here.
+                from .pagecache import bump
+
+                bump(using)
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:

@@ -594,3 +594,20 @@ class EvidenceEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class ContentVersion(models.Model):
+    """A counter that moves on after every committed change to what the pages show.
+
+    One row. Cached renderings of the progress page carry the value they were made
+    at, so a change anywhere makes every older rendering unreachable, in every
+    worker process at once (see grades/pagecache.py).
+    """
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("content version")
+
+    def __str__(self) -> str:
+        return str(self.value)

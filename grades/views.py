@@ -7,16 +7,19 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from gradesys.http import read_only
 
-from . import selectors, services
+from . import pagecache, selectors, services
 from .forms import DecisionForm, EvidenceForm, PeopleFilterForm
-from .models import Evidence, Level, Requirement, Track, TrackLevel
+from .models import Employee, Evidence, Level, Requirement, Track, TrackLevel
 from .roles import HR, user_has_role
 
 
@@ -66,48 +69,60 @@ def track_detail(request, slug):
 # --- Progress -----------------------------------------------------------------------------------
 
 
-def _progress_response(request, employee, *, status=200, bound=None):
-    """Render a progress page; `bound` = (kind, object id, form) re-shows a rejected form."""
-    progress = selectors.employee_progress(employee)
-    is_self = employee.user_id == request.user.pk
-    can_decide = services.can_decide_evidence(request.user, employee)
-    from reviews.views import review_box
+def _progress_response(request, subject, *, status=200, bound=None):
+    """Render a progress page; `bound` = (kind, object id, form) re-shows a rejected form.
 
+    The body comes from grades/pagecache.py: cached per viewer until anything it
+    shows changes. A page that re-shows a rejected form is always built afresh.
+    """
+    is_self = subject.user_id == request.user.pk
+    # After a refused POST the address is the action's; the language switch returns here.
+    page_url = reverse("grades:me") if is_self else subject.get_absolute_url()
+
+    def render_body(csrf_token: str) -> str:
+        from reviews.views import review_box
+
+        # What the body shows of the person, in one query (a cached body needs none of it).
+        employee = Employee.objects.select_related(
+            "user", "track", "current_level", "team_lead__user"
+        ).get(pk=subject.pk)
+        context = {
+            "employee": employee,
+            "progress": selectors.employee_progress(employee),
+            "is_self": is_self,
+            "can_decide": services.can_decide_evidence(request.user, employee),
+            "bound": bound,
+            "claim_form": EvidenceForm(),
+            "page_url": page_url,
+            "decision_form": DecisionForm(),
+            "reviews": review_box(employee=employee, user=request.user),
+            "csrf_token": csrf_token,
+        }
+        return render_to_string("grades/_progress_body.html", context, request=request)
+
+    if bound is None:
+        body = pagecache.cached_body(request, subject.pk, render_body)
+    else:
+        body = render_body(get_token(request))
     return render(
         request,
         "grades/progress.html",
-        {
-            "employee": employee,
-            "progress": progress,
-            "is_self": is_self,
-            "can_decide": can_decide,
-            "bound": bound,
-            "claim_form": EvidenceForm(),
-            # After a refused POST the address is the action's; the language switch returns here.
-            "page_url": reverse("grades:me") if is_self else employee.get_absolute_url(),
-            "decision_form": DecisionForm(),
-            "reviews": review_box(employee=employee, user=request.user),
-        },
+        {"employee": subject, "page_url": page_url, "body": mark_safe(body)},  # noqa: S308 rendered above, escaped there
         status=status,
     )
 
 
 def _visible_employee(request, pk):
-    queryset = selectors.visible_employees(request.user).select_related(
-        "user", "track", "current_level", "team_lead__user"
-    )
-    return get_object_or_404(queryset, pk=pk)
+    return get_object_or_404(selectors.visible_employees(request.user).select_related("user"), pk=pk)
 
 
 @read_only
 @login_required
 def me(request):
-    employee = (
-        selectors.visible_employees(request.user)
-        .select_related("user", "track", "current_level", "team_lead__user")
-        .filter(user=request.user)
-        .first()
-    )
+    # Everyone may see their own page: no visibility rule to apply.
+    employee = Employee.objects.filter(user=request.user).first()
+    if employee is not None:
+        employee.user = request.user
     if employee is None:
         return render(request, "grades/no_employee.html", status=200)
     return _progress_response(request, employee)

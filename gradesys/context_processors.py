@@ -2,49 +2,46 @@
 
 from django.utils.functional import cached_property
 
-from grades.roles import HR, MANAGER, user_has_role
-
 
 class Navigation:
-    """Computed on first use in a template, then kept for the request (two queries at most)."""
+    """Computed on first use in a template, then kept for the request.
 
-    def __init__(self, user):
-        self.user = user
+    The facts come from grades.pagecache.navigation_facts: cached until anything
+    changes, so a page view usually spends no query on the menu.
+    """
+
+    def __init__(self, request):
+        self.request = request
+        self.user = request.user
 
     @cached_property
-    def _flags(self) -> dict:
-        from django.contrib.auth import get_user_model
-        from django.db.models import Exists, OuterRef
+    def _facts(self) -> dict:
+        from grades.pagecache import navigation_facts
 
-        from grades.models import Employee
+        return navigation_facts(self.request)
 
-        return (
-            get_user_model()
-            .objects.filter(pk=self.user.pk)
-            .annotate(
-                is_employee=Exists(Employee.objects.filter(user=OuterRef("pk"))),
-                is_lead=Exists(Employee.objects.filter(team_lead__user=OuterRef("pk"))),
-            )
-            .values("is_employee", "is_lead")
-            .first()
-            or {"is_employee": False, "is_lead": False}
-        )
+    def _has_role(self, role: str) -> bool:
+        return self.user.is_superuser or role in self._facts["roles"]
 
     @property
     def is_employee(self) -> bool:
-        return self._flags["is_employee"]
+        return self._facts["is_employee"]
 
     @property
     def is_hr(self) -> bool:
-        return user_has_role(self.user, HR)
+        from grades.roles import HR
+
+        return self._has_role(HR)
 
     @property
     def people(self) -> bool:
-        return self._flags["is_lead"] or self.is_hr
+        return self._facts["is_lead"] or self.is_hr
 
     @property
     def exports(self) -> bool:
-        return self.is_hr or user_has_role(self.user, MANAGER)
+        from grades.roles import HR, MANAGER
+
+        return self._has_role(HR) or self._has_role(MANAGER)
 
     @property
     def admin(self) -> bool:
@@ -55,4 +52,4 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    return {"nav": Navigation(user)}
+    return {"nav": Navigation(request)}

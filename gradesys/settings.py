@@ -285,6 +285,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gradesys@localhost")
 # --- Cache -----------------------------------------------------------------------
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# How long a rendered progress page body may be kept (grades/pagecache.py); 0 turns it off.
+# A change to anything the page shows makes older renderings unreachable at once.
+PROGRESS_PAGE_CACHE_SECONDS = env.int("PROGRESS_PAGE_CACHE_SECONDS", default=600)
 
 
 # --- Logging ---------------------------------------------------------------------

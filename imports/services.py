@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
+from grades import pagecache
 from grades import services as grade_services
 from grades.models import Employee, GradeChange, Level, Requirement, Track, TrackLevel
 from grades.roles import DEVELOPER
@@ -82,6 +83,7 @@ def people_write(*, plan: rules.PeoplePlan, by=None) -> PeopleWritten:
     if creating:
         written.entries_written += _create_people(creating, levels, by)
         written.people_created = len(creating)
+        pagecache.bump()  # bulk writes send no signals
     person = None
     try:
         for person in plan.people:

@@ -1,0 +1,214 @@
+"""
+Rendered progress pages, kept until anything they show may have changed.
+
+The progress page is the product's most-read page and its dearest to build (the
+ledger, the checklist with every claim and its history, mentorships, reviews).
+Its body is cached per (person shown, viewer, language, time zone, day, content
+version) in Django's cache:
+
+* the content version is one database row (`ContentVersion`) that moves on after
+  every committed change to a model the pages show: a `post_save`,
+  `post_delete` or `m2m_changed` signal from any such model schedules the bump
+  for when its transaction commits, and the few bulk writes that send no
+  signals (the framework loader, imports, the demo seed, admin bulk actions)
+  call `bump()` themselves. Every worker reads the row, so a change is seen by
+  all of them at once, whatever the cache backend;
+* the viewer is part of the key, so nobody is ever served a page rendered for
+  someone else; the day is part of it because the page counts months and years
+  up to today;
+* forms in the cached HTML carry a stand-in for the CSRF token, replaced by the
+  viewer's own token on every request. The stand-in is derived from SECRET_KEY,
+  so no text a user types can be mistaken for it.
+
+A rendering also expires after PROGRESS_PAGE_CACHE_SECONDS (0 turns the cache
+off), which bounds what a change made outside the product (raw SQL, a restored
+backup) could leave behind.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.models import F
+from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+
+logger = logging.getLogger(__name__)
+
+# Apps whose rows never appear on a cached page, or that record rather than change content.
+IGNORED_APPS = frozenset({"admin", "axes", "contenttypes", "sessions", "jobs"})
+# Permissions are made by migrate (before this table exists); the version row is the counter.
+IGNORED_MODELS = frozenset({"auth.Permission", "grades.ContentVersion"})
+
+
+def current_version(using: str = DEFAULT_DB_ALIAS) -> int:
+    from .models import ContentVersion
+
+    value = ContentVersion.objects.using(using).filter(pk=1).values_list("value", flat=True).first()
+    return value or 0
+
+
+def request_version(request) -> int:
+    """The content version, read once per request (before anything it guards is read)."""
+    version = getattr(request, "_content_version", None)
+    if version is None:
+        version = request._content_version = current_version()
+    return version
+
+
+def navigation_facts(request) -> dict:
+    """What the navigation needs to know of the signed-in person, cached like the pages.
+
+    {"roles": [...], "is_employee": bool, "is_lead": bool}. For showing links only:
+    permission checks read the database themselves.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import Exists, OuterRef
+
+    from .models import Employee
+
+    user = request.user
+
+    def load() -> dict:
+        flags = (
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .annotate(
+                is_employee=Exists(Employee.objects.filter(user=OuterRef("pk"))),
+                is_lead=Exists(Employee.objects.filter(team_lead__user=OuterRef("pk"))),
+            )
+            .values("is_employee", "is_lead")
+            .first()
+            or {"is_employee": False, "is_lead": False}
+        )
+        roles = getattr(user, "_role_names", None)  # what grades.roles.user_has_role read
+        if roles is None:
+            roles = user._role_names = set(user.groups.values_list("name", flat=True))
+        return {**flags, "roles": sorted(roles)}
+
+    facts = getattr(request, "_navigation_facts", None)
+    if facts is not None:
+        return facts
+    seconds = settings.PROGRESS_PAGE_CACHE_SECONDS
+    if seconds <= 0:
+        facts = load()
+    else:
+        key = f"nav:{request_version(request)}:{user.pk}"
+        facts = cache.get(key)
+        if facts is None:
+            facts = load()
+            cache.set(key, facts, seconds)
+    request._navigation_facts = facts
+    return facts
+
+
+def _bump_now(using: str) -> None:
+    from .models import ContentVersion
+
+    if not ContentVersion.objects.using(using).filter(pk=1).update(value=F("value") + 1):
+        ContentVersion.objects.using(using).get_or_create(pk=1, defaults={"value": 1})
+
+
+def bump(using: str = DEFAULT_DB_ALIAS) -> None:
+    """Make every cached rendering stale once the current transaction commits.
+
+    After the commit, not inside the transaction: the row is shared by every
+    writer, and holding its lock until commit would queue unrelated writes behind
+    each other. Once per transaction, however many rows it changes.
+    """
+    connection = connections[using]
+    if any(getattr(entry[1], "bumps_content_version", False) for entry in connection.run_on_commit):
+        return
+
+    def run():
+        _bump_now(using)
+
+    run.bumps_content_version = True
+    # robust: the data is already committed; a failed bump is logged, not raised at the user.
+    transaction.on_commit(run, using=using, robust=True)
+
+
+_watched: dict[type, bool] = {}
+
+
+def _is_watched(model: type) -> bool:
+    watched = _watched.get(model)
+    if watched is None:
+        meta = model._meta
+        watched = not (
+            # Migrations' historical models: the table may not exist yet, and no page is cached.
+            model.__module__ == "__fake__"
+            or meta.app_label in IGNORED_APPS
+            or meta.label in IGNORED_MODELS
+            # django-simple-history's records of changes: the change itself already counted.
+            or hasattr(model, "instance_type")
+        )
+        _watched[model] = watched
+    return watched
+
+
+def _on_save(sender, instance, using, update_fields=None, **kwargs):
+    if not _is_watched(sender):
+        return
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return  # signing in changes nothing a page shows
+    bump(using)
+
+
+def _on_delete(sender, using, **kwargs):
+    if _is_watched(sender):
+        bump(using)
+
+
+def _on_m2m(sender, action, using, **kwargs):
+    if action.startswith("post_") and _is_watched(sender):
+        bump(using)
+
+
+def connect_signals() -> None:
+    post_save.connect(_on_save, dispatch_uid="grades.pagecache.save")
+    post_delete.connect(_on_delete, dispatch_uid="grades.pagecache.delete")
+    m2m_changed.connect(_on_m2m, dispatch_uid="grades.pagecache.m2m")
+
+
+def csrf_slot() -> str:
+    """The stand-in for the CSRF token inside cached HTML (hex, so escaping leaves it alone)."""
+    return hashlib.sha256(f"gradesys-csrf-slot:{settings.SECRET_KEY}".encode()).hexdigest()[:32]
+
+
+def cached_body(request, subject_id: int, render: Callable[[str], str]) -> str:
+    """The body of a progress page for this viewer, from the cache when it is current.
+
+    `render(csrf_token)` builds the HTML; it receives the stand-in token. The
+    version is read before anything else, so a rendering can only be stored
+    under a version at least as old as the data it was built from.
+    """
+    from .selectors import today
+
+    slot = csrf_slot()
+    seconds = settings.PROGRESS_PAGE_CACHE_SECONDS
+    if seconds <= 0:
+        html = render(slot)
+    else:
+        key = ":".join(
+            [
+                "progress",
+                str(request_version(request)),
+                str(subject_id),
+                str(request.user.pk),
+                translation.get_language() or "",
+                timezone.get_current_timezone_name(),
+                today().isoformat(),
+            ]
+        )
+        html = cache.get(key)
+        if html is None:
+            html = render(slot)
+            cache.set(key, html, seconds)
+    return html.replace(slot, get_token(request))

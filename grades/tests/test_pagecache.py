@@ -1,0 +1,217 @@
+"""The progress page cache: hits, staleness after every kind of change, viewers kept apart, CSRF.
+
+These tests commit for real (transaction=True): the content version moves on after a
+commit, which the usual test transaction never does.
+"""
+
+import datetime
+import re
+
+import pytest
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from grades import pagecache
+from grades.framework_loader import load_framework, shipped_framework_paths
+from grades.models import ContentVersion, Evidence, EvidenceStatus, Requirement
+from grades.tests.factories import UserFactory, hire
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+CSRF_INPUT = re.compile(rb'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+@pytest.fixture(autouse=True)
+def cache_on(settings):
+    settings.PROGRESS_PAGE_CACHE_SECONDS = 600
+
+
+@pytest.fixture
+def team():
+    lead = hire(level_code="senior", roles=["Developer", "Team lead"], hire_date=datetime.date(2018, 1, 1))
+    dev = hire(level_code="middle", team_lead=lead, hire_date=datetime.date(2021, 3, 1))
+    hr = UserFactory(roles=["HR"])
+    return dict(lead=lead, dev=dev, hr=hr)
+
+
+def requirement_for(employee):
+    return (
+        Requirement.objects.filter(
+            track=employee.track, check_kind="", track_level__level__rank=employee.current_level.rank + 1
+        )
+        .order_by("id")
+        .first()
+    )
+
+
+def signed_in(user, **kwargs) -> Client:
+    client = Client(**kwargs)
+    client.force_login(user)
+    return client
+
+
+def body(response) -> str:
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_repeated_view_is_served_from_the_cache_with_few_queries(team):
+    client = signed_in(team["dev"].user)
+    first = body(client.get("/me/"))
+    with CaptureQueriesContext(connection) as queries:
+        again = body(client.get("/me/"))
+    # session, user, employee, content version: the checklist and the menu come from the cache.
+    assert len(queries) == 4, [q["sql"] for q in queries.captured_queries]
+    # The same page; only the CSRF token's per-response mask differs.
+    assert CSRF_INPUT.sub(b"", again.encode()) == CSRF_INPUT.sub(b"", first.encode())
+
+
+def test_a_claim_and_its_confirmation_show_at_once(team):
+    dev, lead = team["dev"], team["lead"]
+    requirement = requirement_for(dev)
+    dev_client, lead_client = signed_in(dev.user), signed_in(lead.user)
+    assert "Built the retry worker" not in body(dev_client.get("/me/"))
+    body(lead_client.get(f"/people/{dev.pk}/"))
+
+    response = dev_client.post(
+        f"/people/{dev.pk}/claim/{requirement.pk}/", {"description": "Built the retry worker", "links": ""}
+    )
+    assert response.status_code == 302
+    assert "Built the retry worker" in body(dev_client.get("/me/"))
+    lead_page = body(lead_client.get(f"/people/{dev.pk}/"))
+    assert "Built the retry worker" in lead_page
+
+    evidence = Evidence.objects.get(employee=dev, requirement=requirement)
+    response = lead_client.post(f"/evidence/{evidence.pk}/decide/", {"decision": "confirm", "comment": "Seen it"})
+    assert response.status_code == 302
+    assert Evidence.objects.get(pk=evidence.pk).status == EvidenceStatus.CONFIRMED
+    assert "Seen it" in body(dev_client.get("/me/"))
+
+
+def test_each_viewer_gets_their_own_rendering(team):
+    dev, lead, hr = team["dev"], team["lead"], team["hr"]
+    requirement = requirement_for(dev)
+    signed_in(dev.user).post(
+        f"/people/{dev.pk}/claim/{requirement.pk}/", {"description": "Paged on-call", "links": ""}
+    )
+    as_dev = body(signed_in(dev.user).get(f"/people/{dev.pk}/"))
+    as_lead = body(signed_in(lead.user).get(f"/people/{dev.pk}/"))
+    as_hr = body(signed_in(hr).get(f"/people/{dev.pk}/"))
+    # Only the team lead and HR get the decision form; only HR the audit trail link.
+    assert "decide-form" not in as_dev and "decide-form" in as_lead
+    assert f"/people/{dev.pk}/trail/" in as_hr and f"/people/{dev.pk}/trail/" not in as_lead
+    # Served again from the cache, each still gets their own.
+    assert "decide-form" not in body(signed_in(dev.user).get(f"/people/{dev.pk}/"))
+    assert "decide-form" in body(signed_in(lead.user).get(f"/people/{dev.pk}/"))
+
+
+def test_forms_in_a_cached_page_carry_the_viewers_own_csrf_token(team):
+    dev = team["dev"]
+    requirement = requirement_for(dev)
+    browsers = [signed_in(dev.user, enforce_csrf_checks=True) for _ in range(2)]
+    pages = [browser.get("/me/") for browser in browsers]  # the second is a cache hit
+    tokens = [set(CSRF_INPUT.findall(page.content)) for page in pages]
+    assert all(tokens) and tokens[0] != tokens[1]
+    assert pagecache.csrf_slot().encode() not in pages[1].content
+    # The token from the cached page is accepted by that browser's own session.
+    token = next(iter(tokens[1])).decode()
+    response = browsers[1].post(
+        f"/people/{dev.pk}/claim/{requirement.pk}/",
+        {"description": "Wrote the runbook", "links": "", "csrfmiddlewaretoken": token},
+    )
+    assert response.status_code == 302
+    assert Evidence.objects.filter(employee=dev, requirement=requirement).exists()
+
+
+def test_a_change_made_in_admin_shows(team, admin_client):
+    dev = team["dev"]
+    client = signed_in(dev.user)
+    requirement = requirement_for(dev)
+    assert "Cuts releases on Fridays" not in body(client.get("/me/"))
+    data = {
+        "track_level": requirement.track_level_id,
+        "key": requirement.key,
+        "category": requirement.category,
+        "text": "Cuts releases on Fridays",
+        "text_en": "Cuts releases on Fridays",
+        "origin": requirement.origin,
+        "check_kind": "",
+        "check_params": "{}",
+        "position": requirement.position,
+        "is_active": "on",
+    }
+    response = admin_client.post(f"/admin/grades/requirement/{requirement.pk}/change/", data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert "Cuts releases on Fridays" in body(client.get("/me/"))
+
+
+def test_bulk_writes_without_signals_still_make_pages_stale(team):
+    dev = team["dev"]
+    client = signed_in(dev.user)
+    requirement = requirement_for(dev)
+    assert requirement.text_en in body(client.get("/me/"))
+    # An update() sends no signal; the services that use one bump the version themselves.
+    with transaction.atomic():
+        Requirement.objects.filter(pk=requirement.pk).update(is_active=False)
+        pagecache.bump()
+    assert requirement.text_en not in body(client.get("/me/"))
+    # The framework loader brings it back, and says so.
+    for path in shipped_framework_paths():
+        load_framework(path)
+    assert requirement.text_en in body(client.get("/me/"))
+
+
+def test_a_new_role_shows_in_the_menu(team):
+    dev = team["dev"]
+    client = signed_in(dev.user)
+    assert 'href="/exports/"' not in body(client.get("/me/"))
+    dev.user.groups.add(Group.objects.get(name="Manager"))
+    assert 'href="/exports/"' in body(client.get("/me/"))
+
+
+def test_a_rolled_back_change_leaves_the_version_and_a_bump_happens_once_per_transaction(team):
+    before = pagecache.current_version()
+    with pytest.raises(RuntimeError):
+        with transaction.atomic():
+            Requirement.objects.filter(pk=requirement_for(team["dev"]).pk).update(position=99)
+            pagecache.bump()
+            raise RuntimeError("abandoned")
+    assert pagecache.current_version() == before
+    with transaction.atomic():
+        for _ in range(3):
+            pagecache.bump()
+    assert pagecache.current_version() == before + 1
+
+
+def test_signing_in_does_not_make_pages_stale(team):
+    client = Client()
+    dev = team["dev"]
+    dev.user.set_password("a-long-password-for-tests")
+    dev.user.save()
+    before = pagecache.current_version()
+    response = client.post(
+        "/accounts/login/", {"username": dev.user.username, "password": "a-long-password-for-tests"}
+    )
+    assert response.status_code == 302
+    assert client.get("/me/").status_code == 200  # signed in
+    assert pagecache.current_version() == before
+
+
+def test_a_new_day_builds_the_page_again(team, monkeypatch):
+    dev = team["dev"]
+    client = signed_in(dev.user)
+    body(client.get("/me/"))
+    monkeypatch.setattr("grades.selectors.today", lambda: datetime.date(2031, 1, 1))
+    page = body(client.get("/me/"))
+    # In level since the hire on 2021-03-01: the count runs up to the new day.
+    assert "118 months" in page
+
+
+def test_the_version_row_is_recreated_when_missing(team):
+    ContentVersion.objects.all().delete()
+    assert pagecache.current_version() == 0
+    with transaction.atomic():
+        pagecache.bump()
+    assert pagecache.current_version() == 1
