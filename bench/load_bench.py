@@ -52,6 +52,9 @@ def env_for(url: str) -> dict:
         "LOG_LEVEL": "WARNING",
         "GUNICORN_ACCESS_LOG": "/dev/null",
         "CONN_MAX_AGE": "60",
+        # As the README's production settings: a cache every worker shares, sessions cached in it.
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/7"),
+        "SESSION_ENGINE": "django.contrib.sessions.backends.cached_db",
     }
 
 
@@ -88,15 +91,40 @@ for name in ('dev', 'lead', 'hr', 'manager'):
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     out[name] = s.session_key
+# Many developers, each viewing their own page: sessions for 200 of them.
+out['developers'] = []
+for user in get_user_model().objects.filter(employee__isnull=False, groups__name='Developer').exclude(
+        username__in=('dev', 'lead')).order_by('id')[:200]:
+    s = SessionStore()
+    s[SESSION_KEY] = str(user.pk)
+    s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'
+    s[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    s.create()
+    out['developers'].append(s.session_key)
 lead = Employee.objects.get(user__username='lead')
 out['report'] = Employee.objects.filter(team_lead=lead).exclude(user__username='dev').values_list('pk', flat=True).first()
 print(json.dumps(out))
 """
 
 
-def wrk(port: int, path: str, cookie: str | None, seconds: int, connections: int = 8) -> dict:
+ROTATE_LUA = """
+local cookies = {%s}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", nil, {["Cookie"] = "sessionid=" .. cookies[(n %% #cookies) + 1]})
+end
+"""
+
+
+def wrk(port: int, path: str, cookie, seconds: int, connections: int = 8) -> dict:
+    """wrk against one path; `cookie` is one session key, or a list to rotate through."""
     args = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "10s"]
-    if cookie:
+    if isinstance(cookie, list):
+        script = Path(f"/tmp/gradesys-load-{os.getpid()}.lua")
+        script.write_text(ROTATE_LUA % ", ".join(f'"{c}"' for c in cookie))
+        args += ["-s", str(script)]
+    elif cookie:
         args += ["-H", f"Cookie: sessionid={cookie}"]
     out = subprocess.run(args + [f"http://127.0.0.1:{port}{path}"], check=True, capture_output=True, text=True).stdout
 
@@ -178,6 +206,7 @@ def main():
                 time.sleep(0.1)
         cases = [
             ("progress /me/ (dev)", "/me/", sessions["dev"]),
+            (f"progress /me/ ({len(sessions['developers'])} developers)", "/me/", sessions["developers"]),
             ("progress /people/<id>/ (lead)", f"/people/{sessions['report']}/", sessions["lead"]),
             ("people /people/ (lead)", "/people/", sessions["lead"]),
             ("people /people/ (hr)", "/people/", sessions["hr"]),

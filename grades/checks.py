@@ -73,3 +73,28 @@ def check_mysql_connections(app_configs=None, databases=None, **kwargs):
             is_mariadb=connection.mysql_is_mariadb,
         )
     return warnings
+
+
+PER_PROCESS_CACHES = (
+    "django.core.cache.backends.locmem.LocMemCache",
+    "django.core.cache.backends.dummy.DummyCache",
+)
+
+
+@register(Tags.caches)
+def check_session_cache(app_configs=None, **kwargs):
+    """Cache-backed sessions need a cache every worker shares, or sign-out does not stick."""
+    from django.conf import settings
+
+    engine = settings.SESSION_ENGINE
+    backend = settings.CACHES.get(getattr(settings, "SESSION_CACHE_ALIAS", "default"), {}).get("BACKEND", "")
+    if engine.endswith((".cache", ".cached_db")) and backend in PER_PROCESS_CACHES:
+        return [
+            Warning(
+                f"SESSION_ENGINE is {engine}, but the cache is per process ({backend}).",
+                hint="A session ended in one worker would live on in the others. Set CACHE_URL to a "
+                "shared cache (redis://...) or use django.contrib.sessions.backends.db.",
+                id="gradesys.W004",
+            )
+        ]
+    return []

@@ -62,6 +62,10 @@ def request_version(request) -> int:
     return version
 
 
+def navigation_key(request) -> str:
+    return f"nav:{request_version(request)}:{request.user.pk}"
+
+
 def navigation_facts(request) -> dict:
     """What the navigation needs to know of the signed-in person, cached like the pages.
 
@@ -99,7 +103,7 @@ def navigation_facts(request) -> dict:
     if seconds <= 0:
         facts = load()
     else:
-        key = f"nav:{request_version(request)}:{user.pk}"
+        key = navigation_key(request)
         facts = cache.get(key)
         if facts is None:
             facts = load()
@@ -207,7 +211,12 @@ def cached_body(request, subject_id: int, render: Callable[[str], str]) -> str:
                 today().isoformat(),
             ]
         )
-        html = cache.get(key)
+        # One round trip for the body and the menu's facts.
+        nav_key = navigation_key(request)
+        found = cache.get_many([key, nav_key])
+        if nav_key in found and getattr(request, "_navigation_facts", None) is None:
+            request._navigation_facts = found[nav_key]
+        html = found.get(key)
         if html is None:
             html = render(slot)
             cache.set(key, html, seconds)

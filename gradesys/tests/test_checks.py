@@ -65,3 +65,27 @@ def test_check_sees_a_non_strict_session():
 @pytest.mark.django_db
 def test_manage_py_check_with_database_passes():
     call_command("check", databases=["default"], fail_level="WARNING")
+
+
+@pytest.mark.parametrize(
+    "engine, backend, warned",
+    [
+        ("django.contrib.sessions.backends.cached_db", "django.core.cache.backends.locmem.LocMemCache", True),
+        ("django.contrib.sessions.backends.cache", "django.core.cache.backends.dummy.DummyCache", True),
+        ("django.contrib.sessions.backends.cached_db", "django.core.cache.backends.redis.RedisCache", False),
+        ("django.contrib.sessions.backends.db", "django.core.cache.backends.locmem.LocMemCache", False),
+    ],
+)
+def test_cache_backed_sessions_need_a_shared_cache(settings, engine, backend, warned):
+    from grades.checks import check_session_cache
+
+    settings.SESSION_ENGINE = engine
+    settings.CACHES = {"default": {"BACKEND": backend}}
+    assert [w.id for w in check_session_cache()] == (["gradesys.W004"] if warned else [])
+
+
+def test_a_redis_cache_url_selects_djangos_redis_backend():
+    import environ
+
+    config = environ.Env.cache_url_config("redis://127.0.0.1:6379/1")
+    assert config["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
