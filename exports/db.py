@@ -29,11 +29,14 @@ def vendor(alias: str) -> str:
     return connections[alias].vendor
 
 
-# Employees per slice of a keyset statement: about 20 rows each in the skill matrix.
-SLICE_EMPLOYEES = 500
+# Employees per slice of a keyset statement (about 20 rows each in the skill matrix): the
+# first slice is small, so the first bytes leave at once; each next one is twice as large,
+# up to SLICE_LARGEST, so a big export runs few statements and sorts little at a time.
+SLICE_FIRST = 250
+SLICE_LARGEST = 4000
 MAX_ID = 2**62
 
-# The id that closes the next slice: the SLICE_EMPLOYEES-th employee id after `lower`
+# The id that closes the next slice: the step-th employee id after `lower`
 # (primary-key range scan). No row means the slice runs to the end.
 SLICE_BOUNDARY_SQL = "SELECT id FROM grades_employee WHERE id > %s ORDER BY id LIMIT 1 OFFSET %s"
 
@@ -47,9 +50,11 @@ def iter_batches(alias: str, sql: str, params: Sequence, size: int) -> Iterator[
     yield from iter_slices(alias, [(sql, params)], size)
 
 
-def keyset_queries(sql: str, with_bounds, step: int = SLICE_EMPLOYEES):
+def keyset_queries(sql: str, with_bounds, first: int | None = None, largest: int | None = None):
     """A generator of (sql, params) slices over employee ids; send() it each boundary row."""
+    largest = largest or SLICE_LARGEST
     lower = 0
+    step = first or SLICE_FIRST
     while True:
         boundary = yield (SLICE_BOUNDARY_SQL, [lower, step - 1])
         upper = boundary[0] if boundary else MAX_ID
@@ -57,6 +62,7 @@ def keyset_queries(sql: str, with_bounds, step: int = SLICE_EMPLOYEES):
         if not boundary:
             return
         lower = upper
+        step = min(step * 2, largest)
 
 
 def iter_slices(alias: str, queries, size: int) -> Iterator[list]:

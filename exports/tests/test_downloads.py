@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, connections
 from django.test.utils import CaptureQueriesContext
 
-from exports import csvstream
+from exports import csvstream, db
 from exports.reports import REPORTS
 from exports.services import csv_chunks, get_report
 from grades.models import Employee, GradeChange, Level
@@ -384,3 +384,34 @@ def test_mysql_export_connection_is_closed_when_the_client_goes_away(client, man
             break
         time.sleep(0.05)
     assert not opened & connection_ids()
+
+
+def test_slices_grow_from_small_to_the_largest():
+    queries = db.keyset_queries("SELECT", lambda lower, upper: [lower, upper], first=250, largest=4000)
+    steps, boundary = [], None
+    query = next(queries)
+    for upper in range(1, 8):
+        assert query[0] is db.SLICE_BOUNDARY_SQL
+        steps.append(query[1][1] + 1)
+        query = queries.send((upper * 10,))
+        assert query == ("SELECT", [(upper - 1) * 10, upper * 10])
+        query = next(queries)
+    assert steps == [250, 500, 1000, 2000, 4000, 4000, 4000]
+    # No boundary row: the last slice runs to the end, and the generator stops.
+    assert queries.send(None) == ("SELECT", [70, db.MAX_ID])
+    assert next(queries, None) is None
+
+
+@pytest.mark.parametrize("server_side", [False, pytest.param(True, marks=pytest.mark.mysql_only)])
+def test_the_skill_matrix_is_the_same_cut_into_many_small_slices(monkeypatch, settings, server_side):
+    settings.EXPORTS_SERVER_SIDE_CSV = server_side
+    for i in range(11):
+        hire(level_code=["junior", "middle", "senior"][i % 3])
+    whole = b"".join(csv_chunks(get_report("skill-matrix"), {}))
+    monkeypatch.setattr(db, "SLICE_FIRST", 1)
+    monkeypatch.setattr(db, "SLICE_LARGEST", 3)
+    sliced = b"".join(csv_chunks(get_report("skill-matrix"), {}))
+    assert sliced == whole
+    lines = whole.decode().split("\r\n")
+    people = {line.split(";")[0] for line in lines[1:] if line}
+    assert len(people) == Employee.objects.filter(left_on__isnull=True).count() >= 11
