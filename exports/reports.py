@@ -315,14 +315,19 @@ def _skill_matrix_sql(vendor: str, f: dict) -> Statement:
     _match(clauses, params, f.get("track"), "t.slug = %s")
     _match(clauses, params, f.get("level"), "cl.code = %s")
     rank = _rank(vendor)
+    # The slice's employees drive the join (a primary-key range, then one lookup per
+    # table). Left to itself MariaDB may start from the small level and track tables and
+    # reach employees through the (track, level) index, which reads every employee for
+    # every slice; STRAIGHT_JOIN keeps the order as written.
+    join = "STRAIGHT_JOIN" if vendor == "mysql" else "JOIN"
     body = f"""
         FROM grades_employee e
-        JOIN auth_user u ON u.id = e.user_id
-        JOIN grades_track t ON t.id = e.track_id
-        JOIN grades_level cl ON cl.id = e.current_level_id
-        JOIN grades_requirement r ON r.track_id = e.track_id
-        JOIN grades_tracklevel rtl ON rtl.id = r.track_level_id
-        JOIN grades_level rl ON rl.id = rtl.level_id AND rl.{rank} <= cl.{rank} + 1
+        {join} auth_user u ON u.id = e.user_id
+        {join} grades_track t ON t.id = e.track_id
+        {join} grades_level cl ON cl.id = e.current_level_id
+        {join} grades_requirement r ON r.track_id = e.track_id
+        {join} grades_tracklevel rtl ON rtl.id = r.track_level_id
+        {join} grades_level rl ON rl.id = rtl.level_id AND rl.{rank} <= cl.{rank} + 1
         LEFT JOIN grades_evidence ev
                ON ev.employee_id = e.id AND ev.requirement_id = r.id AND ev.open_marker = 1
         LEFT JOIN auth_user du ON du.id = ev.decided_by_id
