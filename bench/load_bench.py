@@ -10,7 +10,9 @@ free loopback port, signs in the demo users by creating their sessions, and driv
 it with wrk (Debian's package: apt-get install wrk) for a bounded time per case:
 
   trivial    /healthz — the framework's own ceiling on this machine
-  progress   /me/ as dev, /people/<id>/ as lead (one of their reports)
+  progress   /me/ as dev, /me/ as 200 developers in turn, /people/<id>/ as lead
+             (one of their reports); pages are kept in the shared cache (Redis), as the
+             README's production settings say
   people     /people/ as lead and as hr
   reviews    /reviews/ as hr
 and the same page cases again while another client downloads the skill-matrix
@@ -212,7 +214,12 @@ def main():
             ("people /people/ (hr)", "/people/", sessions["hr"]),
             ("reviews /reviews/ (hr)", "/reviews/", sessions["hr"]),
         ]
-        # Warm every worker's connection and caches.
+        # Warm every worker's connection and caches: each developer's page once, then each case.
+        for cookie in sessions["developers"]:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            conn.request("GET", "/me/", headers={"Cookie": f"sessionid={cookie}"})
+            conn.getresponse().read()
+            conn.close()
         for _label, path, cookie in [("trivial", "/healthz", None)] + cases:
             wrk(port, path, cookie, 2)
         print(f"\ngunicorn, {args.workers} sync workers, MariaDB, wrk 2 threads / 8 connections, {args.seconds} s per case\n")

@@ -3,8 +3,8 @@ Rendered progress pages, kept until anything they show may have changed.
 
 The progress page is the product's most-read page and its dearest to build (the
 ledger, the checklist with every claim and its history, mentorships, reviews).
-Its body is cached per (person shown, viewer, language, time zone, day, content
-version) in Django's cache:
+The whole page is cached per (person shown, viewer, language, time zone, day,
+content version) in Django's cache:
 
 * the content version is one database row (`ContentVersion`) that moves on after
   every committed change to a model the pages show: a `post_save`,
@@ -14,8 +14,9 @@ version) in Django's cache:
   call `bump()` themselves. Every worker reads the row, so a change is seen by
   all of them at once, whatever the cache backend;
 * the viewer is part of the key, so nobody is ever served a page rendered for
-  someone else; the day is part of it because the page counts months and years
-  up to today;
+  someone else (the menu and the name in it are theirs too); the day is part of
+  it because the page counts months and years up to today. A page with
+  messages waiting is never kept or served from the cache;
 * forms in the cached HTML carry a stand-in for the CSRF token, replaced by the
   viewer's own token on every request. The stand-in is derived from SECRET_KEY,
   so no text a user types can be mistaken for it.
@@ -50,8 +51,13 @@ IGNORED_MODELS = frozenset({"auth.Permission", "grades.ContentVersion"})
 def current_version(using: str = DEFAULT_DB_ALIAS) -> int:
     from .models import ContentVersion
 
-    value = ContentVersion.objects.using(using).filter(pk=1).values_list("value", flat=True).first()
-    return value or 0
+    # Read on every cached view: plain SQL, without the ORM's cost of building the query.
+    connection = connections[using]
+    table = connection.ops.quote_name(ContentVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT value FROM {table} WHERE id = %s", [1])  # noqa: S608 a model's table name
+        row = cursor.fetchone()
+    return row[0] if row else 0
 
 
 def request_version(request) -> int:
@@ -186,38 +192,47 @@ def csrf_slot() -> str:
     return hashlib.sha256(f"gradesys-csrf-slot:{settings.SECRET_KEY}".encode()).hexdigest()[:32]
 
 
-def cached_body(request, subject_id: int, render: Callable[[str], str]) -> str:
-    """The body of a progress page for this viewer, from the cache when it is current.
+def cacheable(request) -> bool:
+    """Whether this view of a page may come from, or go to, the cache.
 
-    `render(csrf_token)` builds the HTML; it receives the stand-in token. The
-    version is read before anything else, so a rendering can only be stored
-    under a version at least as old as the data it was built from.
+    Not when the cache is off, and not while messages wait to be shown: they are
+    part of the page once, and must not be kept in it.
     """
+    from django.contrib.messages import get_messages
+
+    return settings.PROGRESS_PAGE_CACHE_SECONDS > 0 and not len(get_messages(request))
+
+
+def _page_key(request, subject: str) -> str:
     from .selectors import today
 
+    # The version first: a rendering is only ever stored under a version at least as old
+    # as the data it was built from.
+    return ":".join(
+        [
+            "progress",
+            str(request_version(request)),
+            subject,
+            str(request.user.pk),
+            translation.get_language() or "",
+            timezone.get_current_timezone_name(),
+            today().isoformat(),
+        ]
+    )
+
+
+def kept(request, subject: str) -> str | None:
+    """The kept page of `subject` ("me" or an employee id) for this viewer, or None."""
+    html = cache.get(_page_key(request, subject))
+    if html is None:
+        return None
+    return html.replace(csrf_slot(), get_token(request))
+
+
+def build_and_keep(request, subject: str, build: Callable[[str], str]) -> str:
+    """Build the page with `build(csrf stand-in)`, keep it, and return it for this viewer."""
+    key = _page_key(request, subject)  # read the version before the data
     slot = csrf_slot()
-    seconds = settings.PROGRESS_PAGE_CACHE_SECONDS
-    if seconds <= 0:
-        html = render(slot)
-    else:
-        key = ":".join(
-            [
-                "progress",
-                str(request_version(request)),
-                str(subject_id),
-                str(request.user.pk),
-                translation.get_language() or "",
-                timezone.get_current_timezone_name(),
-                today().isoformat(),
-            ]
-        )
-        # One round trip for the body and the menu's facts.
-        nav_key = navigation_key(request)
-        found = cache.get_many([key, nav_key])
-        if nav_key in found and getattr(request, "_navigation_facts", None) is None:
-            request._navigation_facts = found[nav_key]
-        html = found.get(key)
-        if html is None:
-            html = render(slot)
-            cache.set(key, html, seconds)
+    html = build(slot)
+    cache.set(key, html, settings.PROGRESS_PAGE_CACHE_SECONDS)
     return html.replace(slot, get_token(request))

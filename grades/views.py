@@ -7,11 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -72,17 +72,17 @@ def track_detail(request, slug):
 def _progress_response(request, subject, *, status=200, bound=None):
     """Render a progress page; `bound` = (kind, object id, form) re-shows a rejected form.
 
-    The body comes from grades/pagecache.py: cached per viewer until anything it
-    shows changes. A page that re-shows a rejected form is always built afresh.
+    A plain view of the page is served from grades/pagecache.py when it is there,
+    and kept there otherwise; a page that re-shows a rejected form, or carries
+    messages, is always built afresh.
     """
     is_self = subject.user_id == request.user.pk
     # After a refused POST the address is the action's; the language switch returns here.
     page_url = reverse("grades:me") if is_self else subject.get_absolute_url()
 
-    def render_body(csrf_token: str) -> str:
+    def build(csrf_token: str) -> str:
         from reviews.views import review_box
 
-        # What the body shows of the person, in one query (a cached body needs none of it).
         employee = Employee.objects.select_related(
             "user", "track", "current_level", "team_lead__user"
         ).get(pk=subject.pk)
@@ -98,18 +98,16 @@ def _progress_response(request, subject, *, status=200, bound=None):
             "reviews": review_box(employee=employee, user=request.user),
             "csrf_token": csrf_token,
         }
-        return render_to_string("grades/_progress_body.html", context, request=request)
+        return render_to_string("grades/progress.html", context, request=request)
 
-    if bound is None:
-        body = pagecache.cached_body(request, subject.pk, render_body)
-    else:
-        body = render_body(get_token(request))
-    return render(
-        request,
-        "grades/progress.html",
-        {"employee": subject, "page_url": page_url, "body": mark_safe(body)},  # noqa: S308 rendered above, escaped there
-        status=status,
-    )
+    if bound is None and status == 200 and pagecache.cacheable(request):
+        return HttpResponse(pagecache.build_and_keep(request, _page_subject(is_self, subject.pk), build))
+    return HttpResponse(build(get_token(request)), status=status)
+
+
+def _page_subject(is_self: bool, pk: int) -> str:
+    # One's own page is found without looking the person up first.
+    return "me" if is_self else str(pk)
 
 
 def _visible_employee(request, pk):
@@ -119,19 +117,27 @@ def _visible_employee(request, pk):
 @read_only
 @login_required
 def me(request):
+    if pagecache.cacheable(request):
+        page = pagecache.kept(request, _page_subject(True, 0))
+        if page is not None:
+            return HttpResponse(page)
     # Everyone may see their own page: no visibility rule to apply.
     employee = Employee.objects.filter(user=request.user).first()
-    if employee is not None:
-        employee.user = request.user
     if employee is None:
         return render(request, "grades/no_employee.html", status=200)
+    employee.user = request.user
     return _progress_response(request, employee)
 
 
 @read_only
 @login_required
 def person(request, pk):
-    return _progress_response(request, _visible_employee(request, pk))
+    employee = _visible_employee(request, pk)  # checked on every view, cached or not
+    if pagecache.cacheable(request):
+        page = pagecache.kept(request, _page_subject(employee.user_id == request.user.pk, pk))
+        if page is not None:
+            return HttpResponse(page)
+    return _progress_response(request, employee)
 
 
 @read_only

@@ -62,8 +62,8 @@ def test_a_repeated_view_is_served_from_the_cache_with_few_queries(team):
     first = body(client.get("/me/"))
     with CaptureQueriesContext(connection) as queries:
         again = body(client.get("/me/"))
-    # session, user, employee, content version: the checklist and the menu come from the cache.
-    assert len(queries) == 4, [q["sql"] for q in queries.captured_queries]
+    # session, user, content version: the person, the checklist and the menu come from the cache.
+    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
     # The same page; only the CSRF token's per-response mask differs.
     assert CSRF_INPUT.sub(b"", again.encode()) == CSRF_INPUT.sub(b"", first.encode())
 
@@ -215,3 +215,27 @@ def test_the_version_row_is_recreated_when_missing(team):
     with transaction.atomic():
         pagecache.bump()
     assert pagecache.current_version() == 1
+
+
+def test_a_page_with_a_message_is_neither_kept_nor_served_from_the_cache(team):
+    dev = team["dev"]
+    client = signed_in(dev.user)
+    requirement = requirement_for(dev)
+    body(client.get("/me/"))  # kept
+    # A claim leaves a message ("claimed") for the next page.
+    response = client.post(f"/people/{dev.pk}/claim/{requirement.pk}/", {"description": "Did it", "links": ""})
+    assert response.status_code == 302
+    with_message = body(client.get("/me/"))
+    assert 'class="messages"' in with_message
+    # The next view is without it, as a message is shown once.
+    assert 'class="messages"' not in body(client.get("/me/"))
+
+
+def test_a_lead_who_loses_a_report_no_longer_sees_the_kept_page(team):
+    dev, lead = team["dev"], team["lead"]
+    client = signed_in(lead.user)
+    assert body(client.get(f"/people/{dev.pk}/"))
+    other = hire(level_code="senior", roles=["Team lead"])
+    dev.team_lead = other
+    dev.save()
+    assert client.get(f"/people/{dev.pk}/").status_code == 404
