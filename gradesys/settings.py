@@ -318,7 +318,7 @@ GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS = env.int("GRADES_FAILED_DEFENSE_COOLDOWN_
 EXPORTS_SERVER_SIDE_CSV = env.bool("EXPORTS_SERVER_SIDE_CSV", default=False)
 # On MySQL/MariaDB a download is produced by a thread this many `nice` steps below the
 # pages (exports/priority.py): alone it runs at full speed, beside pages it yields. 0: off.
-EXPORTS_NICE = env.int("EXPORTS_NICE", default=10)
+EXPORTS_NICE = env.int("EXPORTS_NICE", default=19)
 
 # How the committee's votes decide a defense: "majority" (approvals outnumber
 # rejections, abstentions not counted, a tie fails) or "unanimous" (no rejection
