@@ -65,6 +65,18 @@ def keyset_queries(sql: str, with_bounds, first: int | None = None, largest: int
         step = min(step * 2, largest)
 
 
+def iter_keyset(alias: str, sql: str, with_bounds, size: int) -> Iterator[list]:
+    """Row batches of a keyset statement, slice after slice of employees.
+
+    On MySQL/MariaDB the server prepares each next slice while the current one is
+    read (_mysql_prefetched); elsewhere the slices run one after the other.
+    """
+    if vendor(alias) == "mysql":
+        yield from _mysql_prefetched(alias, sql, with_bounds, size)
+    else:
+        yield from _chunked_batches(alias, keyset_queries(sql, with_bounds), size)
+
+
 def iter_slices(alias: str, queries, size: int) -> Iterator[list]:
     """Run `queries` one after the other on one read-only connection, yielding row batches.
 
@@ -117,6 +129,74 @@ def _mysql_batches(alias: str, queries, size: int) -> Iterator[list]:
             # the server; closing the connection drops them and the server stops the query.
             logger.info("export stopped before the end; closing its database connection")
         raw.close()
+
+
+def _read_only_connection(wrapper):
+    raw = wrapper.get_new_connection(wrapper.get_connection_params())
+    cursor = raw.cursor()
+    # Read-only on purpose: an export never writes.
+    cursor.execute("SET SESSION TRANSACTION READ ONLY")
+    cursor.close()
+    return raw
+
+
+def _mysql_prefetched(alias: str, sql: str, with_bounds, size: int) -> Iterator[list]:
+    """A keyset statement's slices on two connections of their own, taking turns.
+
+    Each slice is joined and sorted by the server before its first row leaves, and
+    formatting its rows keeps Python busy: run one after the other, the two wait for
+    each other. So while one connection's slice is read (unbuffered: the same
+    mysql_use_result that SSCursor uses), the next slice's statement has already
+    been sent on the other, and the server works on it meanwhile. A connection
+    runs its next statement only once its previous result has been read to the
+    end; both are closed in `finally`, also when the client goes away, which drops
+    whatever the server still had to send.
+    """
+    wrapper = connections[alias]
+    opened = []
+    steps = _slice_steps()
+    finished = False
+
+    def start(raw, lower: int):
+        """Find the slice's upper bound, send its statement, and return the bound (None: the last)."""
+        cursor = raw.cursor()
+        cursor.execute(SLICE_BOUNDARY_SQL, [lower, next(steps) - 1])
+        row = cursor.fetchone()
+        upper = row[0] if row else None
+        statement = cursor.mogrify(sql, with_bounds(lower, MAX_ID if upper is None else upper))
+        cursor.close()
+        raw.send_query(statement.encode(raw.encoding))
+        return upper
+
+    try:
+        opened.append(_read_only_connection(wrapper))
+        opened.append(_read_only_connection(wrapper))
+        current, following = opened
+        upper = start(current, 0)
+        while True:
+            next_upper = start(following, upper) if upper is not None else None
+            current.read_query_result()
+            result = current.use_result()
+            while batch := result.fetch_row(size):
+                yield list(batch)
+            del result
+            if upper is None:
+                break
+            current, following = following, current
+            upper = next_upper
+        finished = True
+    finally:
+        if not finished:
+            logger.info("export stopped before the end; closing its database connections")
+        for raw in opened:
+            raw.close()
+
+
+def _slice_steps():
+    step = SLICE_FIRST
+    while True:
+        yield step
+        step = min(step * 2, SLICE_LARGEST)
 
 
 def _chunked_batches(alias: str, queries, size: int) -> Iterator[list]:

@@ -76,6 +76,7 @@ def csv_chunks(
 def _batches(alias, statement, sql, full_params):
     """Row batches of `sql`: in slices of employees for a keyset statement, else in one go."""
     if statement.keyset:
-        queries = db.keyset_queries(sql, lambda lower, upper: full_params(statement.with_bounds(lower, upper)))
-        return db.iter_slices(alias, queries, csvstream.FETCH_ROWS)
+        return db.iter_keyset(
+            alias, sql, lambda lower, upper: full_params(statement.with_bounds(lower, upper)), csvstream.FETCH_ROWS
+        )
     return db.iter_batches(alias, sql, full_params(statement.params), csvstream.FETCH_ROWS)
