@@ -69,12 +69,13 @@ def track_detail(request, slug):
 # --- Progress -----------------------------------------------------------------------------------
 
 
-def _progress_response(request, subject, *, status=200, bound=None):
+def _progress_response(request, subject, *, status=200, bound=None, key=None):
     """Render a progress page; `bound` = (kind, object id, form) re-shows a rejected form.
 
     A plain view of the page is served from grades/pagecache.py when it is there,
     and kept there otherwise; a page that re-shows a rejected form, or carries
-    messages, is always built afresh.
+    messages, is always built afresh. `key` names the kept page: "me" for /me/, the
+    person's id for /people/<id>/; without it the page is not kept.
     """
     is_self = subject.user_id == request.user.pk
     # After a refused POST the address is the action's; the language switch returns here.
@@ -100,14 +101,9 @@ def _progress_response(request, subject, *, status=200, bound=None):
         }
         return render_to_string("grades/progress.html", context, request=request)
 
-    if bound is None and status == 200 and pagecache.cacheable(request):
-        return HttpResponse(pagecache.build_and_keep(request, _page_subject(is_self, subject.pk), build))
+    if key is not None and bound is None and status == 200 and pagecache.cacheable(request):
+        return HttpResponse(pagecache.build_and_keep(request, key, build))
     return HttpResponse(build(get_token(request)), status=status)
-
-
-def _page_subject(is_self: bool, pk: int) -> str:
-    # One's own page is found without looking the person up first.
-    return "me" if is_self else str(pk)
 
 
 def _visible_employee(request, pk):
@@ -118,7 +114,8 @@ def _visible_employee(request, pk):
 @login_required
 def me(request):
     if pagecache.cacheable(request):
-        page = pagecache.kept(request, _page_subject(True, 0))
+        # One's own page is found without looking the person up first.
+        page = pagecache.kept(request, "me")
         if page is not None:
             return HttpResponse(page)
     # Everyone may see their own page: no visibility rule to apply.
@@ -126,18 +123,18 @@ def me(request):
     if employee is None:
         return render(request, "grades/no_employee.html", status=200)
     employee.user = request.user
-    return _progress_response(request, employee)
+    return _progress_response(request, employee, key="me")
 
 
 @read_only
 @login_required
 def person(request, pk):
-    employee = _visible_employee(request, pk)  # checked on every view, cached or not
-    if pagecache.cacheable(request):
-        page = pagecache.kept(request, _page_subject(employee.user_id == request.user.pk, pk))
+    # Who may see the person is checked on every view, kept page or not.
+    if pagecache.cacheable(request) and selectors.can_view_employee(request.user, pk):
+        page = pagecache.kept(request, str(pk))
         if page is not None:
             return HttpResponse(page)
-    return _progress_response(request, employee)
+    return _progress_response(request, _visible_employee(request, pk), key=str(pk))
 
 
 @read_only

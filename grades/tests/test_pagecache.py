@@ -239,3 +239,26 @@ def test_a_lead_who_loses_a_report_no_longer_sees_the_kept_page(team):
     dev.team_lead = other
     dev.save()
     assert client.get(f"/people/{dev.pk}/").status_code == 404
+
+
+def test_the_quick_visibility_check_agrees_with_the_querysets(team):
+    from grades.selectors import can_view_employee, visible_employees
+
+    stranger = hire(level_code="middle")
+    admin = UserFactory(is_superuser=True, is_staff=True)
+    nobody = UserFactory()
+    viewers = [team["dev"].user, team["lead"].user, team["hr"], stranger.user, admin, nobody]
+    people = [team["dev"], team["lead"], stranger]
+    for viewer in viewers:
+        for person in people:
+            expected = visible_employees(viewer).filter(pk=person.pk).exists()
+            assert can_view_employee(viewer, person.pk) is expected, (viewer, person)
+    assert not can_view_employee(team["hr"], 10**9)
+
+
+def test_someone_who_may_not_see_a_person_gets_404_even_when_a_page_is_kept(team):
+    dev, lead = team["dev"], team["lead"]
+    body(signed_in(lead.user).get(f"/people/{dev.pk}/"))  # kept for the lead
+    colleague = hire(level_code="middle")
+    assert signed_in(colleague.user).get(f"/people/{dev.pk}/").status_code == 404
+    assert signed_in(dev.user).get(f"/people/{lead.pk}/").status_code == 404
