@@ -262,3 +262,22 @@ def test_someone_who_may_not_see_a_person_gets_404_even_when_a_page_is_kept(team
     colleague = hire(level_code="middle")
     assert signed_in(colleague.user).get(f"/people/{dev.pk}/").status_code == 404
     assert signed_in(dev.user).get(f"/people/{lead.pk}/").status_code == 404
+
+
+def test_clear_page_cache_forgets_pages_changed_behind_the_products_back(team):
+    from django.core.management import call_command
+
+    dev = team["dev"]
+    client = signed_in(dev.user)
+    requirement = requirement_for(dev)
+    assert requirement.text_en in body(client.get("/me/"))
+    # A change with plain SQL (as a restored backup would be): no signal, no bump.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE grades_requirement SET text_en = %s WHERE id = %s", ["Renamed behind its back", requirement.pk]
+        )
+    assert "Renamed behind its back" not in body(client.get("/me/"))  # the kept page
+    before = pagecache.current_version()
+    call_command("clear_page_cache", verbosity=0)
+    assert pagecache.current_version() == before + 1
+    assert "Renamed behind its back" in body(client.get("/me/"))
