@@ -34,16 +34,17 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.models import F
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_migrate
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
 logger = logging.getLogger(__name__)
 
 # Apps whose rows never appear on a cached page, or that record rather than change content.
-IGNORED_APPS = frozenset({"admin", "axes", "contenttypes", "sessions", "jobs"})
+# ("migrations": the rows `migrate` records of itself.)
+IGNORED_APPS = frozenset({"admin", "axes", "contenttypes", "migrations", "sessions", "jobs"})
 # Permissions are made by migrate (before this table exists); the version row is the counter.
 IGNORED_MODELS = frozenset({"auth.Permission", "grades.ContentVersion"})
 
@@ -125,6 +126,25 @@ def _bump_now(using: str) -> None:
         ContentVersion.objects.using(using).get_or_create(pk=1, defaults={"value": 1})
 
 
+_migrating = False
+
+
+def _migration_started(**kwargs):
+    global _migrating
+    _migrating = True
+
+
+def _migration_finished(using=DEFAULT_DB_ALIAS, **kwargs):
+    """After `migrate` (whose data migrations may change content), one bump; then normal again."""
+    global _migrating
+    if _migrating:
+        _migrating = False
+        try:
+            _bump_now(using)
+        except DatabaseError:  # a database whose migrations stop short of the version table
+            logger.debug("no content version table yet", exc_info=True)
+
+
 def bump(using: str = DEFAULT_DB_ALIAS) -> None:
     """Make every cached rendering stale once the current transaction commits.
 
@@ -132,6 +152,8 @@ def bump(using: str = DEFAULT_DB_ALIAS) -> None:
     writer, and holding its lock until commit would queue unrelated writes behind
     each other. Once per transaction, however many rows it changes.
     """
+    if _migrating:
+        return  # the version table may not exist yet; migrate bumps once when it is done
     connection = connections[using]
     if any(getattr(entry[1], "bumps_content_version", False) for entry in connection.run_on_commit):
         return
@@ -185,6 +207,8 @@ def connect_signals() -> None:
     post_save.connect(_on_save, dispatch_uid="grades.pagecache.save")
     post_delete.connect(_on_delete, dispatch_uid="grades.pagecache.delete")
     m2m_changed.connect(_on_m2m, dispatch_uid="grades.pagecache.m2m")
+    pre_migrate.connect(_migration_started, dispatch_uid="grades.pagecache.pre_migrate")
+    post_migrate.connect(_migration_finished, dispatch_uid="grades.pagecache.post_migrate")
 
 
 def csrf_slot() -> str:

@@ -281,3 +281,20 @@ def test_clear_page_cache_forgets_pages_changed_behind_the_products_back(team):
     call_command("clear_page_cache", verbosity=0)
     assert pagecache.current_version() == before + 1
     assert "Renamed behind its back" in body(client.get("/me/"))
+
+
+def test_migrate_records_and_historical_models_do_not_count_and_nothing_bumps_mid_migration(team, monkeypatch):
+    from django.db.migrations.recorder import MigrationRecorder
+
+    assert not pagecache._is_watched(MigrationRecorder.Migration)
+    assert pagecache._is_watched(Requirement)
+    before = pagecache.current_version()
+    monkeypatch.setattr(pagecache, "_migrating", True)
+    with transaction.atomic():
+        pagecache.bump()
+        assert not connection.run_on_commit
+    assert pagecache.current_version() == before
+    # When migrate is done, one bump.
+    pagecache._migration_finished(using="default")
+    assert pagecache.current_version() == before + 1
+    assert pagecache._migrating is False
