@@ -84,25 +84,21 @@ django.setup()
 from django.contrib.auth import get_user_model, SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY
 from django.contrib.sessions.backends.db import SessionStore
 from grades.models import Employee
-out = {}
-for name in ('dev', 'lead', 'hr', 'manager'):
-    user = get_user_model().objects.get(username=name)
+def session_for(user):
     s = SessionStore()
     s[SESSION_KEY] = str(user.pk)
     s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
-    out[name] = s.session_key
+    return s.session_key
+User = get_user_model()
+out = {name: session_for(User.objects.get(username=name)) for name in ('dev', 'lead', 'hr', 'manager')}
 # Many developers, each viewing their own page: sessions for 200 of them.
-out['developers'] = []
-for user in get_user_model().objects.filter(employee__isnull=False, groups__name='Developer').exclude(
-        username__in=('dev', 'lead')).order_by('id')[:200]:
-    s = SessionStore()
-    s[SESSION_KEY] = str(user.pk)
-    s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'
-    s[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    s.create()
-    out['developers'].append(s.session_key)
+out['developers'] = [
+    session_for(user)
+    for user in User.objects.filter(employee__isnull=False, groups__name='Developer')
+    .exclude(username__in=('dev', 'lead')).order_by('id')[:200]
+]
 lead = Employee.objects.get(user__username='lead')
 out['report'] = Employee.objects.filter(team_lead=lead).exclude(user__username='dev').values_list('pk', flat=True).first()
 print(json.dumps(out))

@@ -52,17 +52,15 @@ def iter_batches(alias: str, sql: str, params: Sequence, size: int) -> Iterator[
 
 def keyset_queries(sql: str, with_bounds, first: int | None = None, largest: int | None = None):
     """A generator of (sql, params) slices over employee ids; send() it each boundary row."""
-    largest = largest or SLICE_LARGEST
+    steps = _slice_steps(first, largest)
     lower = 0
-    step = first or SLICE_FIRST
     while True:
-        boundary = yield (SLICE_BOUNDARY_SQL, [lower, step - 1])
+        boundary = yield (SLICE_BOUNDARY_SQL, [lower, next(steps) - 1])
         upper = boundary[0] if boundary else MAX_ID
         yield (sql, with_bounds(lower, upper))
         if not boundary:
             return
         lower = upper
-        step = min(step * 2, largest)
 
 
 def iter_keyset(alias: str, sql: str, with_bounds, size: int) -> Iterator[list]:
@@ -114,12 +112,10 @@ def _mysql_batches(alias: str, queries, size: int) -> Iterator[list]:
     wrapper = connections[alias]
     # A connection of its own: while an unbuffered result is open, its connection
     # can run no other query, and the request's connection must stay usable.
-    raw = wrapper.get_new_connection(wrapper.get_connection_params())
+    raw = _read_only_connection(wrapper)
     finished = False
     try:
         cursor = raw.cursor(SSCursor)
-        # Read-only on purpose: an export never writes.
-        cursor.execute("SET SESSION TRANSACTION READ ONLY")
         yield from _run(cursor, queries, size)
         finished = True
         cursor.close()
@@ -192,11 +188,12 @@ def _mysql_prefetched(alias: str, sql: str, with_bounds, size: int) -> Iterator[
             raw.close()
 
 
-def _slice_steps():
-    step = SLICE_FIRST
+def _slice_steps(first: int | None = None, largest: int | None = None):
+    """Employees per slice: `first` (SLICE_FIRST), then twice as many each time, up to `largest`."""
+    step, largest = first or SLICE_FIRST, largest or SLICE_LARGEST
     while True:
         yield step
-        step = min(step * 2, SLICE_LARGEST)
+        step = min(step * 2, largest)
 
 
 def _chunked_batches(alias: str, queries, size: int) -> Iterator[list]:

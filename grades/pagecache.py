@@ -83,6 +83,7 @@ def navigation_facts(request) -> dict:
     from django.db.models import Exists, OuterRef
 
     from .models import Employee
+    from .roles import role_names
 
     user = request.user
 
@@ -98,10 +99,7 @@ def navigation_facts(request) -> dict:
             .first()
             or {"is_employee": False, "is_lead": False}
         )
-        roles = getattr(user, "_role_names", None)  # what grades.roles.user_has_role read
-        if roles is None:
-            roles = user._role_names = set(user.groups.values_list("name", flat=True))
-        return {**flags, "roles": sorted(roles)}
+        return {**flags, "roles": sorted(role_names(user))}
 
     facts = getattr(request, "_navigation_facts", None)
     if facts is not None:
@@ -248,15 +246,17 @@ def _page_key(request, subject: str) -> str:
 def kept(request, subject: str) -> str | None:
     """The kept page of `subject` ("me" or an employee id) for this viewer, or None."""
     html = cache.get(_page_key(request, subject))
-    if html is None:
-        return None
+    return None if html is None else _for_viewer(request, html)
+
+
+def _for_viewer(request, html: str) -> str:
+    """A kept page with the viewer's own CSRF token in place of the stand-in."""
     return html.replace(csrf_slot(), get_token(request))
 
 
 def build_and_keep(request, subject: str, build: Callable[[str], str]) -> str:
     """Build the page with `build(csrf stand-in)`, keep it, and return it for this viewer."""
     key = _page_key(request, subject)  # read the version before the data
-    slot = csrf_slot()
-    html = build(slot)
+    html = build(csrf_slot())
     cache.set(key, html, settings.PROGRESS_PAGE_CACHE_SECONDS)
-    return html.replace(slot, get_token(request))
+    return _for_viewer(request, html)

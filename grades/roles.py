@@ -88,11 +88,15 @@ def user_has_role(user, role: str) -> bool:
         return False
     if user.is_superuser:
         return True
-    cache = getattr(user, "_role_names", None)
-    if cache is None:
-        cache = set(user.groups.values_list("name", flat=True))
-        user._role_names = cache
-    return role in cache
+    return role in role_names(user)
+
+
+def role_names(user) -> set[str]:
+    """The names of the user's groups, read once per user object (that is, per request)."""
+    names = getattr(user, "_role_names", None)
+    if names is None:
+        names = user._role_names = set(user.groups.values_list("name", flat=True))
+    return names
 
 
 def sync_role_permissions(apps, using: str = "default") -> None:

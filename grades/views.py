@@ -134,7 +134,10 @@ def person(request, pk):
         page = pagecache.kept(request, str(pk))
         if page is not None:
             return HttpResponse(page)
-    return _progress_response(request, _visible_employee(request, pk), key=str(pk))
+        employee = get_object_or_404(Employee.objects.select_related("user"), pk=pk)
+    else:
+        employee = _visible_employee(request, pk)
+    return _progress_response(request, employee, key=str(pk))
 
 
 @read_only

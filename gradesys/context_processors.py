@@ -2,6 +2,8 @@
 
 from django.utils.functional import cached_property
 
+from grades.roles import HR, MANAGER
+
 
 class Navigation:
     """Computed on first use in a template, then kept for the request.
@@ -29,8 +31,6 @@ class Navigation:
 
     @property
     def is_hr(self) -> bool:
-        from grades.roles import HR
-
         return self._has_role(HR)
 
     @property
@@ -39,8 +39,6 @@ class Navigation:
 
     @property
     def exports(self) -> bool:
-        from grades.roles import HR, MANAGER
-
         return self._has_role(HR) or self._has_role(MANAGER)
 
     @property
