@@ -10,7 +10,8 @@ through Django's `chunked_cursor()` with `fetchmany`.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 
 from django.conf import settings
 from django.db import connections
@@ -134,6 +135,38 @@ def _read_only_connection(wrapper):
     cursor.execute("SET SESSION TRANSACTION READ ONLY")
     cursor.close()
     return raw
+
+
+@contextmanager
+def snapshot_reader(alias: str) -> Iterator[Callable[[str, Sequence], list]]:
+    """A function that runs one small statement and returns all its rows, for an export.
+
+    On MySQL/MariaDB it reads through a connection of its own, in one read-only
+    transaction with a consistent snapshot, so every statement of the export sees
+    the database at the same moment; the connection is closed on leaving, also
+    when the client went away. Elsewhere it reads through the alias's connection.
+    """
+    if vendor(alias) != "mysql":
+        with connections[alias].cursor() as cursor:
+
+            def run(sql: str, params: Sequence) -> list:
+                cursor.execute(sql, list(params))
+                return cursor.fetchall()
+
+            yield run
+        return
+    raw = _read_only_connection(connections[alias])
+    try:
+        cursor = raw.cursor()
+        cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
+
+        def run(sql: str, params: Sequence) -> list:
+            cursor.execute(sql, list(params))
+            return list(cursor.fetchall())
+
+        yield run
+    finally:
+        raw.close()
 
 
 def _mysql_prefetched(alias: str, sql: str, with_bounds, size: int) -> Iterator[list]:

@@ -5,8 +5,9 @@ A big export keeps a worker and the database busy for seconds. The rows are
 read and formatted in a thread of the worker's own whose scheduling priority
 is lowered (Linux `nice`, per thread), and handed to the worker's main thread
 over a short queue. Alone on the machine the export runs at full speed; when
-pages want the CPU, they get it first. The database follows: the unbuffered
-cursor only reads as fast as the thread consumes.
+pages want the CPU, they get it first. The database follows: it is asked for the
+next rows only as fast as the thread consumes them, and the skill matrix leaves
+it little to do (exports/reports.py, _skill_matrix_rows).
 
 Used for MySQL/MariaDB downloads, whose rows come through a connection the
 export opens itself (exports/db.py), so the thread touches no connection of the

@@ -42,11 +42,15 @@ def csv_chunks(
     delimiter: str = ";",
     bom: bool = False,
     alias: str | None = None,
+    from_statement: bool = False,
 ) -> Iterator[bytes]:
     """The report as CSV bytes, chunk by chunk: header first, then rows as they are read.
 
     Filters must already be validated (ReportFilterForm). Memory stays flat: rows are
-    fetched in batches and each chunk is handed on before the next is read.
+    fetched in batches and each chunk is handed on before the next is read. A report
+    whose rows are assembled in Python (Report.rows) is read that way unless the server
+    builds the lines, or `from_statement` asks for its single statement (the tests
+    compare the two).
     """
     alias = alias or db.reports_alias()
     delimiter = csvstream.DELIMITERS[delimiter]
@@ -58,6 +62,9 @@ def csv_chunks(
         prefix = [delimiter] * count
         batches = _batches(alias, statement, line_sql, lambda params: prefix + list(params))
         yield from csvstream.line_chunks(batches)
+        return
+    if report.rows is not None and not from_statement:
+        yield from csvstream.python_chunks(report.rows(alias, filters), report.kinds, delimiter, neutralised=True)
         return
     if report.transform is not None:
         batches = _batches(alias, statement, statement.sql(), list)

@@ -289,7 +289,7 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gradesys@localhost")
 # --- Cache -----------------------------------------------------------------------
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-# How long a rendered progress page body may be kept (grades/pagecache.py); 0 turns it off.
+# How long a rendered progress page or people list may be kept (grades/pagecache.py); 0: off.
 # A change to anything the page shows makes older renderings unreachable at once.
 PROGRESS_PAGE_CACHE_SECONDS = env.int("PROGRESS_PAGE_CACHE_SECONDS", default=600)
 
@@ -312,9 +312,10 @@ LOGGING = {
 GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS = env.int("GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS", default=3)
 
 # Who formats CSV lines on MySQL/MariaDB: Python (default), or the database itself
-# (CONCAT_WS of quoted cells; same bytes). The database way is faster when the report's
-# query is cheap and the database has cores to spare; with the skill matrix's joins on a
-# small machine the database is the bottleneck and Python, on another core, is faster.
+# (CONCAT_WS of quoted cells; same bytes), running each report's single statement. The
+# database way is faster when the query is cheap and the database has cores to spare, but
+# its work runs at the pages' priority; by default the skill matrix is assembled in Python
+# from small statements (exports/reports.py), in the export's low-priority thread.
 EXPORTS_SERVER_SIDE_CSV = env.bool("EXPORTS_SERVER_SIDE_CSV", default=False)
 # On MySQL/MariaDB a download is produced by a thread this many `nice` steps below the
 # pages (exports/priority.py): alone it runs at full speed, beside pages it yields. 0: off.

@@ -356,7 +356,10 @@ def test_a_client_that_goes_away_leaves_nothing_broken(client, manager, monkeypa
 
 
 @pytest.mark.mysql_only
-def test_mysql_export_connection_is_closed_when_the_client_goes_away(client, manager, monkeypatch):
+@pytest.mark.parametrize("server_side", [False, True])
+def test_mysql_export_connection_is_closed_when_the_client_goes_away(client, manager, monkeypatch, settings,
+                                                                     server_side):
+    settings.EXPORTS_SERVER_SIDE_CSV = server_side
     monkeypatch.setattr(csvstream, "CHUNK_BYTES", 1)
     monkeypatch.setattr(csvstream, "FETCH_ROWS", 10)
     # Slices of five people: when the client leaves, the next slice's statement is under way.
@@ -379,8 +382,9 @@ def test_mysql_export_connection_is_closed_when_the_client_goes_away(client, man
     next(iterator)
     next(iterator)
     opened = connection_ids() - before
-    # The export's own two connections (one reads a slice while the other's is prepared).
-    assert len(opened) == 2
+    # The export's own connection: one for the assembled rows; two when the server builds
+    # the lines (one reads a slice while the other's is prepared).
+    assert len(opened) == (2 if server_side else 1)
     response.close()
     # The server ends a thread a moment after its client quits: wait for that, boundedly.
     for _ in range(100):
@@ -423,3 +427,81 @@ def test_the_skill_matrix_is_the_same_cut_into_many_small_slices(monkeypatch, se
     lines = whole.decode().split("\r\n")
     people = {line.split(";")[0] for line in lines[1:] if line}
     assert len(people) == Employee.objects.filter(left_on__isnull=True).count() >= 11
+
+
+def _claims_in_every_state(people):
+    """Claims of every kind on `people`: the states the skill matrix tells apart."""
+    from grades.models import EvidenceStatus, Requirement
+    from grades.tests.factories import EvidenceFactory
+
+    decider = UserFactory(username="=decider", roles=["Developer"])
+    for index, employee in enumerate(people):
+        requirements = list(
+            Requirement.objects.filter(track=employee.track, track_level__level__rank__lte=4).order_by("id")
+        )
+        by_data = [r for r in requirements if r.check_kind]
+        by_people = [r for r in requirements if not r.check_kind]
+        first, second, third, fourth = by_people[index % 3 : index % 3 + 4]
+        EvidenceFactory(employee=employee, requirement=first, confirmed=True, decided_by=decider)
+        EvidenceFactory(employee=employee, requirement=second, rejected=True)
+        EvidenceFactory(employee=employee, requirement=third, rejected=True)
+        EvidenceFactory(employee=employee, requirement=third)  # claimed again after a rejection
+        EvidenceFactory(employee=employee, requirement=fourth, status=EvidenceStatus.WITHDRAWN)
+        if by_data:
+            EvidenceFactory(employee=employee, requirement=by_data[0], confirmed=True)
+
+
+@pytest.mark.parametrize(
+    "filters", [{}, {"track": "backend"}, {"level": "middle"}, {"track": "backend", "level": "senior"}]
+)
+def test_the_assembled_skill_matrix_equals_its_single_statement(monkeypatch, hostile_people, filters):
+    """Report.rows builds in Python what `_skill_matrix_sql` selects: the same bytes, every state."""
+    from grades.models import Requirement
+
+    people = hostile_people[:6] + [hire(level_code=code) for code in ("junior", "senior", "senior-plus-plus", "middle")]
+    _claims_in_every_state(people)
+    left = hire(level_code="middle")
+    Employee.objects.filter(pk=left.pk).update(left_on=datetime.date(2024, 1, 1))
+    Requirement.objects.filter(pk=Requirement.objects.filter(track=left.track).order_by("id")[1].pk).update(
+        is_active=False
+    )
+    report = get_report("skill-matrix")
+    statement = b"".join(csv_chunks(report, filters, from_statement=True))
+    assembled = b"".join(csv_chunks(report, filters))
+    assert assembled == statement
+    rows = list(csv.reader(io.StringIO(assembled.decode()), delimiter=";"))
+    if not filters:
+        states = {row[8] for row in rows[1:]}
+        assert states == {"confirmed", "rejected", "claimed", "missing", "by_data"}
+        assert "'=decider" in {row[9] for row in rows[1:]}
+        assert str(left.pk) not in {row[0] for row in rows[1:]}
+    # Cut into slices of one to three people, still the same.
+    monkeypatch.setattr(db, "SLICE_FIRST", 1)
+    monkeypatch.setattr(db, "SLICE_LARGEST", 3)
+    assert b"".join(csv_chunks(report, filters)) == statement
+
+
+@pytest.mark.mysql_only
+def test_the_assembled_skill_matrix_reads_one_snapshot(monkeypatch):
+    """A claim confirmed while the export runs is in all of it or none of it."""
+    from grades.models import Evidence
+
+    for _ in range(6):
+        hire(level_code="middle")
+    _claims_in_every_state(list(Employee.objects.order_by("id")))
+    monkeypatch.setattr(db, "SLICE_FIRST", 1)
+    monkeypatch.setattr(db, "SLICE_LARGEST", 1)
+    monkeypatch.setattr(csvstream, "FETCH_ROWS", 1)
+    monkeypatch.setattr(csvstream, "CHUNK_BYTES", 1)
+    before = b"".join(csv_chunks(get_report("skill-matrix"), {}))
+    chunks = csv_chunks(get_report("skill-matrix"), {})
+    during = [next(chunks), next(chunks)]
+    # Meanwhile every open claim is confirmed, the last person's too.
+    Evidence.objects.filter(status="claimed").update(
+        status="confirmed",
+        decided_by=UserFactory(),
+        decided_at=datetime.datetime(2025, 1, 1, tzinfo=datetime.timezone.utc),
+    )
+    during.extend(chunks)
+    assert b"".join(during) == before
+    assert b"".join(csv_chunks(get_report("skill-matrix"), {})) != before
