@@ -1,10 +1,12 @@
 """
-Rendered progress pages, kept until anything they show may have changed.
+Rendered progress pages and people lists, kept until anything they show may have changed.
 
 The progress page is the product's most-read page and its dearest to build (the
-ledger, the checklist with every claim and its history, mentorships, reviews).
-The whole page is cached per (person shown, viewer, language, time zone, day,
-content version) in Django's cache:
+ledger, the checklist with every claim and its history, mentorships, reviews);
+the people list counts claims for a whole team or company. The whole page is
+cached per (page, viewer, language, time zone, day, content version) in Django's
+cache, the page being the person shown ("me" or their id) or the list's exact
+query (grades/views.py):
 
 * the content version is one database row (`ContentVersion`) that moves on after
   every committed change to a model the pages show: a `post_save`,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -145,31 +148,44 @@ def person(request, pk):
 def people(request):
     if not (user_has_role(request.user, HR) or selectors.is_team_lead_of_anyone(request.user)):
         raise PermissionDenied(_("Only team leads and HR see the people list."))
+    # A list is kept like a progress page, per viewer and exact query (hashed: the
+    # key's length must not depend on what a user types). Only a 200 is kept.
+    key = None
+    if pagecache.cacheable(request):
+        query = urlencode(sorted(request.GET.lists()), doseq=True)
+        key = "people:" + hashlib.sha256(query.encode()).hexdigest()[:32]
+        page = pagecache.kept(request, key)
+        if page is not None:
+            return HttpResponse(page)
     form = PeopleFilterForm(request.GET or None)
-    filters = form.cleaned_data if form.is_valid() else {}
-    ids = selectors.people_ids(
-        request.user,
-        track=filters.get("track") or "",
-        level=filters.get("level") or "",
-        order=filters.get("order") or "name",
-    )
-    page = Paginator(ids, 50).get_page(request.GET.get("page"))
-    rows = selectors.people_rows(selectors.people_page(list(page.object_list)), on=selectors.today())
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "grades/people.html",
-        {
+    valid = not request.GET or form.is_valid()
+    filters = form.cleaned_data if valid and request.GET else {}
+
+    def build(csrf_token: str) -> str:
+        ids = selectors.people_ids(
+            request.user,
+            track=filters.get("track") or "",
+            level=filters.get("level") or "",
+            order=filters.get("order") or "name",
+        )
+        page = Paginator(ids, 50).get_page(request.GET.get("page"))
+        rows = selectors.people_rows(selectors.people_page(list(page.object_list)), on=selectors.today())
+        query = request.GET.copy()
+        query.pop("page", None)
+        context = {
             "page": page,
             "rows": rows,
             "form": form,
             "tracks": Track.objects.active().order_by("name"),
             "levels": Level.objects.order_by("rank"),
             "query": query.urlencode(),
-        },
-        status=200 if not request.GET or form.is_valid() else 400,
-    )
+            "csrf_token": csrf_token,
+        }
+        return render_to_string("grades/people.html", context, request=request)
+
+    if key is not None and valid:
+        return HttpResponse(pagecache.build_and_keep(request, key, build))
+    return HttpResponse(build(get_token(request)), status=200 if valid else 400)
 
 
 @read_only

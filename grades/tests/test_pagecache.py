@@ -298,3 +298,52 @@ def test_migrate_records_and_historical_models_do_not_count_and_nothing_bumps_mi
     pagecache._migration_finished(using="default")
     assert pagecache.current_version() == before + 1
     assert pagecache._migrating is False
+
+
+# --- The people list --------------------------------------------------------------------------------
+
+
+def test_the_people_list_is_kept_per_query_and_shows_a_change_at_once(team):
+    lead, dev = team["lead"], team["dev"]
+    client = signed_in(lead.user)
+    first = body(client.get("/people/"))
+    assert dev.user.last_name in first
+    with CaptureQueriesContext(connection) as queries:
+        again = body(client.get("/people/"))
+    # session, user, the role check (groups, then whether they lead anyone), the version.
+    assert len(queries) == 5, [q["sql"] for q in queries.captured_queries]
+    assert CSRF_INPUT.sub(b"", again.encode()) == CSRF_INPUT.sub(b"", first.encode())
+    # Another query is another page: a filter that matches nobody.
+    assert dev.user.last_name not in body(client.get("/people/", {"level": "senior"}))
+    assert dev.user.last_name in body(client.get("/people/"))
+
+    newcomer = hire(level_code="junior", team_lead=lead, user=UserFactory(last_name="Newcomer-Zyx"))
+    assert newcomer.user.last_name in body(client.get("/people/"))
+    assert newcomer.user.last_name not in body(client.get("/people/", {"level": "senior"}))
+
+
+def test_the_people_list_of_one_viewer_is_never_served_to_another(team):
+    other_lead = hire(level_code="senior", roles=["Developer", "Team lead"])
+    theirs = hire(level_code="middle", team_lead=other_lead, user=UserFactory(last_name="Elsewhere-Qpw"))
+    mine = body(signed_in(team["lead"].user).get("/people/"))
+    assert theirs.user.last_name not in mine
+    assert theirs.user.last_name in body(signed_in(other_lead.user).get("/people/"))
+    assert theirs.user.last_name in body(signed_in(team["hr"]).get("/people/"))
+    # A developer who leads nobody is refused, whatever is kept for others.
+    assert signed_in(team["dev"].user).get("/people/").status_code == 403
+
+
+def test_a_rejected_people_filter_is_not_kept(team):
+    client = signed_in(team["hr"])
+    # Were the first answer kept, the second would come from the cache as a 200.
+    assert client.get("/people/", {"track": "no-such track!"}).status_code == 400
+    assert client.get("/people/", {"track": "no-such track!"}).status_code == 400
+
+
+def test_a_lead_who_loses_their_last_report_is_refused_the_kept_list(team):
+    lead, dev = team["lead"], team["dev"]
+    client = signed_in(lead.user)
+    body(client.get("/people/"))
+    dev.team_lead = None
+    dev.save()
+    assert client.get("/people/").status_code == 403
