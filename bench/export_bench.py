@@ -8,8 +8,9 @@ For each size it prepares a database `gradesys_bench_<rows>` with seed_demo
 (enough employees for about that many skill-matrix rows; kept between runs, so a
 second run skips the seeding), then measures on the same rows:
 
-  mysql     the `mysql --batch --quick` client dumping the report's SELECT to /dev/null
-  product   gunicorn (one sync worker) serving /exports/skill-matrix.csv on loopback,
+  mysql     the `mysql --batch --quick` client dumping the report's single SELECT to /dev/null
+  product   gunicorn (one sync worker) serving /exports/skill-matrix.csv on loopback
+            (the default: rows assembled in Python from small statements),
             read to the end by curl: rows/s, time to first byte, and the worker's
             peak memory (VmHWM) after the download (a first download, read and
             counted in Python, checks the rows and the size)

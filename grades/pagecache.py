@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.cache import cache
@@ -243,6 +244,13 @@ def _page_key(request, subject: str) -> str:
             today().isoformat(),
         ]
     )
+
+
+def query_subject(name: str, request) -> str:
+    """The kept-page name of a list: `name` and its exact query, hashed so that the key's
+    length does not depend on what a user types."""
+    query = urlencode(sorted(request.GET.lists()), doseq=True)
+    return f"{name}:{hashlib.sha256(query.encode()).hexdigest()[:32]}"
 
 
 def kept(request, subject: str) -> str | None:

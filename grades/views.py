@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -148,12 +145,10 @@ def person(request, pk):
 def people(request):
     if not (user_has_role(request.user, HR) or selectors.is_team_lead_of_anyone(request.user)):
         raise PermissionDenied(_("Only team leads and HR see the people list."))
-    # A list is kept like a progress page, per viewer and exact query (hashed: the
-    # key's length must not depend on what a user types). Only a 200 is kept.
+    # A list is kept like a progress page, per viewer and exact query. Only a 200 is kept.
     key = None
     if pagecache.cacheable(request):
-        query = urlencode(sorted(request.GET.lists()), doseq=True)
-        key = "people:" + hashlib.sha256(query.encode()).hexdigest()[:32]
+        key = pagecache.query_subject("people", request)
         page = pagecache.kept(request, key)
         if page is not None:
             return HttpResponse(page)

@@ -22,11 +22,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from grades import pagecache
 from grades import selectors as grade_selectors
 from gradesys.http import read_only
 from grades.models import Employee, Level, Track
@@ -47,7 +51,16 @@ UPCOMING_PAGE_SIZE = 100
 @read_only
 @login_required
 def review_list(request):
-    """The reviews the user may see (selectors.visible_reviews), filtered by GET parameters."""
+    """The reviews the user may see (selectors.visible_reviews), filtered by GET parameters.
+
+    Kept in the page cache per viewer and exact query, like the people list.
+    """
+    key = None
+    if pagecache.cacheable(request):
+        key = pagecache.query_subject("reviews", request)
+        kept = pagecache.kept(request, key)
+        if kept is not None:
+            return HttpResponse(kept)
     tracks = list(Track.objects.active().order_by("name"))
     levels = list(Level.objects.order_by("rank"))
     form = ReviewFilterForm(request.GET or None, tracks=tracks, levels=levels)
@@ -55,31 +68,37 @@ def review_list(request):
     if form.is_bound and not form.is_valid():
         context["errors"] = form.error_lines()
         return render(request, "reviews/list.html", context, status=400)
-    # Ids first, in list order (index review_requested): the page's rows are then read
-    # with their people and the "awaiting my vote" test for those rows only.
-    ids = visible_reviews(request.user)
-    if form.is_bound:
-        ids = form.filter(ids, request.user)
-    page = Paginator(ids.order_by("-requested_at", "-id").values_list("pk", flat=True), PAGE_SIZE).get_page(
-        request.GET.get("page")
-    )
-    page_ids = list(page.object_list)
-    rows = {
-        review.pk: review
-        for review in PromotionReview.objects.filter(pk__in=page_ids).with_people().annotate(
-            awaiting_my_vote=Exists(
-                CommitteeSeat.objects.filter(
-                    review=OuterRef("pk"), member=request.user, vote__isnull=True,
-                    review__status=ReviewStatus.SCHEDULED,
+
+    def build(csrf_token: str) -> str:
+        # Ids first, in list order (index review_requested): the page's rows are then read
+        # with their people and the "awaiting my vote" test for those rows only.
+        ids = visible_reviews(request.user)
+        if form.is_bound:
+            ids = form.filter(ids, request.user)
+        page = Paginator(ids.order_by("-requested_at", "-id").values_list("pk", flat=True), PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
+        page_ids = list(page.object_list)
+        rows = {
+            review.pk: review
+            for review in PromotionReview.objects.filter(pk__in=page_ids).with_people().annotate(
+                awaiting_my_vote=Exists(
+                    CommitteeSeat.objects.filter(
+                        review=OuterRef("pk"), member=request.user, vote__isnull=True,
+                        review__status=ReviewStatus.SCHEDULED,
+                    )
                 )
             )
-        )
-    }
-    page.object_list = [rows[pk] for pk in page_ids if pk in rows]
-    query = request.GET.copy()
-    query.pop("page", None)
-    context.update(page=page, query=query.urlencode())
-    return render(request, "reviews/list.html", context)
+        }
+        page.object_list = [rows[pk] for pk in page_ids if pk in rows]
+        query = request.GET.copy()
+        query.pop("page", None)
+        context.update(page=page, query=query.urlencode(), csrf_token=csrf_token)
+        return render_to_string("reviews/list.html", context, request=request)
+
+    if key is not None:
+        return HttpResponse(pagecache.build_and_keep(request, key, build))
+    return HttpResponse(build(get_token(request)))
 
 
 @read_only

@@ -347,3 +347,34 @@ def test_a_lead_who_loses_their_last_report_is_refused_the_kept_list(team):
     dev.team_lead = None
     dev.save()
     assert client.get("/people/").status_code == 403
+
+
+# --- The review list ----------------------------------------------------------------------------------
+
+
+def test_the_review_list_is_kept_per_viewer_and_shows_a_vote_at_once():
+    from reviews.models import PromotionReview
+    from reviews.services import review_vote
+    from reviews.tests.factories import organisation, scheduled
+
+    org = organisation()
+    review = scheduled(org)
+    cto, product = signed_in(org["cto"]), signed_in(org["product"])
+    assert 'data-testid="awaiting-my-vote"' in body(cto.get("/reviews/"))
+    with CaptureQueriesContext(connection) as queries:
+        assert 'data-testid="awaiting-my-vote"' in body(cto.get("/reviews/"))
+    # session, user, content version: the list comes from the cache.
+    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
+    assert 'data-testid="awaiting-my-vote"' in body(product.get("/reviews/"))
+
+    review_vote(review=review, by=org["cto"], value="approve", comment="Ready.")
+    # The voter's badge goes at once; the others' stays, theirs being their own list.
+    assert 'data-testid="awaiting-my-vote"' not in body(cto.get("/reviews/"))
+    assert 'data-testid="awaiting-my-vote"' in body(product.get("/reviews/"))
+    # A developer sees only their own reviews, never a list kept for someone else.
+    assert str(review.candidate) in body(signed_in(org["dev"].user).get("/reviews/"))
+    assert str(review.candidate) not in body(signed_in(org["other_dev"].user).get("/reviews/"))
+    # A rejected filter is answered 400 each time, never kept.
+    for _ in range(2):
+        assert cto.get("/reviews/", {"status": "no-such-status"}).status_code == 400
+    assert PromotionReview.objects.count() == 1
