@@ -38,6 +38,7 @@ serve: deps
 ## test: the whole suite (SQLite unless DATABASE_URL points elsewhere)
 test: deps
 	./scripts/browser-deps.sh
+	./scripts/redis-ready.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## check: Django's system checks and the migrations check

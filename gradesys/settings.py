@@ -289,6 +289,9 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gradesys@localhost")
 # --- Cache -----------------------------------------------------------------------
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, reusing its redis-py client instead of making one per operation.
+    CACHES["default"]["BACKEND"] = "gradesys.cache.RedisCache"
 # How long a rendered progress page or people list may be kept (grades/pagecache.py); 0: off.
 # A change to anything the page shows makes older renderings unreachable at once.
 PROGRESS_PAGE_CACHE_SECONDS = env.int("PROGRESS_PAGE_CACHE_SECONDS", default=600)
