@@ -9,7 +9,8 @@ the way `make serve` does (DEBUG off, WhiteNoise, one process per worker) on a
 free loopback port, signs in the demo users by creating their sessions, and drives
 it with wrk (Debian's package: apt-get install wrk) for a bounded time per case:
 
-  trivial    /healthz — the framework's own ceiling on this machine
+  trivial    /healthz — the framework's own ceiling on this machine, measured before and
+             after the page cases; the ratios use the faster of the two
   progress   /me/ as dev, /me/ as 200 developers in turn, /people/<id>/ as lead
              (one of their reports); pages are kept in the shared cache (Redis), as the
              README's production settings say
@@ -219,8 +220,11 @@ def main():
         for _label, path, cookie in [("trivial", "/healthz", None)] + cases:
             wrk(port, path, cookie, 2)
         print(f"\ngunicorn, {args.workers} sync workers, MariaDB, wrk 2 threads / 8 connections, {args.seconds} s per case\n")
-        trivial = wrk(port, "/healthz", None, args.seconds)
+        # The trivial view before and after the page cases; the ratios use the faster of the two.
+        trivial_runs = [wrk(port, "/healthz", None, args.seconds)]
         results = [(label, wrk(port, path, cookie, args.seconds)) for label, path, cookie in cases]
+        trivial_runs.append(wrk(port, "/healthz", None, args.seconds))
+        trivial = max(trivial_runs, key=lambda r: r["rate"])
         export = ExportLoop(port, sessions["manager"])
         export.start()
         time.sleep(1)
@@ -230,8 +234,9 @@ def main():
 
         header = f"{'case':<34} {'req/s':>8} {'p50 ms':>8} {'p90 ms':>8} {'p99 ms':>8} {'errors':>7} {'x trivial':>9}"
         print(header)
-        print(f"{'trivial /healthz':<34} {trivial['rate']:>8.1f} {trivial['p50']:>8.1f} {trivial['p90']:>8.1f} "
-              f"{trivial['p99']:>8.1f} {trivial['errors']:>7} {1.0:>9.2f}")
+        for when, run in zip(("first", "last"), trivial_runs):
+            print(f"{'trivial /healthz (' + when + ')':<34} {run['rate']:>8.1f} {run['p50']:>8.1f} {run['p90']:>8.1f} "
+                  f"{run['p99']:>8.1f} {run['errors']:>7} {run['rate'] / trivial['rate']:>9.2f}")
         for label, r in results:
             print(f"{label:<34} {r['rate']:>8.1f} {r['p50']:>8.1f} {r['p90']:>8.1f} {r['p99']:>8.1f} "
                   f"{r['errors']:>7} {r['rate'] / trivial['rate']:>9.2f}")

@@ -17,6 +17,11 @@ keepalive = 5
 # Restart workers now and then so that memory can never creep up over weeks.
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
 max_requests_jitter = 200
+# Load the project once in the master and fork workers from it: a worker that replaces a
+# recycled one starts at once instead of importing Django again (about a second of CPU,
+# every few seconds per worker on a busy site). Nothing connects to the database or the
+# cache at import, so no connection is shared across the fork.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
 # The reverse proxy's address(es) whose X-Forwarded-* headers are trusted.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
