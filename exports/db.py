@@ -53,7 +53,7 @@ def iter_batches(alias: str, sql: str, params: Sequence, size: int) -> Iterator[
 
 def keyset_queries(sql: str, with_bounds, first: int | None = None, largest: int | None = None):
     """A generator of (sql, params) slices over employee ids; send() it each boundary row."""
-    steps = _slice_steps(first, largest)
+    steps = slice_steps(first, largest)
     lower = 0
     while True:
         boundary = yield (SLICE_BOUNDARY_SQL, [lower, next(steps) - 1])
@@ -183,7 +183,7 @@ def _mysql_prefetched(alias: str, sql: str, with_bounds, size: int) -> Iterator[
     """
     wrapper = connections[alias]
     opened = []
-    steps = _slice_steps()
+    steps = slice_steps()
     finished = False
 
     def start(raw, lower: int):
@@ -221,7 +221,7 @@ def _mysql_prefetched(alias: str, sql: str, with_bounds, size: int) -> Iterator[
             raw.close()
 
 
-def _slice_steps(first: int | None = None, largest: int | None = None):
+def slice_steps(first: int | None = None, largest: int | None = None):
     """Employees per slice: `first` (SLICE_FIRST), then twice as many each time, up to `largest`."""
     step, largest = first or SLICE_FIRST, largest or SLICE_LARGEST
     while True:

@@ -412,7 +412,7 @@ def _skill_matrix_rows(alias: str, f: dict) -> Iterator[list]:
             ranks.append(level_rank)
             items.append((req_id, neutralise(key), neutralise(level_name), category, check_kind != ""))
         lower = 0
-        for step in db._slice_steps():
+        for step in db.slice_steps():
             people = query(people_sql, [lower, *filters, step])
             if not people:
                 return

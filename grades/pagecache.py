@@ -40,6 +40,7 @@ from django.core.cache import cache
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.models import F
 from django.db.models.signals import m2m_changed, post_delete, post_migrate, post_save, pre_migrate
+from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
@@ -253,6 +254,15 @@ def query_subject(name: str, request) -> str:
     return f"{name}:{hashlib.sha256(query.encode()).hexdigest()[:32]}"
 
 
+def kept_list(request, name: str) -> tuple[str | None, str | None]:
+    """For a list view: (the key of its kept page, None when the cache may not be used;
+    the kept page for this viewer, None when there is none)."""
+    if not cacheable(request):
+        return None, None
+    key = query_subject(name, request)
+    return key, kept(request, key)
+
+
 def kept(request, subject: str) -> str | None:
     """The kept page of `subject` ("me" or an employee id) for this viewer, or None."""
     html = cache.get(_page_key(request, subject))
@@ -262,6 +272,14 @@ def kept(request, subject: str) -> str | None:
 def _for_viewer(request, html: str) -> str:
     """A kept page with the viewer's own CSRF token in place of the stand-in."""
     return html.replace(csrf_slot(), get_token(request))
+
+
+def respond(request, subject: str | None, build: Callable[[str], str], *, status: int = 200) -> HttpResponse:
+    """The page `build(csrf token)` makes, kept under `subject` when it is a plain 200 the
+    cache may hold; otherwise built for this viewer alone (a re-shown form, an error)."""
+    if subject is not None and status == 200 and cacheable(request):
+        return HttpResponse(build_and_keep(request, subject, build))
+    return HttpResponse(build(get_token(request)), status=status)
 
 
 def build_and_keep(request, subject: str, build: Callable[[str], str]) -> str:

@@ -8,7 +8,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -101,9 +100,7 @@ def _progress_response(request, subject, *, status=200, bound=None, key=None):
         }
         return render_to_string("grades/progress.html", context, request=request)
 
-    if key is not None and bound is None and status == 200 and pagecache.cacheable(request):
-        return HttpResponse(pagecache.build_and_keep(request, key, build))
-    return HttpResponse(build(get_token(request)), status=status)
+    return pagecache.respond(request, key if bound is None else None, build, status=status)
 
 
 def _visible_employee(request, pk):
@@ -146,12 +143,9 @@ def people(request):
     if not (user_has_role(request.user, HR) or selectors.is_team_lead_of_anyone(request.user)):
         raise PermissionDenied(_("Only team leads and HR see the people list."))
     # A list is kept like a progress page, per viewer and exact query. Only a 200 is kept.
-    key = None
-    if pagecache.cacheable(request):
-        key = pagecache.query_subject("people", request)
-        page = pagecache.kept(request, key)
-        if page is not None:
-            return HttpResponse(page)
+    key, kept = pagecache.kept_list(request, "people")
+    if kept is not None:
+        return HttpResponse(kept)
     form = PeopleFilterForm(request.GET or None)
     valid = not request.GET or form.is_valid()
     filters = form.cleaned_data if valid and request.GET else {}
@@ -178,9 +172,7 @@ def people(request):
         }
         return render_to_string("grades/people.html", context, request=request)
 
-    if key is not None and valid:
-        return HttpResponse(pagecache.build_and_keep(request, key, build))
-    return HttpResponse(build(get_token(request)), status=200 if valid else 400)
+    return pagecache.respond(request, key, build, status=200 if valid else 400)
 
 
 @read_only

@@ -23,7 +23,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpResponse
-from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -55,12 +54,9 @@ def review_list(request):
 
     Kept in the page cache per viewer and exact query, like the people list.
     """
-    key = None
-    if pagecache.cacheable(request):
-        key = pagecache.query_subject("reviews", request)
-        kept = pagecache.kept(request, key)
-        if kept is not None:
-            return HttpResponse(kept)
+    key, kept = pagecache.kept_list(request, "reviews")
+    if kept is not None:
+        return HttpResponse(kept)
     tracks = list(Track.objects.active().order_by("name"))
     levels = list(Level.objects.order_by("rank"))
     form = ReviewFilterForm(request.GET or None, tracks=tracks, levels=levels)
@@ -96,9 +92,7 @@ def review_list(request):
         context.update(page=page, query=query.urlencode(), csrf_token=csrf_token)
         return render_to_string("reviews/list.html", context, request=request)
 
-    if key is not None:
-        return HttpResponse(pagecache.build_and_keep(request, key, build))
-    return HttpResponse(build(get_token(request)))
+    return pagecache.respond(request, key, build)
 
 
 @read_only
