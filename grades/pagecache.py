@@ -65,6 +65,31 @@ def current_version(using: str = DEFAULT_DB_ALIAS) -> int:
     return row[0] if row else 0
 
 
+def exists_with_version(request, sql: str, params: list) -> bool:
+    """Whether `sql` returns a row, and the content version read in the same statement.
+
+    A kept page is guarded by a check of its own (who may see the person); reading
+    the version with it saves that hit a round trip to the database. The version
+    is kept on the request as request_version() would keep it.
+    """
+    from .models import ContentVersion
+
+    if getattr(request, "_content_version", None) is not None:
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(f"SELECT EXISTS({sql})", params)  # noqa: S608 the caller's parameterised SQL
+            return bool(cursor.fetchone()[0])
+    connection = connections[DEFAULT_DB_ALIAS]
+    table = connection.ops.quote_name(ContentVersion._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT value FROM {table} WHERE id = %s), EXISTS({sql})",  # noqa: S608 as above
+            [1, *params],
+        )
+        version, found = cursor.fetchone()
+    request._content_version = version or 0
+    return bool(found)
+
+
 def request_version(request) -> int:
     """The content version, read once per request (before anything it guards is read)."""
     version = getattr(request, "_content_version", None)

@@ -48,14 +48,17 @@ def visible_employees(user) -> QuerySet[Employee]:
     return qs.filter(Q(user=user) | Q(team_lead__user=user))
 
 
-def can_view_employee(user, pk: int) -> bool:
+def can_view_employee(user, pk: int, *, request=None) -> bool:
     """visible_employees(user).filter(pk=pk).exists() in one plain statement.
 
     For the page cache's hits, where the ORM's cost of building two queries (the
-    roles, then the person) would be most of the request's.
+    roles, then the person) would be most of the request's. Given the request, the
+    same statement also reads the page cache's content version for it.
     """
     from django.contrib.auth import get_user_model
     from django.db import connection
+
+    from . import pagecache
 
     if not user.is_authenticated:
         return False
@@ -69,8 +72,11 @@ def can_view_employee(user, pk: int) -> bool:
         f"SELECT 1 FROM {qn(membership)} ug JOIN {qn(group)} g ON g.id = ug.group_id "
         f"WHERE ug.user_id = %s AND g.name = %s))"
     )  # noqa: S608 table names from the models; every value is a parameter
+    params = [pk, user.pk, user.pk, bool(user.is_superuser), user.pk, HR]
+    if request is not None:
+        return pagecache.exists_with_version(request, sql, params)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk, user.pk, user.pk, bool(user.is_superuser), user.pk, HR])
+        cursor.execute(sql, params)
         return cursor.fetchone() is not None
 
 

@@ -127,7 +127,7 @@ def me(request):
 @login_required
 def person(request, pk):
     # Who may see the person is checked on every view, kept page or not.
-    if pagecache.cacheable(request) and selectors.can_view_employee(request.user, pk):
+    if pagecache.cacheable(request) and selectors.can_view_employee(request.user, pk, request=request):
         page = pagecache.kept(request, str(pk))
         if page is not None:
             return HttpResponse(page)

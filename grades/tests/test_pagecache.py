@@ -10,6 +10,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection, transaction
+from django.http import HttpRequest
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
@@ -66,6 +67,23 @@ def test_a_repeated_view_is_served_from_the_cache_with_few_queries(team):
     assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
     # The same page; only the CSRF token's per-response mask differs.
     assert CSRF_INPUT.sub(b"", again.encode()) == CSRF_INPUT.sub(b"", first.encode())
+
+
+def test_a_kept_page_of_someone_else_reads_the_version_with_the_visibility_check(team):
+    client = signed_in(team["lead"].user)
+    url = f"/people/{team['dev'].pk}/"
+    first = body(client.get(url))
+    with CaptureQueriesContext(connection) as queries:
+        again = body(client.get(url))
+    # session, user, and one statement for who may see the person and the content version.
+    assert len(queries) == 3, [q["sql"] for q in queries.captured_queries]
+    assert CSRF_INPUT.sub(b"", again.encode()) == CSRF_INPUT.sub(b"", first.encode())
+    # That statement's version is the current one: a change shows on the very next view.
+    user = team["dev"].user
+    user.first_name = "Renamed"
+    user.save()
+    assert "Renamed" not in first
+    assert "Renamed" in body(client.get(url))
 
 
 def test_a_claim_and_its_confirmation_show_at_once(team):
@@ -253,7 +271,23 @@ def test_the_quick_visibility_check_agrees_with_the_querysets(team):
         for person in people:
             expected = visible_employees(viewer).filter(pk=person.pk).exists()
             assert can_view_employee(viewer, person.pk) is expected, (viewer, person)
+            # Given the request, the same answer, and the request learns the content version.
+            request = HttpRequest()
+            assert can_view_employee(viewer, person.pk, request=request) is expected, (viewer, person)
+            assert request._content_version == pagecache.current_version()
+            assert pagecache.request_version(request) == pagecache.current_version()
     assert not can_view_employee(team["hr"], 10**9)
+    assert not can_view_employee(team["hr"], 10**9, request=HttpRequest())
+    # A version already read for the request is kept, not read again.
+    request = HttpRequest()
+    request._content_version = 12345
+    assert can_view_employee(team["lead"].user, team["dev"].pk, request=request)
+    assert request._content_version == 12345
+    # Without the version row, the version is 0, as current_version() says.
+    ContentVersion.objects.all().delete()
+    request = HttpRequest()
+    assert can_view_employee(team["hr"], team["dev"].pk, request=request)
+    assert request._content_version == 0 == pagecache.current_version()
 
 
 def test_someone_who_may_not_see_a_person_gets_404_even_when_a_page_is_kept(team):
