@@ -88,7 +88,7 @@ from grades.models import Employee
 def session_for(user):
     s = SessionStore()
     s[SESSION_KEY] = str(user.pk)
-    s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'
+    s[BACKEND_SESSION_KEY] = 'gradesys.auth.UserBackend'
     s[HASH_SESSION_KEY] = user.get_session_auth_hash()
     s.create()
     return s.session_key

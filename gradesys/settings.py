@@ -187,7 +187,8 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # Refuses sign-ins while a username + address is locked out, before checking the password.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, reading the signed-in user on each request in one plain query.
+    "gradesys.auth.UserBackend",
 ]
 
 # Login rate limit (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for the same
