@@ -53,14 +53,19 @@ IGNORED_APPS = frozenset({"admin", "axes", "contenttypes", "migrations", "sessio
 IGNORED_MODELS = frozenset({"auth.Permission", "grades.ContentVersion"})
 
 
-def current_version(using: str = DEFAULT_DB_ALIAS) -> int:
+def _version_sql(connection) -> str:
+    """The statement that reads the content version (parameter: the row's id, 1)."""
     from .models import ContentVersion
 
+    table = connection.ops.quote_name(ContentVersion._meta.db_table)
+    return f"SELECT value FROM {table} WHERE id = %s"  # noqa: S608 a model's table name
+
+
+def current_version(using: str = DEFAULT_DB_ALIAS) -> int:
     # Read on every cached view: plain SQL, without the ORM's cost of building the query.
     connection = connections[using]
-    table = connection.ops.quote_name(ContentVersion._meta.db_table)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT value FROM {table} WHERE id = %s", [1])  # noqa: S608 a model's table name
+        cursor.execute(_version_sql(connection), [1])
         row = cursor.fetchone()
     return row[0] if row else 0
 
@@ -72,21 +77,15 @@ def exists_with_version(request, sql: str, params: list) -> bool:
     the version with it saves that hit a round trip to the database. The version
     is kept on the request as request_version() would keep it.
     """
-    from .models import ContentVersion
-
-    if getattr(request, "_content_version", None) is not None:
-        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute(f"SELECT EXISTS({sql})", params)  # noqa: S608 the caller's parameterised SQL
-            return bool(cursor.fetchone()[0])
     connection = connections[DEFAULT_DB_ALIAS]
-    table = connection.ops.quote_name(ContentVersion._meta.db_table)
+    known = getattr(request, "_content_version", None) is not None
+    version_sql = "NULL" if known else f"({_version_sql(connection)})"
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT value FROM {table} WHERE id = %s), EXISTS({sql})",  # noqa: S608 as above
-            [1, *params],
-        )
+        # Only the caller's parameterised SQL and a model's table name are put in the text.
+        cursor.execute(f"SELECT {version_sql}, EXISTS({sql})", params if known else [1, *params])  # noqa: S608
         version, found = cursor.fetchone()
-    request._content_version = version or 0
+    if not known:
+        request._content_version = version or 0
     return bool(found)
 
 

@@ -11,25 +11,22 @@ is_active rule and permissions, is ModelBackend's own.
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db import connections, router
 
-_statements: dict[tuple[str, str], str] = {}
 
-
+@cache
 def _user_statement(model, alias: str) -> str:
-    key = (model._meta.label, alias)
-    statement = _statements.get(key)
-    if statement is None:
-        qn = connections[alias].ops.quote_name
-        columns = ", ".join(qn(field.column) for field in model._meta.concrete_fields)
-        statement = _statements[key] = (
-            f"SELECT {columns} FROM {qn(model._meta.db_table)} "  # noqa: S608 names from the model
-            f"WHERE {qn(model._meta.pk.column)} = %s"
-        )
-    return statement
+    qn = connections[alias].ops.quote_name
+    columns = ", ".join(qn(field.column) for field in model._meta.concrete_fields)
+    return (
+        f"SELECT {columns} FROM {qn(model._meta.db_table)} "  # noqa: S608 names from the model
+        f"WHERE {qn(model._meta.pk.column)} = %s"
+    )
 
 
 class UserBackend(ModelBackend):
