@@ -75,12 +75,15 @@ VIEWS = [
         name="analytics_votes",
         select="""
             SELECT s.id AS seat_id, s.review_id AS review_id, s.role AS role,
-                   s.member_id AS member_user_id, v.value AS vote, DATE(v.cast_at) AS cast_on
+                   s.member_id AS member_user_id,
+                   CASE WHEN r.status IN ('passed', 'failed') THEN v.value END AS vote,
+                   DATE(v.cast_at) AS cast_on
             FROM reviews_committeeseat s
+            JOIN reviews_promotionreview r ON r.id = s.review_id
             LEFT JOIN reviews_vote v ON v.seat_id = s.id
         """,
         columns=("seat_id", "review_id", "role", "member_user_id", "vote", "cast_on"),
-        tables=("reviews_committeeseat", "reviews_vote"),
+        tables=("reviews_committeeseat", "reviews_promotionreview", "reviews_vote"),
     ),
 ]
 

@@ -14,6 +14,8 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from gradesys.validators import validate_calendar_date
+
 from .models import Employee, GradeChangeKind, Level, Requirement, Track
 
 
@@ -65,7 +67,11 @@ class GradeChangeRecordForm(forms.Form):
         ],
     )
     level = forms.ModelChoiceField(queryset=Level.objects.order_by("rank"), label=_("Level"))
-    effective_date = forms.DateField(label=_("Effective date"), widget=AdminDateWidget)
+    # The same range as the ledger's own field (and the people import): refused here with
+    # the form's message rather than further down.
+    effective_date = forms.DateField(
+        label=_("Effective date"), widget=AdminDateWidget, validators=[validate_calendar_date]
+    )
     reason = forms.CharField(
         label=_("Reason"),
         required=False,
@@ -97,7 +103,11 @@ class TrackChangeForm(forms.Form):
         required=False,
         help_text=_("Leave empty to keep the current level: a lateral move."),
     )
-    effective_date = forms.DateField(label=_("Effective date"), widget=AdminDateWidget)
+    # The same range as the ledger's own field (and the people import): refused here with
+    # the form's message rather than further down.
+    effective_date = forms.DateField(
+        label=_("Effective date"), widget=AdminDateWidget, validators=[validate_calendar_date]
+    )
     reason = forms.CharField(
         label=_("Reason"),
         widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gradesys.validators import validate_link
+
 from .services import MAX_COMMENT, MAX_DESCRIPTION, MAX_LINKS
 
 
@@ -26,22 +28,11 @@ class EvidenceForm(forms.Form):
         return value
 
     def clean_links(self):
-        from django.core.exceptions import ValidationError as DjangoValidationError
-        from django.core.validators import URLValidator
-
-        validate = URLValidator(schemes=["http", "https"])
         links = [line.strip() for line in self.cleaned_data["links"].splitlines() if line.strip()]
         if len(links) > MAX_LINKS:
             raise forms.ValidationError(_("At most %(n)d links.") % {"n": MAX_LINKS})
         for link in links:
-            try:
-                if len(link) > 500:
-                    raise DjangoValidationError("too long")
-                validate(link)
-            except DjangoValidationError:
-                raise forms.ValidationError(
-                    _("“%(link)s” is not an http(s) link.") % {"link": link[:80]}
-                ) from None
+            validate_link(link)
         return links
 
 

@@ -8,6 +8,12 @@ say what kinds of things a role may touch at all, mostly for Django admin.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Subquery
+
+from .models import Employee
+
 HR = "HR"
 TEAM_LEAD = "Team lead"
 COMMITTEE = "Committee"
@@ -58,6 +64,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "pay.view_salaryband",
         "pay.add_salaryband",
         "pay.change_salaryband",
+        # Sign-in lockouts (django-axes): HR sees them and lifts them (grades/admin_lockouts.py).
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     ],
     TEAM_LEAD: _FRAMEWORK_VIEW
     + [
@@ -93,10 +102,56 @@ def user_has_role(user, role: str) -> bool:
 
 def role_names(user) -> set[str]:
     """The names of the user's groups, read once per user object (that is, per request)."""
-    names = getattr(user, "_role_names", None)
-    if names is None:
-        names = user._role_names = set(user.groups.values_list("name", flat=True))
-    return names
+    return set(viewer_facts(user).roles)
+
+
+@dataclass(frozen=True)
+class ViewerFacts:
+    """What the menus and permission checks ask about the signed-in person."""
+
+    roles: frozenset[str]
+    # Their employee row's id (a progress page of their own), None when they have none.
+    employee_id: int | None
+    # Someone has them as team lead (the people list).
+    is_lead: bool
+
+    @property
+    def is_employee(self) -> bool:
+        return self.employee_id is not None
+
+
+def viewer_facts(user) -> ViewerFacts:
+    """The person's groups, their employee id and whether they lead anyone, in one query.
+
+    Read once per user object, that is once per request: a request's user is loaded
+    afresh from the session each time, so nothing outlives the request.
+    """
+    facts = getattr(user, "_viewer_facts", None)
+    if facts is not None:
+        return facts
+    if not getattr(user, "is_authenticated", False) or user.pk is None:
+        facts = ViewerFacts(frozenset(), None, False)
+    else:
+        from django.contrib.auth import get_user_model
+
+        # One row per group (one row with no group name when there is none); the
+        # employee id and the flag are the same on every row.
+        rows = list(
+            get_user_model()
+            .objects.filter(pk=user.pk)
+            .annotate(
+                employee_id=Subquery(Employee.objects.filter(user_id=OuterRef("pk")).order_by().values("pk")[:1]),
+                is_lead=Exists(Employee.objects.filter(team_lead__user_id=OuterRef("pk"))),
+            )
+            .values_list("groups__name", "employee_id", "is_lead")
+        )
+        facts = ViewerFacts(
+            roles=frozenset(name for name, _employee, _lead in rows if name),
+            employee_id=rows[0][1] if rows else None,
+            is_lead=bool(rows and rows[0][2]),
+        )
+    user._viewer_facts = facts
+    return facts
 
 
 def sync_role_permissions(apps, using: str = "default") -> None:

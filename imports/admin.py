@@ -13,6 +13,7 @@ from __future__ import annotations
 import secrets
 
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -128,11 +129,17 @@ class ImportRunAdmin(GuardedAdminMixin, admin.ModelAdmin):
         }
         if spec.slug == "people":
             rows = [p for p in plan.people if p.writes]
+            # The account each linked row becomes, named so HR sees whose it is.
+            linked = [p.user_id for p in rows[:PREVIEW_ROWS] if p.action == rules.Action.LINK]
+            usernames = dict(get_user_model().objects.filter(pk__in=linked).values_list("pk", "username"))
+            for person in rows[:PREVIEW_ROWS]:
+                person.account_username = usernames.get(person.user_id, "")
             context.update(
                 to_write=len(rows),
                 rows=rows[:PREVIEW_ROWS],
                 counts=[
                     (_("new people"), plan.count(rules.Action.CREATE)),
+                    (_("links to an existing account"), plan.count(rules.Action.LINK)),
                     (_("people given their ledger"), plan.count(rules.Action.ADD_LEDGER)),
                     (_("already here, left as they are"), plan.count(rules.Action.UNCHANGED)),
                     (_("rows skipped"), plan.count(rules.Action.SKIP)),
@@ -166,6 +173,12 @@ class ImportRunAdmin(GuardedAdminMixin, admin.ModelAdmin):
         table = spec.read(pending["text"])
         try:
             done = spec.confirm(table, by=request.user, expected=pending["fingerprint"], source=pending["name"])
+        except services.PreviewOutdated:
+            warning = _(
+                "The data changed since the preview; nothing was written. "
+                "Check the new preview below and confirm again."
+            )
+            return self._preview(request, spec, table, text=pending["text"], name=pending["name"], warning=warning)
         except services.ImportRefused as exc:
             return self._preview(request, spec, table, text=pending["text"], name=pending["name"], warning=str(exc))
         request.session.pop(_session_key(spec.slug), None)

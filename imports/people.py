@@ -97,7 +97,7 @@ def _write(people, history, options, *, kind, source, by, strict, expected_finge
                 + "\n".join(report_lines(the_plan))
             )
         if expected_fingerprint is not None and rules.fingerprint(the_plan) != expected_fingerprint:
-            raise services.ImportRefused(
+            raise services.PreviewOutdated(
                 "The people or the data they refer to changed since the preview; nothing was written. "
                 "Check the new preview and confirm again."
             )
@@ -119,20 +119,24 @@ def _write(people, history, options, *, kind, source, by, strict, expected_finge
 def report_lines(the_plan: rules.PeoplePlan, *, written: services.PeopleWritten | None = None) -> list[str]:
     """The report a person reads: counts first, then every problem with its row's key."""
     create = the_plan.count(rules.Action.CREATE)
+    link = the_plan.count(rules.Action.LINK)
     add = the_plan.count(rules.Action.ADD_LEDGER)
     unchanged = the_plan.count(rules.Action.UNCHANGED)
     skipped = the_plan.count(rules.Action.SKIP)
     entries = the_plan.entries_to_write
     if written is None:
         head = (
-            f"People: {len(the_plan.people)} row(s): {create} to create, {add} to give their ledger, "
+            f"People: {len(the_plan.people)} row(s): {create} to create, "
+            + (f"{link} to link to an existing account, " if link else "")
+            + f"{add} to give their ledger, "
             f"{unchanged} already in the system (left as they are), {skipped} skipped."
         )
         entries_line = f"Ledger entries to write: {entries}."
     else:
         head = (
             f"People: {len(the_plan.people)} row(s): {written.people_created} created, "
-            f"{written.ledgers_added} given their ledger, {unchanged} already in the system (left as they are), "
+            + (f"{written.accounts_linked} linked to an existing account, " if written.accounts_linked else "")
+            + f"{written.ledgers_added} given their ledger, {unchanged} already in the system (left as they are), "
             f"{skipped} skipped."
         )
         entries_line = f"Ledger entries written: {written.entries_written}."

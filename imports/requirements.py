@@ -150,9 +150,9 @@ def _plan_row(row: rules.SourceRow, facts: RequirementFacts) -> RequirementRowPl
     raw_params = values.get("check_params", "")
     if raw_params:
         try:
-            check_params = json.loads(raw_params)
-        except json.JSONDecodeError:
-            plan.problems.append(f'check_params: {raw_params!r} is not JSON, e.g. {{"years": 5}}')
+            check_params = rules.parse_check_params(raw_params)
+        except ValueError as exc:
+            plan.problems.append(f"check_params: {exc}")
             check_params = None
     if check_params is not None:
         try:

@@ -2,8 +2,9 @@
 
 The importer reads it with raw SQL through `connections["legacy"]`; this router
 makes sure nothing else does: no model is read from or written to it, and
-`migrate` never creates a table there. The importer also makes the connection
-itself read-only (see imports.legacy_source.open_source).
+`migrate` never creates a table there. The connection itself runs one statement
+per call and is read-only (settings.legacy_database_config and
+imports.legacy_source.open_source), and the importer checks every statement.
 """
 
 LEGACY_ALIAS = "legacy"

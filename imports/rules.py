@@ -12,14 +12,23 @@ run reporting the same thing.
 from __future__ import annotations
 
 import datetime
+import json
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlglot
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from sqlglot import exp
+from sqlglot.dialects.dialect import Dialect
+from sqlglot.errors import ParseError, TokenError
+from sqlglot.tokens import TokenType
+
+from gradesys.validators import EARLIEST_DATE, LATEST_DATE, validate_calendar_date
 
 # --- Column contracts -----------------------------------------------------------------------
 
@@ -108,6 +117,25 @@ def parse_date(value: Any) -> datetime.date | None:
         raise ValueError(f"{raw!r} is not a date (expected YYYY-MM-DD or DD.MM.YYYY)") from None
 
 
+def date_range_problem(column: str, day: datetime.date | None) -> str:
+    """Why `day` cannot be one of a person's dates, or "" when it can.
+
+    The rule is the one on the employee and grade-ledger fields, which the web and
+    admin forms apply (gradesys.validators.validate_calendar_date): an import must
+    not store a date those forms would refuse.
+    """
+    if day is None:
+        return ""
+    try:
+        validate_calendar_date(day)
+    except ValidationError:
+        return (
+            f"{column} {day.isoformat()} is outside the accepted dates "
+            f"({EARLIEST_DATE.isoformat()} to {LATEST_DATE.isoformat()})"
+        )
+    return ""
+
+
 # --- Facts and plans ------------------------------------------------------------------------
 
 
@@ -179,6 +207,9 @@ class PlannedEntry:
 
 class Action:
     CREATE = "create"  # a new person with their ledger
+    # A new employee with their ledger, on an account the system already has (same
+    # e-mail) that is not an employee yet: the account's name, password and roles stay.
+    LINK = "link"
     ADD_LEDGER = "add_ledger"  # a person the system has, without any ledger yet
     UNCHANGED = "unchanged"  # already in the system with a ledger: left exactly as it is
     SKIP = "skip"  # has problems: not written
@@ -200,6 +231,8 @@ class PersonPlan:
     problems: list[str] = field(default_factory=list)
     employee_id: int | None = None
     user_id: int | None = None
+    # The team lead's employee id when the lead is already in the system (not imported).
+    team_lead_id: int | None = None
 
     @property
     def key(self) -> str:
@@ -216,7 +249,7 @@ class PersonPlan:
 
     @property
     def writes(self) -> bool:
-        return self.action in (Action.CREATE, Action.ADD_LEDGER)
+        return self.action in (Action.CREATE, Action.LINK, Action.ADD_LEDGER)
 
 
 @dataclass
@@ -243,10 +276,13 @@ class PeoplePlan:
         return sorted(found + self.history_problems, key=lambda p: (p.source != self.people_source, p.number))
 
     def fingerprint_items(self) -> list:
-        """What a confirmation agrees to: every write, in a stable form."""
+        """What a confirmation agrees to: every write, in a stable form, with the rows
+        already here that it attaches to (the account, the employee, the team lead),
+        so that one created, removed or replaced in between changes the fingerprint."""
         return [
             (
                 person.key, person.email, person.action, person.track, person.team_lead_email,
+                person.user_id, person.employee_id, person.team_lead_id,
                 [(e.kind, e.level, e.date.isoformat(), e.reason) for e in person.entries],
             )
             for person in self.people
@@ -332,7 +368,10 @@ def plan_people(
         if known is not None and not plan.problems:
             _match_known(plan, known)
         if not plan.problems:
-            plan.action = Action.ADD_LEDGER if plan.employee_id else Action.CREATE
+            if plan.employee_id:
+                plan.action = Action.ADD_LEDGER
+            else:
+                plan.action = Action.LINK if plan.user_id else Action.CREATE
 
     _check_team_leads(plans, facts)
     return PeoplePlan(people=plans, history_problems=history_problems, people_source=people_source)
@@ -363,6 +402,9 @@ def _check_person(plan: PersonPlan, facts: PeopleFacts) -> None:
         else:
             if column == "hire_date" and dates[column] is None:
                 plan.problems.append("no hire_date")
+            elif problem := date_range_problem(column, dates[column]):
+                plan.problems.append(problem)
+                dates[column] = None  # nothing below counts with it
     plan.hire_date = dates["hire_date"]
     plan.probation_end = dates["probation_end"]
     plan.career_start = dates["career_start"]
@@ -416,6 +458,8 @@ def _plan_ledger(
         else:
             if day is None:
                 messages.append("no date")
+            elif problem := date_range_problem("date", day):
+                messages.append(problem)
         reason = text(row.values.get("reason"))
         if len(reason) > REASON_LIMIT:
             messages.append(f"the reason is longer than {REASON_LIMIT} characters")
@@ -499,16 +543,18 @@ def _check_team_leads(plans: list[PersonPlan], facts: PeopleFacts) -> None:
     while changed:
         changed = False
         for plan in plans:
-            if plan.action != Action.CREATE or not plan.team_lead_email:
+            if plan.action not in (Action.CREATE, Action.LINK) or not plan.team_lead_email:
                 continue
             lead_email = plan.team_lead_email
             lead = in_source.get(lead_email)
             known = facts.known.get(lead_email)
+            if known is not None and known.employee_id is not None and len(known.user_ids) == 1:
+                plan.team_lead_id = known.employee_id
             if lead_email == plan.email:
                 problem = "the person is their own team lead"
             elif lead is not None and lead.action != Action.SKIP:
                 continue
-            elif known is not None and known.employee_id is not None and len(known.user_ids) == 1:
+            elif plan.team_lead_id is not None:
                 continue
             elif lead is not None:
                 problem = f"team lead {lead_email} is skipped ({lead.ref})"
@@ -521,101 +567,221 @@ def _check_team_leads(plans: list[PersonPlan], facts: PeopleFacts) -> None:
 
 # --- SQL statements -------------------------------------------------------------------------
 
+# sqlglot's name for each Django database vendor the legacy import reads.
+SQL_DIALECTS = {"mysql": "mysql", "sqlite": "sqlite", "postgresql": "postgres"}
+_DIALECT_NAMES = {"mysql": "MySQL/MariaDB", "sqlite": "SQLite", "postgres": "PostgreSQL"}
 
-def check_select_only(sql: str) -> None:
-    """Raise ValueError unless `sql` is one SELECT statement that reads and does nothing else.
+# Whitespace every engine and the parser agree on. Anything else that is invisible is
+# refused: MariaDB reads "--" followed by a no-break space as two minus signs and a
+# name, where a parser that calls it whitespace sees a comment.
+_PLAIN_WHITESPACE = frozenset(" \t\n\r\x0b\x0c")
+# MySQL and MariaDB run what /*! ... */ and /*M! ... */ hold; /*+ ... */ are optimizer
+# hints, which can change session settings for the statement.
+_EXECUTABLE_COMMENT = re.compile(r"/\*(?:!|M!|\+)", re.IGNORECASE)
+# How a driver reads a statement with %(name)s parameters: %% is a literal %.
+_PERCENT = re.compile(r"%%|%\((\w+)\)s|%")
+# Parse nodes that change something or are not part of a query: refused wherever
+# they appear (PostgreSQL runs a DELETE inside WITH, for example).
+_WRITING_NODES = (
+    exp.DML, exp.DDL, exp.Drop, exp.Alter, exp.Command, exp.Set, exp.Transaction, exp.Commit,
+    exp.Rollback, exp.Pragma, exp.Use, exp.Kill, exp.Grant, exp.Revoke, exp.LoadData,
+    exp.TruncateTable, exp.Execute, exp.Cache, exp.Uncache, exp.Refresh, exp.Export,
+    exp.Declare, exp.Analyze,
+)
+_LOCKING_PAIRS = {("FOR", "UPDATE"), ("FOR", "SHARE"), ("FOR", "NO"), ("FOR", "KEY"), ("LOCK", "IN")}
+_INTO_MESSAGE = "SELECT ... INTO writes (a table, a variable or a file on the server); only plain SELECT statements are allowed"
+_LOCKING_MESSAGE = "locking reads (FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE) are not allowed"
 
-    Comments and quoted text are skipped; the first keyword must be SELECT; a second
-    statement after a semicolon, SELECT ... INTO (a table or a file on the server) and
-    locking reads (FOR UPDATE / FOR SHARE / LOCK IN SHARE MODE) are refused. The
-    connection is read-only as well; this check gives the clear message first.
+
+def check_select_only(sql: str, *, dialect: str = "mysql", template: bool = True) -> None:
+    """Raise ValueError unless `sql` is one statement that only reads, as `dialect` parses it.
+
+    `dialect` is sqlglot's name for the source engine ("mysql", "sqlite", "postgres"):
+    comments, quotes and escapes differ between engines (MySQL: "#" starts a comment,
+    "--" only when followed by a space or control character, backslash escapes in
+    strings; SQLite and PostgreSQL: none of these), so the text must be read as the
+    engine that will run it reads it. Accepted: one SELECT, WITH ... SELECT or a UNION
+    of SELECTs. Refused: a second statement, anything that writes or changes the
+    session (including SELECT ... INTO a table, variable or file), locking reads,
+    MySQL's executable comments and optimizer hints, invisible characters.
+
+    With `template` the text is a statement with %(name)s parameters, as the mapping
+    holds it; each parameter must stand where a value goes (not inside quotes or a
+    comment, where the driver would still paste the value). Without it, the text is
+    final, as the driver sends it.
     """
-    words, trailing = _scan_sql(sql)
-    if not words:
+    if not sql.strip():
         raise ValueError("the statement is empty")
-    if words[0] != "SELECT":
-        raise ValueError(f"only SELECT statements are allowed; this one starts with {words[0]}")
-    if trailing:
+    _check_characters(sql)
+    comment = _EXECUTABLE_COMMENT.search(sql)
+    if comment:
+        raise ValueError(
+            f"{comment.group()} ... */ is refused: MySQL and MariaDB run what executable comments and "
+            "optimizer hints hold; write plain SQL"
+        )
+    text, markers = _bind_markers(sql) if template else (sql, {})
+    name = _DIALECT_NAMES.get(dialect, dialect)
+    try:
+        tokens = Dialect.get_or_raise(dialect).tokenize(text)
+    except (TokenError, ValueError) as exc:
+        raise ValueError(f"it cannot be read as {name} SQL ({exc}); check its quotes and comments") from None
+    if all(t.token_type == TokenType.SEMICOLON for t in tokens):
+        raise ValueError("the statement is empty")
+    # Keywords and names outside quotes, for the locking-read check below.
+    words = [
+        t.text.upper() for t in tokens
+        if t.token_type != TokenType.IDENTIFIER and not t.token_type.name.endswith("STRING")
+    ]
+    first_semicolon = next((i for i, t in enumerate(tokens) if t.token_type == TokenType.SEMICOLON), len(tokens))
+    if any(t.token_type != TokenType.SEMICOLON for t in tokens[first_semicolon:]):
         raise ValueError("only one statement is allowed; remove the text after the semicolon")
-    if "INTO" in words:
-        raise ValueError("SELECT ... INTO writes; only plain SELECT statements are allowed")
-    for first, second in zip(words, words[1:]):
-        if (first, second) in {("FOR", "UPDATE"), ("FOR", "SHARE"), ("LOCK", "IN")}:
-            raise ValueError("locking reads (FOR UPDATE, FOR SHARE, LOCK IN SHARE MODE) are not allowed")
+    if tokens[0].token_type not in (TokenType.SELECT, TokenType.WITH, TokenType.L_PAREN):
+        raise ValueError(f"only SELECT statements are allowed; this one starts with {tokens[0].text.upper()}")
+    if any(t.token_type == TokenType.INTO for t in tokens):
+        raise ValueError(_INTO_MESSAGE)
+    if any(pair in _LOCKING_PAIRS for pair in zip(words, words[1:])):
+        raise ValueError(_LOCKING_MESSAGE)
+    found = {t.text for t in tokens if t.token_type == TokenType.VAR and t.text in markers}
+    for marker, parameter in markers.items():
+        if marker not in found:
+            raise ValueError(
+                f"the parameter %({parameter})s is inside quotes, a comment or a name; "
+                "put it where a value goes, outside quotes"
+            )
+
+    try:
+        parsed = [tree for tree in sqlglot.parse(text, read=dialect) if tree is not None and not isinstance(tree, exp.Semicolon)]
+    except ParseError as exc:
+        error = exc.errors[0] if exc.errors else {}
+        where = f" at line {error['line']}, column {error['col']}" if "line" in error else ""
+        raise ValueError(
+            f"it cannot be read as {name} SQL: {error.get('description', exc)}{where}"
+        ) from None
+    if len(parsed) != 1:
+        raise ValueError("only one statement is allowed; remove the text after the semicolon")
+    (tree,) = parsed
+    if not isinstance(tree, (exp.Select, exp.SetOperation)):
+        raise ValueError(
+            f"only SELECT statements are allowed; this one starts with {tokens[0].text.upper()} "
+            f"and is a {tree.key.upper()}"
+        )
+    for node in tree.walk():
+        if isinstance(node, exp.Into):
+            raise ValueError(_INTO_MESSAGE)
+        if isinstance(node, exp.Lock):
+            raise ValueError(_LOCKING_MESSAGE)
+        if isinstance(node, _WRITING_NODES):
+            raise ValueError(f"only SELECT statements are allowed; this one contains a {node.key.upper()}")
 
 
-def _scan_sql(sql: str) -> tuple[list[str], bool]:
-    """The upper-case keywords and names of `sql` outside quotes and comments, and
-    whether anything but whitespace or comments follows a semicolon."""
-    words: list[str] = []
-    i, n = 0, len(sql)
-    after_semicolon = False
-    trailing = False
-    word = []
+def _check_characters(sql: str) -> None:
+    """Refuse control characters and unusual spaces, which engines and parsers read differently."""
+    line, column = 1, 0
+    for char in sql:  # not splitlines(): it would swallow U+001C..U+001E, U+0085, U+2028 as line ends
+        column += 1
+        if char == "\n":
+            line, column = line + 1, 0
+        elif char not in _PLAIN_WHITESPACE and (
+            char.isspace() or unicodedata.category(char) in ("Cc", "Cf", "Zl", "Zp")
+        ):
+            raise ValueError(
+                f"it contains the invisible character U+{ord(char):04X} at line {line}, column {column}; "
+                "use plain spaces, tabs and line breaks"
+            )
 
-    def flush():
-        if word:
-            words.append("".join(word).upper())
-            word.clear()
 
-    while i < n:
-        ch = sql[i]
-        if ch == "-" and sql.startswith("--", i) or ch == "#":
-            flush()
-            end = sql.find("\n", i)
-            i = n if end == -1 else end + 1
-            continue
-        if ch == "/" and sql.startswith("/*", i):
-            flush()
-            end = sql.find("*/", i + 2)
-            i = n if end == -1 else end + 2
-            continue
-        if after_semicolon and not ch.isspace() and ch != ";":
-            trailing = True
-        if ch in "'\"`":
-            flush()
-            close = ch
-            i += 1
-            while i < n:
-                if sql[i] == "\\" and close != "`":
-                    i += 2
-                    continue
-                if sql[i] == close:
-                    if i + 1 < n and sql[i + 1] == close:  # a doubled quote inside the text
-                        i += 2
-                        continue
-                    break
-                i += 1
-            i += 1
-            continue
-        if ch == "[":  # a quoted name in SQL Server / SQLite
-            flush()
-            end = sql.find("]", i)
-            i = n if end == -1 else end + 1
-            continue
-        if ch == ";":
-            flush()
-            after_semicolon = True
-            i += 1
-            continue
-        if ch.isalnum() or ch == "_":
-            word.append(ch)
-        else:
-            flush()
-        i += 1
-    flush()
-    return words, trailing
+def _bind_markers(sql: str) -> tuple[str, dict[str, str]]:
+    """The statement as a driver would see it, with each %(name)s replaced by a unique name.
+
+    A statement without parameters runs as written (no %-processing). With them, %%
+    becomes % and a lone % is refused, as the driver would fail on it. Returns the
+    text and {marker: parameter name}.
+    """
+    if not statement_parameters(sql):
+        return sql, {}
+    markers: dict[str, str] = {}
+
+    def replace(match: re.Match) -> str:
+        if match.group() == "%%":
+            return "%"
+        if match.group(1) is None:
+            raise ValueError(
+                "a literal % must be written %% in a statement that uses parameters "
+                "(as in LIKE 'a%%'); parameters are written %(name)s"
+            )
+        marker = f"gradesys_parameter_{len(markers)}"
+        markers[marker] = match.group(1)
+        return marker
+
+    return _PERCENT.sub(replace, sql), markers
 
 
 def statement_parameters(sql: str) -> list[str]:
-    """The names of the %(name)s parameters a statement uses."""
-    return sorted(set(re.findall(r"(?<!%)%\((\w+)\)s", sql)))
+    """The names of the %(name)s parameters a statement uses (%% is a literal %, not a parameter)."""
+    return sorted({match.group(1) for match in _PERCENT.finditer(sql) if match.group(1)})
 
 
 # --- Requirements spreadsheet ---------------------------------------------------------------
 
 REQUIREMENT_REQUIRED = ("track", "level", "key", "category", "text")
 REQUIREMENT_OPTIONAL = ("text_en", "origin", "check_kind", "check_params")
+
+# A check's parameters are a small JSON object ({"years": 5}; the largest, mentee_promoted,
+# names a few level codes). The limits refuse, with a message, what would otherwise end
+# in a server error: nesting deep enough to exhaust Python's recursion, or an integer
+# longer than the 4,300 digits Python turns into a number.
+CHECK_PARAMS_MAX_LENGTH = 1000
+CHECK_PARAMS_MAX_DEPTH = 4
+CHECK_PARAMS_MAX_DIGITS = 20
+
+
+def parse_check_params(raw: str) -> Any:
+    """The value of a `check_params` cell, parsed as JSON within the limits above.
+
+    Raises ValueError with a sentence for a person (naming the cell's start, not all of
+    it) when the text is too long, nested too deep, holds too long a number or is not
+    JSON. Whether the value suits the check is grades.rules.validate_check's to say.
+    """
+    shown = repr(raw if len(raw) <= 40 else raw[:40] + "…")
+    if len(raw) > CHECK_PARAMS_MAX_LENGTH:
+        raise ValueError(
+            f"{shown} is longer than {CHECK_PARAMS_MAX_LENGTH} characters; "
+            'a check\'s parameters are a small JSON object, e.g. {"years": 5}'
+        )
+    if _json_depth(raw) > CHECK_PARAMS_MAX_DEPTH:
+        raise ValueError(f"{shown} is nested more than {CHECK_PARAMS_MAX_DEPTH} levels deep")
+
+    def bounded_int(digits: str) -> int:
+        if len(digits.lstrip("-")) > CHECK_PARAMS_MAX_DIGITS:
+            raise ValueError(f"{shown} holds a number longer than {CHECK_PARAMS_MAX_DIGITS} digits")
+        return int(digits)
+
+    try:
+        return json.loads(raw, parse_int=bounded_int)
+    except json.JSONDecodeError:
+        raise ValueError(f'{shown} is not JSON, e.g. {{"years": 5}}') from None
+
+
+def _json_depth(text: str) -> int:
+    """How deep `[` and `{` nest in `text`, outside JSON strings (counted without recursion)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def fingerprint(plan) -> str:

@@ -20,7 +20,6 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
-from grades import pagecache
 from grades import services as grade_services
 from grades.models import Employee, GradeChange, Level, Requirement, Track, TrackLevel
 from grades.roles import DEVELOPER
@@ -36,15 +35,22 @@ class ImportRefused(Exception):
     """An import that is not written at all; the message says why, for the user."""
 
 
+class PreviewOutdated(ImportRefused):
+    """What a confirmation would write is no longer what its preview showed: the data
+    changed in between (an account or employee made, a lead removed). Nothing is written;
+    the person gets a new preview to check."""
+
+
 @dataclass
 class PeopleWritten:
     people_created: int = 0
+    accounts_linked: int = 0  # employees made on accounts that were here already
     ledgers_added: int = 0
     entries_written: int = 0
 
     @property
     def total(self) -> int:
-        return self.people_created + self.ledgers_added
+        return self.people_created + self.accounts_linked + self.ledgers_added
 
 
 def _username_for(email: str, taken) -> str:
@@ -71,19 +77,23 @@ def _username_for(email: str, taken) -> str:
 
 
 def people_write(*, plan: rules.PeoplePlan, by=None) -> PeopleWritten:
-    """Write every person of `plan` whose action is create or add_ledger.
+    """Write every person of `plan` whose action is create, link or add_ledger.
 
-    Call inside the transaction `plan` was made in. New people are written in bulk
-    (see `_create_people`); a person the system has without a ledger goes through
-    the grade services one by one, as that case is rare.
+    Call inside the transaction `plan` was made in. New employees, on new accounts
+    or on accounts that were here already, are written in bulk (see
+    `_create_people`); a person the system has without a ledger goes through the
+    grade services one by one, as that case is rare.
     """
     written = PeopleWritten()
     levels = {level.code: level for level in Level.objects.all()}
-    creating = [p for p in plan.people if p.action == rules.Action.CREATE]
+    creating = [p for p in plan.people if p.action in (rules.Action.CREATE, rules.Action.LINK)]
     if creating:
         written.entries_written += _create_people(creating, levels, by)
-        written.people_created = len(creating)
-        pagecache.bump()  # bulk writes send no signals
+        written.people_created = sum(1 for p in creating if p.action == rules.Action.CREATE)
+        written.accounts_linked = len(creating) - written.people_created
+        # The bulk writes go around the grade services: count the new people's checklists here.
+        for chunk in _chunks([p.user_id for p in creating]):
+            grade_services.employee_counts_refresh(employees=Employee.objects.filter(user_id__in=chunk))
     person = None
     try:
         for person in plan.people:
@@ -128,6 +138,7 @@ def _create_people(people: list[rules.PersonPlan], levels: dict, by) -> int:
     number of ledger entries written.
     """
     tracks = {track.slug: track.pk for track in Track.objects.all()}
+    # A linked person (rules.Action.LINK) keeps their account as it is: only new ones are made.
     new_users = [p for p in people if not p.user_id]
     usernames = _usernames([p.email for p in new_users])
     users = []
@@ -322,6 +333,8 @@ def requirements_write(*, plan: RequirementsPlan, by=None) -> RequirementsWritte
         except ValidationError as exc:
             raise ImportRefused(f"row {row.row.number}: {' '.join(exc.messages)} Nothing was written.") from exc
         requirement.save()
+    # New, moved and reactivated requirements change the checklists of everyone on their tracks.
+    grade_services.checklists_changed(track_ids={tracks[row.track].pk for row in plan.rows if row.writes})
     return written
 
 

@@ -94,7 +94,7 @@ def requirements_confirm(table: csvfile.CsvTable, *, by, expected: str, source: 
     with transaction.atomic():
         plan = requirements_preview(table)
         if rules.fingerprint(plan) != expected:
-            raise services.ImportRefused(
+            raise services.PreviewOutdated(
                 "The requirements changed since the preview; nothing was written. "
                 "Check the new preview and confirm again."
             )

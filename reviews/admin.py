@@ -9,7 +9,7 @@ so nothing here adds, changes or deletes a review, a seat, a vote or an event â€
 decided reviews (history, kept forever) and for open ones alike.
 
 Votes are secret from committee members until they have voted (see
-`reviews.views.vote_visibility`); the admin shows votes and the event trail to HR
+`reviews.policies.vote_visibility`); the admin shows votes and the event trail to HR
 only, and lists only the reviews the signed-in person may see on the review pages.
 """
 

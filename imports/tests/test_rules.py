@@ -205,7 +205,7 @@ def test_people_already_here_are_matched_by_email_and_never_changed():
         facts(**known),
     )
     assert [p.action for p in plan.people] == [
-        Action.UNCHANGED, Action.ADD_LEDGER, Action.SKIP, Action.CREATE, Action.SKIP,
+        Action.UNCHANGED, Action.ADD_LEDGER, Action.SKIP, Action.LINK, Action.SKIP,
     ]
     assert plan.people[1].employee_id == 2 and plan.people[3].user_id == 4
     assert problems_of(plan) == {

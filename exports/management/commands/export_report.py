@@ -6,14 +6,17 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from exports import services
-from exports.reports import REPORTS, ReportFilterForm
+from exports.reports import REPORTS, VIEWER, ReportFilterForm
+from reviews.policies import vote_viewer
 
 
 class Command(BaseCommand):
     help = (
         "Write a report as CSV, byte for byte the same as the web download, to a file or to "
         "standard output. For cron: a file is written under a temporary name and renamed "
-        "when complete, so a reader never sees half a report."
+        "when complete, so a reader never sees half a report. The votes of reviews not yet "
+        "decided (in reviews and votes) are left empty unless --as-user names someone who may "
+        "see them, as on the review page: an HR person or an admin."
     )
 
     def add_arguments(self, parser):
@@ -28,8 +31,10 @@ class Command(BaseCommand):
         parser.add_argument("--date-to", help="YYYY-MM-DD, inclusive")
         parser.add_argument(
             "--as-user",
-            help="the username the report is for; required for reports narrower than HR and "
-            "managers (salary-bands: an HR person or an admin), checked like the web download",
+            help="the username the report is for, checked like the web download: required for "
+            "reports narrower than HR and managers (salary-bands: an HR person or an admin); for "
+            "reviews and votes, the votes of undecided reviews show as that person would see them "
+            "(without it: left empty)",
         )
 
     def handle(self, *args, name, output, delimiter, bom, as_user=None, **options):
@@ -37,7 +42,7 @@ class Command(BaseCommand):
             report = services.get_report(name)
         except services.UnknownReport:
             raise CommandError(f"No report called {name!r}; choose one of {', '.join(REPORTS)}.") from None
-        self._check_access(report, as_user)
+        reader = self._check_access(report, as_user)
         given = {
             key: options[key.replace("-", "_")]
             for key in ("track", "level", "status", "date_from", "date_to")
@@ -49,7 +54,10 @@ class Command(BaseCommand):
         form = ReportFilterForm({**given, "delimiter": delimiter}, report=report)
         if not form.is_valid():
             raise CommandError(f"Invalid parameters. {form.error_sentence()}")
-        chunks = services.csv_chunks(report, form.cleaned_data, delimiter=delimiter, bom=bom)
+        # A report written by cron may be mailed or shared on: without a named reader it is
+        # nobody's in particular, and the secret ballot holds (reviews.policies).
+        filters = {**form.cleaned_data, VIEWER: vote_viewer(reader)}
+        chunks = services.csv_chunks(report, filters, delimiter=delimiter, bom=bom)
         if not output:
             stream = getattr(self.stdout, "_out", sys.stdout)
             buffer = getattr(stream, "buffer", None)
@@ -75,15 +83,16 @@ class Command(BaseCommand):
         if options["verbosity"] >= 2:
             self.stderr.write(f"Wrote {target} ({target.stat().st_size} bytes).")
 
-    def _check_access(self, report, username: str | None) -> None:
-        """Refuse a report the named user could not download on the web; name someone for a restricted one."""
+    def _check_access(self, report, username: str | None):
+        """The named reader (None when nobody is named), refusing a report they could not
+        download on the web; a restricted report needs someone named."""
         if not username:
             if report.restricted:
                 raise CommandError(
                     f"The {report.name} report is for {' and '.join(report.roles)} only: pass "
                     "--as-user with the username of such a person or of an admin."
                 )
-            return
+            return None
         from django.contrib.auth import get_user_model
 
         user = get_user_model().objects.filter(username=username, is_active=True).first()
@@ -94,3 +103,4 @@ class Command(BaseCommand):
                 f"{username} may not download the {report.name} report; it is for "
                 f"{' and '.join(report.roles)} only."
             )
+        return user

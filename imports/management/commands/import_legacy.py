@@ -11,7 +11,8 @@ class Command(BaseCommand):
         "or --database-url), read with the SELECT statements of a mapping file. Every row is checked "
         "first; rows with problems are skipped and listed with their source key. People already here "
         "(matched by e-mail) are never duplicated and their history is never changed, so running it "
-        "again changes nothing."
+        "again changes nothing. The source is only read: each statement must be one SELECT, and it "
+        "runs in a read-only transaction; a warning says when the source account could write."
     )
 
     def add_arguments(self, parser):
@@ -37,6 +38,7 @@ class Command(BaseCommand):
                 url=options["database_url"],
                 dry_run=options["dry_run"],
                 strict=options["strict"],
+                warn=self.warn_about_source,
             )
         except (legacy_source.LegacyError, services.ImportRefused) as exc:
             raise CommandError(str(exc)) from exc
@@ -59,3 +61,7 @@ class Command(BaseCommand):
             )
         elif not options["dry_run"]:
             self.stdout.write(self.style.SUCCESS("Done."))
+
+    def warn_about_source(self, message: str) -> None:
+        """A sentence about the source account, shown before the report."""
+        self.stderr.write(self.style.WARNING(f"Warning: {message}"))
