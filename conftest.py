@@ -12,12 +12,8 @@ def _fast_and_quiet(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
-    # Most tests run inside one transaction that never commits, so the after-commit bump of
-    # the content version never happens there: the page cache is off unless a test turns it
-    # on (grades/tests/test_pagecache.py does, with real commits).
-    settings.PROGRESS_PAGE_CACHE_SECONDS = 0
     # Each test starts with an empty cache: a rolled-back test database may hand the same
-    # ids and content version to the next test, and cached pages must not carry over.
+    # ids to the next test, and nothing kept under them may carry over.
     from django.core.cache import cache
 
     cache.clear()

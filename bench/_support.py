@@ -18,7 +18,7 @@ from django.contrib.sessions.backends.db import SessionStore
 user = get_user_model().objects.get(username=sys.argv[1])
 s = SessionStore()
 s[SESSION_KEY] = str(user.pk)
-s[BACKEND_SESSION_KEY] = 'gradesys.auth.UserBackend'
+s[BACKEND_SESSION_KEY] = 'django.contrib.auth.backends.ModelBackend'
 s[HASH_SESSION_KEY] = user.get_session_auth_hash()
 s.create()
 print(s.session_key)

@@ -1,26 +1,28 @@
 """
-Benchmark of the skill-matrix CSV export on MariaDB, side by side in one run.
+Benchmark of the skill-matrix CSV download on MariaDB against the mysql client, on the same rows.
 
     .venv/bin/python bench/export_bench.py [--mysql-url mysql://root:@127.0.0.1:3306]
-                                           [--rows 100000 1000000] [--keep]
+                                           [--rows 100000 1000000] [--repeat 3]
 
-For each size it prepares a database `gradesys_bench_<rows>` with seed_demo
-(enough employees for about that many skill-matrix rows; kept between runs, so a
-second run skips the seeding), then measures on the same rows:
+For each size it prepares a database `gradesys_bench_<rows>` with seed_demo (enough
+employees for about that many skill-matrix rows; kept between runs, so a second run
+skips the seeding), then measures on the same rows:
 
-  mysql     the `mysql --batch --quick` client dumping the report's single SELECT to /dev/null
-  product   gunicorn (one sync worker) serving /exports/skill-matrix.csv on loopback
-            (the default: rows assembled in Python from small statements),
-            read to the end by curl: rows/s, time to first byte, and the worker's
-            peak memory (VmHWM) after the download (a first download, read and
-            counted in Python, checks the rows and the size)
-  db-lines  the same with EXPORTS_SERVER_SIDE_CSV=1: MariaDB builds each CSV line
-  fetchall  the naive way: cursor.fetchall() then csv.writer, in a child process,
-            with its peak memory
+  mysql    the `mysql --batch --quick` client dumping the skill matrix's rows as one
+           SELECT (same columns, joins and filters; no ORDER BY, so the baseline is
+           the cheapest way to get the rows) to a pipe: the faster of two join plans
+  product  gunicorn (one sync worker, the production WSGI app) serving
+           /exports/skill-matrix.csv on loopback, read to the end by curl; a first
+           download, read here, checks the row count and times the first data row
 
-and prints rows/s, the ratio to the mysql client, peak memory and time to first
-byte. Goals: product >= 0.75x mysql; worker peak memory grows < 20 MB from the
-small size to the large one; first byte within 200 ms.
+Each is the best of --repeat runs. It prints seconds, rows/s, the ratio to the mysql
+client, curl's time to the first byte, the time to the first data row, the CPU
+seconds of the worker and of the database server for one download (read from
+/proc; the server's figure counts every client it served meanwhile, so it is only
+meaningful on an otherwise idle server), and the worker's memory (VmRSS before,
+VmHWM after, from /proc).
+Goals: product >= 0.75x mysql at the largest size; worker peak memory grows by
+less than 20 MB from the smallest size to the largest; first byte within 200 ms.
 """
 
 from __future__ import annotations
@@ -35,13 +37,15 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from urllib.parse import urlparse
 
 from _support import free_port, signed_in_session
-from urllib.parse import urlparse
 
 PROJECT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 ROWS_PER_EMPLOYEE = 21.5  # the demo organisation's average skill-matrix rows per person
+TICKS = os.sysconf("SC_CLK_TCK")
+URL = "/exports/skill-matrix.csv"
 
 
 def run(args, env, **kwargs):
@@ -71,12 +75,13 @@ def mysql_args(url: str) -> list[str]:
     return args
 
 
-def prepare(server_url: str, rows: int) -> tuple[str, str, int]:
-    """A seeded database for about `rows` skill-matrix rows; returns its URL, name and row count."""
+def prepare(server_url: str, rows: int) -> tuple[str, str]:
+    """A seeded database for about `rows` skill-matrix rows; returns its URL and name."""
     name = f"gradesys_bench_{rows}"
     url = f"{server_url.rstrip('/')}/{name}"
     subprocess.run(
-        mysql_args(server_url) + ["-e", f"CREATE DATABASE IF NOT EXISTS {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"],
+        mysql_args(server_url)
+        + ["-e", f"CREATE DATABASE IF NOT EXISTS {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"],
         check=True,
     )
     env = env_for(url)
@@ -89,27 +94,60 @@ def prepare(server_url: str, rows: int) -> tuple[str, str, int]:
     return url, name
 
 
-def plain_sql() -> str:
-    """The skill-matrix rows as one plain SELECT for the mysql client: the same columns, joins
-    and filters, all employees at once, and no ORDER BY (the cheapest way to get the rows, so
-    the baseline is the strictest one)."""
-    code = (
-        "import django, os; os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'gradesys.settings'); "
-        "django.setup(); from exports.reports import REPORTS; from exports.db import MAX_ID; "
-        "s = REPORTS['skill-matrix'].build('mysql', {}); "
-        "sql = 'SELECT ' + ', '.join(s.expressions) + ' ' + s.body; "
-        "params = s.with_bounds(0, MAX_ID); "
-        "sql = sql.replace('%%', chr(0)); "
-        "sql = sql % tuple(str(int(p)) for p in params); "
-        "print(sql.replace(chr(0), '%'))"
-    )
-    env = env_for("mysql://root:@127.0.0.1:3306/none")
-    return subprocess.run([PYTHON, "-c", code], cwd=PROJECT, env=env, check=True,
-                          capture_output=True, text=True).stdout
+def skill_matrix_select(join: str) -> str:
+    """The skill matrix's rows as one SELECT: one row per person who has not left × active
+    requirement of their track up to one level above their own, with the claim's state, who
+    confirmed it and when (the report's definition, exports/reports.py _skill_matrix_rows)."""
+    return f"""
+        SELECT e.id, u.first_name, u.last_name, t.slug, cl.name, r.key, rl.name, r.category,
+            CASE
+                WHEN r.check_kind <> '' THEN 'by_data'
+                WHEN ev.status IS NOT NULL THEN ev.status
+                WHEN EXISTS (
+                    SELECT 1 FROM grades_evidence rj
+                    WHERE rj.employee_id = e.id AND rj.requirement_id = r.id AND rj.status = 'rejected'
+                ) THEN 'rejected'
+                ELSE 'missing'
+            END,
+            CASE WHEN ev.status = 'confirmed' THEN du.username END,
+            CASE WHEN ev.status = 'confirmed' THEN DATE_FORMAT(ev.decided_at, '%Y-%m-%d %H:%i:%s') END
+        FROM grades_employee e
+        {join} auth_user u ON u.id = e.user_id
+        {join} grades_track t ON t.id = e.track_id
+        {join} grades_level cl ON cl.id = e.current_level_id
+        {join} grades_requirement r ON r.track_id = e.track_id
+        {join} grades_tracklevel rtl ON rtl.id = r.track_level_id
+        {join} grades_level rl ON rl.id = rtl.level_id AND rl.`rank` <= cl.`rank` + 1
+        LEFT JOIN grades_evidence ev
+               ON ev.employee_id = e.id AND ev.requirement_id = r.id AND ev.open_marker = 1
+        LEFT JOIN auth_user du ON du.id = ev.decided_by_id
+        WHERE e.left_on IS NULL AND r.is_active = 1
+    """
 
 
-def time_mysql_client(server_url: str, name: str, sql: str) -> tuple[float, int]:
-    """Seconds for the mysql client to dump the rows, and how many rows it wrote."""
+def database_server_pid() -> int | None:
+    """The local MariaDB/MySQL server's process, when it runs on this machine."""
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if (entry / "comm").read_text().strip() in ("mariadbd", "mysqld"):
+                    return int(entry.name)
+            except OSError:
+                continue
+    return None
+
+
+def cpu_seconds(pid: int | None) -> float:
+    """User + system CPU seconds of a process so far (/proc/<pid>/stat), 0 when unknown."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def time_mysql_client(server_url: str, name: str, sql: str, db_pid: int | None) -> tuple[float, int, float]:
+    """Seconds for the mysql client to dump the rows, how many rows it wrote, and the server's CPU seconds."""
+    db_cpu = cpu_seconds(db_pid)
     started = time.perf_counter()
     process = subprocess.Popen(mysql_args(server_url) + [name, "-e", sql], stdout=subprocess.PIPE)
     rows = 0
@@ -117,46 +155,19 @@ def time_mysql_client(server_url: str, name: str, sql: str) -> tuple[float, int]
         rows += chunk.count(b"\n")
     if process.wait() != 0:
         raise RuntimeError("the mysql client failed")
-    return time.perf_counter() - started, rows
-
-
-def time_fetchall(url: str) -> tuple[float, float]:
-    """The naive way in a child process: seconds and peak RSS in MB."""
-    code = """
-import csv, io, os, resource, time, django
-os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'gradesys.settings')
-django.setup()
-from django.db import connection
-from exports.reports import REPORTS
-from exports.db import MAX_ID
-s = REPORTS['skill-matrix'].build('mysql', {})
-started = time.perf_counter()
-with connection.cursor() as cursor:
-    cursor.execute(s.sql(), s.with_bounds(0, MAX_ID))
-    rows = cursor.fetchall()
-buffer = io.StringIO()
-writer = csv.writer(buffer, delimiter=';')
-for row in rows:
-    writer.writerow(row)
-data = buffer.getvalue().encode('utf-8')
-print(time.perf_counter() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
-"""
-    out = subprocess.run([PYTHON, "-c", code], cwd=PROJECT, env=env_for(url), check=True,
-                         capture_output=True, text=True).stdout.split()
-    return float(out[0]), float(out[1])
+    return time.perf_counter() - started, rows, cpu_seconds(db_pid) - db_cpu
 
 
 class Server:
-    """gunicorn with one sync worker on loopback."""
+    """gunicorn with one sync worker on loopback, serving the production WSGI application."""
 
-    def __init__(self, url: str, extra_env: dict | None = None):
+    def __init__(self, url: str):
         self.url = url
-        self.extra_env = extra_env or {}
         self.port = free_port()
         self.process = None
 
     def __enter__(self):
-        env = env_for(self.url) | self.extra_env
+        env = env_for(self.url)
         run([PYTHON, "manage.py", "collectstatic", "--noinput", "-v0"], env)
         self.process = subprocess.Popen(
             [str(Path(PYTHON).parent / "gunicorn"), "gradesys.wsgi:application", "--workers", "1",
@@ -177,94 +188,109 @@ class Server:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         return int(children[0])
 
-    def peak_rss_mb(self) -> float:
+    def memory_mb(self, field: str) -> float:
+        """VmRSS (now) or VmHWM (peak) of the worker, in MB."""
         status = Path(f"/proc/{self.worker_pid()}/status").read_text()
-        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+        return int(re.search(rf"{field}:\s+(\d+) kB", status).group(1)) / 1024
 
     def get(self, path: str, cookie: str | None):
+        """A download read here: status, seconds to the first data row, bytes, lines."""
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
         headers = {"Cookie": f"sessionid={cookie}"} if cookie else {}
         started = time.perf_counter()
         conn.request("GET", path, headers=headers)
         response = conn.getresponse()
-        first = response.read(1)
-        ttfb = time.perf_counter() - started
-        size = len(first)
-        lines = first.count(b"\n")
+        head = b""
+        while head.count(b"\n") < 2:
+            chunk = response.read1(1 << 16)
+            if not chunk:
+                break
+            head += chunk
+        first_row = time.perf_counter() - started
+        size, lines = len(head), head.count(b"\n")
         while chunk := response.read(1 << 20):
             size += len(chunk)
             lines += chunk.count(b"\n")
-        total = time.perf_counter() - started
         conn.close()
-        return response.status, ttfb, total, size, lines
+        return response.status, first_row, size, lines
 
-    def curl(self, path: str, cookie: str):
-        """The download read to the end by curl (as a person's client would), written to /dev/null."""
+    def curl(self, path: str, cookie: str, db_pid: int | None):
+        """The download read to the end by curl (as a person's client would), written to /dev/null:
+        status, first byte and total seconds, bytes, and the CPU seconds of the worker and the database."""
+        worker_cpu, db_cpu = cpu_seconds(self.worker_pid()), cpu_seconds(db_pid)
         out = subprocess.run(
             ["curl", "-s", "-o", "/dev/null", "-H", f"Cookie: sessionid={cookie}",
              "-w", "%{http_code} %{time_starttransfer} %{time_total} %{size_download}",
              f"http://127.0.0.1:{self.port}{path}"],
             check=True, capture_output=True, text=True,
         ).stdout.split()
-        return int(out[0]), float(out[1]), float(out[2]), int(out[3])
+        return (int(out[0]), float(out[1]), float(out[2]), int(out[3]),
+                cpu_seconds(self.worker_pid()) - worker_cpu, cpu_seconds(db_pid) - db_cpu)
 
     def __exit__(self, *exc):
         self.process.send_signal(signal.SIGTERM)
         self.process.wait(timeout=30)
 
 
-def session_for(url: str, username: str) -> str:
-    return signed_in_session(env_for(url), username)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--mysql-url", default="mysql://root:@127.0.0.1:3306")
     parser.add_argument("--rows", type=int, nargs="+", default=[100_000, 1_000_000])
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each way; the best counts")
     args = parser.parse_args()
 
     print("Preparing databases")
     prepared = [prepare(args.mysql_url, rows) for rows in args.rows]
-    sql = plain_sql()
+    db_pid = database_server_pid()
     results = []
     for url, name in prepared:
-        cookie = session_for(url, "manager")
-        mysql_seconds, count = min(time_mysql_client(args.mysql_url, name, sql) for _ in range(2))
+        cookie = signed_in_session(env_for(url), "manager")
+        mysql_runs = [
+            time_mysql_client(args.mysql_url, name, skill_matrix_select(join), db_pid)
+            for join in ("JOIN", "STRAIGHT_JOIN")
+            for _ in range(args.repeat)
+        ]
+        mysql_seconds, count, mysql_db_cpu = min(mysql_runs)
         with Server(url) as server:
-            base_rss = server.peak_rss_mb()
-            # Once read and counted here, to check the rows; then timed with curl.
-            status, _ttfb, _seconds, size, lines = server.get("/exports/skill-matrix.csv", cookie)
+            rss_before = server.memory_mb("VmRSS")
+            # Once read here, to check the rows and time the first data row; then timed with curl.
+            status, first_row, size, lines = server.get(URL, cookie)
             assert status == 200, status
-            status, ttfb, seconds, curl_size = min(
-                (server.curl("/exports/skill-matrix.csv", cookie) for _ in range(2)), key=lambda r: r[2]
+            assert lines - 1 == count, (lines - 1, count)
+            status, ttfb, seconds, curl_size, worker_cpu, db_cpu = min(
+                (server.curl(URL, cookie, db_pid) for _ in range(args.repeat)), key=lambda r: r[2]
             )
             assert status == 200 and curl_size == size, (status, curl_size, size)
-            peak = server.peak_rss_mb()
-        with Server(url, {"EXPORTS_SERVER_SIDE_CSV": "1"}) as server:
-            db_status, _ttfb, _seconds, db_size, db_lines = server.get("/exports/skill-matrix.csv", cookie)
-            assert db_status == 200 and db_lines == lines and db_size == size, (db_status, db_lines, lines)
-            db_status, _ttfb, db_seconds, _size = min(
-                (server.curl("/exports/skill-matrix.csv", cookie) for _ in range(2)), key=lambda r: r[2]
-            )
-        naive_seconds, naive_mb = time_fetchall(url)
-        results.append((count, mysql_seconds, seconds, ttfb, lines - 1, size, base_rss, peak,
-                        naive_seconds, naive_mb, db_seconds))
+            peak = server.memory_mb("VmHWM")
+        results.append({
+            "rows": count, "mysql_s": mysql_seconds, "mysql_db_cpu": mysql_db_cpu, "product_s": seconds,
+            "ttfb": ttfb, "first_row": first_row, "bytes": size, "rss_before": rss_before, "peak": peak,
+            "worker_cpu": worker_cpu, "db_cpu": db_cpu,
+        })
 
+    load = os.getloadavg()
+    print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
+    print(f"{'rows':>10} {'way':>8} {'seconds':>8} {'rows/s':>10} {'x mysql':>8} {'1st byte':>9} "
+          f"{'1st row':>8} {'worker s':>9} {'db s':>6} {'RSS MB':>7} {'peak MB':>8}")
+    for r in results:
+        mysql_rate = r["rows"] / r["mysql_s"]
+        rate = r["rows"] / r["product_s"]
+        print(f"{r['rows']:>10,} {'mysql':>8} {r['mysql_s']:>8.2f} {mysql_rate:>10,.0f} {1.0:>8.2f} {'':>9} "
+              f"{'':>8} {'':>9} {r['mysql_db_cpu']:>6.2f}")
+        print(f"{r['rows']:>10,} {'product':>8} {r['product_s']:>8.2f} {rate:>10,.0f} {rate / mysql_rate:>8.2f} "
+              f"{r['ttfb'] * 1000:>7.0f}ms {r['first_row'] * 1000:>6.0f}ms {r['worker_cpu']:>9.2f} "
+              f"{r['db_cpu']:>6.2f} {r['rss_before']:>7.1f} {r['peak']:>8.1f}")
+    largest, smallest = results[-1], results[0]
+    ratio = (largest["rows"] / largest["product_s"]) / (largest["rows"] / largest["mysql_s"])
+    growth = largest["peak"] - smallest["peak"]
+    ttfb = max(r["ttfb"] for r in results)
     print()
-    print(f"{'rows':>10} {'way':>9} {'seconds':>8} {'rows/s':>10} {'x mysql':>8} {'peak MB':>8} {'TTFB ms':>8}")
-    for count, mysql_s, product_s, ttfb, lines, size, base, peak, naive_s, naive_mb, db_s in results:
-        mysql_rate = count / mysql_s
-        print(f"{count:>10,} {'mysql':>9} {mysql_s:>8.2f} {mysql_rate:>10,.0f} {1.0:>8.2f} {'':>8} {'':>8}")
-        print(f"{count:>10,} {'product':>9} {product_s:>8.2f} {lines / product_s:>10,.0f} "
-              f"{(lines / product_s) / mysql_rate:>8.2f} {peak:>8.1f} {ttfb * 1000:>8.0f}")
-        print(f"{count:>10,} {'db-lines':>9} {db_s:>8.2f} {lines / db_s:>10,.0f} "
-              f"{(lines / db_s) / mysql_rate:>8.2f} {'':>8} {'':>8}")
-        print(f"{count:>10,} {'fetchall':>9} {naive_s:>8.2f} {count / naive_s:>10,.0f} "
-              f"{(count / naive_s) / mysql_rate:>8.2f} {naive_mb:>8.1f} {'':>8}")
-        assert lines == count, (lines, count)
+    print(f"speed at {largest['rows']:,} rows: {ratio:.2f}x the mysql client "
+          f"(goal >= 0.75): {'ok' if ratio >= 0.75 else 'MISSED'}")
     if len(results) >= 2:
-        growth = results[-1][7] - results[0][7]
-        print(f"\nworker peak memory growth from {results[0][0]:,} to {results[-1][0]:,} rows: {growth:+.1f} MB")
+        print(f"worker peak memory from {smallest['rows']:,} to {largest['rows']:,} rows: {growth:+.1f} MB "
+              f"(goal < 20): {'ok' if growth < 20 else 'MISSED'}")
+    print(f"first byte: at most {ttfb * 1000:.0f} ms (goal < 200): {'ok' if ttfb < 0.2 else 'MISSED'}")
 
 
 if __name__ == "__main__":

@@ -1,15 +1,11 @@
 """
 Turning a report's rows into CSV bytes, in chunks, with flat memory.
 
-Two ways produce the same bytes:
-
-* the Python way (every database): rows come from a cursor in batches
-  (`fetchmany`), text cells that a spreadsheet would run as a formula are
-  neutralised, and Python's `csv.writer` formats them;
-* the server way (MySQL/MariaDB): the database builds each finished CSV line
-  itself (see `mysql_line_sql`), and Python only joins lines into chunks. It is
-  much faster for the big reports, and the tests hold it to the exact bytes the
-  Python way writes for the same values.
+Rows come from the report's snapshot in batches (`fetchmany`); text cells that a
+spreadsheet would run as a formula are neutralised, by the database as it reads
+them (`neutralise_sql`) or here (`neutralise`), and Python's `csv.writer` formats
+every line, on every database. The database formatting lines itself was tried:
+it was no faster for any report, measured on MariaDB, and spent the database's CPU.
 """
 
 from __future__ import annotations
@@ -108,29 +104,12 @@ def python_chunks(
         yield buffer.getvalue().encode("utf-8")
 
 
-def line_chunks(batches: Iterable[Sequence[Sequence]]) -> Iterator[bytes]:
-    """Join lines the database already formatted (one-column rows) into chunks."""
-    parts: list[str] = []
-    size = 0
-    for batch in batches:
-        text = "".join([row[0] for row in batch])
-        parts.append(text)
-        size += len(text)
-        if size >= CHUNK_BYTES:
-            yield "".join(parts).encode("utf-8")
-            parts, size = [], 0
-    if parts:
-        yield "".join(parts).encode("utf-8")
-
-
-# --- The server way, MySQL/MariaDB ------------------------------------------------------------------
+# --- Neutralising in SQL ----------------------------------------------------------------------------
 
 # Control characters as utf8mb4 text: a plain CHAR(n) is a binary string and would turn
-# the whole line into bytes. No backslash escapes, so NO_BACKSLASH_ESCAPES cannot matter.
+# the value into bytes. No backslash escapes, so NO_BACKSLASH_ESCAPES cannot matter.
 TAB = "CHAR(9 USING utf8mb4)"
 CR = "CHAR(13 USING utf8mb4)"
-LF = "CHAR(10 USING utf8mb4)"
-CRLF = "CHAR(13, 10 USING utf8mb4)"
 
 
 def neutralise_sql(expression: str, vendor: str) -> str:
@@ -150,52 +129,3 @@ def neutralise_sql(expression: str, vendor: str) -> str:
         f"CASE WHEN substr({expression}, 1, 1) IN ('=', '+', '-', '@', char(9), char(13)) "
         f"THEN '''' || {expression} ELSE {expression} END"
     )
-
-
-def _mysql_text_cell(column: str) -> str:
-    """SQL that renders one text column exactly as neutralise() + csv.writer would.
-
-    Takes the delimiter as the first %s parameter. NULL becomes ''; a value that
-    starts like a formula gets a leading apostrophe; a value holding the delimiter,
-    a double quote, CR or LF is quoted with inner quotes doubled (QUOTE_MINIMAL).
-    """
-    value = (
-        f"IF(LEFT({column}, 1) COLLATE utf8mb4_bin IN ('=', '+', '-', '@', {TAB}, {CR}), "
-        f"CONCAT('''', {column}), {column})"
-    )
-    # Byte-for-byte search: a collation would also find look-alikes of ; or ".
-    binary = f"{column} COLLATE utf8mb4_bin"
-    return (
-        f"IFNULL(IF(LOCATE(%s, {binary}) > 0 OR LOCATE('\"', {binary}) > 0 "
-        f"OR LOCATE({CR}, {binary}) > 0 OR LOCATE({LF}, {binary}) > 0, "
-        f"CONCAT('\"', REPLACE({value}, '\"', '\"\"'), '\"'), {value}), '')"
-    )
-
-
-def mysql_line_sql(statement, kinds: Sequence[str]) -> tuple[str, list]:
-    """A report's statement wrapped so that MySQL/MariaDB returns finished CSV lines.
-
-    The inner SELECT computes each column once (and the sort keys); the outer one
-    renders the cells and joins them. The delimiter travels as a parameter: once
-    for CONCAT_WS and once per text cell, ahead of the statement's own parameters.
-    Returns the SQL and a function that builds the parameter list for a delimiter.
-    """
-    cells = []
-    text_cells = 0
-    for i, kind in enumerate(kinds):
-        ref = f"r.c{i}"
-        if kind == TEXT:
-            cells.append(_mysql_text_cell(ref))
-            text_cells += 1
-        else:
-            cells.append(f"IFNULL({ref}, '')")
-    inner = ", ".join(
-        [f"{expr} AS c{i}" for i, expr in enumerate(statement.expressions)]
-        + [f"{expr} AS o{j}" for j, expr in enumerate(statement.order)]
-    )
-    order = ", ".join(f"r.o{j}" for j in range(len(statement.order)))
-    sql = (
-        f"SELECT CONCAT(CONCAT_WS(%s, {', '.join(cells)}), {CRLF}) "
-        f"FROM (SELECT {inner} {statement.body}) AS r ORDER BY {order}"
-    )
-    return sql, 1 + text_cells

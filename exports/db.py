@@ -1,16 +1,30 @@
 """
-Reading a large result in batches without holding it in memory.
+Reading a report from the database: one consistent snapshot per report, streamed.
 
-Django's `cursor()` and `QuerySet.iterator()` buffer the whole result on
-MySQL/MariaDB (mysqlclient's default cursor stores it client-side), so MySQL gets
-an unbuffered `SSCursor` on a connection of its own; other databases read
-through Django's `chunked_cursor()` with `fetchmany`.
+Every statement of a report runs in one read-only transaction, so the file shows
+the database as it was when the download began, in every row, even when a
+promotion or a decision is committed while it is being sent (`snapshot`).
+
+* MySQL/MariaDB: a connection of the export's own, in REPEATABLE READ, with
+  `START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY`. Rows come through an
+  unbuffered cursor (`SSCursor`, the client's mysql_use_result) with `fetchmany`,
+  so neither the worker nor the client library holds a whole result. Its own
+  connection because an open unbuffered result blocks its connection, and the
+  request's connection must stay usable; and because the request's connection is
+  READ COMMITTED, where each statement would see a newer database.
+* SQLite (and any other database): the alias's own connection, in one read
+  transaction (`BEGIN` … `ROLLBACK`), read in batches with `fetchmany`. In WAL mode
+  a reader keeps its snapshot while writers commit beside it.
+
+Memory stays flat: a statement whose result grows with the organisation is
+streamed (`Snapshot.stream`); only statements bounded by a slice of employees are
+read whole (`Snapshot.rows`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
 from django.conf import settings
@@ -19,6 +33,14 @@ from django.db import connections
 logger = logging.getLogger(__name__)
 
 REPORTS_ALIAS = "reports"
+
+# Employees per slice of the skill matrix (about 20 rows each): the first slice is small,
+# so the first rows leave at once; each next one is twice as large, up to SLICE_LARGEST.
+# A slice's people and claims are held while its rows are built, so the largest slice
+# sets the worker's memory: at 1,000 people it peaks ~9 MB above the idle worker, at
+# 4,000 ~22 MB, for the same CPU time (measured on MariaDB at 1,000,000 rows).
+SLICE_FIRST = 250
+SLICE_LARGEST = 1000
 
 
 def reports_alias() -> str:
@@ -30,198 +52,7 @@ def vendor(alias: str) -> str:
     return connections[alias].vendor
 
 
-# Employees per slice of a keyset statement (about 20 rows each in the skill matrix): the
-# first slice is small, so the first bytes leave at once; each next one is twice as large,
-# up to SLICE_LARGEST, so a big export runs few statements and sorts little at a time.
-SLICE_FIRST = 250
-SLICE_LARGEST = 4000
-MAX_ID = 2**62
-
-# The id that closes the next slice: the step-th employee id after `lower`
-# (primary-key range scan). No row means the slice runs to the end.
-SLICE_BOUNDARY_SQL = "SELECT id FROM grades_employee WHERE id > %s ORDER BY id LIMIT 1 OFFSET %s"
-
-
-def iter_batches(alias: str, sql: str, params: Sequence, size: int) -> Iterator[list]:
-    """Rows of `sql` in lists of up to `size`, fetched as they are consumed.
-
-    Closing the generator early (a client that went away) closes the cursor or
-    connection at once; nothing is written through it.
-    """
-    yield from iter_slices(alias, [(sql, params)], size)
-
-
-def keyset_queries(sql: str, with_bounds, first: int | None = None, largest: int | None = None):
-    """A generator of (sql, params) slices over employee ids; send() it each boundary row."""
-    steps = slice_steps(first, largest)
-    lower = 0
-    while True:
-        boundary = yield (SLICE_BOUNDARY_SQL, [lower, next(steps) - 1])
-        upper = boundary[0] if boundary else MAX_ID
-        yield (sql, with_bounds(lower, upper))
-        if not boundary:
-            return
-        lower = upper
-
-
-def iter_keyset(alias: str, sql: str, with_bounds, size: int) -> Iterator[list]:
-    """Row batches of a keyset statement, slice after slice of employees.
-
-    On MySQL/MariaDB the server prepares each next slice while the current one is
-    read (_mysql_prefetched); elsewhere the slices run one after the other.
-    """
-    if vendor(alias) == "mysql":
-        yield from _mysql_prefetched(alias, sql, with_bounds, size)
-    else:
-        yield from _chunked_batches(alias, keyset_queries(sql, with_bounds), size)
-
-
-def iter_slices(alias: str, queries, size: int) -> Iterator[list]:
-    """Run `queries` one after the other on one read-only connection, yielding row batches.
-
-    `queries` is an iterable of (sql, params), or a keyset_queries() generator, whose
-    boundary queries get their single row sent back and yield nothing themselves.
-    """
-    if vendor(alias) == "mysql":
-        yield from _mysql_batches(alias, queries, size)
-    else:
-        yield from _chunked_batches(alias, queries, size)
-
-
-def _run(cursor, queries, size: int) -> Iterator[list]:
-    is_keyset = hasattr(queries, "send")
-    iterator = iter(queries)
-    query = next(iterator, None)
-    while query is not None:
-        sql, params = query
-        cursor.execute(sql, list(params))
-        if is_keyset and sql is SLICE_BOUNDARY_SQL:
-            rows = cursor.fetchall()
-            query = iterator.send(rows[0] if rows else None)
-            continue
-        while True:
-            rows = cursor.fetchmany(size)
-            if not rows:
-                break
-            yield list(rows)
-        query = next(iterator, None)
-
-
-def _mysql_batches(alias: str, queries, size: int) -> Iterator[list]:
-    from MySQLdb.cursors import SSCursor
-
-    wrapper = connections[alias]
-    # A connection of its own: while an unbuffered result is open, its connection
-    # can run no other query, and the request's connection must stay usable.
-    raw = _read_only_connection(wrapper)
-    finished = False
-    try:
-        cursor = raw.cursor(SSCursor)
-        yield from _run(cursor, queries, size)
-        finished = True
-        cursor.close()
-    finally:
-        if not finished:
-            # Closing an unbuffered cursor would first read every remaining row from
-            # the server; closing the connection drops them and the server stops the query.
-            logger.info("export stopped before the end; closing its database connection")
-        raw.close()
-
-
-def _read_only_connection(wrapper):
-    raw = wrapper.get_new_connection(wrapper.get_connection_params())
-    cursor = raw.cursor()
-    # Read-only on purpose: an export never writes.
-    cursor.execute("SET SESSION TRANSACTION READ ONLY")
-    cursor.close()
-    return raw
-
-
-@contextmanager
-def snapshot_reader(alias: str) -> Iterator[Callable[[str, Sequence], list]]:
-    """A function that runs one small statement and returns all its rows, for an export.
-
-    On MySQL/MariaDB it reads through a connection of its own, in one read-only
-    transaction with a consistent snapshot, so every statement of the export sees
-    the database at the same moment; the connection is closed on leaving, also
-    when the client went away. Elsewhere it reads through the alias's connection.
-    """
-    if vendor(alias) != "mysql":
-        with connections[alias].cursor() as cursor:
-
-            def run(sql: str, params: Sequence) -> list:
-                cursor.execute(sql, list(params))
-                return cursor.fetchall()
-
-            yield run
-        return
-    raw = _read_only_connection(connections[alias])
-    try:
-        cursor = raw.cursor()
-        cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT")
-
-        def run(sql: str, params: Sequence) -> list:
-            cursor.execute(sql, list(params))
-            return list(cursor.fetchall())
-
-        yield run
-    finally:
-        raw.close()
-
-
-def _mysql_prefetched(alias: str, sql: str, with_bounds, size: int) -> Iterator[list]:
-    """A keyset statement's slices on two connections of their own, taking turns.
-
-    Each slice is joined and sorted by the server before its first row leaves, and
-    formatting its rows keeps Python busy: run one after the other, the two wait for
-    each other. So while one connection's slice is read (unbuffered: the same
-    mysql_use_result that SSCursor uses), the next slice's statement has already
-    been sent on the other, and the server works on it meanwhile. A connection
-    runs its next statement only once its previous result has been read to the
-    end; both are closed in `finally`, also when the client goes away, which drops
-    whatever the server still had to send.
-    """
-    wrapper = connections[alias]
-    opened = []
-    steps = slice_steps()
-    finished = False
-
-    def start(raw, lower: int):
-        """Find the slice's upper bound, send its statement, and return the bound (None: the last)."""
-        cursor = raw.cursor()
-        cursor.execute(SLICE_BOUNDARY_SQL, [lower, next(steps) - 1])
-        row = cursor.fetchone()
-        upper = row[0] if row else None
-        statement = cursor.mogrify(sql, with_bounds(lower, MAX_ID if upper is None else upper))
-        cursor.close()
-        raw.send_query(statement.encode(raw.encoding))
-        return upper
-
-    try:
-        opened.append(_read_only_connection(wrapper))
-        opened.append(_read_only_connection(wrapper))
-        current, following = opened
-        upper = start(current, 0)
-        while True:
-            next_upper = start(following, upper) if upper is not None else None
-            current.read_query_result()
-            result = current.use_result()
-            while batch := result.fetch_row(size):
-                yield list(batch)
-            del result
-            if upper is None:
-                break
-            current, following = following, current
-            upper = next_upper
-        finished = True
-    finally:
-        if not finished:
-            logger.info("export stopped before the end; closing its database connections")
-        for raw in opened:
-            raw.close()
-
-
-def slice_steps(first: int | None = None, largest: int | None = None):
+def slice_steps(first: int | None = None, largest: int | None = None) -> Iterator[int]:
     """Employees per slice: `first` (SLICE_FIRST), then twice as many each time, up to `largest`."""
     step, largest = first or SLICE_FIRST, largest or SLICE_LARGEST
     while True:
@@ -229,10 +60,95 @@ def slice_steps(first: int | None = None, largest: int | None = None):
         step = min(step * 2, largest)
 
 
-def _chunked_batches(alias: str, queries, size: int) -> Iterator[list]:
+class Snapshot:
+    """The statements of one report, all in the same read-only transaction.
+
+    One statement is read at a time: a result must be read to its end (or the
+    snapshot closed) before the next statement runs.
+    """
+
+    def __init__(self, cursor, vendor: str, size: int):
+        self._cursor = cursor
+        self.vendor = vendor
+        self.size = size
+
+    def stream(self, sql: str, params: Sequence, size: int | None = None) -> Iterator[list]:
+        """The rows of `sql` in lists of up to `size`, fetched from the server as they are consumed."""
+        cursor = self._cursor
+        cursor.execute(sql, list(params))
+        size = size or self.size
+        while rows := cursor.fetchmany(size):
+            yield list(rows)
+
+    def rows(self, sql: str, params: Sequence) -> list:
+        """Every row of a statement whose size the caller bounds (a slice of employees)."""
+        result: list = []
+        for batch in self.stream(sql, params):
+            result.extend(batch)
+        return result
+
+
+@contextmanager
+def snapshot(alias: str, size: int = 5000) -> Iterator[Snapshot]:
+    """A read-only transaction on `alias` for one report; `size` rows per fetch by default.
+
+    Leaving the block ends the transaction, also when the client went away half-way
+    (the generator that holds the block is closed): on MySQL/MariaDB the export's
+    connection is closed, which drops whatever the server still had to send.
+    """
+    if vendor(alias) == "mysql":
+        with _mysql_snapshot(alias, size) as reader:
+            yield reader
+    else:
+        with _transaction_snapshot(alias, size) as reader:
+            yield reader
+
+
+@contextmanager
+def _mysql_snapshot(alias: str, size: int) -> Iterator[Snapshot]:
+    from MySQLdb.cursors import SSCursor
+
+    wrapper = connections[alias]
+    # The alias's settings (host, charset, sql_mode, Django's converters), but not its
+    # connection: see the module's docstring.
+    raw = wrapper.get_new_connection(wrapper.get_connection_params())
+    finished = False
+    try:
+        cursor = raw.cursor(SSCursor)
+        # The read view is taken here, before the first row is read. REPEATABLE READ is
+        # what makes it one view for the whole transaction; READ ONLY because an export
+        # never writes (and InnoDB then skips the transaction id).
+        cursor.execute("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        cursor.execute("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+        yield Snapshot(cursor, "mysql", size)
+        cursor.execute("COMMIT")
+        finished = True
+    finally:
+        if not finished:
+            # Closing an unbuffered cursor would first read every remaining row from the
+            # server; closing the connection drops them and the server ends the query.
+            logger.info("export stopped before the end; closing its database connection")
+        raw.close()
+
+
+@contextmanager
+def _transaction_snapshot(alias: str, size: int) -> Iterator[Snapshot]:
     connection = connections[alias]
+    connection.ensure_connection()
+    # Already inside a transaction (a caller's atomic block): every read is in it anyway.
+    own = connection.get_autocommit() and not connection.in_atomic_block
     cursor = connection.chunked_cursor()
     try:
-        yield from _run(cursor, queries, size)
+        if own:
+            # Deferred: takes no lock that would keep writers out. The first read fixes the
+            # snapshot, so read at once rather than when the first report statement runs.
+            cursor.execute("BEGIN")
+            cursor.execute("SELECT count(*) FROM sqlite_master" if connection.vendor == "sqlite" else "SELECT 1")
+            cursor.fetchone()
+        yield Snapshot(cursor, connection.vendor, size)
     finally:
-        cursor.close()
+        try:
+            if own:
+                cursor.execute("ROLLBACK")  # nothing was written; ends the read transaction
+        finally:
+            cursor.close()

@@ -1,13 +1,13 @@
 """
-The CSV reports: one documented, parameterised SELECT each.
+The CSV reports: one documented, parameterised SELECT each (the skill matrix: a few).
 
 Values from the user (filters) only ever travel as query parameters. Table and
 column names in the statements are the product's own (the grades and reviews
 apps' tables), never user input. Each statement is written for SQLite and
 MySQL/MariaDB alike; the few vendor differences (date formatting) go through
-`_fmt_datetime`. The skill matrix's download assembles the rows of its statement
-in Python from smaller ones (`_skill_matrix_rows`), which the tests hold to the
-same bytes.
+`_fmt_datetime`. The skill matrix, the largest by far, is assembled in Python
+from a few small statements (`_skill_matrix_rows`): reading them costs the
+database a fraction of what joining its rows in one statement would.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from django.utils.translation import gettext_lazy as _
 from grades import rules
 from gradesys.validators import validate_calendar_date
 from grades.roles import HR, MANAGER, user_has_role
+from reviews import policies
 
 from . import csvstream, db
 from .csvstream import CODE, DATE, NUMBER, TEXT
@@ -32,7 +33,7 @@ from .csvstream import CODE, DATE, NUMBER, TEXT
 
 @dataclass
 class Statement:
-    """A report's SELECT in parts, so that it can be run as it is or wrapped to build CSV lines.
+    """A report's SELECT in parts, so that its text columns can be wrapped (neutralise_sql).
 
     `expressions` line up with the report's columns; `order` are ORDER BY expressions
     over the same FROM; `params` fill the %s placeholders of `body` in order.
@@ -42,18 +43,9 @@ class Statement:
     body: str
     params: list
     order: list[str]
-    # Run in slices of the employees table, in id order: the first two %s of `body` are the
-    # slice's bounds (`keyset` > lower, <= upper) and `order` starts with the same column.
-    # Each slice is sorted on its own, so rows start flowing at once instead of after a
-    # sort of the whole result, and the bytes are those of the single ORDER BY.
-    keyset: str | None = None
-
-    def with_bounds(self, lower: int, upper: int) -> list:
-        """The parameters for one slice of a keyset statement."""
-        return [lower, upper, *self.params[2:]]
 
     def sql(self) -> str:
-        """The plain SELECT (the Python way); columns keep the positions of the report's columns."""
+        """The plain SELECT; columns keep the positions of the report's columns."""
         return f"SELECT {', '.join(self.expressions)} {self.body} ORDER BY {', '.join(self.order)}"
 
 
@@ -70,14 +62,13 @@ class Report:
     description: str
     columns: list[Column]
     filters: tuple[str, ...]
-    build: Callable[[str, dict], Statement]
-    # A Python step over the rows, for values the rules compute (roster); reports
-    # with one are always formatted the Python way.
+    # The report's single statement: build(vendor, filters).
+    build: Callable[[str, dict], Statement] | None = None
+    # A Python step over the statement's rows, for values the rules compute (roster).
     transform: Callable[[Iterable[list]], Iterator[list]] | None = None
-    # The rows assembled in Python from a few small statements, already neutralised, as
-    # batches: rows(alias, filters). `build`'s single statement stays the report's
-    # definition, which the server way and the tests use.
-    rows: Callable[[str, dict], Iterator[list]] | None = None
+    # Instead of `build`: the rows assembled in Python from a few small statements, already
+    # neutralised, as batches: rows(snapshot, filters), every statement on the db.Snapshot.
+    rows: Callable[[db.Snapshot, dict], Iterator[list]] | None = None
     source_columns: list[str] = field(default_factory=list)
     # Who may download it (superusers hold every role). Most reports are for HR and
     # managers; pay data is for HR alone.
@@ -253,9 +244,60 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return local.astimezone(datetime.timezone.utc).replace(tzinfo=None)
 
 
+# The key of a report's filters that carries its reader (reviews.policies.VoteViewer); the
+# download and the export_report command put it there. Without one, the reader is nobody
+# in particular, to whom undecided reviews show no votes.
+VIEWER = "viewer"
+
+
+@dataclass(frozen=True)
+class _Ballot:
+    """What keeps one reader from the secret votes: reviews.policies.report_vote_visibility in SQL.
+
+    `join` (one %s: the reader's user id) finds the reader's own seat `ms` and its
+    vote `mv` on each review; `shown` is true on the rows whose votes, comments and
+    counts the reader may see (VOTES_ALL), `progress` on those where they may see
+    who has voted and when (VOTES_PROGRESS and above). For HR both are always true
+    and no join is needed.
+    """
+
+    join: str = ""
+    params: tuple = ()
+    shown: str | None = None
+    progress: str | None = None
+
+    def when_shown(self, expression: str) -> str:
+        return expression if self.shown is None else f"CASE WHEN {self.shown} THEN {expression} END"
+
+    def when_progress(self, expression: str) -> str:
+        return expression if self.progress is None else f"CASE WHEN {self.progress} THEN {expression} END"
+
+
+def _ballot(f: dict) -> _Ballot:
+    viewer = f.get(VIEWER) or policies.NOBODY
+    if viewer.is_hr:
+        return _Ballot()
+    # Unique index seat_one_per_member (review, member): at most one seat, so no row is doubled.
+    decided = "r.status IN ('passed', 'failed')"
+    return _Ballot(
+        join="""
+        LEFT JOIN reviews_committeeseat ms ON ms.review_id = r.id AND ms.member_id = %s
+        LEFT JOIN reviews_vote mv ON mv.seat_id = ms.id""",
+        params=(viewer.user_id,),
+        shown=f"({decided} OR mv.id IS NOT NULL)",
+        progress=f"({decided} OR ms.id IS NOT NULL)",
+    )
+
+
 def _reviews_sql(vendor: str, f: dict) -> Statement:
-    """One row per review with its vote counts (a grouped subquery over seats and votes)."""
+    """One row per review with its vote counts (a grouped subquery over seats and votes).
+
+    The counts of a review not yet decided are empty unless the reader may see its
+    votes (_Ballot): a running tally would tell how the committee leans.
+    """
     clauses, params = _review_clauses(f)
+    ballot = _ballot(f)
+    params = [*ballot.params, *params]
     body = f"""
         FROM reviews_promotionreview r
         JOIN grades_employee e ON e.id = r.candidate_id
@@ -270,14 +312,15 @@ def _reviews_sql(vendor: str, f: dict) -> Statement:
                    SUM(CASE WHEN vo.value = 'abstain' THEN 1 ELSE 0 END) AS abstentions
             FROM reviews_committeeseat s JOIN reviews_vote vo ON vo.seat_id = s.id
             GROUP BY s.review_id
-        ) v ON v.review_id = r.id
+        ) v ON v.review_id = r.id{ballot.join}
         {_where(clauses)}
     """
     expressions = [
         "r.id", "e.id", "u.first_name", "u.last_name", "t.slug", "fl.name", "tl.name", "r.status",
         _fmt_datetime("r.requested_at", vendor), _fmt_datetime("r.scheduled_for", vendor),
         _fmt_datetime("r.decided_at", vendor),
-        "COALESCE(v.approvals, 0)", "COALESCE(v.rejections, 0)", "COALESCE(v.abstentions, 0)",
+        ballot.when_shown("COALESCE(v.approvals, 0)"), ballot.when_shown("COALESCE(v.rejections, 0)"),
+        ballot.when_shown("COALESCE(v.abstentions, 0)"),
         "CASE WHEN r.status IN ('passed', 'failed') THEN r.status ELSE '' END",
         "r.override_reason", "r.decision_note",
     ]
@@ -285,8 +328,14 @@ def _reviews_sql(vendor: str, f: dict) -> Statement:
 
 
 def _votes_sql(vendor: str, f: dict) -> Statement:
-    """One row per committee seat, with the vote when cast."""
+    """One row per committee seat, with the vote when cast.
+
+    On a review not yet decided, the vote and comment are empty unless the reader may
+    see them, and so are the times unless they may see who has voted (_Ballot).
+    """
     clauses, params = _review_clauses(f)
+    ballot = _ballot(f)
+    params = [*ballot.params, *params]
     body = f"""
         FROM reviews_committeeseat s
         JOIN reviews_promotionreview r ON r.id = s.review_id
@@ -295,13 +344,15 @@ def _votes_sql(vendor: str, f: dict) -> Statement:
         JOIN grades_track t ON t.id = r.track_id
         JOIN grades_level tl ON tl.id = r.to_level_id
         JOIN auth_user mu ON mu.id = s.member_id
-        LEFT JOIN reviews_vote vo ON vo.seat_id = s.id
+        LEFT JOIN reviews_vote vo ON vo.seat_id = s.id{ballot.join}
         {_where(clauses)}
     """
     expressions = [
         "r.id", "e.id", "u.first_name", "u.last_name", "t.slug", "tl.name", "r.status", "s.role",
-        "mu.username", "mu.first_name", "mu.last_name", "vo.value", "vo.comment",
-        _fmt_datetime("vo.cast_at", vendor), _fmt_datetime("vo.changed_at", vendor),
+        "mu.username", "mu.first_name", "mu.last_name",
+        ballot.when_shown("vo.value"), ballot.when_shown("vo.comment"),
+        ballot.when_progress(_fmt_datetime("vo.cast_at", vendor)),
+        ballot.when_progress(_fmt_datetime("vo.changed_at", vendor)),
     ]
     return Statement(expressions, body, params, ["r.id", "s.id"])
 
@@ -309,70 +360,27 @@ def _votes_sql(vendor: str, f: dict) -> Statement:
 # --- skill-matrix ----------------------------------------------------------------------------------
 
 
-def _skill_matrix_sql(vendor: str, f: dict) -> Statement:
-    """One row per person × requirement of their track up to their next level.
+def _skill_matrix_rows(snapshot: db.Snapshot, f: dict) -> Iterator[list]:
+    """The skill matrix: one row per person × requirement of their track up to their next level.
 
-    The live claim comes from the unique (employee, requirement, open_marker)
-    index: at most one claimed-or-confirmed row per pair. Without one, a rejected
-    claim makes the state 'rejected', else 'missing'. Requirements the product
-    judges from data have the state 'by_data' (the progress page gives the verdict).
+    People who have not left, in id order; for each, the active requirements of their
+    track whose level ranks at most one above their own, in the order of the ladder
+    (level rank, then the requirement's position and id). A requirement the product
+    judges from data has the state 'by_data' (the progress page gives the verdict);
+    else the live claim's status ('claimed' or 'confirmed': the unique (employee,
+    requirement, open_marker) index allows one), else 'rejected' when a claim was
+    rejected, else 'missing'. Who confirmed a confirmed claim, and when, follow.
+
+    The database does only index range reads: the active requirements once, then per
+    slice of employees (db.slice_steps) the people (primary-key range) and the
+    slice's live or rejected claims (employee range of index evidence_one_open_claim); the
+    person × requirement product, each row's state and the neutralising of text are
+    done here. One statement that joins the rows is slower on MariaDB and on SQLite,
+    and costs MariaDB about four times the CPU (bench/export_bench.py). All the
+    statements read the same snapshot, so a claim decided or a promotion committed
+    during the download shows in none of its rows.
     """
-    # The first two parameters bound the slice of employee ids (see Statement.keyset).
-    clauses = ["e.id > %s", "e.id <= %s", "e.left_on IS NULL", "r.is_active = %s"]
-    params = [0, 0, True]
-    _match(clauses, params, f.get("track"), "t.slug = %s")
-    _match(clauses, params, f.get("level"), "cl.code = %s")
-    rank = _rank(vendor)
-    # The slice's employees drive the join (a primary-key range, then one lookup per
-    # table). Left to itself MariaDB may start from the small level and track tables and
-    # reach employees through the (track, level) index, which reads every employee for
-    # every slice; STRAIGHT_JOIN keeps the order as written.
-    join = "STRAIGHT_JOIN" if vendor == "mysql" else "JOIN"
-    body = f"""
-        FROM grades_employee e
-        {join} auth_user u ON u.id = e.user_id
-        {join} grades_track t ON t.id = e.track_id
-        {join} grades_level cl ON cl.id = e.current_level_id
-        {join} grades_requirement r ON r.track_id = e.track_id
-        {join} grades_tracklevel rtl ON rtl.id = r.track_level_id
-        {join} grades_level rl ON rl.id = rtl.level_id AND rl.{rank} <= cl.{rank} + 1
-        LEFT JOIN grades_evidence ev
-               ON ev.employee_id = e.id AND ev.requirement_id = r.id AND ev.open_marker = 1
-        LEFT JOIN auth_user du ON du.id = ev.decided_by_id
-        {_where(clauses)}
-    """
-    state = """CASE
-            WHEN r.check_kind <> '' THEN 'by_data'
-            WHEN ev.status IS NOT NULL THEN ev.status
-            WHEN EXISTS (
-                SELECT 1 FROM grades_evidence rj
-                WHERE rj.employee_id = e.id AND rj.requirement_id = r.id AND rj.status = 'rejected'
-            ) THEN 'rejected'
-            ELSE 'missing'
-        END"""
-    expressions = [
-        "e.id", "u.first_name", "u.last_name", "t.slug", "cl.name", "r.key", "rl.name", "r.category",
-        state,
-        "CASE WHEN ev.status = 'confirmed' THEN du.username END",
-        f"CASE WHEN ev.status = 'confirmed' THEN {_fmt_datetime('ev.decided_at', vendor)} END",
-    ]
-    return Statement(expressions, body, params, ["e.id", f"rl.{rank}", "r.position", "r.id"], keyset="e.id")
-
-
-def _skill_matrix_rows(alias: str, f: dict) -> Iterator[list]:
-    """The skill matrix's rows, assembled in Python from three small statements.
-
-    The same rows, in the same order, as `_skill_matrix_sql`'s single statement
-    (the tests hold the two to the same bytes), but the database does only index
-    range reads: the active requirements once, then per slice of employees (in id
-    order, growing like the keyset slices) the people and the slice's live or
-    rejected claims. The person × requirement product, each row's state and the
-    neutralising of text are done here, in the export's low-priority thread
-    (exports/priority.py), instead of by the database at the pages' priority:
-    joining, sorting and formatting ~200,000 rows cost the database two seconds
-    of CPU per 10,000 people, reading these statements a tenth of that.
-    """
-    vendor = db.vendor(alias)
+    vendor = snapshot.vendor
     rank = _rank(vendor)
     join = "STRAIGHT_JOIN" if vendor == "mysql" else "JOIN"  # the employees' id range first
     clauses, filters = ["e.id > %s", "e.left_on IS NULL"], []
@@ -403,52 +411,51 @@ def _skill_matrix_rows(alias: str, f: dict) -> Iterator[list]:
         ORDER BY r.track_id, rl.{rank}, r.position, r.id
     """
     neutralise = csvstream.neutralise
-    with db.snapshot_reader(alias) as query:
-        # Per track, its requirements in the report's order, and their level ranks beside
-        # them: a person's share is the prefix up to one rank above their own.
-        tracks: dict[int, tuple[list[int], list[tuple]]] = {}
-        for req_id, track_id, key, level_name, level_rank, category, check_kind in query(requirements_sql, [True]):
-            ranks, items = tracks.setdefault(track_id, ([], []))
-            ranks.append(level_rank)
-            items.append((req_id, neutralise(key), neutralise(level_name), category, check_kind != ""))
-        lower = 0
-        for step in db.slice_steps():
-            people = query(people_sql, [lower, *filters, step])
-            if not people:
-                return
-            upper = people[-1][0]
-            live, rejected = {}, set()
-            for employee_id, req_id, status, decided_by, decided_at in query(claims_sql, [lower, upper]):
-                if status == "rejected":
-                    rejected.add((employee_id, req_id))
-                elif status == "confirmed":
-                    live[employee_id, req_id] = (status, neutralise(decided_by) if decided_by else None, decided_at)
+    # Per track, its requirements in the report's order, and their level ranks beside
+    # them: a person's share is the prefix up to one rank above their own.
+    tracks: dict[int, tuple[list[int], list[tuple]]] = {}
+    for req_id, track_id, key, level_name, level_rank, category, check_kind in snapshot.rows(requirements_sql, [True]):
+        ranks, items = tracks.setdefault(track_id, ([], []))
+        ranks.append(level_rank)
+        items.append((req_id, neutralise(key), neutralise(level_name), category, check_kind != ""))
+    lower = 0
+    for step in db.slice_steps():
+        people = snapshot.rows(people_sql, [lower, *filters, step])
+        if not people:
+            return
+        upper = people[-1][0]
+        live, rejected = {}, set()
+        for employee_id, req_id, status, decided_by, decided_at in snapshot.rows(claims_sql, [lower, upper]):
+            if status == "rejected":
+                rejected.add((employee_id, req_id))
+            elif status == "confirmed":
+                live[employee_id, req_id] = (status, neutralise(decided_by) if decided_by else None, decided_at)
+            else:
+                live[employee_id, req_id] = (status, None, None)
+        batch = []
+        for employee_id, first_name, last_name, slug, level_name, track_id, level_rank in people:
+            ranks, items = tracks.get(track_id, ((), ()))
+            person = [employee_id, neutralise(first_name), neutralise(last_name), neutralise(slug),
+                      neutralise(level_name)]
+            for req_id, key, req_level, category, by_data in items[: bisect_right(ranks, level_rank + 1)]:
+                claim = live.get((employee_id, req_id))
+                if claim is not None:
+                    state, confirmed_by, confirmed_at = claim
                 else:
-                    live[employee_id, req_id] = (status, None, None)
-            batch = []
-            for employee_id, first_name, last_name, slug, level_name, track_id, level_rank in people:
-                ranks, items = tracks.get(track_id, ((), ()))
-                person = [employee_id, neutralise(first_name), neutralise(last_name), neutralise(slug),
-                          neutralise(level_name)]
-                for req_id, key, req_level, category, by_data in items[: bisect_right(ranks, level_rank + 1)]:
-                    claim = live.get((employee_id, req_id))
-                    if claim is not None:
-                        state, confirmed_by, confirmed_at = claim
-                    else:
-                        state, confirmed_by, confirmed_at = (
-                            "rejected" if (employee_id, req_id) in rejected else "missing"
-                        ), None, None
-                    if by_data:
-                        state = "by_data"  # the progress page judges it; who confirmed a claim still shows
-                    batch.append([*person, key, req_level, category, state, confirmed_by, confirmed_at])
-                if len(batch) >= csvstream.FETCH_ROWS:
-                    yield batch
-                    batch = []
-            if batch:
+                    state, confirmed_by, confirmed_at = (
+                        "rejected" if (employee_id, req_id) in rejected else "missing"
+                    ), None, None
+                if by_data:
+                    state = "by_data"  # the progress page judges it; who confirmed a claim still shows
+                batch.append([*person, key, req_level, category, state, confirmed_by, confirmed_at])
+            if len(batch) >= csvstream.FETCH_ROWS:
                 yield batch
-            if len(people) < step:
-                return
-            lower = upper
+                batch = []
+        if batch:
+            yield batch
+        if len(people) < step:
+            return
+        lower = upper
 
 
 # --- salary-bands ------------------------------------------------------------------------------------
@@ -535,7 +542,10 @@ REPORTS: dict[str, Report] = {
         Report(
             name="reviews",
             title=_("Reviews"),
-            description=_("One row per promotion review with its vote counts and outcome."),
+            description=_(
+                "One row per promotion review with its vote counts and outcome. Until the "
+                "decision the counts show only to HR and to committee members who have voted."
+            ),
             columns=[
                 Column("review_id", NUMBER), Column("employee_id", NUMBER), Column("first_name"),
                 Column("last_name"), Column("track"), Column("from_level"), Column("to_level"),
@@ -550,7 +560,10 @@ REPORTS: dict[str, Report] = {
         Report(
             name="votes",
             title=_("Votes"),
-            description=_("One row per committee seat: who sat, how they voted and when."),
+            description=_(
+                "One row per committee seat: who sat, how they voted and when. Until the decision "
+                "a vote and its comment show only to HR and to committee members who have voted."
+            ),
             columns=[
                 Column("review_id", NUMBER), Column("employee_id", NUMBER), Column("first_name"),
                 Column("last_name"), Column("track"), Column("to_level"), Column("review_status", CODE),
@@ -575,7 +588,6 @@ REPORTS: dict[str, Report] = {
                 Column("confirmed_by"), Column("confirmed_at", DATE),
             ],
             filters=("track", "level"),
-            build=_skill_matrix_sql,
             rows=_skill_matrix_rows,
         ),
         Report(

@@ -35,7 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from gradesys.admin_search import GuardedAdminMixin
 
-from . import pagecache, services
+from . import services
 from .admin_forms import (
     EmployeeAddForm,
     EmployeeChangeForm,
@@ -203,6 +203,19 @@ class TrackLevelAdmin(GuardedAdminMixin, admin.ModelAdmin):
         # them: moving a saved track-level to another track or level would mislabel both.
         return ["track", "level"] if obj is not None else []
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # A requirement added, retired, reactivated or re-judged inline changes the
+        # checklists of everyone on the track.
+        for formset in formsets:
+            # A new line has no initial data; a changed one counts when what it changed counts.
+            if formset.model is Requirement and any(
+                f.has_changed() and (not f.initial or set(f.changed_data) & services.CHECKLIST_FIELDS)
+                for f in formset.forms
+            ):
+                services.checklists_changed(track_ids={form.instance.track_id})
+                break
+
 
 @admin.register(Requirement)
 class RequirementAdmin(GuardedAdminMixin, TrackLevelChoiceMixin, NoBulkDeleteMixin, admin.ModelAdmin):
@@ -242,15 +255,19 @@ class RequirementAdmin(GuardedAdminMixin, TrackLevelChoiceMixin, NoBulkDeleteMix
 
     @admin.action(description=_("Retire selected requirements"), permissions=["change"])
     def retire(self, request, queryset):
-        count = queryset.filter(is_active=True).update(is_active=False)
-        pagecache.bump()
+        count = services.requirements_set_active(requirements=queryset, active=False, by=request.user)
         self.message_user(request, _("%(count)d requirement(s) retired.") % {"count": count})
 
     @admin.action(description=_("Reactivate selected requirements"), permissions=["change"])
     def reactivate(self, request, queryset):
-        count = queryset.filter(is_active=False).update(is_active=True)
-        pagecache.bump()
+        count = services.requirements_set_active(requirements=queryset, active=True, by=request.user)
         self.message_user(request, _("%(count)d requirement(s) reactivated.") % {"count": count})
+
+    def save_model(self, request, obj, form, change):
+        was_on = Requirement.objects.filter(pk=obj.pk).values_list("track_id", flat=True).first() if change else None
+        super().save_model(request, obj, form, change)
+        if not change or set(form.changed_data) & services.CHECKLIST_FIELDS:
+            services.checklists_changed(track_ids={obj.track_id, was_on} - {None})
 
 
 @admin.register(Book)
@@ -688,3 +705,4 @@ class EvidenceEventAdmin(GuardedAdminMixin, HistoryAdminMixin, admin.ModelAdmin)
 
 
 from . import admin_users  # noqa: E402,F401  the guarded user admin replaces Django's
+from . import admin_lockouts  # noqa: E402,F401  HR's sign-in lockouts page replaces django-axes' own

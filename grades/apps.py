@@ -9,6 +9,3 @@ class GradesConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  registers the database checks
-        from .pagecache import connect_signals
-
-        connect_signals()

@@ -336,11 +336,15 @@ def apply_framework(spec: FrameworkSpec, *, dry_run: bool = False, using: str = 
     try:
         with transaction.atomic(using=using):
             _apply(spec, report, using, models or _current_models())
-            if models is None:
-                # Updates and bulk writes send no signals: tell the page cache here.
-                from .pagecache import bump
+            changed = report.requirements_created or report.requirements_updated or report.requirements_retired
+            # A data migration passes its historical models, whose employee rows may
+            # not have the counts yet; the migration that adds them counts everyone.
+            if models is None and changed and not dry_run:
+                from .models import Employee, Track
+                from .services import employee_counts_refresh
 
-                bump(using)
+                track = Track.objects.using(using).filter(slug=spec.slug).values("pk")
+                employee_counts_refresh(employees=Employee.objects.using(using).filter(track_id__in=track))
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:

@@ -306,8 +306,18 @@ class Employee(models.Model):
     )
     # The day the current level began: a track change that keeps the level leaves it alone.
     current_level_since = models.DateField(null=True, editable=False)
+    # What the people list shows and sorts by, kept by the grade services in the same
+    # transaction as the write that changes them (services.employee_counts_refresh);
+    # `manage.py check_employee_counts` compares them with a recount.
+    # People-judged lines of the cumulative checklist of the next level (rank + 1).
+    checklist_total = models.PositiveIntegerField(_("checklist lines"), default=0, editable=False)
+    # Confirmed claims on those lines.
+    checklist_done = models.PositiveIntegerField(_("checklist lines confirmed"), default=0, editable=False)
+    # Claims waiting for the team lead's decision.
+    waiting_claims = models.PositiveIntegerField(_("waiting claims"), default=0, editable=False)
 
-    history = HistoricalRecords()
+    # The counts are derived from evidence, whose own history records every change.
+    history = HistoricalRecords(excluded_fields=["checklist_total", "checklist_done", "waiting_claims"])
     objects = EmployeeQuerySet.as_manager()
 
     class Meta:
@@ -333,6 +343,8 @@ class Employee(models.Model):
         ]
         indexes = [
             models.Index(fields=["track", "current_level"], name="employee_track_level"),
+            # The people list sorted by time in level stops at its page instead of sorting everyone.
+            models.Index(fields=["current_level_since", "id"], name="employee_level_since"),
         ]
 
     def __str__(self) -> str:
@@ -423,6 +435,11 @@ class GradeChange(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.employee}: {self.get_kind_display()} → {self.level} ({self.effective_date})"
+
+    @property
+    def kind_label(self) -> str:
+        """get_kind_display() without rebuilding the choices on every call (pages list many)."""
+        return GradeChangeKind(self.kind).label
 
 
 class MentorshipQuerySet(models.QuerySet):
@@ -595,19 +612,3 @@ class EvidenceEvent(AppendOnlyModel):
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
 
-
-class ContentVersion(models.Model):
-    """A counter that moves on after every committed change to what the pages show.
-
-    One row. Cached renderings of the progress page carry the value they were made
-    at, so a change anywhere makes every older rendering unreachable, in every
-    worker process at once (see grades/pagecache.py).
-    """
-
-    value = models.PositiveBigIntegerField(default=0)
-
-    class Meta:
-        verbose_name = _("content version")
-
-    def __str__(self) -> str:
-        return str(self.value)

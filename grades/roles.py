@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import Exists, OuterRef
 
 from .models import Employee
 
@@ -134,16 +134,13 @@ def viewer_facts(user) -> ViewerFacts:
     else:
         from django.contrib.auth import get_user_model
 
-        # One row per group (one row with no group name when there is none); the
-        # employee id and the flag are the same on every row.
+        # One row per group (one row with no group name when there is none), the
+        # employee row LEFT JOINed: its id and the flag are the same on every row.
         rows = list(
             get_user_model()
             .objects.filter(pk=user.pk)
-            .annotate(
-                employee_id=Subquery(Employee.objects.filter(user_id=OuterRef("pk")).order_by().values("pk")[:1]),
-                is_lead=Exists(Employee.objects.filter(team_lead__user_id=OuterRef("pk"))),
-            )
-            .values_list("groups__name", "employee_id", "is_lead")
+            .annotate(is_lead=Exists(Employee.objects.filter(team_lead_id=OuterRef("employee__id"))))
+            .values_list("groups__name", "employee__id", "is_lead")
         )
         facts = ViewerFacts(
             roles=frozenset(name for name, _employee, _lead in rows if name),

@@ -1,8 +1,9 @@
 """
-Reads for the browser pages: who may see whom, and a person's progress towards the next level.
+Reads for the browser pages: who may see whom, a person's progress towards the next level,
+the people list, and the figures of the employee row that the services keep up to date.
 
 Each function runs a fixed number of queries whatever the number of requirements,
-claims or people; the tests pin those numbers.
+claims, mentees or people; the tests pin those numbers.
 """
 
 from __future__ import annotations
@@ -11,9 +12,23 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Expression,
+    ExpressionWrapper,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy, ngettext
 
 from . import rules
 from .models import (
@@ -27,8 +42,10 @@ from .models import (
     Level,
     Mentorship,
     Requirement,
+    RequirementCategory,
+    Track,
 )
-from .roles import HR, user_has_role
+from .roles import HR, user_has_role, viewer_facts
 
 
 def today() -> datetime.date:
@@ -45,46 +62,37 @@ def visible_employees(user) -> QuerySet[Employee]:
         return qs.none()
     if user_has_role(user, HR):
         return qs
-    return qs.filter(Q(user=user) | Q(team_lead__user=user))
+    # By the viewer's employee id (read with their roles): two index lookups, no join.
+    me = viewer_facts(user).employee_id
+    return qs.filter(Q(pk=me) | Q(team_lead_id=me)) if me is not None else qs.none()
 
 
-def can_view_employee(user, pk: int, *, request=None) -> bool:
-    """visible_employees(user).filter(pk=pk).exists() in one plain statement.
-
-    For the page cache's hits, where the ORM's cost of building two queries (the
-    roles, then the person) would be most of the request's. Given the request, the
-    same statement also reads the page cache's content version for it.
-    """
-    from django.contrib.auth import get_user_model
-    from django.db import connection
-
-    from . import pagecache
-
+def can_view_employee(user, employee: Employee) -> bool:
+    """visible_employees(user)'s rule for one person already read (with `team_lead` selected)."""
     if not user.is_authenticated:
         return False
-    qn = connection.ops.quote_name
-    membership = get_user_model().groups.through._meta.db_table
-    group = get_user_model().groups.field.related_model._meta.db_table
-    employee = Employee._meta.db_table
-    sql = (
-        f"SELECT 1 FROM {qn(employee)} e LEFT JOIN {qn(employee)} l ON l.id = e.team_lead_id "
-        f"WHERE e.id = %s AND (e.user_id = %s OR l.user_id = %s OR %s OR EXISTS ("
-        f"SELECT 1 FROM {qn(membership)} ug JOIN {qn(group)} g ON g.id = ug.group_id "
-        f"WHERE ug.user_id = %s AND g.name = %s))"
-    )  # noqa: S608 table names from the models; every value is a parameter
-    params = [pk, user.pk, user.pk, bool(user.is_superuser), user.pk, HR]
-    if request is not None:
-        return pagecache.exists_with_version(request, sql, params)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone() is not None
+    if employee.user_id == user.pk or user_has_role(user, HR):
+        return True
+    lead = employee.team_lead
+    return lead is not None and lead.user_id == user.pk
 
 
 def is_team_lead_of_anyone(user) -> bool:
-    return user.is_authenticated and Employee.objects.filter(team_lead__user=user).exists()
+    return user.is_authenticated and viewer_facts(user).is_lead
 
 
 # --- Progress -----------------------------------------------------------------------------------
+
+
+# What each state of a checklist line is called on the page.
+STATE_LABELS = {
+    "confirmed": gettext_lazy("confirmed"),
+    "claimed": gettext_lazy("waiting"),
+    "rejected": gettext_lazy("rejected"),
+    "met": gettext_lazy("met"),
+    "unmet": gettext_lazy("not yet"),
+    "missing": gettext_lazy("missing"),
+}
 
 
 @dataclass
@@ -95,6 +103,8 @@ class ChecklistItem:
     state: str
     detail: str = ""
     evidence: Evidence | None = None
+    # The person's claims on this line, oldest first. Their events are read only when
+    # someone opens the line's history (claim_history).
     history: list[Evidence] = field(default_factory=list)
     new_at_level: bool = False
 
@@ -105,6 +115,15 @@ class ChecklistItem:
     @property
     def claimable(self) -> bool:
         return not self.requirement.check_kind and self.state in ("missing", "rejected")
+
+    @property
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def category_label(self) -> str:
+        # The enum's label: get_category_display() would rebuild the choices on every call.
+        return RequirementCategory(self.requirement.category).label
 
 
 @dataclass
@@ -148,10 +167,6 @@ class Progress:
         return [groups[rank] for rank in sorted(groups)]
 
 
-def _levels() -> list[Level]:
-    return list(Level.objects.order_by("rank"))
-
-
 def _ledger(changes) -> list[rules.LedgerEntry]:
     return [rules.LedgerEntry(c.level.code, c.effective_date, c.kind) for c in changes]
 
@@ -184,62 +199,212 @@ def last_failed_defense_date(employee: Employee) -> datetime.date | None:
     return from_reviews(employee)
 
 
-def employee_progress(employee: Employee, *, on: datetime.date | None = None) -> Progress:
-    """Everything the progress page shows about one person, in a fixed number of queries."""
-    on = on or today()
-    levels = _levels()
-    by_rank = {level.rank: level for level in levels}
-    history = list(
-        GradeChange.objects.filter(employee=employee)
-        .select_related("level", "track", "recorded_by")
-        .order_by("effective_date", "id")
+# The progress page's person, as read with their ledger (the page takes the level from the
+# ledger itself).
+_PERSON_RELATIONS = ("user", "track", "team_lead__user")
+
+
+@dataclass
+class PersonRecords:
+    """What the progress page reads about a person before their checklist."""
+
+    employee: Employee
+    # Employee id -> ledger entries in chronological order, each with its level: the
+    # person's own and those of everyone they mentor (the mentoring checks read them).
+    ledgers: dict[int, list[GradeChange]]
+    # Mentorships both ways: those the person gives and those they receive.
+    mentorships: list[Mentorship]
+
+
+def person_records(pk: int) -> PersonRecords | None:
+    """The person with id `pk`, their mentorships, their ledger and their mentees' ledgers.
+
+    Two queries: the mentorships both ways (with both people's names), then the ledger
+    entries of the person and their mentees by employee id, with the person's row and
+    its relations (user, track, team lead) selected alongside. Only a person without a
+    single ledger entry needs a third for their row. Levels are not joined: the entries
+    and the mentees get theirs from the ladder (attach_levels). None when there is no
+    such person; who may see them is the caller's check (can_view_employee).
+    """
+    # Both lists are short and are put in order here: the ORM's cost of building an ORDER BY
+    # over selected relations is a good part of such a query's.
+    mentorships = sorted(
+        Mentorship.objects.filter(Q(mentor_id=pk) | Q(mentee_id=pk))
+        .select_related("mentee__user", "mentor__user")
+        .order_by(),
+        # Latest first, as Mentorship.Meta.ordering has it.
+        key=lambda m: (-m.started_on.toordinal(), m.pk),
     )
+    ids = {pk} | {m.mentee_id for m in mentorships if m.mentor_id == pk}
+    entries = sorted(
+        GradeChange.objects.filter(employee_id__in=ids)
+        .select_related(*(f"employee__{name}" for name in _PERSON_RELATIONS))
+        .order_by(),
+        key=lambda entry: (entry.employee_id, entry.effective_date, entry.pk),
+    )
+    ledgers: dict[int, list[GradeChange]] = {}
+    for entry in entries:
+        ledgers.setdefault(entry.employee_id, []).append(entry)
+    own = ledgers.get(pk)
+    employee = own[0].employee if own else Employee.objects.select_related(*_PERSON_RELATIONS).filter(pk=pk).first()
+    if employee is None:
+        return None
+    return PersonRecords(employee=employee, ledgers=ledgers, mentorships=mentorships)
+
+
+def attach_levels(records: PersonRecords, levels: dict[int, Level]) -> None:
+    """Give the ledger entries, the person and their mentees their Level objects."""
+    for entries in records.ledgers.values():
+        for entry in entries:
+            entry.level = levels[entry.level_id]
+    for mentorship in records.mentorships:
+        mentee = mentorship.mentee
+        mentee.current_level = levels.get(mentee.current_level_id)
+    employee = records.employee
+    employee.current_level = levels.get(employee.current_level_id)
+
+
+def ladder_and_books(track_id: int) -> tuple[list[Level], dict[int, list[Book]]]:
+    """Every level in rank order, and the track's reading list of each, in one query.
+
+    A LEFT JOIN of the track's level pages and their books: one row per (level, book),
+    a level without books once. Returns (levels, {level id: [books in list order]}).
+    """
+    rows = sorted(
+        Level.objects.annotate(shelf=FilteredRelation("track_levels", condition=Q(track_levels__track_id=track_id)))
+        .annotate(
+            book_id=F("shelf__books__id"),
+            book_title=F("shelf__books__title"),
+            book_author=F("shelf__books__author"),
+            book_position=F("shelf__books__position"),
+        )
+        .order_by(),
+        # Put in order here, as the page's other short lists are (person_records).
+        key=lambda row: (row.rank, row.book_position or 0, row.book_id or 0),
+    )
+    levels: list[Level] = []
+    books: dict[int, list[Book]] = {}
+    for row in rows:
+        if not levels or levels[-1].pk != row.pk:
+            levels.append(row)
+            books[row.pk] = []
+        if row.book_id is not None:
+            books[row.pk].append(Book(id=row.book_id, title=row.book_title, author=row.book_author))
+    return levels, books
+
+
+# The columns of a checklist row: the requirement's, then its claim's (all None without one).
+_REQUIREMENT_COLUMNS = (
+    "id", "track_id", "track_level_id", "track_level__level_id", "key", "category", "text", "text_en",
+    "check_kind", "check_params", "position",
+)  # fmt: skip
+_CLAIM_COLUMNS = (
+    "claim__id", "claim__status", "claim__description", "claim__links", "claim__claimed_at",
+    "claim__decided_by_id", "claim__decided_at", "claim__decision_comment",
+    "claim__decided_by__username", "claim__decided_by__first_name", "claim__decided_by__last_name",
+)  # fmt: skip
+
+
+def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requirement, list[Evidence]]]:
+    """The active requirements of the person's track at these levels, each with the person's
+    claims on it (oldest first), in ladder order.
+
+    One query, a LEFT JOIN of the person's claims: a row per (requirement, claim), a
+    requirement without claims once. Read as plain values and made into the objects the
+    page reads (the requirement's and the claim's own fields, the decider's name): model
+    rows with a dozen joined annotations cost the ORM twice as much to build. Put in
+    order here, where the levels' ranks are known without a join.
+    """
+    rank_of = {level.pk: level.rank for level in levels}
+    rows = (
+        Requirement.objects.filter(track_id=employee.track_id, is_active=True, track_level__level_id__in=list(rank_of))
+        .annotate(claim=FilteredRelation("evidence", condition=Q(evidence__employee_id=employee.pk)))
+        .order_by()
+        .values_list(*_REQUIREMENT_COLUMNS, *_CLAIM_COLUMNS)
+    )
+    split = len(_REQUIREMENT_COLUMNS)
+    lines: dict[int, tuple[Requirement, list[Evidence]]] = {}
+    for row in rows:
+        pk, track_id, track_level_id, level_id, key, category, text, text_en, check_kind, check_params, position = row[:split]
+        line = lines.get(pk)
+        if line is None:
+            requirement = Requirement(
+                id=pk, track_id=track_id, track_level_id=track_level_id, key=key, category=category, text=text,
+                text_en=text_en, check_kind=check_kind, check_params=check_params, position=position,
+            )  # fmt: skip
+            requirement.level_id = level_id
+            line = lines[pk] = (requirement, [])
+        if row[split] is not None:
+            line[1].append(_claim_of(employee, pk, row[split:]))
+    for _requirement, claims in lines.values():
+        claims.sort(key=lambda claim: (claim.claimed_at, claim.pk))
+    return sorted(
+        lines.values(), key=lambda line: (rank_of[line[0].level_id], line[0].position, line[0].pk)
+    )
+
+
+def _claim_of(employee: Employee, requirement_id: int, values: tuple) -> Evidence:
+    """A claim of a checklist row (_CLAIM_COLUMNS), as an Evidence with what the pages show of it."""
+    pk, status, description, links, claimed_at, decided_by_id, decided_at, comment, username, first, last = values
+    claim = Evidence(
+        id=pk, employee_id=employee.pk, requirement_id=requirement_id, status=status, description=description,
+        links=links if links is not None else [], claimed_at=claimed_at, decided_by_id=decided_by_id,
+        decided_at=decided_at, decision_comment=comment,
+    )  # fmt: skip
+    if decided_by_id is not None:
+        claim.decided_by = get_user_model()(id=decided_by_id, username=username, first_name=first, last_name=last)
+    return claim
+
+
+_UNKNOWN = object()
+
+
+def employee_progress(
+    employee: Employee,
+    *,
+    on: datetime.date | None = None,
+    records: PersonRecords | None = None,
+    last_failed_defense=_UNKNOWN,
+) -> Progress:
+    """Everything the progress page shows about one person, in a fixed number of queries.
+
+    Four queries: the mentorships and the ledgers (person_records, unless `records`
+    are given), the ladder with the track's books, the checklist with the claims; a
+    fifth for the last failed defense unless the caller passes it (the review box reads
+    it with the person's reviews). A claim's events are not read here (claim_history).
+    """
+    on = on or today()
+    if records is None:
+        records = person_records(employee.pk) or PersonRecords(employee, {}, [])
+    levels, books_of = ladder_and_books(employee.track_id)
+    attach_levels(records, {level.pk: level for level in levels})
+    ledgers = records.ledgers
+    history = ledgers.get(employee.pk, [])
     latest = history[-1] if history else None
     level = latest.level if latest else None
+
+    by_rank = {item.rank: item for item in levels}
     next_level = by_rank.get(level.rank + 1) if level else None
+    books = books_of[next_level.pk] if next_level else []
     target_rank = next_level.rank if next_level else (level.rank if level else 0)
 
-    requirements = list(
-        Requirement.objects.for_track_up_to(employee.track_id, target_rank)
-    )
-    evidence = list(
-        Evidence.objects.filter(employee=employee, requirement__in=[r.pk for r in requirements])
-        .select_related("decided_by", "claimed_by")
-        .prefetch_related(
-            Prefetch("events", queryset=EvidenceEvent.objects.select_related("actor").order_by("at", "id"))
-        )
-        .order_by("claimed_at", "id")
-    )
-    by_requirement: dict[int, list[Evidence]] = {}
-    for item in evidence:
-        by_requirement.setdefault(item.requirement_id, []).append(item)
-
-    mentorships = list(
-        Mentorship.objects.filter(mentor=employee)
-        .select_related("mentee__user", "mentee__current_level")
-        .prefetch_related(
-            Prefetch(
-                "mentee__grade_changes",
-                queryset=GradeChange.objects.select_related("level").order_by("effective_date", "id"),
-            )
-        )
-    )
-    mentored_by = list(
-        Mentorship.objects.filter(mentee=employee).select_related("mentor__user")
-    )
+    mentorships = [m for m in records.mentorships if m.mentor_id == employee.pk]
+    mentored_by = [m for m in records.mentorships if m.mentee_id == employee.pk]
     periods = [
         rules.MentorshipPeriod(
             mentee_id=m.mentee_id,
             started_on=m.started_on,
             ended_on=m.ended_on,
-            mentee_ledger=_ledger(m.mentee.grade_changes.all()),
+            mentee_ledger=_ledger(ledgers.get(m.mentee_id, [])),
         )
         for m in mentorships
     ]
 
+    checklist_levels = [item for item in levels if item.rank <= target_rank]
+    levels_by_id = {item.pk: item for item in levels}
     items: list[ChecklistItem] = []
-    for requirement in requirements:
-        req_level = requirement.track_level.level
+    for requirement, claims in _checklist(employee, checklist_levels) if checklist_levels else []:
+        req_level = levels_by_id[requirement.level_id]
         new_at_level = next_level is not None and req_level.rank == next_level.rank
         if requirement.check_kind:
             result = rules.evaluate_check(
@@ -254,7 +419,6 @@ def employee_progress(employee: Employee, *, on: datetime.date | None = None) ->
                               new_at_level=new_at_level)
             )
             continue
-        claims = by_requirement.get(requirement.pk, [])
         live = next((c for c in reversed(claims) if c.status != EvidenceStatus.WITHDRAWN), None)
         state = live.status if live else "missing"
         items.append(
@@ -262,16 +426,7 @@ def employee_progress(employee: Employee, *, on: datetime.date | None = None) ->
                           new_at_level=new_at_level)
         )
 
-    books = (
-        list(
-            Book.objects.filter(track_level__track_id=employee.track_id, track_level__level=next_level)
-            .order_by("position", "id")
-        )
-        if next_level
-        else []
-    )
-
-    failed = last_failed_defense_date(employee)
+    failed = last_failed_defense_date(employee) if last_failed_defense is _UNKNOWN else last_failed_defense
     earliest = None
     reasons: list[str] = []
     start = None
@@ -316,59 +471,43 @@ def employee_progress(employee: Employee, *, on: datetime.date | None = None) ->
     )
 
 
+def claim_history(employee: Employee, requirement_id: int) -> list[EvidenceEvent]:
+    """Every event of the person's claims on one requirement, oldest first, with who acted."""
+    return list(
+        EvidenceEvent.objects.filter(evidence__employee=employee, evidence__requirement_id=requirement_id)
+        .select_related("actor")
+        .only("at", "action", "comment", "actor__username", "actor__first_name", "actor__last_name")
+        .order_by("at", "id")
+    )
+
+
 # --- The people list ----------------------------------------------------------------------------
 
 
-def count_of(queryset: QuerySet):
-    """A correlated COUNT(*) subquery as an annotation (0 when nothing matches).
-
-    COUNT is written as a plain function rather than an aggregate so that Django adds no
-    GROUP BY to the subquery; that keeps it valid on SQLite, MariaDB and MySQL alike.
-    """
-    counted = queryset.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")
-    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
-
-
 PEOPLE_ORDERINGS = {
-    "name": ("user__last_name", "user__first_name", "id"),
+    # The order of the user_name_order index (migration 0012): no sort, however deep the page.
+    "name": ("user__last_name", "user__first_name", "user__username"),
     "level": ("-current_level__rank", "user__last_name", "id"),
     "since": ("current_level_since", "id"),
-    "waiting": ("-waiting_count", "user__last_name", "id"),
-    "progress": ("-confirmed_count", "user__last_name", "id"),
+    "waiting": ("-waiting_claims", "user__last_name", "id"),
+    "progress": ("-checklist_done", "user__last_name", "id"),
 }
 
-
-def _people_counts() -> dict:
-    """The list's three per-person counts as correlated subqueries.
-
-    `checklist_size`: people-judged lines of the next level's cumulative checklist;
-    `confirmed_count`: confirmed claims on it; `waiting_count`: claims waiting for a decision.
-    """
-    next_rank = OuterRef("current_level__rank") + 1
-    checklist = Requirement.objects.filter(
-        track=OuterRef("track"), is_active=True, check_kind="", track_level__level__rank__lte=next_rank
-    )
-    confirmed = Evidence.objects.filter(
-        employee=OuterRef("pk"),
-        status=EvidenceStatus.CONFIRMED,
-        requirement__is_active=True,
-        requirement__check_kind="",
-        requirement__track=OuterRef("track"),
-        requirement__track_level__level__rank__lte=next_rank,
-    )
-    waiting = Evidence.objects.filter(employee=OuterRef("pk"), status=EvidenceStatus.CLAIMED)
-    return {
-        "checklist_size": count_of(checklist),
-        "confirmed_count": count_of(confirmed),
-        "waiting_count": count_of(waiting),
-    }
+# What a row of the list shows: the name, and the employee row's own columns (the track
+# and level are looked up in the lists the page reads anyway: see people_rows).
+_PEOPLE_FIELDS = (
+    "user__username", "user__first_name", "user__last_name",
+    "track_id", "current_level_id", "current_level_since", "probation_end",
+    "checklist_total", "checklist_done", "waiting_claims",
+)  # fmt: skip
 
 
-def people_ids(user, *, track: str = "", level: str = "", order: str = "name") -> QuerySet:
-    """Ids of the people `user` may see, filtered and in list order.
+def people_list(user, *, track: str = "", level: str = "", order: str = "name") -> QuerySet[Employee]:
+    """The people `user` may see, filtered and in list order, with what a row shows.
 
-    Only the count a sort needs is computed here, for everyone; the page's rows get
-    all three counts afterwards (people_page), so a deep page costs what the first does.
+    The figures are the employee row's own columns (employee_counts_refresh keeps
+    them), so a page of the list costs the same whatever its depth or sort. Only
+    the user is joined: the database sorts narrow rows.
     """
     qs = visible_employees(user)
     if track:
@@ -376,23 +515,7 @@ def people_ids(user, *, track: str = "", level: str = "", order: str = "name") -
     if level:
         qs = qs.filter(current_level__code=level)
     order = order if order in PEOPLE_ORDERINGS else "name"
-    counts = _people_counts()
-    if order == "waiting":
-        qs = qs.annotate(waiting_count=counts["waiting_count"])
-    elif order == "progress":
-        qs = qs.annotate(confirmed_count=counts["confirmed_count"])
-    return qs.order_by(*PEOPLE_ORDERINGS[order]).values_list("pk", flat=True)
-
-
-def people_page(ids: list[int]) -> list[Employee]:
-    """The employees with these ids, in this order, with the list's counts annotated."""
-    rows = (
-        Employee.objects.filter(pk__in=ids)
-        .select_related("user", "track", "current_level", "team_lead__user")
-        .annotate(**_people_counts())
-    )
-    by_pk = {row.pk: row for row in rows}
-    return [by_pk[pk] for pk in ids if pk in by_pk]
+    return qs.select_related("user").only(*_PEOPLE_FIELDS).order_by(*PEOPLE_ORDERINGS[order])
 
 
 @dataclass
@@ -400,23 +523,46 @@ class PersonRow:
     employee: Employee
     months_in_level: int
     earliest_defense: datetime.date | None
-    checklist_size: int
-    confirmed_count: int
-    waiting_count: int
+    checklist_total: int
+    checklist_done: int
+    waiting_claims: int
+    # The person's progress page.
+    url: str = ""
+
+    @property
+    def in_level(self) -> str:
+        """"N month(s)": the list's words (the template's own would cost a tag per row)."""
+        months = self.months_in_level
+        return ngettext("%(months)s month", "%(months)s months", months) % {"months": months}
+
+    @property
+    def earliest_defense_text(self) -> str:
+        return self.earliest_defense.isoformat() if self.earliest_defense else ""
 
     @property
     def percent(self) -> int:
-        return round(100 * self.confirmed_count / self.checklist_size) if self.checklist_size else 100
+        return round(100 * self.checklist_done / self.checklist_total) if self.checklist_total else 100
 
 
-def people_rows(employees, *, on: datetime.date) -> list[PersonRow]:
-    """Rows of the people list: time in level and earliest defense for one page, in two queries."""
+def people_rows(employees, *, on: datetime.date, levels: list[Level], tracks: list[Track]) -> list[PersonRow]:
+    """Rows of the people list (people_list): time in level and earliest defense for one page.
+
+    `levels` and `tracks` are every level and track: each row's are taken from them.
+    One query, for the page's failed defenses.
+    """
     employees = list(employees)
-    by_rank = {level.rank: level for level in _levels()}
+    by_rank = {level.rank: level for level in levels}
+    levels_by_id = {level.pk: level for level in levels}
+    tracks_by_id = {track.pk: track for track in tracks}
     failed = failed_defense_dates([e.pk for e in employees])
     cooldown = settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS
+    # A person's page is people/<id>/ under the list's own address (grades/urls.py): one
+    # reverse() for the page rather than one per row.
+    people_url = reverse("grades:people")
     rows = []
     for employee in employees:
+        employee.track = tracks_by_id[employee.track_id]
+        employee.current_level = levels_by_id.get(employee.current_level_id)
         earliest = None
         months = 0
         if employee.current_level_id and employee.current_level_since:
@@ -436,9 +582,10 @@ def people_rows(employees, *, on: datetime.date) -> list[PersonRow]:
                 employee=employee,
                 months_in_level=months,
                 earliest_defense=earliest,
-                checklist_size=employee.checklist_size,
-                confirmed_count=employee.confirmed_count,
-                waiting_count=employee.waiting_count,
+                checklist_total=employee.checklist_total,
+                checklist_done=employee.checklist_done,
+                waiting_claims=employee.waiting_claims,
+                url=f"{people_url}{employee.pk}/",
             )
         )
     return rows
@@ -451,3 +598,64 @@ def failed_defense_dates(employee_ids) -> dict[int, datetime.date]:
     except ImportError:
         return {}
     return from_reviews(employee_ids)
+
+
+# --- The employee row's kept figures ------------------------------------------------------------
+
+
+def count_of(queryset: QuerySet):
+    """A correlated COUNT(*) subquery as an expression (0 when nothing matches).
+
+    COUNT is written as a plain function rather than an aggregate so that Django adds no
+    GROUP BY to the subquery; that keeps it valid on SQLite, MariaDB and MySQL alike.
+    """
+    counted = queryset.order_by().annotate(_n=Func(F("pk"), function="COUNT")).values("_n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
+def employee_counts() -> dict[str, Expression]:
+    """checklist_total, checklist_done and waiting_claims recounted from the data, as expressions
+    over an Employee queryset (for annotate(), or update() to store them).
+
+    - checklist_total: active people-judged requirements of the person's track up to the
+      rank after their current level (none without a level);
+    - checklist_done: their confirmed claims on those requirements;
+    - waiting_claims: their claims waiting for a decision.
+
+    The subqueries refer to the employee row's own columns only (no join on it), so the
+    same expressions work in an UPDATE of the employee table on MySQL as well.
+    """
+
+    def next_rank():
+        # The rank after the employee's level, read inside a subquery of the employee's.
+        current = Subquery(Level.objects.filter(pk=OuterRef(OuterRef("current_level_id"))).values("rank")[:1])
+        return ExpressionWrapper(current + 1, output_field=IntegerField())
+
+    checklist = Requirement.objects.filter(
+        track_id=OuterRef("track_id"), is_active=True, check_kind="", track_level__level__rank__lte=next_rank()
+    )
+    confirmed = Evidence.objects.filter(
+        employee_id=OuterRef("pk"),
+        status=EvidenceStatus.CONFIRMED,
+        requirement__is_active=True,
+        requirement__check_kind="",
+        requirement__track_id=OuterRef("track_id"),
+        requirement__track_level__level__rank__lte=next_rank(),
+    )
+    waiting = Evidence.objects.filter(employee_id=OuterRef("pk"), status=EvidenceStatus.CLAIMED)
+    return {
+        "checklist_total": count_of(checklist),
+        "checklist_done": count_of(confirmed),
+        "waiting_claims": count_of(waiting),
+    }
+
+
+def employees_with_wrong_counts(employees: QuerySet[Employee] | None = None) -> QuerySet[Employee]:
+    """The employees whose kept figures differ from a recount (none, when the services kept them)."""
+    recount = {f"recounted_{name}": expression for name, expression in employee_counts().items()}
+    qs = Employee.objects.all() if employees is None else employees
+    return qs.annotate(**recount).exclude(
+        checklist_total=F("recounted_checklist_total"),
+        checklist_done=F("recounted_checklist_done"),
+        waiting_claims=F("recounted_waiting_claims"),
+    )

@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from gradesys.validators import validate_link
+
 from .models import OPEN_EVIDENCE_STATUSES, Employee, GradeChange, GradeChangeKind, Level, Track
 
 User = get_user_model()
@@ -42,6 +44,35 @@ def _refresh_current_level(employee: Employee) -> None:
         current_level_id=employee.current_level_id,
         current_level_since=employee.current_level_since,
     )
+    # The checklist of the next level is another one now.
+    employee_counts_refresh(employees=Employee.objects.filter(pk=employee.pk))
+
+
+def employee_counts_refresh(*, employees=None) -> int:
+    """Recount the figures the people list shows (checklist_total, checklist_done,
+    waiting_claims) for `employees` (a QuerySet of Employee; everyone when None).
+
+    Call inside the transaction of the write that changed what they count, so that
+    they commit, or roll back, with it. The rows are locked first, in id order, and
+    recounted by a later statement: every writer of evidence or ledger locks the
+    person's row before writing, so the recount sees every such write committed
+    before it and none can commit while it runs. Returns the number of rows.
+    """
+    from .selectors import employee_counts
+
+    if employees is None:
+        employees = Employee.objects.all()
+    using = employees.db
+    with transaction.atomic(using=using):
+        ids = list(employees.select_for_update().order_by("pk").values_list("pk", flat=True))
+        expressions = employee_counts()
+        for start in range(0, len(ids), COUNTS_BATCH):
+            Employee.objects.using(using).filter(pk__in=ids[start : start + COUNTS_BATCH]).update(**expressions)
+    return len(ids)
+
+
+# Rows per UPDATE when recounting many people (well inside every database's parameter limit).
+COUNTS_BATCH = 500
 
 
 @transaction.atomic
@@ -158,21 +189,17 @@ MAX_COMMENT = 2000
 
 
 def clean_links(links) -> list[str]:
-    """Validate evidence links: http(s) URLs only, at most MAX_LINKS, no duplicates."""
-    from django.core.validators import URLValidator
-
-    validate = URLValidator(schemes=["http", "https"])
+    """Validate evidence links: http(s) URLs only (gradesys.validators.validate_link), at most
+    MAX_LINKS, no duplicates."""
     cleaned: list[str] = []
     for raw in links or []:
         link = (raw or "").strip()
         if not link:
             continue
-        if len(link) > 500:
-            raise GradeError(_("A link is longer than 500 characters."))
         try:
-            validate(link)
+            validate_link(link)
         except ValidationError as exc:
-            raise GradeError(_("“%(link)s” is not an http(s) link.") % {"link": link[:80]}) from exc
+            raise GradeError(" ".join(exc.messages)) from exc
         if link not in cleaned:
             cleaned.append(link)
     if len(cleaned) > MAX_LINKS:
@@ -247,13 +274,24 @@ def evidence_claim(*, employee: Employee, requirement, description: str, links=(
         claimed_at=now,
     )
     _record_event(evidence, "claimed", by, now)
+    employee_counts_refresh(employees=Employee.objects.filter(pk=employee.pk))
     return evidence
 
 
 def _lock_evidence(evidence):
+    """The claim, locked, with its person's row locked first.
+
+    The person first, as every writer of their claims or ledger does (evidence_claim,
+    grade_change_record, employee_change_track), so two writers never wait for each
+    other in opposite orders, and the recount of their figures sees every write.
+    """
     from .models import Evidence
 
-    return Evidence.objects.select_for_update().select_related("employee").get(pk=evidence.pk)
+    employee_id = Evidence.objects.filter(pk=evidence.pk).values_list("employee_id", flat=True).get()
+    employee = Employee.objects.select_for_update().get(pk=employee_id)
+    locked = Evidence.objects.select_for_update().get(pk=evidence.pk)
+    locked.employee = employee
+    return locked
 
 
 @transaction.atomic
@@ -289,6 +327,7 @@ def evidence_withdraw(*, evidence, by: User):
     evidence.status = EvidenceStatus.WITHDRAWN
     evidence.save(update_fields=["status"])
     _record_event(evidence, "withdrawn", by, timezone.now())
+    employee_counts_refresh(employees=Employee.objects.filter(pk=evidence.employee_id))
     return evidence
 
 
@@ -328,6 +367,7 @@ def evidence_decide(*, evidence, confirm: bool, comment: str = "", by: User):
     evidence.decision_comment = comment
     evidence.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
     _record_event(evidence, "confirmed" if confirm else "rejected", by, now, comment=comment)
+    employee_counts_refresh(employees=Employee.objects.filter(pk=evidence.employee_id))
     return evidence
 
 
@@ -492,7 +532,51 @@ def employee_change_track(
             _record_event(old, EvidenceEvent.Action.WITHDRAWN, by, now, comment=why)
             result.closed.append(old)
 
+    # Claims were carried and closed: count again after them.
+    employee_counts_refresh(employees=Employee.objects.filter(pk=employee.pk))
     caller.track = track
     caller.current_level_id = employee.current_level_id
     caller.current_level_since = employee.current_level_since
     return result
+
+
+# --- Checklists of a track ---------------------------------------------------------------------
+
+# The fields of a requirement that decide whether, and at which level, it is on people's
+# checklists; a change to any of them changes the counts of everyone on its track.
+CHECKLIST_FIELDS = frozenset({"is_active", "check_kind", "track_level"})
+
+
+def checklists_changed(*, track_ids) -> int:
+    """Recount the people of these tracks after their requirements changed (added,
+    retired, reactivated, moved to another level, judged otherwise). Call inside the
+    transaction of the change. Returns the number of people recounted."""
+    track_ids = [pk for pk in track_ids if pk is not None]
+    if not track_ids:
+        return 0
+    return employee_counts_refresh(employees=Employee.objects.filter(track_id__in=track_ids))
+
+
+@transaction.atomic
+def requirements_set_active(*, requirements, active: bool, by: User | None = None) -> int:
+    """Retire (active=False) or reactivate requirements, recording each change in their
+    history, and recount the checklists of the people on their tracks.
+
+    Retired requirements stay for the history of the evidence that points at them but
+    leave everyone's checklist. Returns how many requirements changed.
+    """
+    from .models import Requirement
+
+    ids = list(requirements.values_list("pk", flat=True))
+    # No join in the locking query: on MySQL it would lock the joined rows too.
+    changing = list(
+        Requirement.objects.filter(pk__in=ids, is_active=not active).select_for_update().order_by("pk")
+    )
+    if not changing:
+        return 0
+    for requirement in changing:
+        requirement.is_active = active
+    Requirement.objects.bulk_update(changing, ["is_active"])
+    Requirement.history.bulk_history_create(changing, update=True, default_user=by)
+    checklists_changed(track_ids={requirement.track_id for requirement in changing})
+    return len(changing)

@@ -1,5 +1,7 @@
 from django.urls import path
 
+from gradesys import converters  # noqa: F401  (registers <id:…>)
+
 from . import views
 
 app_name = "grades"
@@ -9,10 +11,11 @@ urlpatterns = [
     path("tracks/<slug:slug>/", views.track_detail, name="track_detail"),
     path("me/", views.me, name="me"),
     path("people/", views.people, name="people"),
-    path("people/<int:pk>/", views.person, name="person"),
-    path("people/<int:pk>/trail/", views.person_trail, name="person_trail"),
-    path("people/<int:pk>/claim/<int:requirement_pk>/", views.claim, name="claim"),
-    path("evidence/<int:pk>/edit/", views.evidence_edit, name="evidence_edit"),
-    path("evidence/<int:pk>/withdraw/", views.evidence_withdraw, name="evidence_withdraw"),
-    path("evidence/<int:pk>/decide/", views.evidence_decide, name="evidence_decide"),
+    path("people/<id:pk>/", views.person, name="person"),
+    path("people/<id:pk>/trail/", views.person_trail, name="person_trail"),
+    path("people/<id:pk>/claim/<id:requirement_pk>/", views.claim, name="claim"),
+    path("people/<id:pk>/requirements/<id:requirement_pk>/history/", views.claim_history, name="claim_history"),
+    path("evidence/<id:pk>/edit/", views.evidence_edit, name="evidence_edit"),
+    path("evidence/<id:pk>/withdraw/", views.evidence_withdraw, name="evidence_withdraw"),
+    path("evidence/<id:pk>/decide/", views.evidence_decide, name="evidence_decide"),
 ]

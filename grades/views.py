@@ -7,19 +7,20 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
-from django.http import HttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gradesys.converters import MAX_ID
 from gradesys.http import read_only
 
-from . import pagecache, selectors, services
+from . import selectors, services
 from .forms import DecisionForm, EvidenceForm, PeopleFilterForm
-from .models import Employee, Evidence, Level, Requirement, Track, TrackLevel
-from .roles import HR, user_has_role
+from .models import Employee, Evidence, Level, Requirement, RequirementCategory, Track, TrackLevel
+from .roles import HR, user_has_role, viewer_facts
 
 
 # --- Ladders ------------------------------------------------------------------------------------
@@ -52,7 +53,8 @@ def track_detail(request, slug):
         cumulative += len(added)
         by_category: dict[str, list[Requirement]] = {}
         for requirement in added:
-            by_category.setdefault(requirement.get_category_display(), []).append(requirement)
+            # The enum's label: get_category_display() rebuilds the choices on every call.
+            by_category.setdefault(str(RequirementCategory(requirement.category).label), []).append(requirement)
         ladder.append(
             {
                 "track_level": track_level,
@@ -68,39 +70,85 @@ def track_detail(request, slug):
 # --- Progress -----------------------------------------------------------------------------------
 
 
-def _progress_response(request, subject, *, status=200, bound=None, key=None):
-    """Render a progress page; `bound` = (kind, object id, form) re-shows a rejected form.
+def _render_progress(request, employee, *, records=None, status=200, bound=None):
+    """The progress page of `employee` (with team_lead__user, track and user selected).
 
-    A plain view of the page is served from grades/pagecache.py when it is there,
-    and kept there otherwise; a page that re-shows a rejected form, or carries
-    messages, is always built afresh. `key` names the kept page: "me" for /me/, the
-    person's id for /people/<id>/; without it the page is not kept.
+    `records` are what selectors.person_records read with the person; without them
+    the page reads them. `bound` = (kind, object id, form) re-shows a rejected form.
     """
-    is_self = subject.user_id == request.user.pk
-    # After a refused POST the address is the action's; the language switch returns here.
-    page_url = reverse("grades:me") if is_self else subject.get_absolute_url()
+    from reviews.views import review_box
 
-    def build(csrf_token: str) -> str:
-        from reviews.views import review_box
+    is_self = employee.user_id == request.user.pk
+    # The review box reads the person's reviews, and with them their last failed defense.
+    reviews = review_box(employee=employee, user=request.user)
+    progress = selectors.employee_progress(employee, records=records, last_failed_defense=reviews.last_failed_defense)
+    can_decide = services.can_decide_evidence(request.user, employee)
+    _line_actions(progress.items, employee=employee, is_self=is_self, can_decide=can_decide, bound=bound)
+    context = {
+        "employee": employee,
+        "progress": progress,
+        "is_self": is_self,
+        "can_decide": can_decide,
+        "bound": bound,
+        # After a refused POST the address is the action's; the language switch returns here.
+        "page_url": reverse("grades:me") if is_self else employee.get_absolute_url(),
+        "reviews": reviews,
+    }
+    return render(request, "grades/progress.html", context, status=status)
 
-        employee = Employee.objects.select_related(
-            "user", "track", "current_level", "team_lead__user"
-        ).get(pk=subject.pk)
-        context = {
-            "employee": employee,
-            "progress": selectors.employee_progress(employee),
-            "is_self": is_self,
-            "can_decide": services.can_decide_evidence(request.user, employee),
-            "bound": bound,
-            "claim_form": EvidenceForm(),
-            "page_url": page_url,
-            "decision_form": DecisionForm(),
-            "reviews": review_box(employee=employee, user=request.user),
-            "csrf_token": csrf_token,
-        }
-        return render_to_string("grades/progress.html", context, request=request)
 
-    return pagecache.respond(request, key if bound is None else None, build, status=status)
+class _AddressOf:
+    """The addresses of one URL pattern whose last argument is an id, from one reverse().
+
+    A page with a hundred lines needs a few hundred such addresses; reverse() each time
+    would be a good part of the page's time. The pattern is reversed once with a stand-in
+    id (the largest an address accepts) in place of the last one, which is then swapped.
+    """
+
+    def __init__(self, name: str, *args):
+        self._head, _slot, self._tail = reverse(name, args=[*args, MAX_ID]).rpartition(str(MAX_ID))
+
+    def __call__(self, pk: int) -> str:
+        return f"{self._head}{pk}{self._tail}"
+
+
+def _line_actions(items, *, employee, is_self: bool, can_decide: bool, bound) -> None:
+    """Give each checklist line the addresses of what the viewer may do with it.
+
+    Sets on each item: history_url (when it has claims), claim_url (the person, on a
+    line they may claim), edit_url and withdraw_url (the person, on a waiting claim),
+    decide_url (their lead or HR, on a waiting claim), and bound_form (the rejected form
+    to show again on that line). Built here rather than with {% url %} in the template:
+    the page has up to a hundred lines.
+    """
+    kind, bound_id, form = bound if bound else (None, None, None)
+    history = _AddressOf("grades:claim_history", employee.pk)
+    claim = _AddressOf("grades:claim", employee.pk)
+    edit = _AddressOf("grades:evidence_edit")
+    withdraw = _AddressOf("grades:evidence_withdraw")
+    decide = _AddressOf("grades:evidence_decide")
+    for item in items:
+        requirement_id = item.requirement.pk
+        waiting = item.state == "claimed" and item.evidence is not None
+        evidence_id = item.evidence.pk if item.evidence is not None else None
+        item.history_url = history(requirement_id) if item.history else ""
+        item.claim_url = claim(requirement_id) if is_self and item.claimable else ""
+        item.edit_url = edit(evidence_id) if is_self and waiting else ""
+        item.withdraw_url = withdraw(evidence_id) if is_self and waiting else ""
+        item.decide_url = decide(evidence_id) if can_decide and waiting else ""
+        item.bound_form = None
+        if kind == "claim" and item.claim_url and bound_id == requirement_id:
+            item.bound_form = form
+        elif kind == "edit" and item.edit_url and bound_id == evidence_id:
+            item.bound_form = form
+
+
+def _progress_response(request, subject, *, status=200, bound=None):
+    """Render `subject`'s progress page again, after a refused action (`bound`: the form)."""
+    employee = Employee.objects.select_related("user", "track", "current_level", "team_lead__user").get(
+        pk=subject.pk
+    )
+    return _render_progress(request, employee, status=status, bound=bound)
 
 
 def _visible_employee(request, pk):
@@ -110,31 +158,47 @@ def _visible_employee(request, pk):
 @read_only
 @login_required
 def me(request):
-    if pagecache.cacheable(request):
-        # One's own page is found without looking the person up first.
-        page = pagecache.kept(request, "me")
-        if page is not None:
-            return HttpResponse(page)
-    # Everyone may see their own page: no visibility rule to apply.
-    employee = Employee.objects.filter(user=request.user).first()
-    if employee is None:
+    # Everyone may see their own page: no visibility rule to apply. The id comes with
+    # the roles the menu reads anyway.
+    own = viewer_facts(request.user).employee_id
+    records = selectors.person_records(own) if own is not None else None
+    if records is None:
         return render(request, "grades/no_employee.html", status=200)
-    employee.user = request.user
-    return _progress_response(request, employee, key="me")
+    records.employee.user = request.user
+    return _render_progress(request, records.employee, records=records)
 
 
 @read_only
 @login_required
 def person(request, pk):
-    # Who may see the person is checked on every view, kept page or not.
-    if pagecache.cacheable(request) and selectors.can_view_employee(request.user, pk, request=request):
-        page = pagecache.kept(request, str(pk))
-        if page is not None:
-            return HttpResponse(page)
-        employee = get_object_or_404(Employee.objects.select_related("user"), pk=pk)
-    else:
-        employee = _visible_employee(request, pk)
-    return _progress_response(request, employee, key=str(pk))
+    records = selectors.person_records(pk)
+    if records is None or not selectors.can_view_employee(request.user, records.employee):
+        # Someone not allowed to see the person does not learn whether they exist.
+        raise Http404
+    return _render_progress(request, records.employee, records=records)
+
+
+@read_only
+@login_required
+def claim_history(request, pk, requirement_pk):
+    """The history of a person's claims on one requirement, read when someone opens it.
+
+    The progress page's script asks for the bare list (X-Requested-With: fetch) and
+    shows it in place; without the script the link opens it as a page of its own.
+    """
+    employee = _visible_employee(request, pk)
+    requirement = get_object_or_404(Requirement.objects.only("text", "text_en"), pk=requirement_pk)
+    context = {
+        "employee": employee,
+        "requirement": requirement,
+        "events": selectors.claim_history(employee, requirement.pk),
+        "back_url": reverse("grades:me") if employee.user_id == request.user.pk else employee.get_absolute_url(),
+    }
+    fragment = request.headers.get("X-Requested-With") == "fetch"
+    template = "grades/_claim_history.html" if fragment else "grades/claim_history.html"
+    response = render(request, template, context)
+    patch_vary_headers(response, ["X-Requested-With"])
+    return response
 
 
 @read_only
@@ -142,37 +206,31 @@ def person(request, pk):
 def people(request):
     if not (user_has_role(request.user, HR) or selectors.is_team_lead_of_anyone(request.user)):
         raise PermissionDenied(_("Only team leads and HR see the people list."))
-    # A list is kept like a progress page, per viewer and exact query. Only a 200 is kept.
-    key, kept = pagecache.kept_list(request, "people")
-    if kept is not None:
-        return HttpResponse(kept)
     form = PeopleFilterForm(request.GET or None)
     valid = not request.GET or form.is_valid()
     filters = form.cleaned_data if valid and request.GET else {}
-
-    def build(csrf_token: str) -> str:
-        ids = selectors.people_ids(
-            request.user,
-            track=filters.get("track") or "",
-            level=filters.get("level") or "",
-            order=filters.get("order") or "name",
-        )
-        page = Paginator(ids, 50).get_page(request.GET.get("page"))
-        rows = selectors.people_rows(selectors.people_page(list(page.object_list)), on=selectors.today())
-        query = request.GET.copy()
-        query.pop("page", None)
-        context = {
-            "page": page,
-            "rows": rows,
-            "form": form,
-            "tracks": Track.objects.active().order_by("name"),
-            "levels": Level.objects.order_by("rank"),
-            "query": query.urlencode(),
-            "csrf_token": csrf_token,
-        }
-        return render_to_string("grades/people.html", context, request=request)
-
-    return pagecache.respond(request, key, build, status=200 if valid else 400)
+    people = selectors.people_list(
+        request.user,
+        track=filters.get("track") or "",
+        level=filters.get("level") or "",
+        order=filters.get("order") or "name",
+    )
+    page = Paginator(people, 50).get_page(request.GET.get("page"))
+    levels = list(Level.objects.order_by("rank"))
+    # Every track: a person may still be on one that is no longer active.
+    tracks = list(Track.objects.only("slug", "name", "is_active").order_by("name"))
+    rows = selectors.people_rows(page.object_list, on=selectors.today(), levels=levels, tracks=tracks)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "page": page,
+        "rows": rows,
+        "form": form,
+        "tracks": [track for track in tracks if track.is_active],
+        "levels": levels,
+        "query": query.urlencode(),
+    }
+    return render(request, "grades/people.html", context, status=200 if valid else 400)
 
 
 @read_only

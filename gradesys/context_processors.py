@@ -2,14 +2,15 @@
 
 from django.utils.functional import cached_property
 
-from grades.roles import HR, MANAGER
+from grades.roles import HR, MANAGER, viewer_facts
 
 
 class Navigation:
     """Computed on first use in a template, then kept for the request.
 
-    The facts come from grades.pagecache.navigation_facts: cached until anything
-    changes, so a page view usually spends no query on the menu.
+    The facts are grades.roles.viewer_facts: one query per request for the
+    person's groups and whether they are an employee and lead anyone, shared with
+    the permission checks of the same request.
     """
 
     def __init__(self, request):
@@ -17,17 +18,15 @@ class Navigation:
         self.user = request.user
 
     @cached_property
-    def _facts(self) -> dict:
-        from grades.pagecache import navigation_facts
-
-        return navigation_facts(self.request)
+    def _facts(self):
+        return viewer_facts(self.user)
 
     def _has_role(self, role: str) -> bool:
-        return self.user.is_superuser or role in self._facts["roles"]
+        return self.user.is_superuser or role in self._facts.roles
 
     @property
     def is_employee(self) -> bool:
-        return self._facts["is_employee"]
+        return self._facts.is_employee
 
     @property
     def is_hr(self) -> bool:
@@ -35,7 +34,7 @@ class Navigation:
 
     @property
     def people(self) -> bool:
-        return self._facts["is_lead"] or self.is_hr
+        return self._facts.is_lead or self.is_hr
 
     @property
     def exports(self) -> bool:

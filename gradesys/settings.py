@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Signed-in answers: Cache-Control private, no-store (set on the way out, after the views).
+    "gradesys.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "gradesys.middleware.DatabaseUnavailableMiddleware",
@@ -91,6 +93,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "gradesys.context_processors.navigation",
             ],
+            # |bidi_visible for text people typed (links); see gradesys/text_filters.py.
+            "builtins": ["gradesys.text_filters"],
         },
     },
 ]
@@ -157,15 +161,45 @@ DATABASE_ROUTERS = ["exports.router.ReportsReplicaRouter"]
 
 
 def legacy_database_config(url: str) -> dict:
-    """The DATABASES entry for a legacy source: read one query at a time, never changed."""
+    """The DATABASES entry for a legacy source: one statement per call, opened to read only.
+
+    imports.legacy_source also makes the session and each import's transaction
+    read-only; this is what can only be set when connecting.
+    """
     config = database_config(url)
     config["ATOMIC_REQUESTS"] = False
     config["TEST"] = {**config.get("TEST", {}), "MIGRATE": False}
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # Someone else's file: switching it to WAL would stay in the file, and an
-        # IMMEDIATE transaction would take its write lock.
+        # IMMEDIATE transaction would take its write lock. Opened with mode=ro, so
+        # SQLite itself refuses every write (and a wrong path is not created).
         config["OPTIONS"] = {"timeout": 20}
+        config["NAME"] = read_only_sqlite_uri(str(config["NAME"]))
+    elif config["ENGINE"] == "django.db.backends.mysql":
+        from MySQLdb.constants import CLIENT
+
+        options = config["OPTIONS"]
+        # One statement per call. mysqlclient sets CLIENT.MULTI_STATEMENTS unless
+        # multi_statements is False; client_flag is Django's own (FOUND_ROWS) and nothing
+        # from the URL. mysqlclient always adds MULTI_RESULTS, which alone lets no
+        # second statement through.
+        options["multi_statements"] = False
+        options["client_flag"] = CLIENT.FOUND_ROWS
+        # Django would set the isolation level together with SQL_AUTO_IS_NULL in one
+        # two-statement call, which this connection refuses; each import sets its own.
+        options["isolation_level"] = None
     return config
+
+
+def read_only_sqlite_uri(name: str) -> str:
+    """A SQLite file name as a URI that opens it read-only (Django opens SQLite with uri=True)."""
+    if not name or name == ":memory:":
+        return name
+    if name.startswith("file:"):
+        path, _, query = name.partition("?")
+        kept = [part for part in query.split("&") if part and not part.startswith("mode=")]
+        return f"{path}?{'&'.join([*kept, 'mode=ro'])}"
+    return f"{Path(name).resolve().as_uri()}?mode=ro"
 
 
 if env.str("LEGACY_DATABASE_URL", default=""):
@@ -187,8 +221,7 @@ AUTH_PASSWORD_VALIDATORS = [
 AUTHENTICATION_BACKENDS = [
     # Refuses sign-ins while a username + address is locked out, before checking the password.
     "axes.backends.AxesStandaloneBackend",
-    # Django's ModelBackend, reading the signed-in user on each request in one plain query.
-    "gradesys.auth.UserBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # Login rate limit (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for the same
@@ -290,12 +323,6 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gradesys@localhost")
 # --- Cache -----------------------------------------------------------------------
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
-if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
-    # The same backend, reusing its redis-py client instead of making one per operation.
-    CACHES["default"]["BACKEND"] = "gradesys.cache.RedisCache"
-# How long a rendered progress page or people list may be kept (grades/pagecache.py); 0: off.
-# A change to anything the page shows makes older renderings unreachable at once.
-PROGRESS_PAGE_CACHE_SECONDS = env.int("PROGRESS_PAGE_CACHE_SECONDS", default=600)
 
 
 # --- Logging ---------------------------------------------------------------------
@@ -314,16 +341,6 @@ LOGGING = {
 
 # Months a candidate waits after a failed defense before the next one.
 GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS = env.int("GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS", default=3)
-
-# Who formats CSV lines on MySQL/MariaDB: Python (default), or the database itself
-# (CONCAT_WS of quoted cells; same bytes), running each report's single statement. The
-# database way is faster when the query is cheap and the database has cores to spare, but
-# its work runs at the pages' priority; by default the skill matrix is assembled in Python
-# from small statements (exports/reports.py), in the export's low-priority thread.
-EXPORTS_SERVER_SIDE_CSV = env.bool("EXPORTS_SERVER_SIDE_CSV", default=False)
-# On MySQL/MariaDB a download is produced by a thread this many `nice` steps below the
-# pages (exports/priority.py): alone it runs at full speed, beside pages it yields. 0: off.
-EXPORTS_NICE = env.int("EXPORTS_NICE", default=19)
 
 # How the committee's votes decide a defense: "majority" (approvals outnumber
 # rejections, abstentions not counted, a tie fails) or "unanimous" (no rejection

@@ -139,7 +139,12 @@ class PromotionReview(models.Model):
         indexes = [
             models.Index(fields=["status", "scheduled_for"], name="review_status_date"),
             models.Index(fields=["candidate", "status"], name="review_candidate_status"),
+            # The review list, newest first, whole or filtered by status, track or level
+            # defended: each filter reads its rows already in list order and stops after a page.
             models.Index(fields=["requested_at", "id"], name="review_requested"),
+            models.Index(fields=["status", "requested_at", "id"], name="review_status_requested"),
+            models.Index(fields=["track", "requested_at", "id"], name="review_track_requested"),
+            models.Index(fields=["to_level", "requested_at", "id"], name="review_level_requested"),
         ]
 
     def __str__(self) -> str:

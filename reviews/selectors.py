@@ -3,13 +3,31 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import dataclass
 
-from django.db.models import Max, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import (
+    Aggregate,
+    Exists,
+    F,
+    FilteredRelation,
+    JSONField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 
-from grades.roles import HR, user_has_role
+from grades import rules as grade_rules
+from grades import selectors as grade_selectors
+from grades.models import Employee, Evidence, EvidenceStatus, GradeChange, Level, Mentorship, Requirement
+from grades.roles import COMMITTEE, HR, TEAM_LEAD, user_has_role
+from grades.selectors import ChecklistItem
 
-from .models import PromotionReview, ReviewStatus
+from .models import CommitteeSeat, PromotionReview, ReviewStatus, Vote
 
 
 def last_failed_defense_date(employee) -> datetime.date | None:
@@ -30,13 +48,357 @@ def failed_defense_dates(employee_ids) -> dict[int, datetime.date]:
     return {row["candidate_id"]: timezone.localdate(row["last"]) for row in rows}
 
 
+def _candidates_seen_by(user) -> tuple[QuerySet, QuerySet]:
+    """The employee ids of `user` themself and of the people they lead, as two subqueries.
+
+    Two rather than one OR: each is answered from one index (the unique user_id; team_lead_id).
+    """
+    mine = Employee.objects.filter(user=user).values("pk")
+    reports = Employee.objects.filter(team_lead__in=Employee.objects.filter(user=user).values("pk")).values("pk")
+    return mine, reports
+
+
 def visible_reviews(user) -> QuerySet[PromotionReview]:
-    """HR sees every review; others their own, their reports' and those they sit on."""
+    """HR sees every review; others their own, their reports' and those they sit on.
+
+    Tests of the row itself (no join, so no duplicates to fold with DISTINCT): cheap for one
+    review or a page read in list order. For a whole list of a person who sees few reviews,
+    review_list_queryset reads their ids first.
+    """
     qs = PromotionReview.objects.all()
     if not user.is_authenticated:
         return qs.none()
     if user_has_role(user, HR):
         return qs
-    return qs.filter(
-        Q(candidate__user=user) | Q(candidate__team_lead__user=user) | Q(seats__member=user)
-    ).distinct()
+    mine, reports = _candidates_seen_by(user)
+    seated = CommitteeSeat.objects.filter(review=OuterRef("pk"), member=user)
+    return qs.filter(Q(candidate__in=mine) | Q(candidate__in=reports) | Exists(seated))
+
+
+def review_list_queryset(user) -> QuerySet[PromotionReview]:
+    """visible_reviews(user) in a form each kind of viewer's list is fast with.
+
+    HR and the members of the committee group see all or most reviews: their page is read in
+    list order along the index review_requested, testing each row, and stops after one page.
+    Anyone else (a developer, a team lead) sees a handful among thousands, which that walk
+    would read end to end: their review ids are read first, from the candidate and seat
+    indexes (one small statement), and the list is those ids.
+    """
+    if not user.is_authenticated or user_has_role(user, HR) or user_has_role(user, COMMITTEE):
+        return visible_reviews(user)
+    mine, reports = _candidates_seen_by(user)
+    ids = (
+        PromotionReview.objects.filter(candidate__in=mine).order_by().values_list("pk", flat=True)
+        .union(
+            PromotionReview.objects.filter(candidate__in=reports).order_by().values_list("pk", flat=True),
+            CommitteeSeat.objects.filter(member=user).order_by().values_list("review_id", flat=True),
+        )
+    )
+    return PromotionReview.objects.filter(pk__in=list(ids))
+
+
+# --- The review page ------------------------------------------------------------------------------
+#
+# The page shows the review, its committee and trail, and the candidate's packet (checklist,
+# grade history, time in level) in a fixed number of statements whatever the size of the
+# organisation: the review row carries its seats (with members and votes) and the candidate's
+# mentorships as JSON arrays, the trail is one more, the packet two (the ledgers, the checklist
+# with its live claims).
+
+
+class JSONArrayAgg(Aggregate):
+    """The grouped rows' values as one JSON array.
+
+    Labelled per vendor: SQLite calls it json_group_array, MariaDB and MySQL JSON_ARRAYAGG.
+    The order of the elements is not defined; callers sort what they read.
+    """
+
+    function = "JSON_ARRAYAGG"
+    output_field = JSONField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return super().as_sql(compiler, connection, function="json_group_array", **extra_context)
+
+
+def _json_rows(queryset: QuerySet, **fields) -> Subquery:
+    """A correlated subquery returning `queryset`'s rows as a JSON array of objects with `fields`.
+
+    `queryset` is correlated to the outer row (an OuterRef) and annotated with `grouping`,
+    one value for all its rows, so the subquery yields one array (NULL when there are no rows).
+    """
+    grouped = queryset.order_by().values("grouping").annotate(rows=JSONArrayAgg(JSONObject(**fields)))
+    return Subquery(grouped.values("rows"), output_field=JSONField())
+
+
+def review_for_page(user, pk: int) -> PromotionReview | None:
+    """The review `pk` with everything its page shows of the review itself, if `user` may see it.
+
+    Joined: candidate (user, lead, current level), track, levels and the people who requested,
+    scheduled and decided it. Annotated: the committee (`seat_rows`: each seat with its
+    member's name and its vote; read them with `review_seats`), the candidate's mentorships
+    (`mentorship_rows`, for the checklist lines judged from data) and the id of the level
+    above the candidate's current one (`next_level_pk`), both for `review_packet`.
+
+    The seats come as one JSON array from a correlated subquery rather than as twelve more
+    joins (seat, member and vote for each of the four roles): Django built that statement's
+    select list of some two hundred columns, and made a model of each, in more time than
+    the database took to answer it.
+
+    Who may see it is the rule of visible_reviews, tested on the row read (can_see_review)
+    rather than in SQL: the seats are on the row anyway. None when there is no such review
+    or the user may not see it.
+    """
+    mentorships = _json_rows(
+        Mentorship.objects.filter(mentor=OuterRef("candidate_id")).annotate(grouping=F("mentor_id")),
+        mentee_id="mentee_id", started_on="started_on", ended_on="ended_on",
+    )
+    seats = _json_rows(
+        CommitteeSeat.objects.filter(review=OuterRef("pk")).annotate(grouping=F("review_id")),
+        **{name: column for name, column in zip(SEAT_ROW_FIELDS, SEAT_ROW_COLUMNS)},
+    )
+    # current_level is the ledger's latest level, kept by the ledger service.
+    next_level = Level.objects.filter(rank=OuterRef("candidate__current_level__rank") + 1).values("pk")
+    review = (
+        PromotionReview.objects.filter(pk=pk)
+        .with_people()
+        .select_related("requested_by", "scheduled_by", "decided_by", "candidate__current_level")
+        .annotate(seat_rows=seats, mentorship_rows=mentorships, next_level_pk=Subquery(next_level[:1]))
+        # No ordering for one row: Django's check of an ORDER BY against a select list this
+        # wide cost a third of the statement's time.
+        .order_by()
+    )
+    try:
+        review = review.get()
+    except PromotionReview.DoesNotExist:
+        return None
+    review.page_seats = _seats_from_rows(review, review.seat_rows or [])
+    if not can_see_review(user, review, review.page_seats):
+        return None
+    return review
+
+
+# The keys of a seat row (see review_for_page) and the columns they are read from.
+SEAT_ROW_FIELDS = (
+    "id", "role", "member_id", "first_name", "last_name", "username", "is_active", "vote_id", "value", "comment",
+)
+SEAT_ROW_COLUMNS = (
+    "id", "role", "member_id", "member__first_name", "member__last_name", "member__username", "member__is_active",
+    "vote__id", "vote__value", "vote__comment",
+)
+
+
+def _from_db(model, db: str, values: dict):
+    """A saved `model` instance of the columns in `values` (by attname); the others deferred.
+
+    from_db takes a part of the columns in the model's field order, so they are put in it here.
+    """
+    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
+    return model.from_db(db, names, [values[name] for name in names])
+
+
+def _seats_from_rows(review: PromotionReview, rows: list[dict]) -> list[CommitteeSeat]:
+    """The seats of `review` as models made from its seat rows, in seating order.
+
+    Each seat carries its member (a user with the columns read; any other is loaded if asked
+    for) and its vote, or the knowledge that there is none, so that reading them costs no
+    statement. Made with from_db, as a queryset makes its rows: the models are saved ones.
+    """
+    db = review._state.db
+    user_model = get_user_model()
+    seats = []
+    for row in sorted(rows, key=lambda row: row["id"]):
+        seat = _from_db(CommitteeSeat, db, {
+            "id": row["id"], "review_id": review.pk, "role": row["role"], "member_id": row["member_id"],
+        })
+        member = _from_db(user_model, db, {
+            "id": row["member_id"], "first_name": row["first_name"], "last_name": row["last_name"],
+            "username": row["username"], "is_active": bool(row["is_active"]),
+        })
+        CommitteeSeat.member.field.set_cached_value(seat, member)
+        CommitteeSeat.review.field.set_cached_value(seat, review)
+        vote = None
+        if row["vote_id"] is not None:
+            vote = _from_db(Vote, db, {
+                "id": row["vote_id"], "seat_id": seat.pk, "value": row["value"], "comment": row["comment"],
+            })
+            Vote.seat.field.set_cached_value(vote, seat)
+        # None cached: `seat.vote` raises DoesNotExist without asking the database.
+        CommitteeSeat.vote.related.set_cached_value(seat, vote)
+        seats.append(seat)
+    return seats
+
+
+def can_see_review(user, review: PromotionReview, seats) -> bool:
+    """visible_reviews(user) for one review read with its candidate's lead and its `seats`."""
+    if not user.is_authenticated:
+        return False
+    if user_has_role(user, HR):
+        return True
+    candidate = review.candidate
+    return (
+        candidate.user_id == user.pk
+        or (candidate.team_lead_id is not None and candidate.team_lead.user_id == user.pk)
+        or any(seat.member_id == user.pk for seat in seats)
+    )
+
+
+def review_seats(review: PromotionReview) -> list[CommitteeSeat]:
+    """The committee of a review read with review_for_page, in seating order."""
+    return review.page_seats
+
+
+def committee_candidate_choices() -> list[tuple[int, str]]:
+    """services.committee_candidates() as (pk, label) choices, labelled as the schedule form does.
+
+    The same people in the same order, read as plain values (a company has a thousand team
+    leads and more) and found through the group membership index: the service's join of
+    every user with their groups, folded by DISTINCT, read the whole user table twice as slowly.
+    """
+    memberships = get_user_model().groups.through.objects.filter(
+        group__name__in=[COMMITTEE, TEAM_LEAD]
+    ).values("user_id")
+    rows = (
+        get_user_model().objects.filter(is_active=True)
+        .filter(Q(pk__in=memberships) | Q(is_superuser=True))
+        .order_by("last_name", "first_name", "username")
+        .values_list("pk", "first_name", "last_name", "username")
+    )
+    return [(pk, f"{first_name} {last_name}".strip() or username) for pk, first_name, last_name, username in rows]
+
+
+@dataclass
+class Packet:
+    """The candidate's packet on the review page: the parts of their progress the committee reads.
+
+    Attribute names follow grades.selectors.Progress, so the same template lines read either.
+    """
+
+    employee: Employee
+    level: Level | None
+    since: datetime.date | None
+    next_level: Level | None
+    items: list[ChecklistItem]
+    history: list[GradeChange]
+    time_in_level_start: datetime.date | None
+    months_in_level: int
+
+    @property
+    def done_count(self) -> int:
+        return sum(1 for item in self.items if item.done)
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def waiting_count(self) -> int:
+        return sum(1 for item in self.items if item.state == "claimed")
+
+    @property
+    def unmet(self) -> list[ChecklistItem]:
+        return [item for item in self.items if not item.done]
+
+    def items_by_level(self):
+        """[(level, [items])] in ladder order, for the checklist grouped by level."""
+        groups: dict[int, tuple[Level, list[ChecklistItem]]] = {}
+        for item in self.items:
+            groups.setdefault(item.level.rank, (item.level, []))[1].append(item)
+        return [groups[rank] for rank in sorted(groups)]
+
+
+def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -> Packet:
+    """The candidate's packet for a review read with review_for_page, in two statements.
+
+    One reads the grade ledgers of the candidate and of their mentees (the mentees' for the
+    checks judged from data), the other the checklist up to the level above the candidate's
+    current one with each requirement's live claim. The states follow
+    grades.selectors.employee_progress: the live claim of a requirement is its latest claim
+    that was not withdrawn; a data-judged line is met or not by grades.rules.evaluate_check.
+    """
+    on = on or timezone.localdate()
+    employee = review.candidate
+    periods = [
+        (row["mentee_id"], datetime.date.fromisoformat(row["started_on"]),
+         datetime.date.fromisoformat(row["ended_on"]) if row["ended_on"] else None)
+        for row in review.mentorship_rows or []
+    ]
+    mentee_ids = {mentee_id for mentee_id, _start, _end in periods}
+    ledgers: dict[int, list[GradeChange]] = {}
+    for change in (
+        GradeChange.objects.filter(Q(employee=employee) | Q(employee_id__in=mentee_ids))
+        .select_related("level")
+        .order_by("effective_date", "id")
+    ):
+        ledgers.setdefault(change.employee_id, []).append(change)
+    history = ledgers.get(employee.pk, [])
+    level = history[-1].level if history else None
+
+    known = {known.pk: known for known in (review.from_level, review.to_level, level) if known is not None}
+    # The checklist of the level above the current one, or of the current one at the top.
+    target_rank = (level.rank + 1 if review.next_level_pk else level.rank) if level else 0
+    rows = list(
+        Requirement.objects.for_track_up_to(employee.track_id, target_rank)
+        .annotate(
+            live=FilteredRelation(
+                "evidence",
+                condition=Q(evidence__employee=employee) & ~Q(evidence__status=EvidenceStatus.WITHDRAWN),
+            )
+        )
+        .select_related("live__decided_by")
+        .order_by("track_level__level__rank", "position", "id", "live__claimed_at", "live__id")
+    )
+    for requirement in rows:
+        known.setdefault(requirement.track_level.level_id, requirement.track_level.level)
+    next_level = None
+    if review.next_level_pk:
+        next_level = known.get(review.next_level_pk)
+        if next_level is None:
+            # A level above with no line of this track's checklist: read it on its own.
+            next_level = Level.objects.get(pk=review.next_level_pk)
+
+    periods_with_ledgers = [
+        grade_rules.MentorshipPeriod(
+            mentee_id=mentee_id, started_on=start, ended_on=end,
+            mentee_ledger=[
+                grade_rules.LedgerEntry(c.level.code, c.effective_date, c.kind) for c in ledgers.get(mentee_id, [])
+            ],
+        )
+        for mentee_id, start, end in periods
+    ]
+    # The rows come once per live claim in claim order; the last one of a requirement is its live claim.
+    live: dict[int, Evidence | None] = {}
+    requirements: dict[int, Requirement] = {}
+    for requirement in rows:
+        requirements.setdefault(requirement.pk, requirement)
+        claim = getattr(requirement, "live", None)  # not set when no claim joined
+        if claim is not None or requirement.pk not in live:
+            live[requirement.pk] = claim
+    items = []
+    for requirement in requirements.values():
+        req_level = requirement.track_level.level
+        new_at_level = next_level is not None and req_level.rank == next_level.rank
+        if requirement.check_kind:
+            result = grade_rules.evaluate_check(
+                requirement.check_kind, requirement.check_params, today=on,
+                career_start=employee.career_start, mentorships=periods_with_ledgers,
+            )
+            items.append(ChecklistItem(requirement=requirement, level=req_level, state="met" if result.met else "unmet",
+                                       detail=result.detail, new_at_level=new_at_level))
+            continue
+        claim = live.get(requirement.pk)
+        items.append(ChecklistItem(requirement=requirement, level=req_level,
+                                   state=claim.status if claim else "missing", evidence=claim,
+                                   new_at_level=new_at_level))
+
+    since = grade_selectors.level_since(history)
+    start = grade_rules.time_in_level_start(since, employee.probation_end) if since else None
+    return Packet(
+        employee=employee,
+        level=level,
+        since=since,
+        next_level=next_level,
+        items=items,
+        history=history,
+        time_in_level_start=start,
+        months_in_level=grade_rules.whole_months_between(start, on) if start else 0,
+    )

@@ -12,6 +12,7 @@ writes nothing (it raises inside its own transaction), so neither does the view.
 from __future__ import annotations
 
 import datetime
+import html
 import itertools
 from collections import Counter
 from dataclasses import dataclass
@@ -22,42 +23,151 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch
-from django.http import HttpResponse
+from django.forms.utils import flatatt
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grades import pagecache
 from grades import selectors as grade_selectors
 from gradesys.http import read_only
-from grades.models import Employee, Level, Track
+from grades.models import Employee, Level, RequirementCategory, Track
 from grades.roles import HR, user_has_role
+from grades.templatetags.grades_tags import level_name, localized
 
 from . import rules, services
 from .forms import DecideForm, RequestForm, ReviewFilterForm, ScheduleForm, VoteForm, WithdrawForm
 from .models import CommitteeSeat, PromotionReview, ReviewEvent, ReviewStatus, SeatRole, VoteValue
-from .selectors import visible_reviews
+from .policies import VOTES_ALL, VOTES_PROGRESS, vote_visibility
+from .selectors import (
+    committee_candidate_choices,
+    review_for_page,
+    review_list_queryset,
+    review_packet,
+    review_seats,
+)
 
 PAGE_SIZE = 50
 UPCOMING_PAGE_SIZE = 100
+# What the review list's table shows of a review, its candidate and its track.
+LIST_COLUMNS = (
+    "status", "requested_at", "scheduled_for", "place", "decided_at", "track_id", "from_level_id", "to_level_id",
+    "candidate__user__first_name", "candidate__user__last_name", "candidate__user__username",
+)
+# How many rows past the page asked for the review list reads before it says "more than".
+# Small on purpose: with a longer window MariaDB stops walking the list's index for a
+# committee member's list and sorts every review instead (20 ms rather than 2).
+LIST_COUNT_LOOKAHEAD = 100
 
 
-# --- The list -----------------------------------------------------------------------------------
+class WindowPaginator(Paginator):
+    """Pages of a list of ids that never counts the whole list.
+
+    A director sees nearly every review and HR all of them: counting thousands of rows on
+    each view of the list, for a figure nobody needs exactly, cost more than the page. So
+    one statement reads the ids from the page asked for on, up to LIST_COUNT_LOOKAHEAD
+    past it, along the list's index: the first PAGE_SIZE are the page, the rest say how
+    much follows. When more follow than were read, `more` is True and `count` is the
+    number of rows up to the end of what was read, so the next pages exist. A page past
+    the end is the last page, as with Django's paginator (then the list is counted);
+    a page number that is not a number, or below 1, is the first.
+    """
+
+    FARTHEST = 10**9
+
+    def __init__(self, object_list, per_page, *, lookahead: int):
+        super().__init__(object_list, per_page)
+        self.lookahead = lookahead
+        self.more = False
+
+    def get_page(self, number):
+        try:
+            number = max(int(number), 1)
+        except (TypeError, ValueError):
+            number = 1
+        window = self._window(number)
+        if not window and number > 1:
+            number = max(1, -(-self.object_list.count() // self.per_page))
+            window = self._window(number)
+        start = (number - 1) * self.per_page
+        readable = self.per_page + self.lookahead
+        self.more = len(window) > readable
+        # Paginator.count is a cached property: set it to what the window tells.
+        self.__dict__["count"] = start + min(len(window), readable)
+        return self._get_page(window[: self.per_page], number, self)
+
+    def _window(self, number: int) -> list:
+        start = (number - 1) * self.per_page
+        if start > self.FARTHEST:
+            return []  # past any real list, and past what an OFFSET may hold
+        return list(self.object_list[start : start + self.per_page + self.lookahead + 1])
+
+
+@dataclass(frozen=True)
+class ListRow:
+    """One line of the review list, every cell ready to print."""
+
+    pk: int
+    url: str
+    candidate: str
+    awaiting_my_vote: bool
+    track: str
+    from_level: str
+    to_level: str
+    status: str
+    status_label: str
+    date_and_place: str
+    requested: str
+    decided: str
+
+
+def _list_rows(reviews, tracks, levels) -> list[ListRow]:
+    """The page's reviews as table lines.
+
+    Formatted here rather than with template filters: per line, the filters' date
+    formatting, the status label's translation and the address's reverse() took ten times
+    as long as printing the text. The values are those filters' (dates in the current time
+    zone, the level names of `level_name`).
+    """
+    names = {level.pk: level_name(level) for level in levels}
+    track_names = {track.pk: track.name for track in tracks}
+    labels = {value: str(label) for value, label in ReviewStatus.choices}
+    # One reverse() for the page: the detail address with the review's id in place of 1.
+    before, _one, after = reverse("reviews:detail", args=[1]).rpartition("1")
+    rows = []
+    for review in reviews:
+        when = ""
+        if review.scheduled_for:
+            when = " · ".join(
+                part for part in (f"{timezone.localtime(review.scheduled_for):%Y-%m-%d %H:%M}", review.place) if part
+            )
+        rows.append(ListRow(
+            pk=review.pk,
+            url=f"{before}{review.pk}{after}",
+            candidate=str(review.candidate),
+            awaiting_my_vote=review.awaiting_my_vote,
+            track=track_names[review.track_id],
+            from_level=names[review.from_level_id],
+            to_level=names[review.to_level_id],
+            status=review.status,
+            status_label=labels.get(review.status, review.status),
+            date_and_place=when or "—",
+            requested=f"{timezone.localtime(review.requested_at):%Y-%m-%d}",
+            decided=f"{timezone.localtime(review.decided_at):%Y-%m-%d}" if review.decided_at else "—",
+        ))
+    return rows
 
 
 @read_only
 @login_required
 def review_list(request):
-    """The reviews the user may see (selectors.visible_reviews), filtered by GET parameters.
-
-    Kept in the page cache per viewer and exact query, like the people list.
-    """
-    key, kept = pagecache.kept_list(request, "reviews")
-    if kept is not None:
-        return HttpResponse(kept)
-    tracks = list(Track.objects.active().order_by("name"))
+    """The reviews the user may see (selectors.visible_reviews), filtered by GET parameters."""
+    # Every track, for the rows' track names; the filter offers the active ones.
+    all_tracks = list(Track.objects.order_by("name"))
+    tracks = [track for track in all_tracks if track.is_active]
     levels = list(Level.objects.order_by("rank"))
     form = ReviewFilterForm(request.GET or None, tracks=tracks, levels=levels)
     context = {"form": form, "tracks": tracks, "levels": levels, "page": None, "errors": []}
@@ -65,34 +175,36 @@ def review_list(request):
         context["errors"] = form.error_lines()
         return render(request, "reviews/list.html", context, status=400)
 
-    def build(csrf_token: str) -> str:
-        # Ids first, in list order (index review_requested): the page's rows are then read
-        # with their people and the "awaiting my vote" test for those rows only.
-        ids = visible_reviews(request.user)
-        if form.is_bound:
-            ids = form.filter(ids, request.user)
-        page = Paginator(ids.order_by("-requested_at", "-id").values_list("pk", flat=True), PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
-        page_ids = list(page.object_list)
-        rows = {
-            review.pk: review
-            for review in PromotionReview.objects.filter(pk__in=page_ids).with_people().annotate(
-                awaiting_my_vote=Exists(
-                    CommitteeSeat.objects.filter(
-                        review=OuterRef("pk"), member=request.user, vote__isnull=True,
-                        review__status=ReviewStatus.SCHEDULED,
-                    )
+    reviews = review_list_queryset(request.user)
+    if form.is_bound:
+        reviews = form.filter(reviews, request.user)
+    # The page's ids in list order, from an index ending in requested_at (index-only for
+    # HR's list), then the page's rows by id: the columns the table shows, the candidate's
+    # name joined, "awaiting my vote" tested for those rows only. Tracks and levels are
+    # named from the rows read above: joining the two-row track table made MariaDB start
+    # from it and sort every review.
+    ids = reviews.order_by("-requested_at", "-id").values_list("pk", flat=True)
+    page = WindowPaginator(ids, PAGE_SIZE, lookahead=LIST_COUNT_LOOKAHEAD).get_page(request.GET.get("page"))
+    rows = {
+        review.pk: review
+        for review in PromotionReview.objects.filter(pk__in=page.object_list)
+        .select_related("candidate__user")
+        .only(*LIST_COLUMNS)
+        .annotate(
+            awaiting_my_vote=Exists(
+                CommitteeSeat.objects.filter(
+                    review=OuterRef("pk"), member=request.user, vote__isnull=True,
+                    review__status=ReviewStatus.SCHEDULED,
                 )
             )
-        }
-        page.object_list = [rows[pk] for pk in page_ids if pk in rows]
-        query = request.GET.copy()
-        query.pop("page", None)
-        context.update(page=page, query=query.urlencode(), csrf_token=csrf_token)
-        return render_to_string("reviews/list.html", context, request=request)
-
-    return pagecache.respond(request, key, build)
+        )
+    }
+    page.object_list = [rows[pk] for pk in page.object_list if pk in rows]
+    context["rows"] = _list_rows(page.object_list, all_tracks, levels)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context.update(page=page, query=query.urlencode())
+    return render(request, "reviews/list.html", context)
 
 
 @read_only
@@ -121,34 +233,6 @@ def upcoming(request):
 
 # --- One review ---------------------------------------------------------------------------------
 
-# What a viewer learns about the committee's votes.
-VOTES_ALL = "all"  # every seat's vote and comment
-VOTES_PROGRESS = "progress"  # who has voted, not how
-VOTES_TALLY = "tally"  # the counts, once decided
-VOTES_NONE = "none"  # nothing about the voting
-
-
-def vote_visibility(*, is_hr: bool, seat: CommitteeSeat | None, decided: bool) -> str:
-    """How much of the voting a viewer sees.
-
-    Votes are secret from a member until they have cast their own: a member who could
-    read the others first would be nudged towards the majority (or towards the most
-    senior voice on the committee), and the committee exists to collect four
-    independent judgements. Once a member has voted they see the others, and they may
-    still change their vote until the decision — by then their first judgement is on
-    record in the audit trail. HR runs the process and records the decision, so HR sees
-    everything all along. The candidate and a team lead who does not sit on the
-    committee learn the outcome and the decision note, and the counts only after the
-    decision: a running tally before it would put pressure on the members who have not
-    voted yet, and who voted how is the committee's business, not the candidate's.
-    """
-    if is_hr:
-        return VOTES_ALL
-    if seat is not None:
-        return VOTES_ALL if decided or hasattr(seat, "vote") else VOTES_PROGRESS
-    return VOTES_TALLY if decided else VOTES_NONE
-
-
 VOTE_ACTIONS = (ReviewEvent.Action.VOTED, ReviewEvent.Action.VOTE_CHANGED)
 
 
@@ -158,6 +242,17 @@ class TrailEntry:
     # False hides the vote and its comment (the entry still says that someone voted).
     detail_visible: bool
     summary: str = ""
+    # Worked out once here rather than by filters per row in the template.
+    when: str = ""
+    action_label: str = ""
+    actor_name: str = ""
+
+    def __post_init__(self):
+        event = self.event
+        self.when = f"{timezone.localtime(event.at):%Y-%m-%d %H:%M}" if event.at else ""
+        self.action_label = event.get_action_display()
+        actor = event.actor
+        self.actor_name = (actor.get_full_name() or actor.get_username()) if actor is not None else ""
 
     @property
     def is_vote(self) -> bool:
@@ -192,25 +287,46 @@ def _trail(events, visibility: str) -> list[TrailEntry]:
 
 
 def _review_for(request, pk) -> PromotionReview:
-    queryset = visible_reviews(request.user).with_people().select_related(
-        "requested_by", "scheduled_by", "decided_by", "grade_change"
-    )
-    return get_object_or_404(queryset, pk=pk)
+    """The review if the user may see it (404 otherwise), read with all its page shows of it."""
+    review = review_for_page(request.user, pk)
+    if review is None:
+        raise Http404
+    return review
 
 
-def _seatable_users(review: PromotionReview, seats=()) -> list:
-    """Who HR may seat: the committee candidates, plus the candidate's team lead and the
-    current members even when they are not in those groups (any more); never the candidate."""
-    users = list(services.committee_candidates())
-    known = {user.pk for user in users}
+def _seatable(review: PromotionReview, seats, candidates: list, item_of) -> list:
+    """Who HR may seat: the committee `candidates`, plus the candidate's team lead and the
+    current members even when they are not in those groups (any more); never the candidate.
+
+    Items are users or (pk, label) choices; `item_of` makes one from a user.
+    """
+    items = list(candidates)
+    known = {_item_pk(item) for item in items}
     extra = [seat.member for seat in seats]
     if review.candidate.team_lead_id:
         extra.append(review.candidate.team_lead.user)
     for user in extra:
         if user.pk not in known:
-            users.append(user)
+            items.append(item_of(user))
             known.add(user.pk)
-    return [user for user in users if user.pk != review.candidate.user_id]
+    return [item for item in items if _item_pk(item) != review.candidate.user_id]
+
+
+def _item_pk(item) -> int:
+    return item[0] if isinstance(item, tuple) else item.pk
+
+
+def _seatable_users(review: PromotionReview, seats=()) -> list:
+    """The users HR may seat, for validating a posted schedule form."""
+    return _seatable(review, seats, services.committee_candidates(), lambda user: user)
+
+
+def _seatable_choices(review: PromotionReview, seats=()) -> list[tuple[int, str]]:
+    """The (pk, label) choices of the people HR may seat, for showing the schedule form."""
+    return _seatable(
+        review, seats, committee_candidate_choices(),
+        lambda user: (user.pk, user.get_full_name() or user.get_username()),
+    )
 
 
 def _schedule_initial(review: PromotionReview, seats) -> dict:
@@ -224,19 +340,116 @@ def _schedule_initial(review: PromotionReview, seats) -> dict:
     return initial
 
 
+def _esc(value) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _member_selects(form: ScheduleForm, people: list[tuple[int, str]] = ()) -> list[tuple]:
+    """The schedule form's four seat selects as (bound field, HTML) pairs.
+
+    Every seat offers the same people, in a large company a thousand team leads and more.
+    Through Django's widget templates the four selects took most of the page's time (one
+    template render per option), and so did building the form's four choice lists from
+    user objects. So the page's unbound form is made without people, and `people` (the
+    (pk, label) choices) are added here; a submitted form shown again has its own. Each
+    option is escaped once and shared by the four selects, each marking its own choice.
+    The markup is the widget's: the same name, id, required and aria attributes, option
+    values and labels.
+    """
+    selects = []
+    shared: tuple[list, list[str], dict[str, int]] | None = None
+    for field in form.seat_fields():
+        choices = [*field.field.choices, *people]
+        if shared is None or shared[0] != choices:
+            shared = (
+                choices,
+                # The standard library's escape: the same five characters as Django's, without
+                # the lazy-string wrapper that doubled its cost over two thousand calls.
+                [f'<option value="{_esc(value)}">{_esc(label)}</option>' for value, label in choices],
+                {str(value): index for index, (value, _label) in enumerate(choices)},
+            )
+        _choices, options, index = shared
+        value = field.value()
+        # As the widget does: no value is the empty choice.
+        chosen = index.get("" if value is None else str(value))
+        if chosen is not None:
+            options = list(options)
+            option_value, label = choices[chosen]
+            options[chosen] = f'<option value="{_esc(option_value)}" selected>{_esc(label)}</option>'
+        attrs = field.build_widget_attrs({})
+        if field.auto_id:
+            attrs.setdefault("id", field.auto_id)
+        markup = f'<select name="{_esc(field.html_name)}"{flatatt(attrs)}>{"".join(options)}</select>'
+        selects.append((field, mark_safe(markup)))  # noqa: S308 every value and label is escaped above
+    return selects
+
+
+@dataclass(frozen=True)
+class PacketLine:
+    """One line of the packet's checklist with the texts its template would work out per line.
+
+    A checklist has up to fifty lines: the label chains, the category's display, the
+    translation of each text and the "decided by" sentence were most of the page's
+    rendering. The values are those the template tags gave.
+    """
+
+    state: str
+    requirement_pk: int
+    state_label: str
+    text: str
+    category: str
+    checked_from_data: bool
+    detail: str
+    evidence: object
+    decided: str
+
+
+def _packet_lines(progress) -> list[tuple]:
+    """[(level, [PacketLine])] of the packet's checklist, in ladder order."""
+    states = {
+        "confirmed": _("confirmed"), "claimed": _("waiting"), "rejected": _("rejected"),
+        "met": _("met"), "unmet": _("not yet"),
+    }
+    missing = _("missing")
+    categories = {value: str(label) for value, label in RequirementCategory.choices}
+    grouped = []
+    for level, items in progress.items_by_level():
+        lines = []
+        for item in items:
+            requirement, evidence = item.requirement, item.evidence
+            decided = ""
+            if evidence is not None and evidence.decided_by_id is not None:
+                who = evidence.decided_by.get_full_name() or evidence.decided_by.get_username()
+                when = f"{timezone.localtime(evidence.decided_at):%Y-%m-%d}" if evidence.decided_at else ""
+                decided = _("Decided by %(who)s on %(when)s") % {"who": who, "when": when}
+            lines.append(PacketLine(
+                state=item.state,
+                requirement_pk=requirement.pk,
+                state_label=states.get(item.state, missing),
+                text=localized(requirement, "text"),
+                category=categories.get(requirement.category, requirement.category),
+                checked_from_data=bool(requirement.check_kind),
+                detail=item.detail,
+                evidence=evidence,
+                decided=decided,
+            ))
+        grouped.append((level, lines))
+    return grouped
+
+
 def _detail_response(request, review: PromotionReview, *, status: int = 200, bound: dict | None = None):
     """Render the review page; `bound` maps a form's name to a submitted form to show again."""
     bound = bound or {}
     user = request.user
     is_hr = user_has_role(user, HR)
-    seats = list(review.seats.select_related("member", "vote"))
+    seats = review_seats(review)
     my_seat = next((seat for seat in seats if seat.member_id == user.pk), None)
     visibility = vote_visibility(is_hr=is_hr, seat=my_seat, decided=review.is_decided)
     votes = [seat.vote for seat in seats if hasattr(seat, "vote")]
     all_voted = bool(seats) and len(votes) == len(seats)
     tally = Counter(vote.value for vote in votes)
-    progress = grade_selectors.employee_progress(review.candidate)
-    unmet = [item for item in progress.items if not item.done]
+    progress = review_packet(review)
+    unmet = progress.unmet
     is_candidate = review.candidate.user_id == user.pk
     is_lead = services.is_lead_of(user, review.candidate)
 
@@ -246,10 +459,12 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
     can_withdraw = review.is_open and (is_hr or is_candidate or is_lead)
 
     forms = {}
+    seat_people = []
     if can_schedule:
-        forms["schedule"] = bound.get("schedule") or ScheduleForm(
-            users=_seatable_users(review, seats), initial=_schedule_initial(review, seats)
-        )
+        forms["schedule"] = bound.get("schedule")
+        if forms["schedule"] is None:
+            forms["schedule"] = ScheduleForm(users=(), initial=_schedule_initial(review, seats))
+            seat_people = _seatable_choices(review, seats)
     if can_vote:
         mine = getattr(my_seat, "vote", None)
         forms["vote"] = bound.get("vote") or VoteForm(
@@ -265,6 +480,7 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "page_url": review.get_absolute_url(),
         "review": review,
         "progress": progress,
+        "packet_lines": _packet_lines(progress) if progress.next_level else [],
         "unmet": unmet,
         "packet_level_differs": progress.next_level is not None and progress.next_level.pk != review.to_level_id,
         "seats": seats,
@@ -285,6 +501,7 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "can_vote": can_vote,
         "can_withdraw": can_withdraw,
         "forms": forms,
+        "member_selects": _member_selects(forms["schedule"], seat_people) if can_schedule else [],
     }
     return render(request, "reviews/detail.html", context, status=status)
 
@@ -307,7 +524,7 @@ def schedule(request, pk):
     # The service checks this too; asking first means a wrong role gets 403 whatever it posts.
     if not user_has_role(request.user, HR):
         raise PermissionDenied(_("Only HR schedules defenses."))
-    form = ScheduleForm(request.POST, users=_seatable_users(review, review.seats.select_related("member")))
+    form = ScheduleForm(request.POST, users=_seatable_users(review, review_seats(review)))
     if not form.is_valid():
         return _detail_response(request, review, status=400, bound={"schedule": form})
     moving = review.status == ReviewStatus.SCHEDULED
@@ -399,6 +616,8 @@ class ReviewBox:
     can_request: bool
     today: datetime.date
     form: RequestForm
+    # The day of the latest failed defense (the cool-down counts from it), read with the rest.
+    last_failed_defense: datetime.date | None = None
 
 
 def review_box(*, employee: Employee, user) -> ReviewBox:
@@ -416,6 +635,7 @@ def review_box(*, employee: Employee, user) -> ReviewBox:
     open_review = next((review for review in reviews if review.is_open), None)
     decided = [review for review in reviews if review.is_decided]
     last_decided = max(decided, key=lambda r: (r.decided_at, r.pk)) if decided else None
+    failed = [r.decided_at for r in decided if r.status == ReviewStatus.FAILED and r.decided_at]
     may_request = user.pk == employee.user_id or services.is_lead_of(user, employee)
     return ReviewBox(
         open_review=open_review,
@@ -423,6 +643,7 @@ def review_box(*, employee: Employee, user) -> ReviewBox:
         can_request=may_request and open_review is None,
         today=timezone.localdate(),
         form=RequestForm(),
+        last_failed_defense=timezone.localdate(max(failed)) if failed else None,
     )
 
 

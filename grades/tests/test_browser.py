@@ -289,6 +289,32 @@ def test_invalid_link_reshows_the_form_and_claims_nothing(new_page, team):
     assert not Evidence.objects.filter(employee=dev).exists()
 
 
+def test_a_claims_history_opens_in_place_when_asked_for(new_page, team):
+    from grades import services
+
+    lead, dev = team
+    requirement = next_level_requirement(dev)
+    evidence = services.evidence_claim(
+        employee=dev, requirement=requirement, description="Built it", links=[], by=dev.user
+    )
+    services.evidence_decide(evidence=evidence, confirm=False, comment="Show the tests", by=lead.user)
+    item = f"#req-{requirement.pk}"
+    page = new_page()
+    sign_in(page, dev.user)
+    page.goto("/me/")
+    # Not on the page until opened: only a link to it.
+    assert page.locator(f"{item} details.history li").count() == 0
+
+    page.click(f"{item} details.history summary")
+    page.wait_for_selector(f"{item} details.history [data-testid=claim-history] li")
+
+    events = page.locator(f"{item} details.history li").all_inner_texts()
+    assert len(events) == 2, events
+    assert "Claimed" in events[0] and "Rejected" in events[1] and "Show the tests" in events[1]
+    assert page.url.endswith("/me/")  # shown in place, the page stays
+    assert page.locator(f"{item} details.history a[data-history-link]").count() == 0
+
+
 def test_a_developer_cannot_open_someone_elses_page(new_page, team):
     lead, dev = team
     peer = hire(level_code="junior-plus", team_lead=lead)

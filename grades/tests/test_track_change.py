@@ -299,9 +299,9 @@ def test_the_people_list_follows_the_move(client, dev, hr, claims):
 
     (row,) = [r for r in response.context["rows"] if r.employee.pk == dev.pk]
     assert row.earliest_defense == EARLIEST_BEFORE_THE_MOVE
-    assert row.confirmed_count == 2  # code-security and yagni, carried over
-    assert row.waiting_count == 1  # oop, once
-    assert row.checklist_size == Requirement.objects.for_track_up_to(
+    assert row.checklist_done == 2  # code-security and yagni, carried over
+    assert row.waiting_claims == 1  # oop, once
+    assert row.checklist_total == Requirement.objects.for_track_up_to(
         Track.objects.get(slug="fullstack"), 5
     ).filter(check_kind="").count()
 

@@ -84,6 +84,7 @@ ACCESS: list[tuple[str, ...]] = [
     ("own progress",               "login",  "200+",   "200-",   "200",     "200-",    "200-",    "200-",    "200-",    "200-"),
     ("the person's progress",      "login",  "200+",   "404",    "200+",    "404",     "404",     "200+",    "404",     "200+"),
     ("the person's audit trail",   "login",  "403",    "404",    "403",     "404",     "404",     "200+",    "404",     "200+"),
+    ("a claim's history",          "login",  "200+",   "404",    "200+",    "404",     "404",     "200+",    "404",     "200+"),
     ("people list",                "login",  "403",    "403",    "200+",    "200-",    "403",     "200+",    "403",     "200+"),
     ("claim a requirement",        "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
     ("edit a claim",               "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
@@ -277,6 +278,9 @@ ACTIONS: dict[str, Action] = {
     "own progress": Action("grades:me", lambda w: "/me/"),
     "the person's progress": Action("grades:person", lambda w: f"/people/{w.dev.pk}/"),
     "the person's audit trail": Action("grades:person_trail", lambda w: f"/people/{w.dev.pk}/trail/"),
+    "a claim's history": Action(
+        "grades:claim_history", lambda w: f"/people/{w.dev.pk}/requirements/{w.claim().requirement_id}/history/"
+    ),
     "people list": Action("grades:people", lambda w: "/people/"),
     "claim a requirement": Action(
         "grades:claim",
@@ -472,8 +476,12 @@ def _named_routes(resolver: URLResolver, namespace: str = "") -> set[str]:
 
 
 # Routes that are about signing in and language, not about the product's data; the
-# login form has its own tests in test_login_security.py.
-NOT_IN_THE_TABLE = {"login", "logout", "set_language"}
+# login form has its own tests in test_login_security.py, the password reset in
+# test_sessions_and_headers.py.
+NOT_IN_THE_TABLE = {
+    "login", "logout", "set_language",
+    "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
+}
 
 
 def test_the_table_has_a_row_for_every_url_of_the_product():

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from grades import rules as grade_rules
-from grades.models import EvidenceStatus, GradeChange, GradeChangeKind, Requirement
+from grades.models import GradeChange, GradeChangeKind, Requirement
 from grades.services import grade_change_record
 from grades.tests.factories import EvidenceFactory, hire, level
 from reviews import rules, services
@@ -739,47 +739,7 @@ def test_the_list_paginates(client, org, monkeypatch):
     assert len(third.context["page"].object_list) == 1
 
 
-def test_list_query_count_is_pinned(client, org, many, django_assert_num_queries):
-    login(client, org["lead"])
-    client.get("/reviews/")
-    # session, user, the user's groups (HR or not), tracks and levels for the filter selects,
-    # the paginator's count, the page's ids in list order, the page of reviews with candidate,
-    # lead, track and levels joined and "awaiting my vote" as a subquery, the navigation
-    # flags = 9 (a read-only page: no request transaction).
-    with django_assert_num_queries(9):
-        client.get("/reviews/?mine=&status=")
-    for _ in range(6):
-        services.review_request(candidate=hire(level_code="middle", team_lead=org["lead"]), by=org["lead"].user)
-    with django_assert_num_queries(9):
-        response = client.get("/reviews/")
-    assert len(response.context["page"].object_list) == 8
-
-
-def test_detail_query_count_is_pinned(client, org, django_assert_num_queries):
-    dev = org["dev"]
-    claimable = list(Requirement.objects.for_track_up_to(dev.track_id, 5).filter(check_kind=""))
-    # One claim first, so that the prefetch of claim events already runs once.
-    EvidenceFactory(employee=dev, requirement=claimable[0], status=EvidenceStatus.CLAIMED)
-    review = voted(org)
-    login(client, org["hr"])
-    client.get(f"/reviews/{review.pk}/")
-    # session, user, the user's groups, the review with people and levels joined, seats with
-    # members and votes, the packet (levels, ledger, requirements, claims, claim events,
-    # mentorships, mentored-by, books, last failed defense), committee candidates for the
-    # schedule form, the event trail with actors, navigation flags = 17 (a read-only page: no
-    # request transaction); the same with twelve claims as with one.
-    with django_assert_num_queries(17):
-        client.get(f"/reviews/{review.pk}/")
-    for requirement in claimable[1:13]:
-        EvidenceFactory(employee=dev, requirement=requirement, status=EvidenceStatus.CLAIMED)
-    with django_assert_num_queries(17):
-        response = client.get(f"/reviews/{review.pk}/")
-    assert response.context["progress"].waiting_count == 13
-    # A member has no schedule form, so no committee candidates: one query less.
-    login(client, org["cto"])
-    client.get(f"/reviews/{review.pk}/")
-    with django_assert_num_queries(16):
-        client.get(f"/reviews/{review.pk}/")
+# The statements of the list and of the review page per role: test_query_counts.py.
 
 
 def test_the_review_box_adds_one_query_to_the_progress_page(client, org):
@@ -795,9 +755,9 @@ def test_the_review_box_adds_one_query_to_the_progress_page(client, org):
     requested(org, by=dev)
     with CaptureQueriesContext(connection) as with_reviews:
         page = client.get("/me/")
-    review_queries = [q["sql"] for q in with_reviews.captured_queries if "reviews_promotionreview" in q["sql"]]
-    # The failed-defense lookup of the progress rules, and the box.
-    assert len(review_queries) == 2, review_queries
+    # The box reads the person's reviews in one statement, however many there are.
+    box_queries = [q["sql"] for q in with_reviews.captured_queries if "reviews_promotionreview" in q["sql"]]
+    assert len(box_queries) == 1, box_queries
     assert len(with_reviews) == len(without_reviews)
     assert "The defense of Middle+ was requested on" in body(page) and "not passed on" in body(page)
 

@@ -5,7 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from grades import demo, pagecache
+from grades import demo
 from pay import demo as pay_demo
 from pay.services import PayError
 from reviews import demo as review_demo
@@ -51,7 +51,6 @@ class Command(BaseCommand):
             # adds the reviews, since they go to the people who have none.
             reviews = review_demo.seed_reviews(today=reference, seed=seed)
             bands = pay_demo.seed_bands(reference)
-            pagecache.bump()  # bulk writes send no signals
         except (demo.DemoError, PayError) as exc:
             raise CommandError(str(exc)) from exc
         elapsed = time.perf_counter() - started

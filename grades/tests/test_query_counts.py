@@ -1,0 +1,153 @@
+"""How many SQL statements each grades page costs, pinned, whatever the size of what it shows.
+
+Every page here is read-only (grades.views uses gradesys.http.read_only), so no request
+transaction adds statements. The first two statements of every signed-in page are
+Django's own: the session, then the signed-in user.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from grades import selectors
+from grades.models import Employee, Mentorship, Requirement
+from grades.tests.factories import BookFactory, UserFactory, hire
+from grades.models import TrackLevel
+from grades.tests.test_employee_counts import claim, next_line
+
+pytestmark = pytest.mark.django_db
+
+D = datetime.date
+
+
+@pytest.fixture
+def team():
+    lead = hire(level_code="senior", roles=["Developer", "Team lead"], hire_date=D(2018, 1, 1))
+    dev = hire(level_code="middle", team_lead=lead, hire_date=D(2021, 3, 1))
+    return {"lead": lead, "dev": dev, "hr": UserFactory(roles=["HR"], is_staff=True)}
+
+
+def grow(team):
+    """More of everything a progress page or list shows: claims, decisions, mentees, people."""
+    from grades import services
+
+    lead, dev = team["lead"], team["dev"]
+    for offset in range(4):
+        evidence = claim(dev, next_line(dev, offset=offset))
+        if offset % 2:
+            services.evidence_decide(evidence=evidence, confirm=True, by=lead.user)
+    for _ in range(3):
+        mentee = hire(level_code="junior-plus", team_lead=lead)
+        Mentorship.objects.create(mentor=lead, mentee=mentee, started_on=D(2023, 1, 1))
+        Mentorship.objects.create(mentor=dev, mentee=mentee, started_on=D(2023, 6, 1))
+    Mentorship.objects.create(mentor=lead, mentee=dev, started_on=D(2022, 1, 1))
+    for _ in range(3):
+        BookFactory(track_level=TrackLevel.objects.get(track__slug="backend", level__code="middle-plus"))
+    for _ in range(60):
+        hire(level_code="middle", team_lead=lead)
+
+
+def count(client, django_assert_num_queries, url, expected):
+    client.get(url)  # anything a first request does once
+    with django_assert_num_queries(expected):
+        assert client.get(url).status_code == 200
+
+
+# session, user, the viewer's roles with their employee id and whether they lead anyone
+# (one statement: grades.roles.viewer_facts), the mentorships both ways, the ledgers of the
+# person and their mentees with the person's row, the review box (the person's reviews,
+# and with them the last failed defense), the next level with its reading list, the
+# checklist with the person's claims and who decided them = 8. A claim's history is read
+# only when it is opened (claim_history).
+PROGRESS_PAGE = 8
+
+
+@pytest.mark.parametrize("grown", [False, True], ids=["small", "grown"])
+def test_own_progress_page(client, team, django_assert_num_queries, grown):
+    if grown:
+        grow(team)
+    client.force_login(team["dev"].user)
+    count(client, django_assert_num_queries, "/me/", PROGRESS_PAGE)
+
+
+@pytest.mark.parametrize("grown", [False, True], ids=["small", "grown"])
+@pytest.mark.parametrize("viewer", ["lead", "hr"])
+def test_someone_elses_progress_page(client, team, django_assert_num_queries, grown, viewer):
+    if grown:
+        grow(team)
+    client.force_login(team["hr"] if viewer == "hr" else team["lead"].user)
+    # The same 8: who may see the person is decided from the roles and the person's row
+    # already read (selectors.can_view_employee), without a statement of its own.
+    count(client, django_assert_num_queries, f"/people/{team['dev'].pk}/", PROGRESS_PAGE)
+
+
+def test_a_person_one_may_not_see_costs_less_and_is_a_404(client, team, django_assert_num_queries):
+    stranger = hire(level_code="middle")
+    client.force_login(team["lead"].user)
+    # session, user, mentorships, ledgers with the person's row, the viewer's roles = 5;
+    # then the 404 page, which asks for nothing more.
+    with django_assert_num_queries(5):
+        assert client.get(f"/people/{stranger.pk}/").status_code == 404
+
+
+# session, user, the viewer's roles and flags, the count of people, the page's people with
+# their users (the figures are the employee row's own columns), every level (the next
+# level's minimum time, and the filter's choices), every track (each row's track, and the
+# filter's active choices), the page's last failed defenses = 8.
+PEOPLE_LIST = 8
+
+
+@pytest.mark.parametrize(
+    "query", ["", "?order=waiting", "?order=progress", "?order=level", "?order=since", "?track=backend&level=middle", "?page=2"]
+)
+@pytest.mark.parametrize("viewer", ["lead", "hr"])
+def test_people_list(client, team, django_assert_num_queries, viewer, query):
+    grow(team)
+    client.force_login(team["hr"] if viewer == "hr" else team["lead"].user)
+    count(client, django_assert_num_queries, f"/people/{query}", PEOPLE_LIST)
+
+
+def test_people_list_refusal_costs_only_the_roles(client, team, django_assert_num_queries):
+    client.force_login(team["dev"].user)
+    # session, user, the viewer's roles and flags = 3, then 403.
+    with django_assert_num_queries(3):
+        assert client.get("/people/").status_code == 403
+
+
+def test_ladder_of_a_track(client, team, django_assert_num_queries):
+    client.force_login(team["dev"].user)
+    # session, user, the track, its levels, their requirements, their books, the viewer's
+    # roles for the menu = 7, for the 42 requirements of backend as for any number.
+    count(client, django_assert_num_queries, "/tracks/backend/", 7)
+    client.force_login(team["hr"])
+    # HR also sees the salary bands: one statement more for the whole ladder.
+    count(client, django_assert_num_queries, "/tracks/backend/", 8)
+
+
+def test_claim_history(client, team, django_assert_num_queries):
+    dev = team["dev"]
+    line = next_line(dev)
+    claim(dev, line)
+    client.force_login(team["lead"].user)
+    url = f"/people/{dev.pk}/requirements/{line.pk}/history/"
+    # session, user, the viewer's roles (who may see the person), the person, the
+    # requirement, the events with who acted = 6 for the fragment the page's script asks for.
+    client.get(url, headers={"X-Requested-With": "fetch"})
+    with django_assert_num_queries(6):
+        client.get(url, headers={"X-Requested-With": "fetch"})
+    # The page of its own adds nothing: the menu reuses the roles already read.
+    with django_assert_num_queries(6):
+        client.get(url)
+
+
+def test_employee_progress_outside_the_page(team, django_assert_num_queries):
+    """For other callers (the review pages, eligibility): five statements for any person."""
+    grow(team)
+    dev = Employee.objects.get(pk=team["dev"].pk)
+    # mentorships, ledgers, next level with books, checklist with claims, last failed defense.
+    with django_assert_num_queries(5):
+        progress = selectors.employee_progress(dev)
+    assert progress.items and progress.mentored_by and progress.books
+    assert Requirement.objects.filter(pk__in=[item.requirement.pk for item in progress.items]).count() == len(progress.items)
