@@ -630,7 +630,8 @@ def review_box(*, employee: Employee, user) -> ReviewBox:
         PromotionReview.objects.filter(candidate=employee)
         .exclude(status=ReviewStatus.WITHDRAWN)
         .select_related("to_level")
-        .order_by("-requested_at", "-id")
+        # No order needed: one open review at most (a constraint), the latest decided by max().
+        .order_by()
     )
     open_review = next((review for review in reviews if review.is_open), None)
     decided = [review for review in reviews if review.is_decided]
