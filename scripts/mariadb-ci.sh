@@ -51,7 +51,8 @@ GRANT ALL PRIVILEGES ON \`${DB_NAME}\\_%\`.* TO '$DB_USER'@'localhost', '$DB_USE
 -- that holds FILE, and that a SELECT-only account they create gets no warning. MariaDB lets an
 -- account hand out SELECT on one database only with a global grant option, so this local test
 -- account holds these (never use such grants for the product's own account).
-GRANT FILE, CREATE USER ON *.* TO '$DB_USER'@'localhost', '$DB_USER'@'127.0.0.1';
+-- The export snapshot test reads the export's own transaction from INNODB_TRX: PROCESS.
+GRANT FILE, CREATE USER, PROCESS ON *.* TO '$DB_USER'@'localhost', '$DB_USER'@'127.0.0.1';
 GRANT SELECT, SHOW VIEW ON *.* TO '$DB_USER'@'localhost', '$DB_USER'@'127.0.0.1' WITH GRANT OPTION;
 CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 FLUSH PRIVILEGES;
