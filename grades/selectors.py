@@ -126,22 +126,10 @@ class ChecklistItem:
         return RequirementCategory(self.requirement.category).label
 
 
-@dataclass
-class Progress:
-    employee: Employee
-    level: Level | None
-    since: datetime.date | None
-    next_level: Level | None
+class ChecklistFigures:
+    """What a checklist (`items`) adds up to; shared by the progress page and the review packet."""
+
     items: list[ChecklistItem]
-    history: list[GradeChange]
-    mentorships: list[Mentorship]
-    mentored_by: list[Mentorship]
-    books: list[Book]
-    earliest_defense: datetime.date | None
-    earliest_reasons: list[str]
-    time_in_level_start: datetime.date | None
-    months_in_level: int
-    last_failed_defense: datetime.date | None = None
 
     @property
     def done_count(self) -> int:
@@ -159,12 +147,61 @@ class Progress:
     def waiting_count(self) -> int:
         return sum(1 for item in self.items if item.state == "claimed")
 
+    @property
+    def unmet(self) -> list[ChecklistItem]:
+        return [item for item in self.items if not item.done]
+
     def items_by_level(self):
         """[(level, [items])] in ladder order, for the checklist grouped by level."""
         groups: dict[int, tuple[Level, list[ChecklistItem]]] = {}
         for item in self.items:
             groups.setdefault(item.level.rank, (item.level, []))[1].append(item)
         return [groups[rank] for rank in sorted(groups)]
+
+
+def checklist_item(
+    requirement: Requirement,
+    level: Level,
+    *,
+    employee: Employee,
+    live: Evidence | None,
+    claims: list[Evidence] | None = None,
+    next_level: Level | None,
+    mentorships: list[rules.MentorshipPeriod],
+    on: datetime.date,
+) -> ChecklistItem:
+    """One line of a person's checklist: judged from data (met/unmet) or by its live claim."""
+    new_at_level = next_level is not None and level.rank == next_level.rank
+    if requirement.check_kind:
+        result = rules.evaluate_check(
+            requirement.check_kind,
+            requirement.check_params,
+            today=on,
+            career_start=employee.career_start,
+            mentorships=mentorships,
+        )
+        return ChecklistItem(requirement, level, "met" if result.met else "unmet", result.detail,
+                             new_at_level=new_at_level)
+    return ChecklistItem(requirement, level, live.status if live else "missing", evidence=live,
+                         history=claims or [], new_at_level=new_at_level)
+
+
+@dataclass
+class Progress(ChecklistFigures):
+    employee: Employee
+    level: Level | None
+    since: datetime.date | None
+    next_level: Level | None
+    items: list[ChecklistItem]
+    history: list[GradeChange]
+    mentorships: list[Mentorship]
+    mentored_by: list[Mentorship]
+    books: list[Book]
+    earliest_defense: datetime.date | None
+    earliest_reasons: list[str]
+    time_in_level_start: datetime.date | None
+    months_in_level: int
+    last_failed_defense: datetime.date | None = None
 
 
 def _ledger(changes) -> list[rules.LedgerEntry]:
@@ -404,26 +441,10 @@ def employee_progress(
     levels_by_id = {item.pk: item for item in levels}
     items: list[ChecklistItem] = []
     for requirement, claims in _checklist(employee, checklist_levels) if checklist_levels else []:
-        req_level = levels_by_id[requirement.level_id]
-        new_at_level = next_level is not None and req_level.rank == next_level.rank
-        if requirement.check_kind:
-            result = rules.evaluate_check(
-                requirement.check_kind,
-                requirement.check_params,
-                today=on,
-                career_start=employee.career_start,
-                mentorships=periods,
-            )
-            items.append(
-                ChecklistItem(requirement, req_level, "met" if result.met else "unmet", result.detail,
-                              new_at_level=new_at_level)
-            )
-            continue
         live = next((c for c in reversed(claims) if c.status != EvidenceStatus.WITHDRAWN), None)
-        state = live.status if live else "missing"
         items.append(
-            ChecklistItem(requirement, req_level, state, evidence=live, history=claims,
-                          new_at_level=new_at_level)
+            checklist_item(requirement, levels_by_id[requirement.level_id], employee=employee, live=live,
+                           claims=claims, next_level=next_level, mentorships=periods, on=on)
         )
 
     failed = last_failed_defense_date(employee) if last_failed_defense is _UNKNOWN else last_failed_defense

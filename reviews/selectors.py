@@ -25,7 +25,7 @@ from grades import rules as grade_rules
 from grades import selectors as grade_selectors
 from grades.models import Employee, Evidence, EvidenceStatus, GradeChange, Level, Mentorship, Requirement
 from grades.roles import COMMITTEE, HR, TEAM_LEAD, user_has_role
-from grades.selectors import ChecklistItem
+from grades.selectors import ChecklistFigures, ChecklistItem, checklist_item
 
 from .models import CommitteeSeat, PromotionReview, ReviewStatus, Vote
 
@@ -247,27 +247,30 @@ def review_seats(review: PromotionReview) -> list[CommitteeSeat]:
     return review.page_seats
 
 
-def committee_candidate_choices() -> list[tuple[int, str]]:
-    """services.committee_candidates() as (pk, label) choices, labelled as the schedule form does.
+def committee_candidates() -> QuerySet:
+    """Users who may be seated: the Committee group (CTO, product and HR directors) and team leads.
 
-    The same people in the same order, read as plain values (a company has a thousand team
-    leads and more) and found through the group membership index: the service's join of
-    every user with their groups, folded by DISTINCT, read the whole user table twice as slowly.
+    Found through the group membership index rather than a join of every user with their
+    groups folded by DISTINCT: a company has a thousand team leads and more.
     """
     memberships = get_user_model().groups.through.objects.filter(
         group__name__in=[COMMITTEE, TEAM_LEAD]
     ).values("user_id")
-    rows = (
+    return (
         get_user_model().objects.filter(is_active=True)
         .filter(Q(pk__in=memberships) | Q(is_superuser=True))
         .order_by("last_name", "first_name", "username")
-        .values_list("pk", "first_name", "last_name", "username")
     )
+
+
+def committee_candidate_choices() -> list[tuple[int, str]]:
+    """committee_candidates() as (pk, label) choices, labelled as the schedule form does; plain values."""
+    rows = committee_candidates().values_list("pk", "first_name", "last_name", "username")
     return [(pk, f"{first_name} {last_name}".strip() or username) for pk, first_name, last_name, username in rows]
 
 
 @dataclass
-class Packet:
+class Packet(ChecklistFigures):
     """The candidate's packet on the review page: the parts of their progress the committee reads.
 
     Attribute names follow grades.selectors.Progress, so the same template lines read either.
@@ -281,29 +284,6 @@ class Packet:
     history: list[GradeChange]
     time_in_level_start: datetime.date | None
     months_in_level: int
-
-    @property
-    def done_count(self) -> int:
-        return sum(1 for item in self.items if item.done)
-
-    @property
-    def total(self) -> int:
-        return len(self.items)
-
-    @property
-    def waiting_count(self) -> int:
-        return sum(1 for item in self.items if item.state == "claimed")
-
-    @property
-    def unmet(self) -> list[ChecklistItem]:
-        return [item for item in self.items if not item.done]
-
-    def items_by_level(self):
-        """[(level, [items])] in ladder order, for the checklist grouped by level."""
-        groups: dict[int, tuple[Level, list[ChecklistItem]]] = {}
-        for item in self.items:
-            groups.setdefault(item.level.rank, (item.level, []))[1].append(item)
-        return [groups[rank] for rank in sorted(groups)]
 
 
 def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -> Packet:
@@ -373,22 +353,11 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
         claim = getattr(requirement, "live", None)  # not set when no claim joined
         if claim is not None or requirement.pk not in live:
             live[requirement.pk] = claim
-    items = []
-    for requirement in requirements.values():
-        req_level = requirement.track_level.level
-        new_at_level = next_level is not None and req_level.rank == next_level.rank
-        if requirement.check_kind:
-            result = grade_rules.evaluate_check(
-                requirement.check_kind, requirement.check_params, today=on,
-                career_start=employee.career_start, mentorships=periods_with_ledgers,
-            )
-            items.append(ChecklistItem(requirement=requirement, level=req_level, state="met" if result.met else "unmet",
-                                       detail=result.detail, new_at_level=new_at_level))
-            continue
-        claim = live.get(requirement.pk)
-        items.append(ChecklistItem(requirement=requirement, level=req_level,
-                                   state=claim.status if claim else "missing", evidence=claim,
-                                   new_at_level=new_at_level))
+    items = [
+        checklist_item(requirement, requirement.track_level.level, employee=employee, live=live.get(requirement.pk),
+                       next_level=next_level, mentorships=periods_with_ledgers, on=on)
+        for requirement in requirements.values()
+    ]
 
     since = grade_selectors.level_since(history)
     start = grade_rules.time_in_level_start(since, employee.probation_end) if since else None

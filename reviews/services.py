@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from grades import selectors as grade_selectors
 from grades.models import Employee, GradeChangeKind, Level
-from grades.roles import COMMITTEE, HR, user_has_role
+from grades.roles import HR, user_has_role
 from grades.services import GradeError, grade_change_record
 
 from . import notifications, rules
@@ -345,13 +345,3 @@ def review_withdraw(*, review: PromotionReview, by: User, reason: str = "") -> P
     return review
 
 
-def committee_candidates():
-    """Users who may be seated: the Committee group (CTO, product and HR directors) and team leads."""
-    from django.db.models import Q
-
-    return (
-        User.objects.filter(is_active=True)
-        .filter(Q(groups__name=COMMITTEE) | Q(groups__name="Team lead") | Q(is_superuser=True))
-        .distinct()
-        .order_by("last_name", "first_name", "username")
-    )

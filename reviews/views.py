@@ -44,6 +44,7 @@ from .models import CommitteeSeat, PromotionReview, ReviewEvent, ReviewStatus, S
 from .policies import VOTES_ALL, VOTES_PROGRESS, vote_visibility
 from .selectors import (
     committee_candidate_choices,
+    committee_candidates,
     review_for_page,
     review_list_queryset,
     review_packet,
@@ -318,7 +319,7 @@ def _item_pk(item) -> int:
 
 def _seatable_users(review: PromotionReview, seats=()) -> list:
     """The users HR may seat, for validating a posted schedule form."""
-    return _seatable(review, seats, services.committee_candidates(), lambda user: user)
+    return _seatable(review, seats, committee_candidates(), lambda user: user)
 
 
 def _seatable_choices(review: PromotionReview, seats=()) -> list[tuple[int, str]]:

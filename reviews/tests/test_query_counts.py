@@ -18,6 +18,7 @@ from reviews.forms import ScheduleForm
 from reviews.models import PromotionReview
 from reviews.selectors import (
     committee_candidate_choices,
+    committee_candidates,
     review_for_page,
     review_list_queryset,
     review_packet,
@@ -372,7 +373,7 @@ def test_the_schedule_forms_people_are_the_services_committee_candidates(org):
     UserFactory(username="root", is_superuser=True)
     UserFactory(username="gone", roles=["Committee"], is_active=False)
     UserFactory(username="both", roles=["Committee", "Team lead"])
-    expected = [(u.pk, u.get_full_name() or u.get_username()) for u in services.committee_candidates()]
+    expected = [(u.pk, u.get_full_name() or u.get_username()) for u in committee_candidates()]
     assert committee_candidate_choices() == expected
     assert len(expected) == len({pk for pk, _label in expected})
 
