@@ -12,20 +12,21 @@ EMPLOYEES ?= 200
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): requirements.txt | $(PY)
+$(STAMP): requirements.txt requirements-dev.txt | $(PY)
 	./scripts/system-deps.sh
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
 	touch $(STAMP)
 
-## deps: create .venv and install the pinned requirements (and the system headers they need)
+## deps: create .venv and install the pinned requirements with the test and demo tools
+## (requirements-dev.txt; a production install takes requirements.txt alone)
 deps: $(STAMP)
 
 ## run: the site with demo data on SQLite at http://$(HOST):$(PORT)
 run: deps
-	DEBUG=1 $(PY) manage.py migrate --noinput
-	DEBUG=1 $(PY) manage.py seed_demo --employees $(EMPLOYEES)
-	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
+	DEBUG=1 GRADESYS_DEMO=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 GRADESYS_DEMO=1 $(PY) manage.py seed_demo --employees $(EMPLOYEES)
+	DEBUG=1 GRADESYS_DEMO=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 ## serve: the site as production runs it: gunicorn, DEBUG off, compressed hashed static files.
 ## Needs SECRET_KEY and ALLOWED_HOSTS (environment or .env); workers from WEB_CONCURRENCY.

@@ -57,6 +57,7 @@ def env_for(database_url: str) -> dict:
         **os.environ,
         "DATABASE_URL": database_url,
         "DEBUG": "0",
+        "GRADESYS_DEMO": "1",  # seed_demo fills the bench databases
         "SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "LOG_LEVEL": "WARNING",

@@ -247,7 +247,8 @@ def prepare_database(db_url: str, env: dict, employees: int, reseed: bool) -> st
         seeded = f"reused ({employees:,} demo people already there)"
     else:
         started = time.perf_counter()
-        manage(env, "seed_demo", "--employees", str(employees), "-v0")
+        # The demo app is a development tool: installed for the seeding only, not in the server.
+        manage({**env, "GRADESYS_DEMO": "1"}, "seed_demo", "--employees", str(employees), "-v0")
         seeded = f"seeded {employees:,} demo people in {time.perf_counter() - started:.0f} s"
     manage(env, "collectstatic", "--noinput", "-v0")
     manage(env, "clearsessions")
@@ -1134,7 +1135,7 @@ def _seeded_size(employees: int) -> dict:
     """Whether the demo organisation of `employees` people is there (usernames are numbered)."""
     from django.contrib.auth import get_user_model
 
-    from grades.demo import USERNAME_PATTERN
+    from demo.people import USERNAME_PATTERN
     from grades.models import Employee
 
     users = get_user_model().objects

@@ -68,6 +68,7 @@ def configure() -> str:
         {
             "DATABASE_URL": url,
             "DEBUG": "0",
+            "GRADESYS_DEMO": "1",  # seed_demo fills the bench database
             "SECRET_KEY": "bench-only-secret-key-not-for-production-use-0123456789",
             "DJANGO_SETTINGS_MODULE": "gradesys.settings",
             # The test client's host. setup_test_environment() would add it, but it also

@@ -31,8 +31,8 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from faker import Faker
 
-from . import roles, rules, services
-from .models import (
+from grades import roles, rules, selectors, services
+from grades.models import (
     CheckKind,
     Employee,
     Evidence,
@@ -110,6 +110,16 @@ class PlannedEntry:
     date: datetime.date
     reason: str = ""
 
+    # What the ledger rules read of an entry (grades.selectors.level_since). The ladder is
+    # the same on every track, so the rank stands for the level.
+    @property
+    def level_id(self) -> int:
+        return self.rank
+
+    @property
+    def effective_date(self) -> datetime.date:
+        return self.date
+
 
 @dataclass(slots=True)
 class PlannedMentorship:
@@ -166,7 +176,8 @@ class PlannedPerson:
 
     @property
     def current_since(self) -> datetime.date:
-        return self.ledger[-1].date
+        """The day the current level began, as the ledger service counts it."""
+        return selectors.level_since(self.ledger)
 
 
 @dataclass(frozen=True)
@@ -304,10 +315,13 @@ def _career(
     probation_end = rules.add_months(hire, probation_months)
 
     def promotion_dates(added: Sequence[int]) -> list[datetime.date]:
+        """Each promotion on the first day the product allows it, plus that step's `added` days."""
         dates = []
-        previous = rules.time_in_level_start(hire, probation_end)
+        previous = hire
         for months, extra in zip(steps, added):
-            previous = rules.add_months(previous, months) + _days(extra)
+            previous = rules.earliest_defense_date(
+                last_change=previous, probation_end=probation_end, min_months=months
+            ) + _days(extra)
             dates.append(previous)
         return dates
 
@@ -806,7 +820,7 @@ def _load_levels() -> dict[int, LevelInfo]:
         level.rank: LevelInfo(level.id, level.rank, level.code, level.name, level.min_months_in_previous)
         for level in Level.objects.all()
     }
-    if [levels.get(rank) and levels[rank].code for rank in range(1, 10)] != list(rules.LEVEL_CODES):
+    if sorted(levels) != list(range(1, 10)):
         raise DemoError(
             "The nine-level ladder (Junior … Senior++) is missing or changed; run `manage.py migrate` "
             "on a fresh database before seeding the demo."

@@ -5,10 +5,10 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from grades import demo
-from pay import demo as pay_demo
+from demo import pay as pay_demo
+from demo import people as demo
+from demo import reviews as review_demo
 from pay.services import PayError
-from reviews import demo as review_demo
 
 
 class Command(BaseCommand):

@@ -6,8 +6,9 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from demo import pay as demo
 from grades.models import Track
-from pay import demo, rules
+from pay import rules
 from pay.models import SalaryBand
 from pay.selectors import ladder_bands
 

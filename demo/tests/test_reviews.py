@@ -1,4 +1,4 @@
-"""Tests of the demo reviews (reviews/demo.py) as `manage.py seed_demo` creates them."""
+"""Tests of the demo reviews (demo/reviews.py) as `manage.py seed_demo` creates them."""
 
 from __future__ import annotations
 
@@ -12,11 +12,13 @@ from django.core.management import call_command
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from grades import demo as grades_demo
+from demo import people as grades_demo
+from demo import reviews as demo
 from grades import rules as grade_rules
-from grades.models import Employee, GradeChange
-from reviews import demo, rules, services
-from reviews.models import CommitteeSeat, PromotionReview, ReviewEvent, ReviewStatus, SeatRole, Vote
+from grades import selectors as grade_selectors
+from grades.models import Employee, Evidence, EvidenceStatus, GradeChange
+from reviews import rules, services
+from reviews.models import CommitteeSeat, DecisionPolicy, PromotionReview, ReviewEvent, ReviewStatus, SeatRole, Vote
 
 pytestmark = pytest.mark.django_db
 
@@ -162,6 +164,17 @@ def test_every_promotion_has_exactly_one_passed_review_that_matches_it(seeded):
     assert PromotionReview.objects.filter(grade_change__isnull=False).exclude(status="passed").count() == 0
 
 
+def test_each_person_row_notes_their_latest_failed_defense(seeded):
+    latest = {}
+    for candidate_id, decided_at in PromotionReview.objects.filter(status=ReviewStatus.FAILED).values_list(
+        "candidate_id", "decided_at"
+    ):
+        latest[candidate_id] = max(latest.get(candidate_id, decided_at.date()), decided_at.date())
+    assert len(latest) >= 3
+    noted = dict(Employee.objects.exclude(last_failed_defense_on=None).values_list("id", "last_failed_defense_on"))
+    assert noted == latest
+
+
 def test_failed_defenses_fit_between_eligibility_and_the_cool_down(seeded):
     ledger_of = ledgers()
     by_person = defaultdict(list)
@@ -296,6 +309,33 @@ def test_each_trail_is_in_time_order_with_the_right_actors(seeded):
             assert [e.action for e in events] == ["requested", "scheduled"] + ["voted"] * 4 + [review.status]
 
 
+def test_the_unmet_lines_recorded_at_scheduling_are_those_the_product_counts(seeded):
+    """The demo counts a checklist as the progress page does, on the day HR scheduled."""
+    compared = 0
+    for review in reviews_with_everything():
+        # The page's checklist is that of the person's next level: reviews from the level held now.
+        if review.from_level_id != review.candidate.current_level_id or not review.seats.all():
+            continue
+        scheduled = scheduled_event(review)
+        try:
+            with transaction.atomic():
+                # The checklist as it stood that day: a claim touched later was not confirmed
+                # then, and set aside (withdrawn) it leaves its line not done either.
+                later = set(
+                    Evidence.objects.filter(employee=review.candidate, events__at__gt=scheduled.at)
+                    .values_list("id", flat=True)
+                )
+                Evidence.objects.filter(id__in=later).update(status=EvidenceStatus.WITHDRAWN)
+                progress = grade_selectors.employee_progress(review.candidate, on=scheduled.at.date())
+                raise _Rollback
+        except _Rollback:
+            pass
+        assert progress.next_level == review.to_level
+        assert scheduled.data["unmet_requirements"] == len(progress.unmet), review
+        compared += 1
+    assert compared >= 3
+
+
 def test_nothing_happens_after_the_reference_date_except_the_defenses_ahead(seeded):
     assert not PromotionReview.objects.filter(requested_at__gt=END_OF_TODAY).exists()
     assert not PromotionReview.objects.filter(decided_at__gt=END_OF_TODAY).exists()
@@ -393,8 +433,8 @@ def test_ids_are_found_again_where_the_database_does_not_return_them(monkeypatch
     assert snapshot() == expected
 
 
-def test_the_unanimous_rule_gives_votes_that_decide_under_it(settings):
-    settings.REVIEWS_DECISION_RULE = "unanimous"
+def test_the_unanimous_rule_gives_votes_that_decide_under_it():
+    DecisionPolicy.objects.filter(pk=DecisionPolicy.ROW_ID).update(rule="unanimous")
     seed()
     decided = PromotionReview.objects.decided().prefetch_related("seats__vote", "events")
     assert decided
@@ -408,8 +448,9 @@ def test_the_number_of_queries_does_not_grow_with_each_person():
     grades_demo.demo_seed(employees=150, seed=1, today=TODAY, password="x")
     with CaptureQueriesContext(connection) as queries:
         created = demo.seed_reviews(today=TODAY, seed=1)
-    # Nine reads, a savepoint pair, and one INSERT per batch: on SQLite about 60 rows of a review,
-    # 330 seats, 200 votes or 160 events per statement. A query per review would be 200+.
+    # Ten reads, a savepoint pair, one INSERT per batch (on SQLite about 60 rows of a review,
+    # 330 seats, 200 votes or 160 events per statement) and one UPDATE noting the failures on
+    # the people's rows. A query per review would be 200+.
     reviews = sum(count for name, count in created.items() if name.endswith(" reviews"))
     assert reviews > 150
     assert len(queries) < 40

@@ -39,9 +39,11 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import Q
+from django.utils import timezone
 
-from grades import demo as grades_demo
+from demo import people as demo_people
 from grades import rules as grade_rules
+from grades import selectors as grade_selectors
 from grades.models import (
     Employee,
     Evidence,
@@ -52,9 +54,10 @@ from grades.models import (
     Mentorship,
     Requirement,
 )
-
-from . import rules
-from .models import CommitteeSeat, PromotionReview, ReviewEvent, ReviewStatus, SeatRole, Vote, VoteValue
+from reviews import rules
+from reviews.models import (
+    CommitteeSeat, DecisionPolicy, PromotionReview, ReviewEvent, ReviewStatus, SeatRole, Vote, VoteValue,
+)
 
 User = get_user_model()
 
@@ -67,11 +70,11 @@ WITHDRAWN = 0.01
 # Reviews written together; bounds the model instances held at 10,000+ people.
 WRITE_CHUNK = 2000
 
-HR_LOGIN = grades_demo.LEDGER_RECORDER
+HR_LOGIN = demo_people.LEDGER_RECORDER
 COMMITTEE_LOGINS = {SeatRole.CTO: "cto", SeatRole.PRODUCT: "product", SeatRole.HR_DIRECTOR: "hrdirector"}
 # Last resort for the team-lead seat when no other team lead was employed yet.
 FALLBACK_SEAT = "admin"
-_DEMO_NAME = re.compile(re.escape(grades_demo.USERNAME_PATTERN.split("{")[0]) + r"\d+")
+_DEMO_NAME = re.compile(re.escape(demo_people.USERNAME_PATTERN.split("{")[0]) + r"\d+")
 
 # Instants are minutes on an "office axis": 540 minutes per day from 06:00 UTC (09:00-18:00
 # in Moscow), so that any two increasing points are increasing office-hour instants.
@@ -162,21 +165,18 @@ def _chunks(items: Sequence, size: int) -> Iterator[Sequence]:
 
 
 @dataclass(frozen=True, slots=True)
-class _Level:
-    id: int
-    rank: int
-    code: str
-    name: str
-    min_months: int
-
-
-@dataclass(frozen=True, slots=True)
 class _Entry:
     id: int
     kind: str
+    level_id: int
     rank: int
     track_id: int
     date: datetime.date
+
+    @property
+    def effective_date(self) -> datetime.date:
+        # The name the ledger rules read (grades.selectors.level_since).
+        return self.date
 
 
 @dataclass(slots=True)
@@ -193,14 +193,6 @@ class _Person:
     ledger: list[_Entry] = field(default_factory=list)
 
 
-@dataclass(frozen=True, slots=True)
-class _Requirement:
-    id: int
-    rank: int
-    check_kind: str
-    check_params: dict
-
-
 @dataclass
 class _World:
     """The demo organisation as plain values, read in a fixed number of queries."""
@@ -208,13 +200,13 @@ class _World:
     today: datetime.date
     rule: str
     cooldown: int
-    levels: dict[int, _Level]  # by rank
+    levels: dict[int, Level]  # by rank
     people: dict[int, _Person]  # by employee id
     logins: dict[str, int]  # username: user id
     reviewed: set[int]  # employee ids that have any review
     statuses: set[str]  # review statuses that exist
     waiting: set[str]  # of `lead` and `cto`, who has a scheduled review waiting for their vote
-    requirements: dict[int, list[_Requirement]]  # by track, in rank order
+    requirements: dict[int, list[tuple[Level, Requirement]]]  # by track, in rank order
     confirmed: dict[int, dict[int, datetime.datetime]]  # employee: {requirement: confirmed at}
     mentorships: dict[int, list[tuple[int, datetime.date, datetime.date | None]]]  # by mentor
     leads: list[_Person] = field(default_factory=list)  # team leads by hire date
@@ -222,16 +214,21 @@ class _World:
     _names: dict[int, str] = field(default_factory=dict)
     _periods: dict = field(default_factory=dict)
     _checklists: dict = field(default_factory=dict)
+    _employees: dict = field(default_factory=dict)
+    level_ranks: dict[str, int] = field(default_factory=dict)  # level code: rank
+    # What a checklist line reads of a claim confirmed by the day in question: its status.
+    confirmed_claim: Evidence = field(default_factory=lambda: Evidence(status=EvidenceStatus.CONFIRMED))
 
     def __post_init__(self) -> None:
         self._names = {user_id: name for name, user_id in self.logins.items()}
         self._names.update((p.user_id, p.username) for p in self.people.values())
         lead_ids = {p.lead_id for p in self.people.values() if p.lead_id}
         self.leads = sorted(
-            (p for p in self.people.values() if p.employee_id in lead_ids or p.username == grades_demo.DEMO_LEAD),
+            (p for p in self.people.values() if p.employee_id in lead_ids or p.username == demo_people.DEMO_LEAD),
             key=lambda p: (p.hire_date, p.username),
         )
         self.lead_hired = [p.hire_date for p in self.leads]
+        self.level_ranks = {level.code: rank for rank, level in self.levels.items()}
 
     def user_name(self, user_id: int) -> str:
         return self._names[user_id]
@@ -239,11 +236,22 @@ class _World:
     def lead_of(self, person: _Person) -> _Person | None:
         return self.people.get(person.lead_id) if person.lead_id else None
 
-    def checklist(self, track_id: int, rank: int) -> list[_Requirement]:
+    def checklist(self, track_id: int, rank: int) -> list[tuple[Level, Requirement]]:
+        """The checklist of a defense of `rank`: the track's lines up to that level, with their level."""
         key = (track_id, rank)
         if key not in self._checklists:
-            self._checklists[key] = [r for r in self.requirements.get(track_id, ()) if r.rank <= rank]
+            self._checklists[key] = [
+                line for line in self.requirements.get(track_id, ()) if line[0].rank <= rank
+            ]
         return self._checklists[key]
+
+    def employee(self, person: _Person) -> Employee:
+        """The person as the checklist rules read them (their career start)."""
+        if person.employee_id not in self._employees:
+            self._employees[person.employee_id] = Employee(
+                id=person.employee_id, career_start=person.career_start
+            )
+        return self._employees[person.employee_id]
 
     def periods(self, person: _Person) -> list[grade_rules.MentorshipPeriod]:
         """The person's mentorships as a mentor, in the shape the data checks take."""
@@ -267,25 +275,20 @@ class _World:
 def _demo_people(prefix: str = "") -> Q:
     """Rows of the demo people (lead, dev and demoNNNNNN), through the relation `prefix`."""
     username = f"{prefix}user__username"
-    return Q(**{f"{username}__in": (grades_demo.DEMO_LEAD, grades_demo.DEMO_DEV)}) | Q(
-        **{f"{username}__startswith": grades_demo.USERNAME_PATTERN.split("{")[0]}
+    return Q(**{f"{username}__in": (demo_people.DEMO_LEAD, demo_people.DEMO_DEV)}) | Q(
+        **{f"{username}__startswith": demo_people.USERNAME_PATTERN.split("{")[0]}
     )
 
 
 def _load(today: datetime.date) -> _World:
-    levels = {
-        rank: _Level(level_id, rank, code, name, months)
-        for level_id, rank, code, name, months in Level.objects.values_list(
-            "id", "rank", "code", "name", "min_months_in_previous"
-        )
-    }
+    levels = {level.rank: level for level in Level.objects.all()}
     if sorted(levels) != list(range(1, 10)):
-        raise grades_demo.DemoError("The nine-level ladder is missing; run `manage.py migrate` first.")
+        raise demo_people.DemoError("The nine-level ladder is missing; run `manage.py migrate` first.")
     wanted = [HR_LOGIN, FALLBACK_SEAT, *COMMITTEE_LOGINS.values()]
     logins = dict(User.objects.filter(username__in=wanted).values_list("username", "id"))
     missing = [name for name in wanted if name not in logins]
     if missing:
-        raise grades_demo.DemoError(
+        raise demo_people.DemoError(
             f"Demo login(s) {', '.join(missing)} not found; the reviews need them as HR and committee. "
             "Run seed_demo on a database where those names are free."
         )
@@ -295,7 +298,7 @@ def _load(today: datetime.date) -> _World:
         "id", "user_id", "user__username", "track_id", "team_lead_id", "hire_date", "probation_end",
         "career_start", "left_on",
     ):  # fmt: skip
-        if row[2] in (grades_demo.DEMO_LEAD, grades_demo.DEMO_DEV) or _DEMO_NAME.fullmatch(row[2]):
+        if row[2] in (demo_people.DEMO_LEAD, demo_people.DEMO_DEV) or _DEMO_NAME.fullmatch(row[2]):
             people[row[0]] = _Person(*row)
     rank_of = {level.id: level.rank for level in levels.values()}
     for change_id, employee_id, kind, level_id, track_id, day in (
@@ -304,7 +307,9 @@ def _load(today: datetime.date) -> _World:
         .values_list("id", "employee_id", "kind", "level_id", "track_id", "effective_date")
     ):
         if employee_id in people:
-            people[employee_id].ledger.append(_Entry(change_id, kind, rank_of[level_id], track_id, day))
+            people[employee_id].ledger.append(
+                _Entry(change_id, kind, level_id, rank_of[level_id], track_id, day)
+            )
 
     reviewed: set[int] = set()
     statuses: set[str] = set()
@@ -316,21 +321,22 @@ def _load(today: datetime.date) -> _World:
         .filter(
             Q(member__username=COMMITTEE_LOGINS[SeatRole.CTO])
             | Q(
-                member__username=grades_demo.DEMO_LEAD,
-                review__candidate__team_lead__user__username=grades_demo.DEMO_LEAD,
+                member__username=demo_people.DEMO_LEAD,
+                review__candidate__team_lead__user__username=demo_people.DEMO_LEAD,
             )
         )
         .values_list("member__username", flat=True)
         .distinct()
     )
 
-    requirements: dict[int, list[_Requirement]] = defaultdict(list)
+    requirements: dict[int, list[tuple[Level, Requirement]]] = defaultdict(list)
     for requirement_id, track_id, rank, kind, params in (
         Requirement.objects.active()
         .order_by("track_level__level__rank", "position", "id")
         .values_list("id", "track_id", "track_level__level__rank", "check_kind", "check_params")
     ):
-        requirements[track_id].append(_Requirement(requirement_id, rank, kind, params or {}))
+        requirement = Requirement(id=requirement_id, track_id=track_id, check_kind=kind, check_params=params or {})
+        requirements[track_id].append((levels[rank], requirement))
     confirmed: dict[int, dict[int, datetime.datetime]] = defaultdict(dict)
     for employee_id, requirement_id, decided_at in Evidence.objects.filter(
         _demo_people("employee__"), status=EvidenceStatus.CONFIRMED
@@ -346,7 +352,7 @@ def _load(today: datetime.date) -> _World:
 
     return _World(
         today=today,
-        rule=settings.REVIEWS_DECISION_RULE,
+        rule=DecisionPolicy.current().rule,
         cooldown=settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS,
         levels=levels,
         people=people,
@@ -389,6 +395,7 @@ class _Review:
     decided: int | None = None
     decision_note: str = ""
     grade_change_id: int | None = None
+    since: datetime.date | None = None  # the day the level defended from began
     earliest: datetime.date | None = None  # the first day the person could defend this step
     withdrawn: int | None = None
     withdrawn_by: int | None = None
@@ -402,6 +409,7 @@ class _Plan:
     person: _Person
     reviews: list[_Review]
     eligible_from: datetime.date | None  # None: no next level to defend
+    since: datetime.date | None = None  # the day the current level began
     # The first day of a defense of the next level by time in level alone.
     earliest_by_time: datetime.date | None = None
     failed_in_level: bool = False  # failed the defense of the next level already
@@ -418,7 +426,7 @@ def _earliest(world: _World, person: _Person, *, since: datetime.date, target_ra
     return grade_rules.earliest_defense_date(
         last_change=since,
         probation_end=person.probation_end,
-        min_months=world.levels[target_rank].min_months,
+        min_months=world.levels[target_rank].min_months_in_previous,
         last_failed_defense=failed,
         cooldown_months=world.cooldown,
     )
@@ -466,9 +474,11 @@ def _ballot(rng: random.Random, *, passed: bool, rule: str) -> dict[str, str]:
 
 def _decided_review(
     world: _World, rng: random.Random, person: _Person, *, from_rank: int, to_rank: int, track_id: int,
-    day: datetime.date, earliest: datetime.date, passed: bool, grade_change_id: int | None = None,
+    day: datetime.date, since: datetime.date, earliest: datetime.date, passed: bool,
+    grade_change_id: int | None = None,
 ) -> _Review:  # fmt: skip
-    """A review defended and decided on `day`, requested no earlier than `earliest`."""
+    """A review defended and decided on `day`, requested no earlier than `earliest`; `since` is
+    the day the level defended from began."""
     defense = _point(day) + 60 + 30 * rng.randint(0, 10)  # 07:00-12:00 UTC
     low = _point(min(max(earliest, day - 56 * _DAY), day))
     high = min(_point(day - 20 * _DAY), defense - 1)
@@ -489,32 +499,42 @@ def _decided_review(
         votes.append(_Vote(role, value, rng.choice(_COMMENTS[value]), at))
         at += rng.randint(2, 8)
     decided = at + rng.randint(5, 30)
+    # The votes decide, by the service's rule; the ballot was drawn to come out as `passed`.
+    passed = rules.outcome([vote.value for vote in votes], world.rule)
     name = world.levels[to_rank].name
     if passed:
         note = f"Promoted to {name}. {rng.choice(_PASS_NOTES)}".strip()
     else:
-        again = grade_rules.add_months(day, world.cooldown)
+        again = _earliest(world, person, since=since, target_rank=to_rank, failed=day)
         note = f"{rng.choice(_FAIL_NOTES)} Next defense of {name} from {again:%Y-%m-%d}."
     return _Review(
         person=person, status=ReviewStatus.PASSED if passed else ReviewStatus.FAILED,
         from_rank=from_rank, to_rank=to_rank, track_id=track_id,
         requested_by=requested_by, requested=requested, recommendation=recommendation,
         scheduled=scheduled, defense=defense, place=rng.choice(_PLACES), members=members,
-        votes=votes, decided=decided, decision_note=note, grade_change_id=grade_change_id, earliest=earliest,
+        votes=votes, decided=decided, decision_note=note, grade_change_id=grade_change_id,
+        since=since, earliest=earliest,
     )  # fmt: skip
 
 
 def _failed_before(world: _World, rng: random.Random, person: _Person, passed: _Review, *,
                    earliest: datetime.date) -> _Review | None:  # fmt: skip
     """A failed defense of `passed`'s step, if one fits between `earliest` and the cool-down."""
-    latest = grade_rules.add_months(_day(passed.requested), -world.cooldown)
+    asked = _day(passed.requested)
     first = earliest + 14 * _DAY
+    latest = grade_rules.add_months(asked, -world.cooldown)
+    # Month ends make the cool-down's inverse approximate: the rule itself has the last word
+    # on whether a defense failed on `latest` still lets the passed one be requested.
+    while latest >= first and _earliest(
+        world, person, since=passed.since, target_rank=passed.to_rank, failed=latest
+    ) > asked:
+        latest -= _DAY
     if first > latest:
         return None
     day = first + rng.randint(0, (latest - first).days) * _DAY
     return _decided_review(
         world, rng, person, from_rank=passed.from_rank, to_rank=passed.to_rank, track_id=passed.track_id,
-        day=day, earliest=earliest, passed=False,
+        day=day, since=passed.since, earliest=earliest, passed=False,
     )  # fmt: skip
 
 
@@ -523,13 +543,16 @@ def _plan_person(world: _World, person: _Person, seed: int) -> _Plan:
     rng = random.Random(f"{seed}:{person.username}:reviews")
     reviews: list[_Review] = []
     ledger = person.ledger
-    for previous, change in zip(ledger, ledger[1:]):
+    for index in range(1, len(ledger)):
+        previous, change = ledger[index - 1], ledger[index]
         if change.kind != GradeChangeKind.PROMOTION:
             continue
-        earliest = _earliest(world, person, since=previous.date, target_rank=change.rank)
+        # Time in level as the ledger service counts it (a lateral track move does not restart it).
+        since = grade_selectors.level_since(ledger[:index])
+        earliest = _earliest(world, person, since=since, target_rank=change.rank)
         passed = _decided_review(
             world, rng, person, from_rank=previous.rank, to_rank=change.rank, track_id=change.track_id,
-            day=change.date, earliest=earliest, passed=True, grade_change_id=change.id,
+            day=change.date, since=since, earliest=earliest, passed=True, grade_change_id=change.id,
         )  # fmt: skip
         if rng.random() < FAILED_BEFORE_PROMOTION:
             failed = _failed_before(world, rng, person, passed, earliest=earliest)
@@ -540,19 +563,19 @@ def _plan_person(world: _World, person: _Person, seed: int) -> _Plan:
     if not ledger or ledger[-1].rank + 1 not in world.levels or person.left_on is not None:
         return _Plan(person, reviews, None)
     current = ledger[-1]
-    earliest = _earliest(world, person, since=current.date, target_rank=current.rank + 1)
-    plan = _Plan(person, reviews, earliest, earliest_by_time=earliest)
+    since = grade_selectors.level_since(ledger)
+    earliest = _earliest(world, person, since=since, target_rank=current.rank + 1)
+    plan = _Plan(person, reviews, earliest, since=since, earliest_by_time=earliest)
     # `dev` keeps a clean slate here, so that what dev shows is chosen on purpose in _ensure.
-    if rng.random() < FAILED_IN_CURRENT_LEVEL and person.username != grades_demo.DEMO_DEV:
+    if rng.random() < FAILED_IN_CURRENT_LEVEL and person.username != demo_people.DEMO_DEV:
         _fail_in_level(world, rng, plan, first=earliest + 14 * _DAY)
-    eligible = plan.eligible_from
     roll = rng.random()
-    if eligible <= world.today and person.username != grades_demo.DEMO_DEV:
+    if person.username != demo_people.DEMO_DEV and _may_open(world, plan):
         if roll < REQUESTED:
             plan.open_kind = ReviewStatus.REQUESTED
         elif roll < REQUESTED + SCHEDULED:
             plan.open_kind = ReviewStatus.SCHEDULED
-        elif roll < REQUESTED + SCHEDULED + WITHDRAWN and eligible <= world.today - 3 * _DAY:
+        elif roll < REQUESTED + SCHEDULED + WITHDRAWN and _may_withdraw(world, plan):
             plan.open_kind = ReviewStatus.WITHDRAWN
     return plan
 
@@ -570,22 +593,41 @@ def _fail_in_level(world: _World, rng: random.Random, plan: _Plan, *, first: dat
     plan.reviews.append(
         _decided_review(
             world, rng, person, from_rank=current.rank, to_rank=current.rank + 1, track_id=person.track_id,
-            day=day, earliest=plan.earliest_by_time, passed=False,
+            day=day, since=plan.since, earliest=plan.earliest_by_time, passed=False,
         )  # fmt: skip
     )
     plan.failed_in_level = True
     plan.eligible_from = _earliest(
-        world, person, since=current.date, target_rank=current.rank + 1, failed=day
+        world, person, since=plan.since, target_rank=current.rank + 1, failed=day
     )
     return True
 
 
+def _may_request(world: _World, plan: _Plan, on: datetime.date) -> bool:
+    """Whether the request service would accept a defense of the person's next level on `on`."""
+    if plan.eligible_from is None:
+        return False
+    current = plan.person.ledger[-1].rank
+    refusal = rules.request_refusal(
+        current_rank=current,
+        target_rank=current + 1,
+        top_rank=max(world.levels),
+        target_entry_only=world.levels[current + 1].entry_only,
+        earliest=plan.eligible_from,
+        today=on,
+        probation_end=plan.person.probation_end,
+        has_open_review=False,  # only people without any review are planned
+    )
+    return refusal is None
+
+
 def _may_withdraw(world: _World, plan: _Plan) -> bool:
-    return plan.eligible_from is not None and plan.eligible_from <= world.today - 3 * _DAY
+    # Requested, and perhaps scheduled, at least three days ago, so there is room to withdraw.
+    return _may_request(world, plan, world.today - 3 * _DAY)
 
 
 def _may_open(world: _World, plan: _Plan) -> bool:
-    return plan.eligible_from is not None and plan.eligible_from <= world.today
+    return _may_request(world, plan, world.today)
 
 
 def _ensure(world: _World, plans: list[_Plan], seed: int) -> None:
@@ -595,7 +637,7 @@ def _ensure(world: _World, plans: list[_Plan], seed: int) -> None:
     by_name = {p.person.username: p for p in plans}
     waiting = {SeatRole.TEAM_LEAD: "lead" in world.waiting, SeatRole.CTO: "cto" in world.waiting}
 
-    dev = by_name.get(grades_demo.DEMO_DEV)
+    dev = by_name.get(demo_people.DEMO_DEV)
     if dev is not None:
         if _may_open(world, dev):
             dev.open_kind = ReviewStatus.SCHEDULED
@@ -603,7 +645,7 @@ def _ensure(world: _World, plans: list[_Plan], seed: int) -> None:
         elif not dev.has_failed:
             _force_failed(world, dev, seed)
 
-    lead = next((p.employee_id for p in world.people.values() if p.username == grades_demo.DEMO_LEAD), None)
+    lead = next((p.employee_id for p in world.people.values() if p.username == demo_people.DEMO_LEAD), None)
     reports = [p for p in order if lead is not None and p.person.lead_id == lead]
     if not waiting[SeatRole.TEAM_LEAD] and not any(
         p.open_kind == ReviewStatus.SCHEDULED and SeatRole.TEAM_LEAD in p.keep_unvoted for p in reports
@@ -637,7 +679,7 @@ def _ensure(world: _World, plans: list[_Plan], seed: int) -> None:
         if not any(p.failed_in_level for p in plans):
             # Somebody still in the cool-down, so that a progress page shows it.
             for plan in order:
-                if plan.open_kind is not None or plan.person.username == grades_demo.DEMO_DEV:
+                if plan.open_kind is not None or plan.person.username == demo_people.DEMO_DEV:
                     continue
                 rng = random.Random(f"{seed}:{plan.person.username}:reviews:cooldown")
                 if _fail_in_level(world, rng, plan, first=world.today - 80 * _DAY):
@@ -748,21 +790,24 @@ def _plan_reviews(world: _World, seed: int) -> list[_Review]:
 
 
 def _unmet(world: _World, review: _Review) -> int:
-    """Lines of the target level's checklist neither confirmed nor met by data when HR scheduled."""
+    """Lines of the target level's checklist not done when HR scheduled.
+
+    Each line is judged as the progress page and the review packet judge it
+    (grades.selectors.checklist_item): by data, or by the claim that was live then,
+    which counts only once confirmed.
+    """
     person = review.person
     at = _instant(review.scheduled)
     confirmed = world.confirmed.get(person.employee_id, {})
+    common = dict(
+        employee=world.employee(person), next_level=world.levels[review.to_rank],
+        mentorships=world.periods(person), on=at.date(), level_ranks=world.level_ranks,
+    )  # fmt: skip
     unmet = 0
-    for requirement in world.checklist(review.track_id, review.to_rank):
-        if requirement.check_kind:
-            met = grade_rules.evaluate_check(
-                requirement.check_kind, requirement.check_params, today=at.date(),
-                career_start=person.career_start, mentorships=world.periods(person),
-            ).met  # fmt: skip
-        else:
-            when = confirmed.get(requirement.id)
-            met = when is not None and when <= at
-        unmet += not met
+    for level, requirement in world.checklist(review.track_id, review.to_rank):
+        when = confirmed.get(requirement.id)
+        live = world.confirmed_claim if when is not None and when <= at else None
+        unmet += not grade_selectors.checklist_item(requirement, level, live=live, **common).done
     return unmet
 
 
@@ -823,11 +868,11 @@ def _events(world: _World, review: _Review, review_id: int, override: str, unmet
 
 
 def _insert(model, rows: list) -> None:
-    model.objects.bulk_create(rows, batch_size=grades_demo.BATCH_SIZE)
+    model.objects.bulk_create(rows, batch_size=demo_people.BATCH_SIZE)
 
 
 def _returns_ids() -> bool:
-    # As in grades.demo: MySQL (not MariaDB) hands back no ids from a bulk insert.
+    # As in demo.people: MySQL (not MariaDB) hands back no ids from a bulk insert.
     return connection.features.can_return_rows_from_bulk_insert
 
 
@@ -909,4 +954,28 @@ def seed_reviews(*, today: datetime.date, seed: int) -> dict[str, int]:
         reviews = _plan_reviews(world, seed)
         for chunk in _chunks(reviews, WRITE_CHUNK):
             _write(world, chunk, created)
+        _note_failures(reviews)
     return created
+
+
+def _note_failures(reviews: Sequence[_Review]) -> None:
+    """Note on each person's row the day of their latest failed defense.
+
+    The decision service does it failure by failure (grades.services.record_failed_defense),
+    and there a later failure moves the date on while an earlier one never moves it back:
+    the latest failure is what stays. Here that day is written for everyone at once, a
+    statement per batch rather than per failure; the people given reviews had none
+    before, so their rows noted nothing yet.
+    """
+    latest: dict[int, datetime.date] = {}
+    for review in reviews:
+        if review.status == ReviewStatus.FAILED and review.decided is not None:
+            day = timezone.localdate(_instant(review.decided))
+            employee_id = review.person.employee_id
+            if employee_id not in latest or latest[employee_id] < day:
+                latest[employee_id] = day
+    Employee.objects.bulk_update(
+        [Employee(pk=employee_id, last_failed_defense_on=day) for employee_id, day in latest.items()],
+        ["last_failed_defense_on"],
+        batch_size=demo_people.BATCH_SIZE,
+    )

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from grades.models import Track
 
-from . import rules, services
+from pay import rules, services
 
 # Monthly gross in euros, Junior minimum to Senior++ maximum.
 DEMO_CURRENCY = "EUR"
