@@ -16,7 +16,7 @@ from grades.tests.factories import UserFactory, hire
 from reviews.models import PromotionReview
 from reviews.tests.factories import members, organisation, requested
 
-from .test_fuzz_inputs import db_state
+from .fuzz_harness import db_state
 
 pytestmark = pytest.mark.django_db
 

@@ -16,14 +16,14 @@ from django.db import models
 from django.test import Client
 from django.urls import resolve, reverse
 
-from gradesys.admin_search import GuardedAdminMixin, date_filter_problem
-from gradesys.converters import MAX_ID, IdConverter
+from common.admin_search import GuardedAdminMixin, date_filter_problem
+from common.converters import MAX_ID, IdConverter
 from grades.models import Employee, EvidenceEvent, GradeChange, Mentorship, Requirement
 from grades.tests.factories import EvidenceFactory, UserFactory
 from imports import rules as import_rules
 from reviews.tests.factories import organisation, scheduled
 
-from .test_fuzz_inputs import db_state
+from .fuzz_harness import db_state
 
 pytestmark = pytest.mark.django_db
 
