@@ -6,7 +6,9 @@ e-mails, comments, reasons, evidence texts or pay. `sync_views` drops and
 re-creates every `analytics_*` view (and drops `analytics_*` views that are no
 longer defined), so the definitions here are always the ones in the database.
 It runs after every `migrate` (a post_migrate handler) and as
-`manage.py sync_views`.
+`manage.py sync_views`. On SQLite the views are also dropped before every `migrate`
+(a pre_migrate handler): SQLite changes a table by re-creating it, and refuses to
+while a view reads the table.
 """
 
 from __future__ import annotations
@@ -134,6 +136,24 @@ def sync_views(using: str = "default") -> list[str]:
                 else:
                     cursor.execute(f"CREATE OR REPLACE VIEW {name} AS {select}")
     return [view.name for view in VIEWS]
+
+
+def drop_views_before_migrate(sender, app_config=None, using="default", **kwargs):
+    """pre_migrate handler, SQLite only: no view may read a table a migration re-creates.
+
+    A migration that adds a NOT NULL column or changes one re-creates the table on
+    SQLite, which fails while a view reads it. The views come back once every app has
+    migrated (sync_views_after_migrate); should the migration fail, with the next
+    successful one or `manage.py sync_views`.
+    """
+    if app_config is None or app_config.label != "exports":
+        return
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        for name in sorted(_existing_views(connection)):
+            cursor.execute(f"DROP VIEW IF EXISTS {connection.ops.quote_name(name)}")
 
 
 def sync_views_after_migrate(sender, app_config=None, using="default", verbosity=1, plan=None, **kwargs):

@@ -23,8 +23,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grades import rules
-from gradesys.validators import validate_calendar_date
-from grades.roles import HR, MANAGER, user_has_role
+from common.validators import validate_calendar_date
+from grades.roles import HR, MANAGER
 from reviews import policies
 
 from . import csvstream, db
@@ -74,9 +74,6 @@ class Report:
     # managers; pay data is for HR alone.
     roles: tuple[str, ...] = (HR, MANAGER)
 
-    def allows(self, user) -> bool:
-        return any(user_has_role(user, role) for role in self.roles)
-
     @property
     def restricted(self) -> bool:
         """Narrower than the reports page itself (HR and managers)."""
@@ -120,8 +117,8 @@ def _rank(vendor: str) -> str:
 def _roster_sql(vendor: str, f: dict) -> Statement:
     """Current people with their level.
 
-    One row per employee who has not left. The last failed defense comes from a
-    grouped subquery over reviews (index review_candidate_status). Months in level
+    One row per employee who has not left. The last failed defense is the day the
+    decision service keeps on the employee row. Months in level
     and the earliest defense date are computed by grades.rules in `_roster_rows`,
     so the statement returns the inputs of that computation.
     """
@@ -137,16 +134,12 @@ def _roster_sql(vendor: str, f: dict) -> Statement:
         LEFT JOIN grades_level nl ON nl.{rank} = l.{rank} + 1
         LEFT JOIN grades_employee le ON le.id = e.team_lead_id
         LEFT JOIN auth_user lu ON lu.id = le.user_id
-        LEFT JOIN (
-            SELECT candidate_id, MAX(decided_at) AS last_failed
-            FROM reviews_promotionreview WHERE status = 'failed' GROUP BY candidate_id
-        ) failed ON failed.candidate_id = e.id
         {_where(clauses)}
     """
     expressions = [
         "e.id", "u.first_name", "u.last_name", "u.email", "t.slug", "l.name",
         "e.current_level_since", "lu.first_name", "lu.last_name", "e.probation_end",
-        "nl.min_months_in_previous", "failed.last_failed",
+        "nl.min_months_in_previous", "e.last_failed_defense_on",
     ]
     return Statement(expressions, body, params, ["e.id"])
 
@@ -159,17 +152,6 @@ def _as_date(value) -> datetime.date | None:
     if isinstance(value, datetime.date):
         return value
     return datetime.date.fromisoformat(str(value)[:10])
-
-
-def _as_utc_datetime_date(value) -> datetime.date | None:
-    """A stored UTC datetime (object or text) as a local date."""
-    if value is None or value == "":
-        return None
-    if not isinstance(value, datetime.datetime):
-        value = datetime.datetime.fromisoformat(str(value))
-    if timezone.is_naive(value):
-        value = value.replace(tzinfo=datetime.timezone.utc)
-    return timezone.localdate(value)
 
 
 def _roster_rows(rows: Iterable[list]) -> Iterator[list]:
@@ -187,7 +169,7 @@ def _roster_rows(rows: Iterable[list]) -> Iterator[list]:
                     last_change=since,
                     probation_end=probation_end,
                     min_months=next_months,
-                    last_failed_defense=_as_utc_datetime_date(last_failed),
+                    last_failed_defense=_as_date(last_failed),
                     cooldown_months=cooldown,
                 ).isoformat()
         lead = " ".join(part for part in (lead_first, lead_last) if part) or None

@@ -11,31 +11,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from grades.models import Level, Track
-from grades.roles import HR, MANAGER, user_has_role
-from gradesys.http import read_only
+from common.http import read_only
 from reviews.policies import vote_viewer
 
-from . import services
+from . import policies, services
 from .reports import REPORTS, VIEWER, ReportFilterForm
-
-
-def can_download(user, report=None) -> bool:
-    """The reports page is for HR and managers; each report may narrow that (pay: HR only)."""
-    if report is not None:
-        return report.allows(user)
-    return user_has_role(user, HR) or user_has_role(user, MANAGER)
 
 
 @read_only
 @login_required
 def index(request):
-    if not can_download(request.user):
+    if not policies.may_use_reports(request.user):
         raise PermissionDenied(_("Only managers and HR download reports."))
     return render(
         request,
         "exports/index.html",
         {
-            "reports": [report for report in REPORTS.values() if can_download(request.user, report)],
+            "reports": [report for report in REPORTS.values() if policies.may_download(request.user, report)],
             "tracks": Track.objects.order_by("name"),
             "levels": Level.objects.order_by("rank"),
             "statuses": ("requested", "scheduled", "passed", "failed", "withdrawn"),
@@ -49,13 +41,13 @@ def index(request):
 @login_required
 @require_GET
 def download(request, name):
-    if not can_download(request.user):
+    if not policies.may_use_reports(request.user):
         raise PermissionDenied(_("Only managers and HR download reports."))
     try:
         report = services.get_report(name)
     except services.UnknownReport:
         raise Http404(_("No report called %(name)s.") % {"name": name}) from None
-    if not can_download(request.user, report):
+    if not policies.may_download(request.user, report):
         raise PermissionDenied(
             _("The %(name)s report is for %(roles)s only.")
             % {"name": name, "roles": " and ".join(report.roles)}

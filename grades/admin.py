@@ -1,8 +1,9 @@
 """
 Django admin for the grades app, shaped for HR.
 
-- The ladder (levels) is fixed by migrations and `rules.LEVEL_CODES`: its rows
-  can be tuned (minimum months) but not added or removed here.
+- The ladder (levels, their order and which of them start a main grade) is
+  created by migrations: its rows can be tuned (names, minimum months) but not
+  added, removed or reordered here.
 - History is append-only. Grade changes and evidence events are view-only here;
   a person's grade history grows through `services.employee_hire` (the add form)
   and `services.grade_change_record` (the "Record grade change" page); a move to
@@ -33,9 +34,9 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from gradesys.admin_search import GuardedAdminMixin
+from common.admin_search import GuardedAdminMixin
 
-from . import services
+from . import policies, services
 from .admin_forms import (
     EmployeeAddForm,
     EmployeeChangeForm,
@@ -56,7 +57,6 @@ from .models import (
     Track,
     TrackLevel,
 )
-from .roles import HR, user_has_role
 
 
 def _short(text: str, length: int = 80) -> str:
@@ -101,15 +101,17 @@ class TrackLevelChoiceMixin:
 
 @admin.register(Level)
 class LevelAdmin(GuardedAdminMixin, admin.ModelAdmin):
-    list_display = ["rank", "name", "name_ru", "entry_only", "min_months_in_previous"]
+    list_display = ["rank", "name", "name_ru", "is_main_grade", "entry_only", "min_months_in_previous"]
     list_display_links = ["name"]
     list_editable = ["min_months_in_previous"]
     ordering = ["rank"]
-    readonly_fields = ["rank", "code"]
-    fields = ["rank", "code", "name", "name_ru", "entry_only", "min_months_in_previous"]
+    # The framework files, the tracks' requirements and the salary bands are written
+    # against these codes, this order and these main grades: migrations change them.
+    readonly_fields = ["rank", "code", "is_main_grade"]
+    fields = ["rank", "code", "name", "name_ru", "is_main_grade", "entry_only", "min_months_in_previous"]
 
-    # The nine ranks are part of the rules (rules.LEVEL_CODES) and are created by a
-    # migration; a level added or removed here would not match them.
+    # The ladder is created by a migration; a level added or removed here would not
+    # match the framework files nor the people's ledgers.
     def has_add_permission(self, request):
         return False
 
@@ -255,12 +257,16 @@ class RequirementAdmin(GuardedAdminMixin, TrackLevelChoiceMixin, NoBulkDeleteMix
 
     @admin.action(description=_("Retire selected requirements"), permissions=["change"])
     def retire(self, request, queryset):
-        count = services.requirements_set_active(requirements=queryset, active=False, by=request.user)
+        count = services.requirements_set_active(
+            requirements=queryset, active=False, by=request.user, reason="admin action: retire"
+        )
         self.message_user(request, _("%(count)d requirement(s) retired.") % {"count": count})
 
     @admin.action(description=_("Reactivate selected requirements"), permissions=["change"])
     def reactivate(self, request, queryset):
-        count = services.requirements_set_active(requirements=queryset, active=True, by=request.user)
+        count = services.requirements_set_active(
+            requirements=queryset, active=True, by=request.user, reason="admin action: reactivate"
+        )
         self.message_user(request, _("%(count)d requirement(s) reactivated.") % {"count": count})
 
     def save_model(self, request, obj, form, change):
@@ -406,7 +412,7 @@ class EmployeeAdmin(GuardedAdminMixin, NoBulkDeleteMixin, admin.ModelAdmin):
     def can_change_track(self, request, obj) -> bool:
         # The service allows HR only; staff with the same model permissions but not
         # in the HR role do not see the button either.
-        return self.can_record_grade_change(request, obj) and user_has_role(request.user, HR)
+        return self.can_record_grade_change(request, obj) and policies.may_record_grade_change(request.user)
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -14,7 +14,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
-from gradesys.validators import validate_calendar_date
+from common.validators import validate_calendar_date
 
 from .models import Employee, GradeChangeKind, Level, Requirement, Track
 

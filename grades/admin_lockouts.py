@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from gradesys.admin_search import GuardedAdminMixin
+from common.admin_search import GuardedAdminMixin
 
 
 def lockout_label(attempt: AccessAttempt) -> str:

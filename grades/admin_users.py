@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from gradesys.admin_search import GuardedAdminMixin
+from common.admin_search import GuardedAdminMixin
 
 User = get_user_model()
 

@@ -1,12 +1,16 @@
 """
-System checks for the database connection.
+System checks for the database connection, the session cache, and environment
+variables the product no longer reads.
 
-They carry the `database` tag, so they run during `migrate` and with
+The database checks carry the `database` tag, so they run during `migrate` and with
 `manage.py check --database default`, not on every command (a check that needs
 a live database would otherwise stop `manage.py help` when the server is down).
 """
 
 from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Mapping
 
 from django.core.checks import Tags, Warning, register
 from django.db import connections
@@ -98,3 +102,25 @@ def check_session_cache(app_configs=None, **kwargs):
             )
         ]
     return []
+
+
+def retired_setting_warnings(
+    names: Iterable[str], *, now: str, check_id: str, environ: Mapping[str, str] | None = None
+) -> list[Warning]:
+    """A warning for each of `names` still set in the environment (or .env) though no longer read.
+
+    An operator who set such a variable expects it to act; ignoring it silently would
+    leave the product deciding otherwise. `now` says where the value lives instead.
+    Apps register their own check with their own retired names.
+    """
+    environ = os.environ if environ is None else environ
+    return [
+        Warning(
+            f"{name}={environ[name]!r} is set, but the product no longer reads it: {now}",
+            hint=f"Make the change there (the admin keeps its history), then remove {name} from "
+            "the environment and from .env.",
+            id=check_id,
+        )
+        for name in names
+        if name in environ
+    ]

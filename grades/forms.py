@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from gradesys.validators import validate_link
+from common.validators import validate_link
 
 from .services import MAX_COMMENT, MAX_DESCRIPTION, MAX_LINKS
 

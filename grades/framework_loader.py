@@ -19,6 +19,8 @@ from typing import Any
 import yaml
 from django.db import transaction
 
+from common import audit
+
 from . import rules
 
 SCHEMA_VERSION = 1
@@ -214,8 +216,16 @@ def read_framework_file(path: str | Path) -> Any:
         raise FrameworkError(f"{name}: invalid YAML ({exc})") from exc
 
 
-def parse_framework(path: str | Path) -> FrameworkSpec:
-    """Read and validate a framework file; raise FrameworkError on the first problem."""
+def parse_framework(path: str | Path, *, level_codes: list[str] | None = None) -> FrameworkSpec:
+    """Read and validate a framework file; raise FrameworkError on the first problem.
+
+    The file's levels must be the ladder's, `level_codes` in rank order; without them
+    they are read from the Level table (a data migration passes its own).
+    """
+    if level_codes is None:
+        from .models import Level
+
+        level_codes = list(Level.objects.order_by("rank").values_list("code", flat=True))
     data = read_framework_file(path)
     v = _Validator(str(path))
     v.mapping(data, "top level", required=("schema", "track", "levels"))
@@ -236,13 +246,14 @@ def parse_framework(path: str | Path) -> FrameworkSpec:
     if not isinstance(levels_node, list):
         v.fail(data, "levels", "expected a list of the nine levels")
     codes = [lvl.get("level") if isinstance(lvl, dict) else None for lvl in levels_node]
-    if codes != list(rules.LEVEL_CODES):
+    if codes != level_codes:
         v.fail(
             data,
             "levels",
-            "must list every level once, in order: " + ", ".join(rules.LEVEL_CODES)
+            "must list every level once, in order: " + ", ".join(level_codes)
             + f" (found: {', '.join(map(str, codes))})",
         )
+    level_ranks = {code: rank for rank, code in enumerate(level_codes)}
 
     keys_seen: dict[str, str] = {}
     levels: list[LevelSpec] = []
@@ -257,7 +268,7 @@ def parse_framework(path: str | Path) -> FrameworkSpec:
         reqs = node.get("requirements") or []
         if not isinstance(reqs, list):
             v.fail(node, f"{path}.requirements", "expected a list")
-        if reqs and node["level"] == rules.LEVEL_CODES[0]:
+        if reqs and node["level"] == level_codes[0]:
             v.fail(node, f"{path}.requirements", "the entry level has no requirements: nobody is promoted into it")
         for r_index, req in enumerate(reqs):
             r_path = f"{path}.requirements[{r_index}]"
@@ -283,7 +294,7 @@ def parse_framework(path: str | Path) -> FrameworkSpec:
                 check_kind = check["kind"]
                 check_params = {k: val for k, val in check.items() if k != "kind"}
                 try:
-                    rules.validate_check(check_kind, check_params)
+                    rules.validate_check(check_kind, check_params, level_ranks)
                 except ValueError as exc:
                     v.fail(check, f"{r_path}.check", str(exc))
             level.requirements.append(
@@ -324,18 +335,28 @@ class _DryRunRollback(Exception):
     pass
 
 
-def apply_framework(spec: FrameworkSpec, *, dry_run: bool = False, using: str = "default", models=None) -> LoadReport:
+def apply_framework(
+    spec: FrameworkSpec,
+    *,
+    dry_run: bool = False,
+    using: str = "default",
+    models=None,
+    by=None,
+    reason: str = "",
+) -> LoadReport:
     """Create or update the track described by `spec`, in one transaction.
 
     Requirements are matched by key within the track. A key missing from the file
     is retired (is_active=False), never deleted, because evidence refers to it.
     With dry_run the same writes run and are rolled back, so the report is exact.
+    Every row written gets a history row naming `by` (the person loading, None
+    when unknown) and `reason`, as an edit in admin would.
     `models` lets a data migration pass its historical models.
     """
     report = LoadReport(track=spec.slug)
     try:
         with transaction.atomic(using=using):
-            _apply(spec, report, using, models or _current_models())
+            _apply(spec, report, using, models or _current_models(), by=by, reason=reason)
             changed = report.requirements_created or report.requirements_updated or report.requirements_retired
             # A data migration passes its historical models, whose employee rows may
             # not have the counts yet; the migration that adds them counts everyone.
@@ -358,12 +379,13 @@ def _current_models():
     return {name: getattr(m, name) for name in ("Level", "Track", "TrackLevel", "Requirement", "Book")}
 
 
-def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m) -> None:
+def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m, *, by, reason: str) -> None:
+    """Write `spec`, one row at a time through common.audit so each change has its history row."""
     Level, Track, TrackLevel, Requirement, Book = (
         m["Level"], m["Track"], m["TrackLevel"], m["Requirement"], m["Book"]
     )
     levels = {lvl.code: lvl for lvl in Level.objects.using(using).all()}
-    missing = [code for code in rules.LEVEL_CODES if code not in levels]
+    missing = [level.code for level in spec.levels if level.code not in levels]
     if missing:
         raise FrameworkError(f"The database has no level(s) {', '.join(missing)}; run migrate first.")
 
@@ -375,26 +397,26 @@ def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m) -> None:
     if track is None:
         if Track.objects.using(using).filter(name=spec.name).exists():
             raise FrameworkError(f"Another track is already named {spec.name!r}.")
-        track = Track.objects.using(using).create(slug=spec.slug, **track_values)
+        track = audit.create(Track, by=by, reason=reason, using=using, slug=spec.slug, **track_values)
         report.created_track = True
     elif any(getattr(track, k) != val for k, val in track_values.items()):
         for k, val in track_values.items():
             setattr(track, k, val)
-        track.save(using=using)
+        audit.save(track, by=by, reason=reason, using=using)
         report.track_changed = True
 
     existing = {r.key: r for r in Requirement.objects.using(using).filter(track=track)}
     seen = set()
     for level_spec in spec.levels:
-        track_level, created = TrackLevel.objects.using(using).get_or_create(
-            track=track, level=levels[level_spec.code],
+        track_level, created = audit.get_or_create(
+            TrackLevel, by=by, reason=reason, using=using, track=track, level=levels[level_spec.code],
             defaults={"comment": level_spec.comment, "comment_en": level_spec.comment_en},
         )
         if not created and (track_level.comment, track_level.comment_en) != (
             level_spec.comment, level_spec.comment_en
         ):
             track_level.comment, track_level.comment_en = level_spec.comment, level_spec.comment_en
-            track_level.save(using=using)
+            audit.save(track_level, by=by, reason=reason, using=using, update_fields=["comment", "comment_en"])
             report.levels_changed += 1
         elif created and not report.created_track:
             report.levels_changed += 1
@@ -414,36 +436,57 @@ def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m) -> None:
             }
             current = existing.get(req.key)
             if current is None:
-                Requirement.objects.using(using).create(track=track, key=req.key, **values)
+                audit.create(Requirement, by=by, reason=reason, using=using, track=track, key=req.key, **values)
                 report.requirements_created += 1
-            elif any(getattr(current, k) != val for k, val in values.items()):
-                Requirement.objects.using(using).filter(pk=current.pk).update(**values)
+            elif changed := [k for k, val in values.items() if getattr(current, k) != val]:
+                for k in changed:
+                    setattr(current, k, values[k])
+                audit.save(
+                    current, by=by, reason=reason, using=using,
+                    update_fields=[k.removesuffix("_id") for k in changed],
+                )
                 report.requirements_updated += 1
             else:
                 report.requirements_unchanged += 1
 
         wanted_books = list(level_spec.books)
-        have_books = list(
-            Book.objects.using(using).filter(track_level=track_level)
-            .order_by("position", "id").values_list("title", "author")
-        )
-        if have_books != wanted_books:
-            Book.objects.using(using).filter(track_level=track_level).delete()
-            Book.objects.using(using).bulk_create(
-                Book(track_level=track_level, title=title, author=author, position=i)
-                for i, (title, author) in enumerate(wanted_books)
-            )
+        have = list(Book.objects.using(using).filter(track_level=track_level).order_by("position", "id"))
+        if [(book.title, book.author) for book in have] != wanted_books:
+            # Matched by title (unique within the level): a book moved or re-authored is
+            # changed in place, so its history says what happened to it.
+            by_title = {book.title: book for book in have}
+            wanted_titles = {title for title, _author in wanted_books}
+            for book in have:
+                if book.title not in wanted_titles:
+                    audit.delete(book, by=by, reason=reason, using=using)
+            for position, (title, author) in enumerate(wanted_books):
+                book = by_title.get(title)
+                if book is None:
+                    audit.create(
+                        Book, by=by, reason=reason, using=using,
+                        track_level=track_level, title=title, author=author, position=position,
+                    )
+                elif (book.author, book.position) != (author, position):
+                    book.author, book.position = author, position
+                    audit.save(book, by=by, reason=reason, using=using, update_fields=["author", "position"])
             report.books_changed += 1
 
     for key, requirement in existing.items():
         if key not in seen and requirement.is_active:
-            Requirement.objects.using(using).filter(pk=requirement.pk).update(is_active=False)
+            requirement.is_active = False
+            audit.save(requirement, by=by, reason=reason, using=using, update_fields=["is_active"])
             report.requirements_retired += 1
 
 
-def load_framework(path: str | Path, *, dry_run: bool = False, using: str = "default") -> LoadReport:
-    """Validate and apply one framework file."""
-    return apply_framework(parse_framework(path), dry_run=dry_run, using=using)
+def load_framework(
+    path: str | Path, *, dry_run: bool = False, using: str = "default", by=None, reason: str = ""
+) -> LoadReport:
+    """Validate and apply one framework file; the history names `by` and `reason`
+    (by default "load_framework <file name>")."""
+    return apply_framework(
+        parse_framework(path), dry_run=dry_run, using=using, by=by,
+        reason=reason or f"load_framework {Path(path).name}",
+    )
 
 
 def shipped_framework_paths() -> list[Path]:

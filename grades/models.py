@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy as _
 
 from simple_history.models import HistoricalRecords
 
-from gradesys.validators import validate_calendar_date
+from common.validators import validate_calendar_date
 
 from . import rules
 
@@ -50,6 +50,32 @@ class AppendOnlyModel(models.Model):
         raise ValidationError(_("History is append-only: this row cannot be deleted."))
 
 
+class SingleRowModel(models.Model):
+    """Settings kept as data: a table of one row (id 1), so that every change has a history.
+
+    The data migration that creates such a table stores the row with its defaults and
+    the admin offers only to change it. Subclasses hold it to one row with a
+    CheckConstraint on `id = 1`; the key is a plain column, not an auto-increment one,
+    which MariaDB allows in no CHECK constraint.
+    """
+
+    ROW_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=ROW_ID, editable=False)
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def current(cls):
+        """The stored row, or an unsaved one with the defaults (those the migration stores).
+
+        The row is never deleted by the product; were it missing anyway, deciding by
+        the documented defaults is what the product did before the row existed.
+        """
+        return cls._default_manager.filter(pk=cls.ROW_ID).first() or cls(pk=cls.ROW_ID)
+
+
 # --- The framework ---------------------------------------------------------------
 
 
@@ -69,6 +95,13 @@ class Level(models.Model):
         _("minimum months in the level below"),
         default=6,
         help_text=_("Time to spend in the level below before defending this one."),
+    )
+    # The ladder groups its levels into main grades (Junior, Middle, Senior): a level
+    # belongs to the highest main-grade level at or below it (rules.build_ladder).
+    is_main_grade = models.BooleanField(
+        _("main grade"),
+        default=False,
+        help_text=_("The first level of a main grade; the levels above it up to the next main grade are its inner grades."),
     )
 
     history = HistoricalRecords()
@@ -231,8 +264,14 @@ class Requirement(models.Model):
 
     def clean(self):
         super().clean()
+        # Only a mentee_promoted check names levels; the others need no ladder read.
+        level_ranks = (
+            dict(Level.objects.values_list("code", "rank"))
+            if self.check_kind == CheckKind.MENTEE_PROMOTED
+            else None
+        )
         try:
-            rules.validate_check(self.check_kind, self.check_params)
+            rules.validate_check(self.check_kind, self.check_params, level_ranks)
         except ValueError as exc:
             raise ValidationError({"check_params": str(exc)}) from exc
 
@@ -248,6 +287,8 @@ class Book(models.Model):
     title = models.CharField(_("title"), max_length=200)
     author = models.CharField(_("author"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["position", "id"]
@@ -306,6 +347,10 @@ class Employee(models.Model):
     )
     # The day the current level began: a track change that keeps the level leaves it alone.
     current_level_since = models.DateField(null=True, editable=False)
+    # The day of the person's latest failed defense, from which the cool-down before the
+    # next one counts (rules.earliest_defense_date). The app that runs defenses records it
+    # through services.record_failed_defense in the transaction of its decision.
+    last_failed_defense_on = models.DateField(_("last failed defense"), null=True, blank=True, editable=False)
     # What the people list shows and sorts by, kept by the grade services in the same
     # transaction as the write that changes them (services.employee_counts_refresh);
     # `manage.py check_employee_counts` compares them with a recount.
@@ -316,8 +361,15 @@ class Employee(models.Model):
     # Claims waiting for the team lead's decision.
     waiting_claims = models.PositiveIntegerField(_("waiting claims"), default=0, editable=False)
 
-    # The counts are derived from evidence, whose own history records every change.
-    history = HistoricalRecords(excluded_fields=["checklist_total", "checklist_done", "waiting_claims"])
+    # The level is copied from the grade ledger, the counts are counted from evidence and
+    # the failed defense is copied from the committee's decision; each is refreshed in the transaction of the audited write that changed its source
+    # (common.audit.DERIVED_FIELDS), so the employee's history leaves them out.
+    history = HistoricalRecords(
+        excluded_fields=[
+            "current_level", "current_level_since", "checklist_total", "checklist_done", "waiting_claims",
+            "last_failed_defense_on",
+        ]
+    )
     objects = EmployeeQuerySet.as_manager()
 
     class Meta:

@@ -61,9 +61,15 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "reviews.view_committeeseat",
         "reviews.view_vote",
         "reviews.view_reviewevent",
+        # The committee's decision rule and the salary band weights: one row each, changed
+        # in the admin with history (reviews 0007, pay 0004 give these to HR).
+        "reviews.view_decisionpolicy",
+        "reviews.change_decisionpolicy",
         "pay.view_salaryband",
         "pay.add_salaryband",
         "pay.change_salaryband",
+        "pay.view_paypolicy",
+        "pay.change_paypolicy",
         # Sign-in lockouts (django-axes): HR sees them and lifts them (grades/admin_lockouts.py).
         "axes.view_accessattempt",
         "axes.delete_accessattempt",

@@ -11,20 +11,43 @@ from __future__ import annotations
 import calendar
 import datetime
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Iterable, Mapping, Sequence
 
-# Level codes in ladder order; the database's Level table carries the same codes.
-LEVEL_CODES: tuple[str, ...] = (
-    "junior",
-    "junior-plus",
-    "junior-plus-plus",
-    "middle",
-    "middle-plus",
-    "middle-plus-plus",
-    "senior",
-    "senior-plus",
-    "senior-plus-plus",
-)
+# The ladder itself (which levels there are, in which order, and which of them start
+# a main grade) is data: the Level table. Functions that need it take it as an
+# argument, as `level_ranks` (level code -> rank) or as `build_ladder`'s result.
+
+
+@dataclass(frozen=True)
+class LadderLevel:
+    """A level as the rules see the ladder: its code, its rank and its main grade's code."""
+
+    code: str
+    rank: int
+    main_grade: str
+
+
+def build_ladder(levels: Iterable[tuple[int, str, bool]]) -> list[LadderLevel]:
+    """The ladder in rank order from (rank, code, is main grade) rows, each level with its main grade.
+
+    A level belongs to the highest main-grade level at or below it: with Junior,
+    Middle and Senior marked, Junior++ belongs to Junior and Middle+ to Middle.
+    Raises ValueError when the lowest level is not a main grade, since the levels
+    below the first main grade would belong to none.
+    """
+    ladder: list[LadderLevel] = []
+    grade = None
+    for rank, code, is_main in sorted(levels):
+        if is_main:
+            grade = code
+        elif grade is None:
+            raise ValueError(
+                f"The lowest level of the ladder ({code}) must be a main grade: every level "
+                "belongs to the main grade at or below it."
+            )
+        ladder.append(LadderLevel(code, rank, grade))
+    return ladder
+
 
 CHECK_KINDS = ("experience_years", "mentee_promoted", "mentee_count")
 
@@ -69,8 +92,14 @@ def years_between(start: datetime.date, end: datetime.date) -> float:
 # --- Data-judged requirements --------------------------------------------------------------
 
 
-def validate_check(kind: str, params: dict | None) -> None:
-    """Raise ValueError with a sentence when a requirement's check is malformed."""
+def validate_check(kind: str, params: dict | None, level_ranks: Mapping[str, int] | None = None) -> None:
+    """Raise ValueError with a sentence when a requirement's check is malformed.
+
+    `level_ranks` (level code -> rank, from the Level table) is the ladder that the
+    level codes of a mentee_promoted check must come from, the 'from' levels below
+    'to'. Without it only their form is checked (a list of codes and a code), as a
+    caller without the database can.
+    """
     params = {} if params is None else params
     if not isinstance(params, dict):
         raise ValueError('Check parameters must be an object, e.g. {"years": 3}.')
@@ -93,18 +122,22 @@ def validate_check(kind: str, params: dict | None) -> None:
     else:  # mentee_promoted
         sources = params.get("from")
         target = params.get("to")
-        if (
-            not isinstance(sources, list)
-            or not sources
-            or any(code not in LEVEL_CODES for code in sources)
-        ):
-            raise ValueError(
-                "mentee_promoted needs 'from', a non-empty list of level codes "
-                f"({', '.join(LEVEL_CODES)})."
-            )
-        if target not in LEVEL_CODES:
+
+        def is_code(value) -> bool:
+            if not isinstance(value, str) or not value:
+                return False
+            return level_ranks is None or value in level_ranks
+
+        if not isinstance(sources, list) or not sources or not all(is_code(code) for code in sources):
+            ladder = f" ({', '.join(sorted(level_ranks, key=level_ranks.get))})" if level_ranks else ""
+            raise ValueError(f"mentee_promoted needs 'from', a non-empty list of level codes{ladder}.")
+        if not is_code(target):
             raise ValueError("mentee_promoted needs 'to', a level code.")
-        if any(LEVEL_CODES.index(code) >= LEVEL_CODES.index(target) for code in sources):
+        if level_ranks is None:
+            below = target not in sources
+        else:
+            below = all(level_ranks[code] < level_ranks[target] for code in sources)
+        if not below:
             raise ValueError("mentee_promoted: every 'from' level must be below 'to'.")
         extra = set(params) - {"from", "to"}
     if extra:
@@ -147,15 +180,24 @@ def level_on(ledger: Sequence[LedgerEntry], day: datetime.date) -> str | None:
 
 
 def mentee_was_promoted(
-    period: MentorshipPeriod, sources: Iterable[str], target: str, today: datetime.date
+    period: MentorshipPeriod,
+    sources: Iterable[str],
+    target: str,
+    today: datetime.date,
+    *,
+    level_ranks: Mapping[str, int],
 ) -> bool:
     """True when, during the mentorship, the mentee went from one of `sources` to `target` or above.
 
     The mentee must have held a source level at some time while mentored and reached
-    the target level (or higher) on a date within the mentorship.
+    the target level (or higher) on a date within the mentorship. `level_ranks`
+    orders the levels (code -> rank); it must know the target and every level in the
+    mentee's ledger.
     """
     sources = set(sources)
-    target_rank = LEVEL_CODES.index(target)
+    if target not in level_ranks:
+        raise ValueError(f"Unknown level {target!r}: the ladder has no such level.")
+    target_rank = level_ranks[target]
     end = min(period.ended_on or today, today)
     held_source = level_on(period.mentee_ledger, period.started_on) in sources
     for entry in period.mentee_ledger:
@@ -167,7 +209,7 @@ def mentee_was_promoted(
         if (
             in_period
             and held_source
-            and LEVEL_CODES.index(entry.level_code) >= target_rank
+            and level_ranks[entry.level_code] >= target_rank
         ):
             return True
     return False
@@ -180,8 +222,13 @@ def evaluate_check(
     today: datetime.date,
     career_start: datetime.date | None,
     mentorships: Sequence[MentorshipPeriod] = (),
+    level_ranks: Mapping[str, int] | None = None,
 ) -> CheckResult:
-    """Judge a data-checked requirement from the person's own data."""
+    """Judge a data-checked requirement from the person's own data.
+
+    A mentee_promoted check needs `level_ranks` (level code -> rank) to tell which
+    levels are at or above its target; the other kinds do not read it.
+    """
     from django.utils.translation import gettext as _
 
     if kind == "experience_years":
@@ -202,10 +249,12 @@ def evaluate_check(
             _("%(count)s of %(need)s current mentees") % {"count": len(current), "need": need},
         )
     if kind == "mentee_promoted":
+        if level_ranks is None:
+            raise ValueError("A mentee_promoted check is judged against the ladder: pass level_ranks.")
         promoted = {
             m.mentee_id
             for m in mentorships
-            if mentee_was_promoted(m, params["from"], params["to"], today)
+            if mentee_was_promoted(m, params["from"], params["to"], today, level_ranks=level_ranks)
         }
         return CheckResult(
             bool(promoted), _("%(count)s mentee(s) promoted") % {"count": len(promoted)}

@@ -9,6 +9,7 @@ claims, mentees or people; the tests pin those numbers.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -30,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 
-from . import rules
+from . import policies, rules
 from .models import (
     Book,
     Employee,
@@ -45,40 +46,10 @@ from .models import (
     RequirementCategory,
     Track,
 )
-from .roles import HR, user_has_role, viewer_facts
 
 
 def today() -> datetime.date:
     return timezone.localdate()
-
-
-# --- Visibility ---------------------------------------------------------------------------------
-
-
-def visible_employees(user) -> QuerySet[Employee]:
-    """The people whose progress `user` may see: HR everyone, a team lead their reports, anyone themself."""
-    qs = Employee.objects.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if user_has_role(user, HR):
-        return qs
-    # By the viewer's employee id (read with their roles): two index lookups, no join.
-    me = viewer_facts(user).employee_id
-    return qs.filter(Q(pk=me) | Q(team_lead_id=me)) if me is not None else qs.none()
-
-
-def can_view_employee(user, employee: Employee) -> bool:
-    """visible_employees(user)'s rule for one person already read (with `team_lead` selected)."""
-    if not user.is_authenticated:
-        return False
-    if employee.user_id == user.pk or user_has_role(user, HR):
-        return True
-    lead = employee.team_lead
-    return lead is not None and lead.user_id == user.pk
-
-
-def is_team_lead_of_anyone(user) -> bool:
-    return user.is_authenticated and viewer_facts(user).is_lead
 
 
 # --- Progress -----------------------------------------------------------------------------------
@@ -169,8 +140,13 @@ def checklist_item(
     next_level: Level | None,
     mentorships: list[rules.MentorshipPeriod],
     on: datetime.date,
+    level_ranks: Mapping[str, int],
 ) -> ChecklistItem:
-    """One line of a person's checklist: judged from data (met/unmet) or by its live claim."""
+    """One line of a person's checklist: judged from data (met/unmet) or by its live claim.
+
+    `level_ranks` (level code -> rank) orders the levels a mentoring check names; it
+    must know those levels and every level of the mentees' ledgers.
+    """
     new_at_level = next_level is not None and level.rank == next_level.rank
     if requirement.check_kind:
         result = rules.evaluate_check(
@@ -179,6 +155,7 @@ def checklist_item(
             today=on,
             career_start=employee.career_start,
             mentorships=mentorships,
+            level_ranks=level_ranks,
         )
         return ChecklistItem(requirement, level, "met" if result.met else "unmet", result.detail,
                              new_at_level=new_at_level)
@@ -227,15 +204,6 @@ def level_since(entries) -> datetime.date | None:
     return since
 
 
-def last_failed_defense_date(employee: Employee) -> datetime.date | None:
-    """The date of the person's latest failed defense, when the reviews app records one."""
-    try:
-        from reviews.selectors import last_failed_defense_date as from_reviews
-    except ImportError:
-        return None
-    return from_reviews(employee)
-
-
 # The progress page's person, as read with their ledger (the page takes the level from the
 # ledger itself).
 _PERSON_RELATIONS = ("user", "track", "team_lead__user")
@@ -261,7 +229,7 @@ def person_records(pk: int) -> PersonRecords | None:
     its relations (user, track, team lead) selected alongside. Only a person without a
     single ledger entry needs a third for their row. Levels are not joined: the entries
     and the mentees get theirs from the ladder (attach_levels). None when there is no
-    such person; who may see them is the caller's check (can_view_employee).
+    such person; who may see them is the caller's check (policies.may_view_person).
     """
     # Both lists are short and are put in order here: the ORM's cost of building an ORDER BY
     # over selected relations is a good part of such a query's.
@@ -393,22 +361,18 @@ def _claim_of(employee: Employee, requirement_id: int, values: tuple) -> Evidenc
     return claim
 
 
-_UNKNOWN = object()
-
-
 def employee_progress(
     employee: Employee,
     *,
     on: datetime.date | None = None,
     records: PersonRecords | None = None,
-    last_failed_defense=_UNKNOWN,
 ) -> Progress:
     """Everything the progress page shows about one person, in a fixed number of queries.
 
     Four queries: the mentorships and the ledgers (person_records, unless `records`
-    are given), the ladder with the track's books, the checklist with the claims; a
-    fifth for the last failed defense unless the caller passes it (the review box reads
-    it with the person's reviews). A claim's events are not read here (claim_history).
+    are given), the ladder with the track's books, the checklist with the claims. The
+    last failed defense is the person's own column. A claim's events are not read here
+    (claim_history).
     """
     on = on or today()
     if records is None:
@@ -439,15 +403,17 @@ def employee_progress(
 
     checklist_levels = [item for item in levels if item.rank <= target_rank]
     levels_by_id = {item.pk: item for item in levels}
+    level_ranks = {item.code: item.rank for item in levels}
     items: list[ChecklistItem] = []
     for requirement, claims in _checklist(employee, checklist_levels) if checklist_levels else []:
         live = next((c for c in reversed(claims) if c.status != EvidenceStatus.WITHDRAWN), None)
         items.append(
             checklist_item(requirement, levels_by_id[requirement.level_id], employee=employee, live=live,
-                           claims=claims, next_level=next_level, mentorships=periods, on=on)
+                           claims=claims, next_level=next_level, mentorships=periods, on=on,
+                           level_ranks=level_ranks)
         )
 
-    failed = last_failed_defense_date(employee) if last_failed_defense is _UNKNOWN else last_failed_defense
+    failed = employee.last_failed_defense_on
     earliest = None
     reasons: list[str] = []
     start = None
@@ -519,7 +485,7 @@ PEOPLE_ORDERINGS = {
 _PEOPLE_FIELDS = (
     "user__username", "user__first_name", "user__last_name",
     "track_id", "current_level_id", "current_level_since", "probation_end",
-    "checklist_total", "checklist_done", "waiting_claims",
+    "checklist_total", "checklist_done", "waiting_claims", "last_failed_defense_on",
 )  # fmt: skip
 
 
@@ -530,7 +496,7 @@ def people_list(user, *, track: str = "", level: str = "", order: str = "name") 
     them), so a page of the list costs the same whatever its depth or sort. Only
     the user is joined: the database sorts narrow rows.
     """
-    qs = visible_employees(user)
+    qs = policies.visible_employees(user)
     if track:
         qs = qs.filter(track__slug=track)
     if level:
@@ -569,13 +535,12 @@ def people_rows(employees, *, on: datetime.date, levels: list[Level], tracks: li
     """Rows of the people list (people_list): time in level and earliest defense for one page.
 
     `levels` and `tracks` are every level and track: each row's are taken from them.
-    One query, for the page's failed defenses.
+    No query: everything is on the rows read.
     """
     employees = list(employees)
     by_rank = {level.rank: level for level in levels}
     levels_by_id = {level.pk: level for level in levels}
     tracks_by_id = {track.pk: track for track in tracks}
-    failed = failed_defense_dates([e.pk for e in employees])
     cooldown = settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS
     # A person's page is people/<id>/ under the list's own address (grades/urls.py): one
     # reverse() for the page rather than one per row.
@@ -595,7 +560,7 @@ def people_rows(employees, *, on: datetime.date, levels: list[Level], tracks: li
                     last_change=employee.current_level_since,
                     probation_end=employee.probation_end,
                     min_months=next_level.min_months_in_previous,
-                    last_failed_defense=failed.get(employee.pk),
+                    last_failed_defense=employee.last_failed_defense_on,
                     cooldown_months=cooldown,
                 )
         rows.append(
@@ -610,15 +575,6 @@ def people_rows(employees, *, on: datetime.date, levels: list[Level], tracks: li
             )
         )
     return rows
-
-
-def failed_defense_dates(employee_ids) -> dict[int, datetime.date]:
-    """{employee id: date of their latest failed defense}, when the reviews app records them."""
-    try:
-        from reviews.selectors import failed_defense_dates as from_reviews
-    except ImportError:
-        return {}
-    return from_reviews(employee_ids)
 
 
 # --- The employee row's kept figures ------------------------------------------------------------

@@ -14,10 +14,13 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from gradesys.validators import validate_link
+from common import audit
+from common.validators import validate_link
 
+from . import extensions, policies
 from .models import OPEN_EVIDENCE_STATUSES, Employee, GradeChange, GradeChangeKind, Level, Track
 
 User = get_user_model()
@@ -32,7 +35,11 @@ def _latest_entry(employee: Employee) -> GradeChange | None:
 
 
 def _refresh_current_level(employee: Employee) -> None:
-    """Copy the ledger's latest level, and the day it began, onto the employee row."""
+    """Copy the ledger's latest level, and the day it began, onto the employee row.
+
+    Derived columns, written with update() and so without a history row: the ledger
+    entry that changed them records who and when (common.audit.DERIVED_FIELDS).
+    """
     from .selectors import level_since
 
     entries = list(employee.grade_changes.order_by("effective_date", "id").only(
@@ -53,7 +60,10 @@ def employee_counts_refresh(*, employees=None) -> int:
     waiting_claims) for `employees` (a QuerySet of Employee; everyone when None).
 
     Call inside the transaction of the write that changed what they count, so that
-    they commit, or roll back, with it. The rows are locked first, in id order, and
+    they commit, or roll back, with it. The counts are derived data: they are written
+    with update() and leave no history row, because the write that changed what they
+    count (a claim, a decision, a ledger entry, a requirement) has its own record of
+    who and when (common.audit.DERIVED_FIELDS). The rows are locked first, in id order, and
     recounted by a later statement: every writer of evidence or ledger locks the
     person's row before writing, so the recount sees every such write committed
     before it and none can commit while it runs. Returns the number of rows.
@@ -73,6 +83,20 @@ def employee_counts_refresh(*, employees=None) -> int:
 
 # Rows per UPDATE when recounting many people (well inside every database's parameter limit).
 COUNTS_BATCH = 500
+
+
+def record_failed_defense(*, employee: Employee, on: datetime.date) -> None:
+    """Note that `employee` failed a defense on `on`: the cool-down before the next counts from it.
+
+    Called by the app that runs defenses, inside the transaction of its decision, which
+    is the audited record; this copy on the person's row is what the progress page and
+    the people list read. A later failure moves it on, an earlier date never moves it back.
+    """
+    Employee.objects.filter(pk=employee.pk).filter(
+        Q(last_failed_defense_on__isnull=True) | Q(last_failed_defense_on__lt=on)
+    ).update(last_failed_defense_on=on)
+    if employee.last_failed_defense_on is None or employee.last_failed_defense_on < on:
+        employee.last_failed_defense_on = on
 
 
 @transaction.atomic
@@ -104,7 +128,7 @@ def employee_hire(
         raise GradeError(" ".join(exc.messages)) from exc
     try:
         with transaction.atomic():
-            employee.save()
+            audit.save(employee, by=by)
     except IntegrityError as exc:  # a concurrent hire of the same user won the race
         raise GradeError(_("%(user)s is already an employee.") % {"user": user.get_username()}) from exc
     entry = GradeChange(
@@ -189,7 +213,7 @@ MAX_COMMENT = 2000
 
 
 def clean_links(links) -> list[str]:
-    """Validate evidence links: http(s) URLs only (gradesys.validators.validate_link), at most
+    """Validate evidence links: http(s) URLs only (common.validators.validate_link), at most
     MAX_LINKS, no duplicates."""
     cleaned: list[str] = []
     for raw in links or []:
@@ -250,7 +274,7 @@ def evidence_claim(*, employee: Employee, requirement, description: str, links=(
 
     from .models import Evidence, EvidenceStatus
 
-    if by.pk != employee.user_id:
+    if not policies.may_claim(by, employee):
         raise PermissionError("Only the person themself can claim their requirements.")
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
     if not claimable_requirements(employee).filter(pk=requirement.pk).exists():
@@ -265,7 +289,9 @@ def evidence_claim(*, employee: Employee, requirement, description: str, links=(
     ).exists():
         raise GradeError(_("You already have a claim for that requirement that is waiting or confirmed."))
     now = timezone.now()
-    evidence = Evidence.objects.create(
+    evidence = audit.create(
+        Evidence,
+        by=by,
         employee=employee,
         requirement=requirement,
         description=_clean_description(description),
@@ -302,13 +328,13 @@ def evidence_edit(*, evidence, description: str, links=(), by: User):
     from .models import EvidenceStatus
 
     evidence = _lock_evidence(evidence)
-    if by.pk != evidence.employee.user_id:
+    if not policies.may_claim(by, evidence.employee):
         raise PermissionError("Only the claimant can edit a claim.")
     if evidence.status != EvidenceStatus.CLAIMED:
         raise GradeError(_("The claim is %(status)s and can no longer be edited.") % {"status": evidence.get_status_display().lower()})
     evidence.description = _clean_description(description)
     evidence.links = clean_links(links)
-    evidence.save(update_fields=["description", "links"])
+    audit.save(evidence, by=by, update_fields=["description", "links"])
     _record_event(evidence, "edited", by, timezone.now())
     return evidence
 
@@ -320,27 +346,15 @@ def evidence_withdraw(*, evidence, by: User):
     from .models import EvidenceStatus
 
     evidence = _lock_evidence(evidence)
-    if by.pk != evidence.employee.user_id:
+    if not policies.may_claim(by, evidence.employee):
         raise PermissionError("Only the claimant can withdraw a claim.")
     if evidence.status != EvidenceStatus.CLAIMED:
         raise GradeError(_("The claim is %(status)s and can no longer be withdrawn.") % {"status": evidence.get_status_display().lower()})
     evidence.status = EvidenceStatus.WITHDRAWN
-    evidence.save(update_fields=["status"])
+    audit.save(evidence, by=by, update_fields=["status"])
     _record_event(evidence, "withdrawn", by, timezone.now())
     employee_counts_refresh(employees=Employee.objects.filter(pk=evidence.employee_id))
     return evidence
-
-
-def can_decide_evidence(user, employee: Employee) -> bool:
-    """The person's team lead or HR may decide; nobody decides their own claims."""
-    from .roles import HR, user_has_role
-
-    if not user.is_authenticated or user.pk == employee.user_id:
-        return False
-    if user_has_role(user, HR):
-        return True
-    lead = employee.team_lead
-    return lead is not None and lead.user_id == user.pk
 
 
 @transaction.atomic
@@ -351,7 +365,7 @@ def evidence_decide(*, evidence, confirm: bool, comment: str = "", by: User):
     from .models import EvidenceStatus
 
     evidence = _lock_evidence(evidence)
-    if not can_decide_evidence(by, evidence.employee):
+    if not policies.may_decide_claim(by, evidence.employee):
         raise PermissionError("Only the person's team lead or HR can decide this claim.")
     if evidence.status != EvidenceStatus.CLAIMED:
         raise GradeError(_("The claim is already %(status)s.") % {"status": evidence.get_status_display().lower()})
@@ -365,7 +379,7 @@ def evidence_decide(*, evidence, confirm: bool, comment: str = "", by: User):
     evidence.decided_by = by
     evidence.decided_at = now
     evidence.decision_comment = comment
-    evidence.save(update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    audit.save(evidence, by=by, update_fields=["status", "decided_by", "decided_at", "decision_comment"])
     _record_event(evidence, "confirmed" if confirm else "rejected", by, now, comment=comment)
     employee_counts_refresh(employees=Employee.objects.filter(pk=evidence.employee_id))
     return evidence
@@ -383,16 +397,6 @@ class TrackChange:
     carried: list = field(default_factory=list)
     # The old track's waiting claims, closed because the old checklist no longer applies.
     closed: list = field(default_factory=list)
-
-
-def _has_open_review(employee: Employee) -> bool:
-    from django.apps import apps
-
-    if not apps.is_installed("reviews"):
-        return False
-    from reviews.models import PromotionReview
-
-    return PromotionReview.objects.open().filter(candidate=employee).exists()
 
 
 @transaction.atomic
@@ -422,9 +426,8 @@ def employee_change_track(
     from django.utils import timezone
 
     from .models import Evidence, EvidenceEvent, EvidenceStatus, Requirement
-    from .roles import HR, user_has_role
 
-    if not user_has_role(by, HR):
+    if not policies.may_record_grade_change(by):
         raise PermissionError("Only HR can move a person to another track.")
     caller = employee
     employee = Employee.objects.select_for_update().select_related("track").get(pk=employee.pk)
@@ -455,11 +458,10 @@ def employee_change_track(
             _("A track change takes effect at once; it cannot be dated in the future (%(date)s). Record it on the day.")
             % {"date": effective_date.isoformat()}
         )
-    if _has_open_review(employee):
-        raise GradeError(
-            _("%(person)s has an open promotion review for the %(track)s track; withdraw or decide it before moving them.")
-            % {"person": employee, "track": employee.track}
-        )
+    for check in extensions.TRACK_CHANGE_CHECKS:
+        refusal = check(employee)
+        if refusal:
+            raise GradeError(refusal)
 
     old_track = employee.track
     entry = GradeChange(
@@ -473,8 +475,7 @@ def employee_change_track(
     )
     entry.save()
     employee.track = track
-    employee._history_user = by
-    employee.save(update_fields=["track"])
+    audit.save(employee, by=by, reason="track change", update_fields=["track"])
     _refresh_current_level(employee)
 
     now = timezone.now()
@@ -504,7 +505,10 @@ def employee_change_track(
         if target is not None and target.pk not in taken:
             confirmed = old.status == EvidenceStatus.CONFIRMED
             note = _("Carried over from the %(track)s track (claim #%(id)s).") % {"track": old_track, "id": old.pk}
-            copy = Evidence.objects.create(
+            copy = audit.create(
+                Evidence,
+                by=by,
+                reason="carried over on a track change",
                 employee=employee,
                 requirement=target,
                 status=old.status,
@@ -523,8 +527,7 @@ def employee_change_track(
             result.carried.append(copy)
         if old.status == EvidenceStatus.CLAIMED:
             old.status = EvidenceStatus.WITHDRAWN
-            old._history_user = by
-            old.save(update_fields=["status"])
+            audit.save(old, by=by, reason="withdrawn on a track change", update_fields=["status"])
             if copy is not None:
                 why = _("Moved to the %(track)s track, where it waits as claim #%(id)s.") % {"track": track, "id": copy.pk}
             else:
@@ -558,9 +561,9 @@ def checklists_changed(*, track_ids) -> int:
 
 
 @transaction.atomic
-def requirements_set_active(*, requirements, active: bool, by: User | None = None) -> int:
+def requirements_set_active(*, requirements, active: bool, by: User | None = None, reason: str = "") -> int:
     """Retire (active=False) or reactivate requirements, recording each change in their
-    history, and recount the checklists of the people on their tracks.
+    history (with `by` and `reason`), and recount the checklists of the people on their tracks.
 
     Retired requirements stay for the history of the evidence that points at them but
     leave everyone's checklist. Returns how many requirements changed.
@@ -576,7 +579,6 @@ def requirements_set_active(*, requirements, active: bool, by: User | None = Non
         return 0
     for requirement in changing:
         requirement.is_active = active
-    Requirement.objects.bulk_update(changing, ["is_active"])
-    Requirement.history.bulk_history_create(changing, update=True, default_user=by)
+    audit.bulk_update(changing, ["is_active"], by=by, reason=reason or ("reactivated" if active else "retired"))
     checklists_changed(track_ids={requirement.track_id for requirement in changing})
     return len(changing)

@@ -2,10 +2,12 @@
 A person's audit trail: who changed what about them, and when, from every record the product keeps.
 
 Sources, merged by time:
-  * django-simple-history: the employee row, their mentorships, their claims,
-    their reviews, the seats and votes of those reviews (changes made in the
-    product and in Django admin alike: the history middleware records the user);
-  * the append-only ledgers: grade changes, claim events, review events;
+  * django-simple-history: the employee row, their mentorships, their claims
+    (changes made in the product and in Django admin alike: the history middleware
+    records the user);
+  * the append-only ledgers: grade changes, claim events;
+  * what the apps built on the core register in extensions.TRAIL_SOURCES (the
+    reviews app: review events and the committee's votes);
   * Django admin's own log for the employee and their user account.
 History rows are only ever read here; nothing offers to edit them.
 """
@@ -19,6 +21,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 
+from . import extensions
 from .models import Employee, Evidence, EvidenceEvent, GradeChange, Mentorship
 
 HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -35,7 +38,7 @@ class TrailEntry:
     detail: str
 
 
-def _actor(user) -> str:
+def actor_name(user) -> str:
     if user is None:
         return _("system")
     return user.get_full_name() or user.get_username()
@@ -55,7 +58,7 @@ def _changes(record, previous) -> str:
     return "; ".join(parts)
 
 
-def _history_entries(records, subject) -> list[TrailEntry]:
+def history_entries(records, subject) -> list[TrailEntry]:
     """Trail entries from history records in time order (each compared with its object's previous one)."""
     entries = []
     last_of: dict = {}
@@ -68,7 +71,7 @@ def _history_entries(records, subject) -> list[TrailEntry]:
         entries.append(
             TrailEntry(
                 at=record.history_date,
-                actor=_actor(record.history_user),
+                actor=actor_name(record.history_user),
                 subject=subject(record),
                 action=HISTORY_ACTIONS.get(record.history_type, record.history_type),
                 detail=detail,
@@ -78,20 +81,22 @@ def _history_entries(records, subject) -> list[TrailEntry]:
 
 
 def person_trail(employee: Employee) -> list[TrailEntry]:
-    """Every recorded change about `employee`, newest first, in a fixed number of queries."""
-    from reviews.models import CommitteeSeat, PromotionReview, ReviewEvent, Vote
+    """Every recorded change about `employee`, newest first, in a fixed number of queries.
+
+    The apps built on the core add their records through extensions.TRAIL_SOURCES.
+    """
 
     entries: list[TrailEntry] = []
-    entries += _history_entries(
+    entries += history_entries(
         Employee.history.filter(id=employee.pk).select_related("history_user").order_by("history_date"),
         lambda r: _("Employee record"),
     )
-    entries += _history_entries(
+    entries += history_entries(
         Mentorship.history.filter(mentee_id=employee.pk).select_related("history_user", "mentor__user")
         .order_by("history_date"),
         lambda r: _("Mentorship (mentor %(name)s)") % {"name": r.mentor},
     )
-    entries += _history_entries(
+    entries += history_entries(
         Mentorship.history.filter(mentor_id=employee.pk).select_related("history_user", "mentee__user")
         .order_by("history_date"),
         lambda r: _("Mentorship (mentee %(name)s)") % {"name": r.mentee},
@@ -100,7 +105,7 @@ def person_trail(employee: Employee) -> list[TrailEntry]:
         entries.append(
             TrailEntry(
                 at=change.recorded_at,
-                actor=_actor(change.recorded_by),
+                actor=actor_name(change.recorded_by),
                 subject=_("Grade history"),
                 action=change.get_kind_display(),
                 detail=f"{change.level} · {change.effective_date:%Y-%m-%d}"
@@ -115,28 +120,14 @@ def person_trail(employee: Employee) -> list[TrailEntry]:
         entries.append(
             TrailEntry(
                 at=event.at,
-                actor=_actor(event.actor),
+                actor=actor_name(event.actor),
                 subject=_("Claim: %(requirement)s") % {"requirement": event.evidence.requirement},
                 action=event.get_action_display(),
                 detail=event.comment,
             )
         )
-    review_ids = list(PromotionReview.objects.filter(candidate=employee).values_list("pk", flat=True))
-    for event in ReviewEvent.objects.filter(review_id__in=review_ids).select_related("actor", "review__to_level"):
-        entries.append(
-            TrailEntry(
-                at=event.at,
-                actor=_actor(event.actor),
-                subject=_("Review #%(id)s → %(level)s") % {"id": event.review_id, "level": event.review.to_level},
-                action=event.get_action_display(),
-                detail=event.note,
-            )
-        )
-    seats = dict(CommitteeSeat.objects.filter(review_id__in=review_ids).values_list("pk", "review_id"))
-    entries += _history_entries(
-        Vote.history.filter(seat_id__in=list(seats)).select_related("history_user").order_by("history_date"),
-        lambda r: _("Vote on review #%(id)s: %(vote)s") % {"id": seats.get(r.seat_id), "vote": r.value},
-    )
+    for source in extensions.TRAIL_SOURCES:
+        entries += source(employee)
     user_type = ContentType.objects.get_for_model(employee.user)
     employee_type = ContentType.objects.get_for_model(Employee)
     for log in LogEntry.objects.filter(
@@ -151,7 +142,7 @@ def person_trail(employee: Employee) -> list[TrailEntry]:
         entries.append(
             TrailEntry(
                 at=log.action_time,
-                actor=_actor(log.user),
+                actor=actor_name(log.user),
                 subject=_("Admin: %(object)s") % {"object": log.object_repr},
                 action={1: _("added"), 2: _("changed"), 3: _("deleted")}.get(log.action_flag, ""),
                 detail=log.get_change_message(),

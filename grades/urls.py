@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gradesys import converters  # noqa: F401  (registers <id:…>)
+from common import converters  # noqa: F401  (registers <id:…>)
 
 from . import views
 

@@ -1,16 +1,19 @@
-"""What the navigation shows depends on the signed-in person's roles."""
+"""What the navigation shows depends on the signed-in person: each entry asks the policy of its page."""
 
 from django.utils.functional import cached_property
 
-from grades.roles import HR, MANAGER, viewer_facts
+from exports import policies as export_policies
+from grades import policies
+from grades.roles import viewer_facts
 
 
 class Navigation:
     """Computed on first use in a template, then kept for the request.
 
-    The facts are grades.roles.viewer_facts: one query per request for the
-    person's groups and whether they are an employee and lead anyone, shared with
-    the permission checks of the same request.
+    Each entry is the policy that guards its page, so the menu offers exactly what
+    opens. The facts behind them are grades.roles.viewer_facts: one query per request
+    for the person's groups and whether they are an employee and lead anyone, shared
+    with the permission checks of the same request.
     """
 
     def __init__(self, request):
@@ -18,27 +21,20 @@ class Navigation:
         self.user = request.user
 
     @cached_property
-    def _facts(self):
-        return viewer_facts(self.user)
-
-    def _has_role(self, role: str) -> bool:
-        return self.user.is_superuser or role in self._facts.roles
-
-    @property
     def is_employee(self) -> bool:
-        return self._facts.is_employee
+        return viewer_facts(self.user).is_employee
 
-    @property
+    @cached_property
     def is_hr(self) -> bool:
-        return self._has_role(HR)
+        return policies.is_hr(self.user)
 
-    @property
+    @cached_property
     def people(self) -> bool:
-        return self._facts.is_lead or self.is_hr
+        return policies.may_see_people_list(self.user)
 
-    @property
+    @cached_property
     def exports(self) -> bool:
-        return self._has_role(HR) or self._has_role(MANAGER)
+        return export_policies.may_use_reports(self.user)
 
     @property
     def admin(self) -> bool:

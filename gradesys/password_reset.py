@@ -22,7 +22,7 @@ from django.core.cache import cache
 from django.shortcuts import render
 from django.utils.crypto import salted_hmac
 
-from .http import client_address
+from common.http import client_address
 
 # Per client address, per WINDOW_SECONDS: generous enough for an office behind one address.
 MAX_REQUESTS_PER_ADDRESS = 20

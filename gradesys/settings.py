@@ -12,6 +12,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from common.databases import database_config, legacy_database_config
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -58,6 +60,12 @@ INSTALLED_APPS = [
     "pay",
 ]
 
+# The demo organisation (`manage.py seed_demo`) and its fake names are development tools:
+# production installs requirements.txt alone, which has no Faker, and leaves the app out.
+GRADESYS_DEMO = env.bool("GRADESYS_DEMO", default=DEBUG)
+if GRADESYS_DEMO:
+    INSTALLED_APPS.append("demo")
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -93,8 +101,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "gradesys.context_processors.navigation",
             ],
-            # |bidi_visible for text people typed (links); see gradesys/text_filters.py.
-            "builtins": ["gradesys.text_filters"],
+            # |bidi_visible for text people typed (links); see common/text_filters.py.
+            "builtins": ["common.text_filters"],
         },
     },
 ]
@@ -110,47 +118,11 @@ DEFAULT_DATABASE_URL = f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
 CONN_MAX_AGE = env.int("CONN_MAX_AGE", default=60)
 
 
-def database_config(url: str) -> dict:
-    """One DATABASES entry from a URL, with the options this product relies on."""
-    config = environ.Env.db_url_config(url)
-    engine = config["ENGINE"]
-    options = config.setdefault("OPTIONS", {})
-    config["ATOMIC_REQUESTS"] = True
-    config["CONN_HEALTH_CHECKS"] = True
-    if engine == "django.db.backends.sqlite3":
-        # WAL lets readers work beside one writer; IMMEDIATE takes the write lock
-        # at BEGIN so two writers queue on the busy timeout instead of failing
-        # with "database is locked" half-way through a transaction.
-        options.setdefault("transaction_mode", "IMMEDIATE")
-        options.setdefault("timeout", 20)
-        options.setdefault(
-            "init_command",
-            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
-        )
-        config["CONN_MAX_AGE"] = 0 if config.get("NAME") == ":memory:" else CONN_MAX_AGE
-    elif engine in ("django.db.backends.mysql",):
-        options.setdefault("charset", "utf8mb4")
-        options.setdefault("isolation_level", "read committed")
-        # Strict mode: out-of-range or truncated values are errors, not warnings.
-        options.setdefault(
-            "init_command",
-            "SET sql_mode='STRICT_TRANS_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,"
-            "ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'",
-        )
-        config["CONN_MAX_AGE"] = CONN_MAX_AGE
-        config.setdefault("TEST", {}).update(
-            {"CHARSET": "utf8mb4", "COLLATION": "utf8mb4_unicode_ci"}
-        )
-    else:
-        config["CONN_MAX_AGE"] = CONN_MAX_AGE
-    return config
-
-
-DATABASES = {"default": database_config(env.str("DATABASE_URL", default=DEFAULT_DATABASE_URL))}
+DATABASES = {"default": database_config(env.str("DATABASE_URL", default=DEFAULT_DATABASE_URL), conn_max_age=CONN_MAX_AGE)}
 
 # Optional read replica for CSV exports. Tests read the primary through it (MIRROR).
 if env.str("REPORTS_DATABASE_URL", default=""):
-    DATABASES["reports"] = database_config(env.str("REPORTS_DATABASE_URL"))
+    DATABASES["reports"] = database_config(env.str("REPORTS_DATABASE_URL"), conn_max_age=CONN_MAX_AGE)
     DATABASES["reports"]["ATOMIC_REQUESTS"] = False
     DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["exports.router.ReportsReplicaRouter"]
@@ -160,50 +132,8 @@ DATABASE_ROUTERS = ["exports.router.ReportsReplicaRouter"]
 # create it; they connect to a database of their own through legacy_database_config.
 
 
-def legacy_database_config(url: str) -> dict:
-    """The DATABASES entry for a legacy source: one statement per call, opened to read only.
-
-    imports.legacy_source also makes the session and each import's transaction
-    read-only; this is what can only be set when connecting.
-    """
-    config = database_config(url)
-    config["ATOMIC_REQUESTS"] = False
-    config["TEST"] = {**config.get("TEST", {}), "MIGRATE": False}
-    if config["ENGINE"] == "django.db.backends.sqlite3":
-        # Someone else's file: switching it to WAL would stay in the file, and an
-        # IMMEDIATE transaction would take its write lock. Opened with mode=ro, so
-        # SQLite itself refuses every write (and a wrong path is not created).
-        config["OPTIONS"] = {"timeout": 20}
-        config["NAME"] = read_only_sqlite_uri(str(config["NAME"]))
-    elif config["ENGINE"] == "django.db.backends.mysql":
-        from MySQLdb.constants import CLIENT
-
-        options = config["OPTIONS"]
-        # One statement per call. mysqlclient sets CLIENT.MULTI_STATEMENTS unless
-        # multi_statements is False; client_flag is Django's own (FOUND_ROWS) and nothing
-        # from the URL. mysqlclient always adds MULTI_RESULTS, which alone lets no
-        # second statement through.
-        options["multi_statements"] = False
-        options["client_flag"] = CLIENT.FOUND_ROWS
-        # Django would set the isolation level together with SQL_AUTO_IS_NULL in one
-        # two-statement call, which this connection refuses; each import sets its own.
-        options["isolation_level"] = None
-    return config
-
-
-def read_only_sqlite_uri(name: str) -> str:
-    """A SQLite file name as a URI that opens it read-only (Django opens SQLite with uri=True)."""
-    if not name or name == ":memory:":
-        return name
-    if name.startswith("file:"):
-        path, _, query = name.partition("?")
-        kept = [part for part in query.split("&") if part and not part.startswith("mode=")]
-        return f"{path}?{'&'.join([*kept, 'mode=ro'])}"
-    return f"{Path(name).resolve().as_uri()}?mode=ro"
-
-
 if env.str("LEGACY_DATABASE_URL", default=""):
-    DATABASES["legacy"] = legacy_database_config(env.str("LEGACY_DATABASE_URL"))
+    DATABASES["legacy"] = legacy_database_config(env.str("LEGACY_DATABASE_URL"), conn_max_age=CONN_MAX_AGE)
 DATABASE_ROUTERS += ["imports.router.LegacyReadOnlyRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -232,9 +162,9 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 # The client address behind reverse proxies: how many proxies in front of the site
-# append to X-Forwarded-For (0: the direct peer is the client). See gradesys.http.client_address.
+# append to X-Forwarded-For (0: the direct peer is the client). See common.http.client_address.
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
-AXES_CLIENT_IP_CALLABLE = "gradesys.http.client_address"
+AXES_CLIENT_IP_CALLABLE = "common.http.client_address"
 AXES_VERBOSE = False
 
 LOGIN_URL = "login"
@@ -342,14 +272,8 @@ LOGGING = {
 # Months a candidate waits after a failed defense before the next one.
 GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS = env.int("GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS", default=3)
 
-# How the committee's votes decide a defense: "majority" (approvals outnumber
-# rejections, abstentions not counted, a tie fails) or "unanimous" (no rejection
-# and at least one approval).
-REVIEWS_DECISION_RULE = env.str("REVIEWS_DECISION_RULE", default="majority")
-if REVIEWS_DECISION_RULE not in ("majority", "unanimous"):
-    raise ImproperlyConfigured(
-        f"REVIEWS_DECISION_RULE must be 'majority' or 'unanimous', not {REVIEWS_DECISION_RULE!r}."
-    )
+# How the committee's votes decide a defense is data, not a setting: the decision
+# policy (reviews.DecisionPolicy, in the admin under Reviews), with its history.
 
 
 # --- Salary bands (the pay app) ----------------------------------------------------
@@ -363,32 +287,9 @@ if PAY_BANDS_VISIBLE_TO not in ("hr", "everyone"):
         f"PAY_BANDS_VISIBLE_TO must be 'hr' or 'everyone', not {PAY_BANDS_VISIBLE_TO!r}."
     )
 
-# The "weighted" calculator: relative size of the rise from one level's band
-# minimum to the next. MAIN_STEP is the rise into a new main grade (Junior++ ->
-# Middle, Middle++ -> Senior); INNER_* the rise between inner grades of Junior,
-# Middle and Senior (Senior++'s own band is as wide as an inner Senior step). Only
-# the ratios matter; they must keep MAIN_STEP > INNER_SENIOR > INNER_MIDDLE >
-# INNER_JUNIOR > 0, or "weighted" would not mean what the documentation says.
-PAY_WEIGHTS_MAIN_STEP = env.float("PAY_WEIGHTS_MAIN_STEP", default=2.0)
-PAY_WEIGHTS_INNER_JUNIOR = env.float("PAY_WEIGHTS_INNER_JUNIOR", default=1.0)
-PAY_WEIGHTS_INNER_MIDDLE = env.float("PAY_WEIGHTS_INNER_MIDDLE", default=1.25)
-PAY_WEIGHTS_INNER_SENIOR = env.float("PAY_WEIGHTS_INNER_SENIOR", default=1.5)
-if not (
-    PAY_WEIGHTS_MAIN_STEP > PAY_WEIGHTS_INNER_SENIOR > PAY_WEIGHTS_INNER_MIDDLE
-    > PAY_WEIGHTS_INNER_JUNIOR > 0
-):
-    raise ImproperlyConfigured(
-        "The salary band weights must keep PAY_WEIGHTS_MAIN_STEP > PAY_WEIGHTS_INNER_SENIOR > "
-        "PAY_WEIGHTS_INNER_MIDDLE > PAY_WEIGHTS_INNER_JUNIOR > 0; got "
-        f"{PAY_WEIGHTS_MAIN_STEP} > {PAY_WEIGHTS_INNER_SENIOR} > {PAY_WEIGHTS_INNER_MIDDLE} > "
-        f"{PAY_WEIGHTS_INNER_JUNIOR}."
-    )
-
-# Computed band edges between the Junior minimum and the Senior++ maximum are
-# rounded to a multiple of this many currency units (1, 10, 100, ...).
-PAY_ROUND_TO = env.int("PAY_ROUND_TO", default=10)
-if PAY_ROUND_TO < 1:
-    raise ImproperlyConfigured(f"PAY_ROUND_TO must be 1 or more, not {PAY_ROUND_TO}.")
+# The calculator's weights and rounding are data, not settings: the pay policy
+# (pay.PayPolicy, in the admin under Pay), with its history. Who sees the bands and
+# the default currency stay here: see the PayPolicy docstring for why.
 
 # The currency of the calculator when none is given (ISO 4217 code).
 PAY_DEFAULT_CURRENCY = env.str("PAY_DEFAULT_CURRENCY", default="EUR").upper()

@@ -36,12 +36,11 @@ def healthz(request):
 @login_required
 def home(request):
     """Send each person to the page they most likely came for."""
-    from grades.selectors import is_team_lead_of_anyone
-    from grades.models import Employee
-    from grades.roles import HR, user_has_role
+    from grades import policies
+    from grades.roles import viewer_facts
 
-    if user_has_role(request.user, HR) or is_team_lead_of_anyone(request.user):
+    if policies.may_see_people_list(request.user):
         return redirect("grades:people")
-    if Employee.objects.filter(user=request.user).exists():
+    if viewer_facts(request.user).is_employee:
         return redirect("grades:me")
     return redirect("grades:track_list")

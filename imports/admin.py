@@ -20,9 +20,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 
-from gradesys.admin_search import GuardedAdminMixin
+from common.admin_search import GuardedAdminMixin
 
-from . import csvfile, rules, services, spreadsheets
+from . import csvfile, policies, rules, services, spreadsheets
 from .forms import SpreadsheetUploadForm
 from .models import ImportRun
 
@@ -55,8 +55,8 @@ class ImportRunAdmin(GuardedAdminMixin, admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         user = request.user
         return (
-            spreadsheets.can_import_people(user)
-            or spreadsheets.can_import_requirements(user)
+            policies.may_import_people(user)
+            or policies.may_import_requirements(user)
             or super().has_view_permission(request, obj)
         )
 
@@ -66,8 +66,8 @@ class ImportRunAdmin(GuardedAdminMixin, admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         extra_context = {
             **(extra_context or {}),
-            "can_import_people": spreadsheets.can_import_people(request.user),
-            "can_import_requirements": spreadsheets.can_import_requirements(request.user),
+            "can_import_people": policies.may_import_people(request.user),
+            "can_import_requirements": policies.may_import_requirements(request.user),
         }
         return super().changelist_view(request, extra_context)
 

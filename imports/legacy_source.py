@@ -202,7 +202,7 @@ def make_read_only(connection) -> None:
     with connection.cursor() as cursor:
         if connection.vendor == "mysql":
             # mysqlclient asks for multi-statements unless told otherwise. The legacy
-            # configuration tells it (settings.legacy_database_config); this turns them
+            # configuration tells it (common.databases.legacy_database_config); this turns them
             # off on this very connection too, whoever configured it.
             connection.connection.set_server_option(_MYSQL_MULTI_STATEMENTS_OFF)
             cursor.execute("SET SESSION TRANSACTION READ ONLY")
@@ -264,7 +264,7 @@ def open_source(source=None, *, url: str | None = None) -> Iterator[Any]:
     """
     handler = None
     if url:
-        from gradesys.settings import legacy_database_config
+        from common.databases import legacy_database_config
 
         try:
             config = legacy_database_config(url)

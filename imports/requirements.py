@@ -156,7 +156,8 @@ def _plan_row(row: rules.SourceRow, facts: RequirementFacts) -> RequirementRowPl
             check_params = None
     if check_params is not None:
         try:
-            grade_rules.validate_check(check_kind, check_params)
+            level_ranks = {code: info.rank for code, info in facts.levels.items()}
+            grade_rules.validate_check(check_kind, check_params, level_ranks)
         except ValueError as exc:
             plan.problems.append(f"check: {exc}")
     plan.values = {

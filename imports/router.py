@@ -3,7 +3,7 @@
 The importer reads it with raw SQL through `connections["legacy"]`; this router
 makes sure nothing else does: no model is read from or written to it, and
 `migrate` never creates a table there. The connection itself runs one statement
-per call and is read-only (settings.legacy_database_config and
+per call and is read-only (common.databases.legacy_database_config and
 imports.legacy_source.open_source), and the importer checks every statement.
 """
 

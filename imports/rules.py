@@ -28,7 +28,7 @@ from sqlglot.dialects.dialect import Dialect
 from sqlglot.errors import ParseError, TokenError
 from sqlglot.tokens import TokenType
 
-from gradesys.validators import EARLIEST_DATE, LATEST_DATE, validate_calendar_date
+from common.validators import EARLIEST_DATE, LATEST_DATE, validate_calendar_date
 
 # --- Column contracts -----------------------------------------------------------------------
 
@@ -121,7 +121,7 @@ def date_range_problem(column: str, day: datetime.date | None) -> str:
     """Why `day` cannot be one of a person's dates, or "" when it can.
 
     The rule is the one on the employee and grade-ledger fields, which the web and
-    admin forms apply (gradesys.validators.validate_calendar_date): an import must
+    admin forms apply (common.validators.validate_calendar_date): an import must
     not store a date those forms would refuse.
     """
     if day is None:

@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.db.models.functions import Lower
 
+from common import audit
 from grades import services as grade_services
 from grades.models import Employee, GradeChange, Level, Requirement, Track, TrackLevel
 from grades.roles import DEVELOPER
@@ -203,8 +204,7 @@ def _create_people(people: list[rules.PersonPlan], levels: dict, by) -> int:
                     employee = by_user[person.user_id]
                     employee.team_lead_id = by_email[person.team_lead_email]
                     led.append(employee)
-            Employee.objects.bulk_update(led, ["team_lead"], batch_size=BATCH)
-            Employee.history.bulk_history_create(led, batch_size=BATCH, update=True, default_user=by)
+            audit.bulk_update(led, ["team_lead"], by=by, batch_size=BATCH)
         done = {id(p) for p in wave}
         waiting = [p for p in waiting if id(p) not in done]
 
@@ -298,6 +298,9 @@ class RequirementsWritten:
         return self.created + self.updated
 
 
+REQUIREMENTS_REASON = "requirements spreadsheet import"
+
+
 def requirements_write(*, plan: RequirementsPlan, by=None) -> RequirementsWritten:
     """Create and update the requirements of `plan`; call inside the transaction it was made in."""
     written = RequirementsWritten()
@@ -306,7 +309,9 @@ def requirements_write(*, plan: RequirementsPlan, by=None) -> RequirementsWritte
     for row in plan.rows:
         if not row.writes:
             continue
-        track_level, _created = TrackLevel.objects.get_or_create(track=tracks[row.track], level=levels[row.level])
+        track_level, _created = audit.get_or_create(
+            TrackLevel, by=by, reason=REQUIREMENTS_REASON, track=tracks[row.track], level=levels[row.level]
+        )
         if row.action == "create":
             requirement = Requirement(track_level=track_level, key=row.key)
             written.created += 1
@@ -327,12 +332,11 @@ def requirements_write(*, plan: RequirementsPlan, by=None) -> RequirementsWritte
             setattr(requirement, name, value)
         requirement.is_active = True
         requirement.track = track_level.track
-        requirement._history_user = by
         try:
             requirement.full_clean(exclude=["track"])
         except ValidationError as exc:
             raise ImportRefused(f"row {row.row.number}: {' '.join(exc.messages)} Nothing was written.") from exc
-        requirement.save()
+        audit.save(requirement, by=by, reason=REQUIREMENTS_REASON)
     # New, moved and reactivated requirements change the checklists of everyone on their tracks.
     grade_services.checklists_changed(track_ids={tracks[row.track].pk for row in plan.rows if row.writes})
     return written

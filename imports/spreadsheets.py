@@ -18,22 +18,9 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from . import csvfile, people, rules, selectors, services
+from . import csvfile, people, policies, rules, selectors, services
 from .models import ImportKind
 from .requirements import RequirementsPlan, plan_requirements
-
-PEOPLE_PERMISSIONS = ("grades.add_employee", "grades.add_gradechange", "auth.add_user")
-REQUIREMENT_PERMISSIONS = ("grades.add_requirement", "grades.change_requirement")
-
-
-def can_import_people(user) -> bool:
-    """HR: importing people creates accounts, employees and their ledger entries."""
-    return user.is_active and user.is_staff and user.has_perms(PEOPLE_PERMISSIONS)
-
-
-def can_import_requirements(user) -> bool:
-    return user.is_active and user.is_staff and user.has_perms(REQUIREMENT_PERMISSIONS)
-
 
 @dataclass
 class Confirmed:
@@ -137,7 +124,7 @@ KINDS = {
         title=_("Import people from a spreadsheet"),
         required=rules.PEOPLE_REQUIRED,
         optional=rules.PEOPLE_OPTIONAL,
-        allowed=can_import_people,
+        allowed=policies.may_import_people,
         preview=people_preview,
         confirm=people_confirm,
         done_url="admin:grades_employee_changelist",
@@ -147,7 +134,7 @@ KINDS = {
         title=_("Import requirements from a spreadsheet"),
         required=rules.REQUIREMENT_REQUIRED,
         optional=rules.REQUIREMENT_OPTIONAL,
-        allowed=can_import_requirements,
+        allowed=policies.may_import_requirements,
         preview=requirements_preview,
         confirm=requirements_confirm,
         done_url="admin:grades_requirement_changelist",

@@ -9,7 +9,7 @@ import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db.models import DateTimeField, Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from grades import rules as grade_rules
@@ -41,9 +41,8 @@ def newly_eligible(*, window: rules.Window, today: datetime.date) -> list[Eligib
     The earliest date is the progress page's (grades.rules.earliest_defense_date): time in
     level counted from the later of the last grade change and probation's end, and the
     cool-down after the latest failed defense. It is computed from the denormalised
-    `current_level_since` and `probation_end` with the latest failed defense as a
-    correlated subquery (index review_candidate_status), so the whole company is one
-    light query; only the few people in the window are then loaded with their names.
+    `current_level_since`, `probation_end` and `last_failed_defense_on`, so the whole
+    company is one light query; only the few people in the window are then loaded with their names.
     People at the top level, who have left, or with an open review are left out.
     Three queries: the levels, everyone's dates, the people in the window.
     """
@@ -53,11 +52,6 @@ def newly_eligible(*, window: rules.Window, today: datetime.date) -> list[Eligib
     if not levels:
         return []
     top_rank = max(levels)
-    last_failed = (
-        PromotionReview.objects.filter(candidate=OuterRef("pk"), status=ReviewStatus.FAILED)
-        .order_by("-decided_at")
-        .values("decided_at")[:1]
-    )
     rows = (
         Employee.objects.filter(still_employed(today))
         .filter(
@@ -67,14 +61,13 @@ def newly_eligible(*, window: rules.Window, today: datetime.date) -> list[Eligib
             current_level__rank__lt=top_rank,
         )
         .exclude(Exists(PromotionReview.objects.open().filter(candidate=OuterRef("pk"))))
-        .annotate(last_failed=Subquery(last_failed, output_field=DateTimeField()))
         # Ordering by name would join the user table for every person; the mail sorts later.
         .order_by("pk")
-        .values_list("pk", "current_level_since", "probation_end", "current_level__rank", "last_failed")
+        .values_list("pk", "current_level_since", "probation_end", "current_level__rank", "last_failed_defense_on")
     )
     cooldown = settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS
     found: dict[int, tuple[Level, datetime.date]] = {}
-    for pk, since, probation_end, rank, failed_at in rows.iterator(chunk_size=2000):
+    for pk, since, probation_end, rank, failed_on in rows.iterator(chunk_size=2000):
         next_level = levels.get(rank + 1)
         if next_level is None:
             continue
@@ -82,7 +75,7 @@ def newly_eligible(*, window: rules.Window, today: datetime.date) -> list[Eligib
             last_change=since,
             probation_end=probation_end,
             min_months=next_level.min_months_in_previous,
-            last_failed_defense=timezone.localdate(failed_at) if failed_at else None,
+            last_failed_defense=failed_on,
             cooldown_months=cooldown,
         )
         if earliest in window:

@@ -10,13 +10,14 @@ Django admin for salary bands, shaped for HR.
   confirmed, writes them through `services.salary_bands_fill`, the same service as
   the `salary_bands` command. The preview writes nothing; the confirmation
   recomputes from the submitted input rather than trusting amounts sent back.
+- The pay policy (the calculator's weights and rounding) is one row: it can be
+  changed, never added or deleted, and its history says who changed what.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import redirect
@@ -25,13 +26,13 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gradesys.admin_search import GuardedAdminMixin
+from common.admin_search import GuardedAdminMixin
 
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import rules, services
 from .forms import CalculatorForm, SalaryBandAdminForm
-from .models import SalaryBand
+from .models import PayPolicy, SalaryBand
 
 
 @admin.register(SalaryBand)
@@ -100,6 +101,7 @@ class SalaryBandAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
             else:
                 if confirmed:
                     return self._confirmed(request, plan)
+        policy = PayPolicy.current()
         context = {
             **self.admin_site.each_context(request),
             "title": _("Calculate salary bands"),
@@ -108,8 +110,13 @@ class SalaryBandAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
             "form": form,
             "plan": plan,
             "rows": _preview_rows(plan) if plan else [],
-            "weights": services.weights_from_settings(),
-            "round_to": rules.format_amount(Decimal(settings.PAY_ROUND_TO)),
+            "weights": {name: _weight(getattr(policy, name)) for name in WEIGHT_FIELDS},
+            "round_to": rules.format_amount(Decimal(policy.round_to)),
+            "policy_url": (
+                reverse("admin:pay_paypolicy_change", args=[policy.pk])
+                if request.user.has_perm("pay.change_paypolicy")
+                else ""
+            ),
         }
         return TemplateResponse(request, "admin/pay/salaryband/calculator.html", context)
 
@@ -136,6 +143,43 @@ class SalaryBandAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
         else:
             query += "&track__isnull=True"
         return redirect(url + query)
+
+
+WEIGHT_FIELDS = ("main_step", "inner_junior", "inner_middle", "inner_senior")
+
+
+def _weight(value: Decimal) -> str:
+    """2.000 -> '2', 1.250 -> '1.25': a weight as it was meant."""
+    text = f"{value:f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+@admin.register(PayPolicy)
+class PayPolicyAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
+    """The one pay policy row: changed here, never added or deleted; "History" shows who changed what.
+
+    The form refuses weights out of order with the model's own checks (PayPolicy.clean
+    and its constraints). A change applies to bands computed afterwards; bands already
+    stored keep their amounts.
+    """
+
+    list_display = ["__str__", "main_step", "inner_junior", "inner_middle", "inner_senior", "round_to"]
+    fieldsets = [
+        (gettext_lazy("Weighted calculator"), {
+            "fields": ["main_step", "inner_junior", "inner_middle", "inner_senior"],
+            "description": gettext_lazy(
+                "Only the ratios matter. They must keep: step into a new main grade > inner Senior "
+                "step > inner Middle step > inner Junior step > 0."
+            ),
+        }),
+        (gettext_lazy("Rounding"), {"fields": ["round_to"]}),
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 def _preview_rows(plan: services.BandPlan) -> list[dict]:

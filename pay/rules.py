@@ -18,7 +18,9 @@ of level i's band. The widths follow one weight per level:
 * `weighted`: the step out of Junior++ and out of Middle++ (into a new main grade)
   weighs `main_step`; a step between inner grades weighs `inner_junior`,
   `inner_middle` or `inner_senior` by the main grade it is inside; Senior++ has no
-  next level and its band is as wide as an inner Senior step.
+  next level and its band is as wide as an inner Senior step. Which levels start a
+  main grade is the ladder's to say (`grades.rules.build_ladder`, from the Level
+  table), not the levels' codes.
 
 The eight steps are rounded to a multiple of `round_to` (540 rather than 538.46),
 so steps of equal weight are exactly equal; A and B are kept as given, and the
@@ -43,7 +45,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Protocol, TypeVar
 
-from grades.rules import LEVEL_CODES
+from grades.rules import LadderLevel
 
 EVEN = "even"
 WEIGHTED = "weighted"
@@ -52,11 +54,6 @@ MODES = (EVEN, WEIGHTED)
 CENT = Decimal("0.01")
 # DECIMAL(12, 2): ten digits before the point.
 AMOUNT_LIMIT = Decimal("10000000000")
-
-
-def main_grade(level_code: str) -> str:
-    """'middle-plus-plus' -> 'middle': the main grade a level belongs to."""
-    return level_code.split("-", 1)[0]
 
 
 def format_amount(amount: Decimal) -> str:
@@ -115,7 +112,14 @@ class Weights:
             )
 
     def inner(self, grade: str) -> Decimal:
-        return {"junior": self.inner_junior, "middle": self.inner_middle, "senior": self.inner_senior}[grade]
+        """The weight of a step between inner grades of the main grade with code `grade`."""
+        weights = {"junior": self.inner_junior, "middle": self.inner_middle, "senior": self.inner_senior}
+        if grade not in weights:
+            raise ValueError(
+                f"The weights have inner steps for the Junior, Middle and Senior main grades; the "
+                f"ladder's main grade {grade!r} has none."
+            )
+        return weights[grade]
 
 
 DEFAULT_WEIGHTS = Weights(
@@ -126,22 +130,19 @@ DEFAULT_WEIGHTS = Weights(
 )
 
 
-def band_weights(
-    mode: str, weights: Weights = DEFAULT_WEIGHTS, level_codes: Sequence[str] = LEVEL_CODES
-) -> list[Decimal]:
-    """The relative width of each level's band, lowest level first."""
+def band_weights(mode: str, weights: Weights, ladder: Sequence[LadderLevel]) -> list[Decimal]:
+    """The relative width of each level's band, lowest level first (`ladder` in rank order)."""
     if mode == EVEN:
-        return [Decimal(1)] * len(level_codes)
+        return [Decimal(1)] * len(ladder)
     if mode != WEIGHTED:
         raise ValueError(f"Unknown mode {mode!r}; choose one of: {', '.join(MODES)}.")
     result = []
-    for index, code in enumerate(level_codes):
-        grade = main_grade(code)
-        is_last = index + 1 == len(level_codes)
-        if not is_last and main_grade(level_codes[index + 1]) != grade:
+    for index, level in enumerate(ladder):
+        is_last = index + 1 == len(ladder)
+        if not is_last and ladder[index + 1].main_grade != level.main_grade:
             result.append(weights.main_step)
         else:
-            result.append(weights.inner(grade))
+            result.append(weights.inner(level.main_grade))
     return result
 
 
@@ -164,19 +165,21 @@ def calculate_bands(
     minimum,
     maximum,
     mode: str,
+    ladder: Sequence[LadderLevel],
     weights: Weights = DEFAULT_WEIGHTS,
     round_to=Decimal(1),
-    level_codes: Sequence[str] = LEVEL_CODES,
 ) -> list[BandAmounts]:
-    """The nine bands from the Junior minimum to the Senior++ maximum.
+    """A band for each level of `ladder` (rank order), from the Junior minimum to the Senior++ maximum.
 
     Raises ValueError with a sentence for a bad mode, a negative or malformed
-    amount, a maximum not above the minimum, or a range too narrow to give every
-    level a band of its own after rounding.
+    amount, a maximum not above the minimum, a range too narrow to give every
+    level a band of its own after rounding, or a ladder the weights do not fit.
     """
     low = parse_amount(minimum, "The Junior minimum")
     high = parse_amount(maximum, "The Senior++ maximum")
-    widths = band_weights(mode, weights, level_codes)
+    if not ladder:
+        raise ValueError("The ladder has no levels.")
+    widths = band_weights(mode, weights, ladder)
     if high <= low:
         raise ValueError(
             f"The Senior++ maximum ({format_amount(high)}) must be above the Junior minimum "
@@ -193,11 +196,11 @@ def calculate_bands(
     if any(upper <= lower for lower, upper in zip(edges, edges[1:])):
         raise ValueError(
             f"The range {format_amount(low)} to {format_amount(high)} is too narrow for "
-            f"{len(level_codes)} bands rounded to {format_amount(step)}: widen it or round to a "
-            "smaller amount (PAY_ROUND_TO)."
+            f"{len(ladder)} bands rounded to {format_amount(step)}: widen it or round to a "
+            "smaller amount (the pay policy's rounding)."
         )
     return [
-        BandAmounts(code, edges[index], edges[index + 1]) for index, code in enumerate(level_codes)
+        BandAmounts(level.code, edges[index], edges[index + 1]) for index, level in enumerate(ladder)
     ]
 
 

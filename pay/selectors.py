@@ -1,31 +1,16 @@
-"""Reads of salary bands: who may see them, which are in force, what a change would break."""
+"""Reads of salary bands: which are in force, what a change would break."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable, Sequence
 
-from django.conf import settings
 from django.utils.translation import gettext as _
 
 from grades.models import Level, Track
-from grades.roles import HR, user_has_role
 
 from . import rules
 from .models import SalaryBand
-
-
-def can_see_bands(user) -> bool:
-    """Whether `user` may see salary bands on the ladder pages.
-
-    PAY_BANDS_VISIBLE_TO = "hr": HR and superusers; "everyone": every signed-in
-    person. Bands are ranges per level, never anyone's own pay (the product has none).
-    """
-    if not getattr(user, "is_authenticated", False):
-        return False
-    if settings.PAY_BANDS_VISIBLE_TO == "everyone":
-        return True
-    return user_has_role(user, HR)
 
 
 def ladder_bands(track: Track, *, on: datetime.date) -> list[SalaryBand]:

@@ -13,18 +13,17 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from simple_history.utils import bulk_create_with_history
-
+from common import audit
 from grades.models import Level, Track
+from grades.rules import build_ladder
 
 from . import rules, selectors
-from .models import SalaryBand
+from .models import PayPolicy, SalaryBand
 
 User = get_user_model()
 
@@ -65,15 +64,6 @@ class BandPlan:
         return any(band.action != UNCHANGED for band in self.bands)
 
 
-def weights_from_settings() -> rules.Weights:
-    return rules.Weights(
-        main_step=settings.PAY_WEIGHTS_MAIN_STEP,
-        inner_junior=settings.PAY_WEIGHTS_INNER_JUNIOR,
-        inner_middle=settings.PAY_WEIGHTS_INNER_MIDDLE,
-        inner_senior=settings.PAY_WEIGHTS_INNER_SENIOR,
-    )
-
-
 def normalise_currency(value: str) -> str:
     """'eur ' -> 'EUR'; PayError for anything that is not three letters."""
     code = (value or "").strip().upper()
@@ -96,31 +86,38 @@ def salary_bands_fill(
     valid_from: datetime.date,
     dry_run: bool = False,
     by: User | None = None,
+    reason: str = "salary band calculator",
 ) -> BandPlan:
     """Compute the nine bands from the Junior minimum and the Senior++ maximum and store them.
 
+    The weights and the rounding are the pay policy's (PayPolicy), the levels and
+    their main grades the Level table's, both read in this transaction.
     `track=None` writes the all-tracks bands. Bands of the same level, track,
     currency and `valid_from` are updated (their history keeps the old amounts);
-    a call that matches what is stored writes nothing. With `dry_run` nothing is
+    a call that matches what is stored writes nothing. The history of every band
+    written names `by` and `reason`. With `dry_run` nothing is
     written and the plan says what would be. Refuses (PayError) on bad input or
     when the new bands, together with the other bands in force, would put a
     higher level's minimum below a lower level's.
     """
     code = normalise_currency(currency)
+    policy = PayPolicy.current()
+    all_levels = {level.pk: level for level in Level.objects.all()}
+    if not all_levels:
+        raise PayError(_("The ladder has no levels; run the migrations first."))
+    levels = {level.code: level for level in all_levels.values()}
     try:
+        ladder = build_ladder((level.rank, level.code, level.is_main_grade) for level in all_levels.values())
         computed = rules.calculate_bands(
             minimum=minimum,
             maximum=maximum,
             mode=mode,
-            weights=weights_from_settings(),
-            round_to=Decimal(settings.PAY_ROUND_TO),
+            ladder=ladder,
+            weights=policy.weights,
+            round_to=Decimal(policy.round_to),
         )
     except ValueError as exc:
         raise PayError(str(exc)) from exc
-    all_levels = {level.pk: level for level in Level.objects.all()}
-    levels = {level.code: level for level in all_levels.values() if level.code in rules.LEVEL_CODES}
-    if len(levels) != len(rules.LEVEL_CODES):
-        raise PayError(_("The ladder does not have its nine levels; run the migrations first."))
 
     # Every band of the currency, locked: the check below reads them, and two fills
     # that would break each other must not both pass it. Bands are few (levels x
@@ -171,11 +168,9 @@ def salary_bands_fill(
             # format, digits) without a query per band.
             band.full_clean(exclude=["track_key", "level", "track"], validate_constraints=False)
         if new:
-            bulk_create_with_history(new, SalaryBand, default_user=by)
+            audit.bulk_create(new, by=by, reason=reason)
         for band in changed:
-            if by is not None:
-                band._history_user = by
-            band.save(update_fields=["minimum", "maximum"])
+            audit.save(band, by=by, reason=reason, update_fields=["minimum", "maximum"])
     except ValidationError as exc:
         raise PayError(" ".join(exc.messages)) from exc
     except IntegrityError as exc:  # a concurrent fill for the same date won the race

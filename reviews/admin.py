@@ -11,6 +11,9 @@ decided reviews (history, kept forever) and for open ones alike.
 Votes are secret from committee members until they have voted (see
 `reviews.policies.vote_visibility`); the admin shows votes and the event trail to HR
 only, and lists only the reviews the signed-in person may see on the review pages.
+
+The one thing changed here is the decision policy (how the votes decide), a single
+row that can be changed but not added or deleted; its history says who changed it.
 """
 
 from __future__ import annotations
@@ -19,12 +22,14 @@ from django.contrib import admin
 from django.utils.text import Truncator
 from django.utils.translation import gettext_lazy as _
 
-from gradesys.admin_search import GuardedAdminMixin
+from common.admin_search import GuardedAdminMixin
 
-from grades.roles import HR, user_has_role
+from simple_history.admin import SimpleHistoryAdmin
 
-from .models import CommitteeSeat, PromotionReview, ReviewEvent, Vote
-from .selectors import visible_reviews
+from grades.policies import is_hr
+
+from .models import CommitteeSeat, DecisionPolicy, PromotionReview, ReviewEvent, Vote
+from .policies import visible_reviews
 
 READ_ONLY_NOTE = _(
     "Read-only. Reviews are requested, scheduled, voted on, decided and withdrawn on the "
@@ -49,10 +54,10 @@ class HROnlyMixin:
     """Votes and the trail (which carries the votes) are for HR's eyes in the admin."""
 
     def has_view_permission(self, request, obj=None):
-        return user_has_role(request.user, HR) and super().has_view_permission(request, obj)
+        return is_hr(request.user) and super().has_view_permission(request, obj)
 
     def has_module_permission(self, request):
-        return user_has_role(request.user, HR) and super().has_module_permission(request)
+        return is_hr(request.user) and super().has_module_permission(request)
 
 
 class SeatInline(ReadOnlyMixin, admin.TabularInline):
@@ -65,7 +70,7 @@ class SeatInline(ReadOnlyMixin, admin.TabularInline):
 
     def get_fields(self, request, obj=None):
         fields = ["role", "member"]
-        if user_has_role(request.user, HR):
+        if is_hr(request.user):
             fields += self.vote_fields
         return fields
 
@@ -176,3 +181,18 @@ class ReviewEventAdmin(GuardedAdminMixin, ReadOnlyMixin, HROnlyMixin, admin.Mode
     @admin.display(description=_("note"))
     def short_note(self, event):
         return Truncator(event.note).chars(80)
+
+
+@admin.register(DecisionPolicy)
+class DecisionPolicyAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
+    """The one decision policy row. A change applies to the decisions recorded after it;
+    each decided review's trail names the rule it was decided by."""
+
+    list_display = ["__str__", "rule"]
+    fields = ["rule"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class ReviewsConfig(AppConfig):
     default_auto_field = 'django.db.models.BigAutoField'
     name = 'reviews'
+
+    def ready(self):
+        """Add the defenses to the core's progress page, audit trail and track changes."""
+        from grades import extensions
+
+        from . import checks  # noqa: F401  registers the check for retired settings
+        from . import services, trail, views
+
+        extensions.register_progress_panel(
+            extensions.Panel(template="reviews/_progress_box.html", build=views.progress_panel)
+        )
+        extensions.register_trail_source(trail.review_trail)
+        extensions.register_track_change_check(services.track_change_refusal)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import datetime
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from gradesys.validators import validate_calendar_date
+from common.validators import validate_calendar_date
 
 from .models import CommitteeSeat, ReviewStatus, SeatRole, VoteValue
 from .services import MAX_TEXT
@@ -96,12 +97,13 @@ class RequestForm(forms.Form):
 
 
 class MemberChoiceField(forms.TypedChoiceField):
-    """A user picked from a list loaded once for the four seats (one query, not four)."""
+    """A person picked by id from the (pk, label) choices of who may hold the seat.
 
-    def __init__(self, *, users, **kwargs):
-        self.users = {user.pk: user for user in users}
-        choices = [("", "—")] + [(user.pk, user.get_full_name() or user.get_username()) for user in users]
-        super().__init__(choices=choices, coerce=lambda value: self.users[int(value)], **kwargs)
+    The field gives the id; ScheduleForm.members() reads the four people in one query.
+    """
+
+    def __init__(self, *, people=(), **kwargs):
+        super().__init__(choices=[("", "—"), *people], coerce=int, **kwargs)
 
 
 class ScheduleForm(forms.Form):
@@ -119,10 +121,11 @@ class ScheduleForm(forms.Form):
         max_length=MAX_TEXT,
     )
 
-    def __init__(self, *args, users=(), **kwargs):
+    def __init__(self, *args, people=None, **kwargs):
+        """`people`: {seat role: [(pk, label)]} of who may hold each seat (none: an empty form to show)."""
         super().__init__(*args, **kwargs)
         for role, label in SeatRole.choices:
-            self.fields[role] = MemberChoiceField(users=users, label=label)
+            self.fields[role] = MemberChoiceField(people=(people or {}).get(role, ()), label=label)
         self.order_fields(["when", "place", *SeatRole.values, "override_reason"])
 
     def clean_when(self):
@@ -134,7 +137,10 @@ class ScheduleForm(forms.Form):
         return when
 
     def members(self) -> dict:
-        return {role: self.cleaned_data[role] for role in SeatRole.values}
+        """{seat role: user} of the valid form, read in one query (None for a user gone since)."""
+        ids = {role: self.cleaned_data[role] for role in SeatRole.values}
+        users = get_user_model().objects.in_bulk(set(ids.values()))
+        return {role: users.get(pk) for role, pk in ids.items()}
 
     def seat_fields(self):
         return [self[role] for role in SeatRole.values]

@@ -17,7 +17,9 @@ from django.utils.translation import gettext_lazy as _
 
 from simple_history.models import HistoricalRecords
 
-from grades.models import AppendOnlyModel, AppendOnlyQuerySet, Employee, GradeChange, Level, Track
+from grades.models import AppendOnlyModel, AppendOnlyQuerySet, Employee, GradeChange, Level, SingleRowModel, Track
+
+from . import rules
 
 
 class ReviewStatus(models.TextChoices):
@@ -215,6 +217,52 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.seat}: {self.get_value_display()}"
+
+
+class DecisionRule(models.TextChoices):
+    # Lower case: the review page says "(majority rule)".
+    MAJORITY = rules.MAJORITY, _("majority")
+    UNANIMOUS = rules.UNANIMOUS, _("unanimous")
+
+
+class DecisionPolicy(SingleRowModel):
+    """How the committee's votes decide a defense: one row, changed in the admin, with history.
+
+    The decide service reads it inside the transaction that records the decision and
+    writes the rule it applied into the review's trail. Every seat must have voted
+    before a decision (there is no quorum to set): the rule only says how the votes
+    count (reviews.rules.outcome).
+    """
+
+    rule = models.CharField(
+        _("decision rule"),
+        max_length=12,
+        choices=DecisionRule.choices,
+        default=DecisionRule.MAJORITY,
+        help_text=_(
+            "Majority: approvals outnumber rejections; abstentions are not counted and a tie "
+            "fails. Unanimous: nobody rejects and at least one member approves."
+        ),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("decision policy")
+        verbose_name_plural = _("decision policy")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(id=SingleRowModel.ROW_ID),
+                name="decisionpolicy_single_row",
+                violation_error_message=_("There is only one decision policy."),
+            ),
+            models.CheckConstraint(
+                condition=Q(rule__in=DecisionRule.values), name="decisionpolicy_rule_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Decision policy"))
 
 
 class ReviewEvent(AppendOnlyModel):

@@ -11,7 +11,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from grades.roles import HR, user_has_role
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from grades.models import Employee
+from grades.policies import is_hr, is_lead_of
+from grades.roles import COMMITTEE, TEAM_LEAD, user_has_role
+
+from .models import CommitteeSeat, PromotionReview, SeatRole
 
 # What a viewer learns about the committee's votes.
 VOTES_ALL = "all"  # every seat's vote and comment
@@ -78,4 +84,108 @@ def vote_viewer(user) -> VoteViewer:
     """The report reader that `user` is (anonymous or None: nobody in particular)."""
     if user is None or not user.is_authenticated:
         return NOBODY
-    return VoteViewer(user_id=user.pk, is_hr=user_has_role(user, HR))
+    return VoteViewer(user_id=user.pk, is_hr=is_hr(user))
+
+
+# --- Who may hold a committee seat ----------------------------------------------------------------
+
+# The group whose members may hold each seat: the three directors' seats are the Committee
+# group's (the CTO, the product and the HR director), the fourth seat a team lead's.
+SEAT_GROUPS = {
+    SeatRole.CTO: COMMITTEE,
+    SeatRole.PRODUCT: COMMITTEE,
+    SeatRole.HR_DIRECTOR: COMMITTEE,
+    SeatRole.TEAM_LEAD: TEAM_LEAD,
+}
+
+
+def may_hold_seat(role: str, *, groups, is_superuser: bool, holds_it_now: bool, leads_candidate: bool) -> bool:
+    """Whether a person may be seated in `role` on a committee.
+
+    `groups` are the names of the person's groups. A seat goes to a member of its group
+    (SEAT_GROUPS; superusers belong to every group). The candidate's own team lead may
+    take the team lead's seat even outside the group, and whoever holds a seat now keeps
+    it when the defense is moved, even after leaving the group: the committee HR seated
+    is not unseated by a change in the directory. The candidate never sits on their own
+    committee; the service refuses that on its own.
+    """
+    if is_superuser or holds_it_now:
+        return True
+    if role == SeatRole.TEAM_LEAD and leads_candidate:
+        return True
+    return SEAT_GROUPS[role] in groups
+
+
+# --- Who sees a review, and who acts on it ------------------------------------------------------
+
+
+def candidates_seen_by(user) -> tuple[QuerySet, QuerySet]:
+    """The employee ids of `user` themself and of the people they lead, as two subqueries.
+
+    Two rather than one OR: each is answered from one index (the unique user_id; team_lead_id).
+    """
+    mine = Employee.objects.filter(user=user).values("pk")
+    reports = Employee.objects.filter(team_lead__in=Employee.objects.filter(user=user).values("pk")).values("pk")
+    return mine, reports
+
+
+def visible_reviews(user) -> QuerySet[PromotionReview]:
+    """HR sees every review; others their own, their reports' and those they sit on.
+
+    Tests of the row itself (no join, so no duplicates to fold with DISTINCT): cheap for one
+    review or a page read in list order. For a whole list of a person who sees few reviews,
+    review_list_queryset reads their ids first.
+    """
+    qs = PromotionReview.objects.all()
+    if not user.is_authenticated:
+        return qs.none()
+    if is_hr(user):
+        return qs
+    mine, reports = candidates_seen_by(user)
+    seated = CommitteeSeat.objects.filter(review=OuterRef("pk"), member=user)
+    return qs.filter(Q(candidate__in=mine) | Q(candidate__in=reports) | Exists(seated))
+
+
+def may_see_review(user, review, seats) -> bool:
+    """visible_reviews(user) for one review read with its candidate's lead and its `seats`."""
+    if not user.is_authenticated:
+        return False
+    if is_hr(user):
+        return True
+    candidate = review.candidate
+    return candidate.user_id == user.pk or is_lead_of(user, candidate) or any(seat.member_id == user.pk for seat in seats)
+
+
+def sees_most_reviews(user) -> bool:
+    """HR sees every review and a Committee member sits on most: their lists are long."""
+    return is_hr(user) or user_has_role(user, COMMITTEE)
+
+
+def may_request(user, candidate) -> bool:
+    """The candidate themself or their team lead asks for a defense (`candidate` with `team_lead` selected)."""
+    return user.is_authenticated and (candidate.user_id == user.pk or is_lead_of(user, candidate))
+
+
+def may_schedule(user) -> bool:
+    """HR schedules and moves defenses and seats the committee."""
+    return is_hr(user)
+
+
+def may_decide(user) -> bool:
+    """HR records the committee's decision."""
+    return is_hr(user)
+
+
+def may_vote(user, seat) -> bool:
+    """Only the member holding `seat` (the viewer's seat on the review, or None) votes with it."""
+    return seat is not None and user.is_authenticated and seat.member_id == user.pk
+
+
+def may_withdraw(user, review) -> bool:
+    """The candidate, their team lead or HR withdraws an open review (candidate's lead selected)."""
+    return is_hr(user) or may_request(user, review.candidate)
+
+
+def may_see_calendar(user) -> bool:
+    """HR's calendar of the defenses ahead."""
+    return is_hr(user)

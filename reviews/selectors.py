@@ -12,7 +12,6 @@ from django.db.models import (
     F,
     FilteredRelation,
     JSONField,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -23,56 +22,13 @@ from django.utils import timezone
 
 from grades import rules as grade_rules
 from grades import selectors as grade_selectors
-from grades.models import Employee, Evidence, EvidenceStatus, GradeChange, Level, Mentorship, Requirement
-from grades.roles import COMMITTEE, HR, TEAM_LEAD, user_has_role
+from grades.models import (
+    CheckKind, Employee, Evidence, EvidenceStatus, GradeChange, Level, Mentorship, Requirement,
+)
 from grades.selectors import ChecklistFigures, ChecklistItem, checklist_item
 
-from .models import CommitteeSeat, PromotionReview, ReviewStatus, Vote
-
-
-def last_failed_defense_date(employee) -> datetime.date | None:
-    """The day of the person's latest failed defense (the cool-down counts from it)."""
-    decided = (
-        PromotionReview.objects.filter(candidate=employee, status=ReviewStatus.FAILED)
-        .aggregate(last=Max("decided_at"))["last"]
-    )
-    return timezone.localdate(decided) if decided else None
-
-
-def failed_defense_dates(employee_ids) -> dict[int, datetime.date]:
-    rows = (
-        PromotionReview.objects.filter(candidate_id__in=list(employee_ids), status=ReviewStatus.FAILED)
-        .values("candidate_id")
-        .annotate(last=Max("decided_at"))
-    )
-    return {row["candidate_id"]: timezone.localdate(row["last"]) for row in rows}
-
-
-def _candidates_seen_by(user) -> tuple[QuerySet, QuerySet]:
-    """The employee ids of `user` themself and of the people they lead, as two subqueries.
-
-    Two rather than one OR: each is answered from one index (the unique user_id; team_lead_id).
-    """
-    mine = Employee.objects.filter(user=user).values("pk")
-    reports = Employee.objects.filter(team_lead__in=Employee.objects.filter(user=user).values("pk")).values("pk")
-    return mine, reports
-
-
-def visible_reviews(user) -> QuerySet[PromotionReview]:
-    """HR sees every review; others their own, their reports' and those they sit on.
-
-    Tests of the row itself (no join, so no duplicates to fold with DISTINCT): cheap for one
-    review or a page read in list order. For a whole list of a person who sees few reviews,
-    review_list_queryset reads their ids first.
-    """
-    qs = PromotionReview.objects.all()
-    if not user.is_authenticated:
-        return qs.none()
-    if user_has_role(user, HR):
-        return qs
-    mine, reports = _candidates_seen_by(user)
-    seated = CommitteeSeat.objects.filter(review=OuterRef("pk"), member=user)
-    return qs.filter(Q(candidate__in=mine) | Q(candidate__in=reports) | Exists(seated))
+from . import policies
+from .models import CommitteeSeat, PromotionReview, Vote
 
 
 def review_list_queryset(user) -> QuerySet[PromotionReview]:
@@ -84,9 +40,9 @@ def review_list_queryset(user) -> QuerySet[PromotionReview]:
     would read end to end: their review ids are read first, from the candidate and seat
     indexes (one small statement), and the list is those ids.
     """
-    if not user.is_authenticated or user_has_role(user, HR) or user_has_role(user, COMMITTEE):
-        return visible_reviews(user)
-    mine, reports = _candidates_seen_by(user)
+    if not user.is_authenticated or policies.sees_most_reviews(user):
+        return policies.visible_reviews(user)
+    mine, reports = policies.candidates_seen_by(user)
     ids = (
         PromotionReview.objects.filter(candidate__in=mine).order_by().values_list("pk", flat=True)
         .union(
@@ -144,7 +100,7 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
     select list of some two hundred columns, and made a model of each, in more time than
     the database took to answer it.
 
-    Who may see it is the rule of visible_reviews, tested on the row read (can_see_review)
+    Who may see it is the rule of policies.visible_reviews, tested on the row read (policies.may_see_review)
     rather than in SQL: the seats are on the row anyway. None when there is no such review
     or the user may not see it.
     """
@@ -172,7 +128,7 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
     except PromotionReview.DoesNotExist:
         return None
     review.page_seats = _seats_from_rows(review, review.seat_rows or [])
-    if not can_see_review(user, review, review.page_seats):
+    if not policies.may_see_review(user, review, review.page_seats):
         return None
     return review
 
@@ -228,45 +184,44 @@ def _seats_from_rows(review: PromotionReview, rows: list[dict]) -> list[Committe
     return seats
 
 
-def can_see_review(user, review: PromotionReview, seats) -> bool:
-    """visible_reviews(user) for one review read with its candidate's lead and its `seats`."""
-    if not user.is_authenticated:
-        return False
-    if user_has_role(user, HR):
-        return True
-    candidate = review.candidate
-    return (
-        candidate.user_id == user.pk
-        or (candidate.team_lead_id is not None and candidate.team_lead.user_id == user.pk)
-        or any(seat.member_id == user.pk for seat in seats)
-    )
-
-
 def review_seats(review: PromotionReview) -> list[CommitteeSeat]:
     """The committee of a review read with review_for_page, in seating order."""
     return review.page_seats
 
 
-def committee_candidates() -> QuerySet:
-    """Users who may be seated: the Committee group (CTO, product and HR directors) and team leads.
+def seat_candidate_choices() -> dict[str, list[tuple[int, str]]]:
+    """{seat role: [(user pk, label)]}: the active users who may hold each committee seat.
 
-    Found through the group membership index rather than a join of every user with their
-    groups folded by DISTINCT: a company has a thousand team leads and more.
+    The rule is policies.may_hold_seat without the review's own exceptions (the current
+    holders and the candidate's lead, which the page adds): the Committee group for the
+    three directors' seats, the Team lead group for the fourth, superusers for any. One
+    statement over the group membership index, each person's two memberships tested per
+    row, rather than a join of every user with their groups folded by DISTINCT: a company
+    has a thousand team leads and more, and only a handful of directors. Labelled as the
+    schedule form labels users; ordered by name.
     """
-    memberships = get_user_model().groups.through.objects.filter(
-        group__name__in=[COMMITTEE, TEAM_LEAD]
-    ).values("user_id")
-    return (
-        get_user_model().objects.filter(is_active=True)
-        .filter(Q(pk__in=memberships) | Q(is_superuser=True))
+    user_model = get_user_model()
+    membership = user_model.groups.through.objects
+    groups = sorted(set(policies.SEAT_GROUPS.values()))
+    in_group = {
+        name: Exists(membership.filter(user=OuterRef("pk"), group__name=name)) for name in groups
+    }
+    rows = (
+        user_model.objects.filter(is_active=True)
+        .filter(Q(pk__in=membership.filter(group__name__in=groups).values("user_id")) | Q(is_superuser=True))
+        .annotate(**{f"in_{index}": test for index, test in enumerate(in_group.values())})
         .order_by("last_name", "first_name", "username")
+        .values_list("pk", "first_name", "last_name", "username", "is_superuser",
+                     *(f"in_{index}" for index in range(len(groups))))
     )
-
-
-def committee_candidate_choices() -> list[tuple[int, str]]:
-    """committee_candidates() as (pk, label) choices, labelled as the schedule form does; plain values."""
-    rows = committee_candidates().values_list("pk", "first_name", "last_name", "username")
-    return [(pk, f"{first_name} {last_name}".strip() or username) for pk, first_name, last_name, username in rows]
+    choices: dict[str, list[tuple[int, str]]] = {role: [] for role in policies.SEAT_GROUPS}
+    for pk, first_name, last_name, username, is_superuser, *flags in rows:
+        member_of = {name for name, flag in zip(groups, flags) if flag}
+        label = f"{first_name} {last_name}".strip() or username
+        for role, group in policies.SEAT_GROUPS.items():
+            if is_superuser or group in member_of:
+                choices[role].append((pk, label))
+    return choices
 
 
 @dataclass
@@ -353,9 +308,19 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
         claim = getattr(requirement, "live", None)  # not set when no claim joined
         if claim is not None or requirement.pk not in live:
             live[requirement.pk] = claim
+    # The ranks of the levels read above order the levels a mentoring check names: the
+    # mentees' ledgers' and the checklist's own. A check's target that is neither is read.
+    level_ranks = {known_level.code: known_level.rank for known_level in known.values()}
+    level_ranks.update((c.level.code, c.level.rank) for changes in ledgers.values() for c in changes)
+    targets = {
+        requirement.check_params.get("to") for requirement in requirements.values()
+        if requirement.check_kind == CheckKind.MENTEE_PROMOTED
+    } - set(level_ranks)
+    if targets:
+        level_ranks.update(Level.objects.filter(code__in=targets).values_list("code", "rank"))
     items = [
         checklist_item(requirement, requirement.track_level.level, employee=employee, live=live.get(requirement.pk),
-                       next_level=next_level, mentorships=periods_with_ledgers, on=on)
+                       next_level=next_level, mentorships=periods_with_ledgers, on=on, level_ranks=level_ranks)
         for requirement in requirements.values()
     ]
 

@@ -8,23 +8,24 @@ Mail goes out only after the transaction commits.
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from functools import partial
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from common import audit
 from grades import selectors as grade_selectors
 from grades.models import Employee, GradeChangeKind, Level
-from grades.roles import HR, user_has_role
-from grades.services import GradeError, grade_change_record
+from grades.services import GradeError, grade_change_record, record_failed_defense
 
-from . import notifications, rules
+from . import notifications, policies, rules
 from .models import (
     OPEN_STATUSES,
     CommitteeSeat,
+    DecisionPolicy,
     PromotionReview,
     ReviewEvent,
     ReviewStatus,
@@ -65,10 +66,6 @@ def _lock(review: PromotionReview) -> PromotionReview:
     )
 
 
-def is_lead_of(user, employee: Employee) -> bool:
-    return employee.team_lead_id is not None and employee.team_lead.user_id == user.pk
-
-
 # --- Request ------------------------------------------------------------------------------------
 
 
@@ -85,7 +82,7 @@ def review_request(
         Employee.objects.select_for_update().select_related("user", "team_lead", "current_level")
         .get(pk=candidate.pk)
     )
-    if by.pk != candidate.user_id and not is_lead_of(by, candidate):
+    if not policies.may_request(by, candidate):
         raise PermissionError(_("Only the candidate or their team lead can request a defense."))
     on = on or timezone.localdate()
     if candidate.left_on is not None:
@@ -116,7 +113,7 @@ def review_request(
     )
     try:
         with transaction.atomic():
-            review.save()
+            audit.save(review, by=by)
     except IntegrityError as exc:  # a concurrent request won the race
         raise ReviewError(_("There is already an open review for this person.")) from exc
     _event(review, ReviewEvent.Action.REQUESTED, by, note=review.recommendation)
@@ -124,6 +121,42 @@ def review_request(
 
 
 # --- Schedule -----------------------------------------------------------------------------------
+
+
+def _check_seats(review: PromotionReview, members: dict[str, User], *, holders: dict[str, int]) -> None:
+    """Refuse a member who may not hold their seat (policies.may_hold_seat); groups read in one query."""
+    groups: dict[int, set[str]] = defaultdict(set)
+    memberships = get_user_model().groups.through.objects.filter(user_id__in=[u.pk for u in members.values()])
+    for user_id, name in memberships.values_list("user_id", "group__name"):
+        groups[user_id].add(name)
+    lead_user_id = review.candidate.team_lead.user_id if review.candidate.team_lead_id else None
+    refused = [
+        role for role, user in members.items()
+        if not policies.may_hold_seat(
+            role, groups=groups[user.pk], is_superuser=user.is_superuser,
+            holds_it_now=holders.get(role) == user.pk, leads_candidate=user.pk == lead_user_id,
+        )
+    ]
+    if refused:
+        raise ReviewError(
+            _("%(roles)s: the directors' seats go to members of the Committee group, the team lead's seat to a team lead.")
+            % {"roles": ", ".join(str(SeatRole(role).label) for role in refused)}
+        )
+
+
+def track_change_refusal(employee: Employee) -> str:
+    """Why HR cannot move `employee` to another track now ("" when it can).
+
+    An open review is a defense of the next level on the current track's checklist:
+    it is withdrawn or decided before the person moves. Registered with the core's
+    track change (grades.extensions.TRACK_CHANGE_CHECKS), which calls it with the
+    person's row locked.
+    """
+    if PromotionReview.objects.open().filter(candidate=employee).exists():
+        return _(
+            "%(person)s has an open promotion review for the %(track)s track; withdraw or decide it before moving them."
+        ) % {"person": employee, "track": employee.track}
+    return ""
 
 
 def unmet_requirements(review: PromotionReview, *, on: datetime.date | None = None) -> list:
@@ -148,7 +181,7 @@ def review_schedule(
     requirement of the target level is unmet, unless HR gives an override reason,
     which is stored and shown on the review.
     """
-    if not user_has_role(by, HR):
+    if not policies.may_schedule(by):
         raise PermissionError(_("Only HR schedules defenses."))
     review = _lock(review)
     if review.status not in OPEN_STATUSES:
@@ -172,6 +205,9 @@ def review_schedule(
     if any(not u.is_active for u in people):
         raise ReviewError(_("Every committee member must be an active user."))
     moving = review.status == ReviewStatus.SCHEDULED
+    _check_seats(review, members, holders=(
+        dict(review.seats.values_list("role", "member_id")) if moving else {}
+    ))
     # A defense HR already scheduled over unmet requirements keeps its stated reason when moved.
     override_reason = _text(override_reason, _("The override reason")) or (
         review.override_reason if moving else ""
@@ -196,15 +232,18 @@ def review_schedule(
         if changed:
             # Seats without a vote are re-made at once, so that two members may swap seats
             # without tripping the one-seat-per-member constraint half-way.
-            CommitteeSeat.objects.filter(pk__in=[seat.pk for seat in changed]).delete()
-            CommitteeSeat.objects.bulk_create(
-                CommitteeSeat(review=review, role=seat.role, member=members[seat.role]) for seat in changed
+            for seat in changed:
+                audit.delete(seat, by=by, reason="seat given to another member")
+            audit.bulk_create(
+                (CommitteeSeat(review=review, role=seat.role, member=members[seat.role]) for seat in changed),
+                by=by, reason="seat given to another member",
             )
     else:
         try:
             with transaction.atomic():
-                CommitteeSeat.objects.bulk_create(
-                    CommitteeSeat(review=review, role=role, member=members[role]) for role in SeatRole.values
+                audit.bulk_create(
+                    (CommitteeSeat(review=review, role=role, member=members[role]) for role in SeatRole.values),
+                    by=by, reason="committee seated",
                 )
         except IntegrityError as exc:
             raise ReviewError(_("The committee could not be seated: a seat is taken twice.")) from exc
@@ -215,7 +254,7 @@ def review_schedule(
     review.scheduled_by = by
     if override_reason:
         review.override_reason = override_reason
-    review.save(update_fields=["status", "scheduled_for", "place", "scheduled_by", "override_reason"])
+    audit.save(review, by=by, update_fields=["status", "scheduled_for", "place", "scheduled_by", "override_reason"])
     _event(
         review,
         ReviewEvent.Action.MOVED if moving else ReviewEvent.Action.SCHEDULED,
@@ -240,7 +279,7 @@ def review_vote(*, review: PromotionReview, by: User, value: str, comment: str =
     """A seated member votes, or changes their vote, while the review is scheduled."""
     review = _lock(review)
     seat = review.seats.filter(member=by).first()
-    if seat is None:
+    if not policies.may_vote(by, seat):
         raise PermissionError(_("Only members of this committee can vote."))
     if review.status != ReviewStatus.SCHEDULED:
         raise ReviewError(_("Votes are taken only while the defense is scheduled; it is %(status)s.") % {
@@ -253,23 +292,19 @@ def review_vote(*, review: PromotionReview, by: User, value: str, comment: str =
     if vote is None:
         try:
             with transaction.atomic():
-                vote = Vote.objects.create(seat=seat, value=value, comment=comment, cast_at=now)
+                vote = audit.create(Vote, by=by, seat=seat, value=value, comment=comment, cast_at=now)
         except IntegrityError as exc:  # one vote per seat
             raise ReviewError(_("You have already voted; change your vote instead.")) from exc
         action = ReviewEvent.Action.VOTED
     else:
         vote.value, vote.comment, vote.changed_at = value, comment, now
-        vote.save(update_fields=["value", "comment", "changed_at"])
+        audit.save(vote, by=by, update_fields=["value", "comment", "changed_at"])
         action = ReviewEvent.Action.VOTE_CHANGED
     _event(review, action, by, note=comment, data={"role": seat.role, "vote": value}, at=now)
     return vote
 
 
 # --- Decide -------------------------------------------------------------------------------------
-
-
-def can_decide(user) -> bool:
-    return user_has_role(user, HR)
 
 
 @transaction.atomic
@@ -279,7 +314,7 @@ def review_decide(*, review: PromotionReview, by: User, note: str = "") -> Promo
     Passing appends the promotion to the grade ledger in the same transaction;
     failing starts the cool-down before the next defense.
     """
-    if not can_decide(by):
+    if not policies.may_decide(by):
         raise PermissionError(_("Only HR records the committee's decision."))
     review = _lock(review)
     if review.status != ReviewStatus.SCHEDULED:
@@ -290,7 +325,8 @@ def review_decide(*, review: PromotionReview, by: User, note: str = "") -> Promo
     if not seats or missing:
         raise ReviewError(_("Not everyone has voted yet: %(roles)s.") % {
             "roles": ", ".join(seat.get_role_display() for seat in missing)})
-    rule = settings.REVIEWS_DECISION_RULE
+    # Read in this transaction: the rule applied is the one written to the trail below.
+    rule = DecisionPolicy.current().rule
     passed = rules.outcome([seat.vote.value for seat in seats], rule)
     now = timezone.now()
     review.status = ReviewStatus.PASSED if passed else ReviewStatus.FAILED
@@ -310,7 +346,9 @@ def review_decide(*, review: PromotionReview, by: User, note: str = "") -> Promo
         except GradeError as exc:
             # For instance the person was corrected to another level meanwhile.
             raise ReviewError(_("The promotion cannot be recorded: %(why)s") % {"why": exc}) from exc
-    review.save(update_fields=["status", "decided_at", "decided_by", "decision_note", "grade_change"])
+    else:
+        record_failed_defense(employee=review.candidate, on=timezone.localdate(now))
+    audit.save(review, by=by, update_fields=["status", "decided_at", "decided_by", "decision_note", "grade_change"])
     _event(
         review,
         ReviewEvent.Action.PASSED if passed else ReviewEvent.Action.FAILED,
@@ -330,7 +368,7 @@ def review_decide(*, review: PromotionReview, by: User, note: str = "") -> Promo
 def review_withdraw(*, review: PromotionReview, by: User, reason: str = "") -> PromotionReview:
     """The candidate, their team lead or HR withdraws an open review."""
     review = _lock(review)
-    if not (by.pk == review.candidate.user_id or is_lead_of(by, review.candidate) or user_has_role(by, HR)):
+    if not policies.may_withdraw(by, review):
         raise PermissionError(_("Only the candidate, their team lead or HR can withdraw the review."))
     if review.status not in OPEN_STATUSES:
         raise ReviewError(_("The review is %(status)s and can no longer be withdrawn.") % {
@@ -338,7 +376,7 @@ def review_withdraw(*, review: PromotionReview, by: User, reason: str = "") -> P
     was_scheduled = review.status == ReviewStatus.SCHEDULED
     review.status = ReviewStatus.WITHDRAWN
     review.withdrawn_reason = _text(reason, _("The reason"))
-    review.save(update_fields=["status", "withdrawn_reason"])
+    audit.save(review, by=by, update_fields=["status", "withdrawn_reason"])
     _event(review, ReviewEvent.Action.WITHDRAWN, by, note=review.withdrawn_reason)
     if was_scheduled:
         transaction.on_commit(partial(notifications.defense_cancelled, review.pk))

@@ -17,7 +17,6 @@ import itertools
 from collections import Counter
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -32,23 +31,22 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from grades import selectors as grade_selectors
-from gradesys.http import read_only
+from grades import policies as grade_policies
+from grades.pages import progress_response
+from common.http import read_only
 from grades.models import Employee, Level, RequirementCategory, Track
-from grades.roles import HR, user_has_role
 from grades.templatetags.grades_tags import level_name, localized
 
-from . import rules, services
+from . import policies, rules, services
 from .forms import DecideForm, RequestForm, ReviewFilterForm, ScheduleForm, VoteForm, WithdrawForm
-from .models import CommitteeSeat, PromotionReview, ReviewEvent, ReviewStatus, SeatRole, VoteValue
+from .models import CommitteeSeat, DecisionPolicy, PromotionReview, ReviewEvent, ReviewStatus, SeatRole, VoteValue
 from .policies import VOTES_ALL, VOTES_PROGRESS, vote_visibility
 from .selectors import (
-    committee_candidate_choices,
-    committee_candidates,
     review_for_page,
     review_list_queryset,
     review_packet,
     review_seats,
+    seat_candidate_choices,
 )
 
 PAGE_SIZE = 50
@@ -165,7 +163,7 @@ def _list_rows(reviews, tracks, levels) -> list[ListRow]:
 @read_only
 @login_required
 def review_list(request):
-    """The reviews the user may see (selectors.visible_reviews), filtered by GET parameters."""
+    """The reviews the user may see (policies.visible_reviews), filtered by GET parameters."""
     # Every track, for the rows' track names; the filter offers the active ones.
     all_tracks = list(Track.objects.order_by("name"))
     tracks = [track for track in all_tracks if track.is_active]
@@ -212,7 +210,7 @@ def review_list(request):
 @login_required
 def upcoming(request):
     """HR's calendar: scheduled defenses from today on, grouped by day."""
-    if not user_has_role(request.user, HR):
+    if not policies.may_see_calendar(request.user):
         raise PermissionDenied(_("Only HR sees the calendar of defenses."))
     today = timezone.localdate()
     queryset = (
@@ -295,39 +293,24 @@ def _review_for(request, pk) -> PromotionReview:
     return review
 
 
-def _seatable(review: PromotionReview, seats, candidates: list, item_of) -> list:
-    """Who HR may seat: the committee `candidates`, plus the candidate's team lead and the
-    current members even when they are not in those groups (any more); never the candidate.
+def _seat_choices(review: PromotionReview, seats) -> dict[str, list[tuple[int, str]]]:
+    """{seat role: [(pk, label)]} of whom HR may seat on this review (policies.may_hold_seat).
 
-    Items are users or (pk, label) choices; `item_of` makes one from a user.
+    The people of seat_candidate_choices(), plus whoever holds each seat now (kept when
+    the defense moves) and, in the team lead's seat, the candidate's own lead; never the
+    candidate.
     """
-    items = list(candidates)
-    known = {_item_pk(item) for item in items}
-    extra = [seat.member for seat in seats]
+    choices = seat_candidate_choices()
+    extra = [(seat.role, seat.member) for seat in seats]
     if review.candidate.team_lead_id:
-        extra.append(review.candidate.team_lead.user)
-    for user in extra:
-        if user.pk not in known:
-            items.append(item_of(user))
-            known.add(user.pk)
-    return [item for item in items if _item_pk(item) != review.candidate.user_id]
-
-
-def _item_pk(item) -> int:
-    return item[0] if isinstance(item, tuple) else item.pk
-
-
-def _seatable_users(review: PromotionReview, seats=()) -> list:
-    """The users HR may seat, for validating a posted schedule form."""
-    return _seatable(review, seats, committee_candidates(), lambda user: user)
-
-
-def _seatable_choices(review: PromotionReview, seats=()) -> list[tuple[int, str]]:
-    """The (pk, label) choices of the people HR may seat, for showing the schedule form."""
-    return _seatable(
-        review, seats, committee_candidate_choices(),
-        lambda user: (user.pk, user.get_full_name() or user.get_username()),
-    )
+        extra.append((SeatRole.TEAM_LEAD, review.candidate.team_lead.user))
+    for role, user in extra:
+        if all(pk != user.pk for pk, _label in choices[role]):
+            choices[role].append((user.pk, user.get_full_name() or user.get_username()))
+    return {
+        role: [choice for choice in people if choice[0] != review.candidate.user_id]
+        for role, people in choices.items()
+    }
 
 
 def _schedule_initial(review: PromotionReview, seats) -> dict:
@@ -345,22 +328,23 @@ def _esc(value) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _member_selects(form: ScheduleForm, people: list[tuple[int, str]] = ()) -> list[tuple]:
+def _member_selects(form: ScheduleForm, people: dict | None = None) -> list[tuple]:
     """The schedule form's four seat selects as (bound field, HTML) pairs.
 
-    Every seat offers the same people, in a large company a thousand team leads and more.
-    Through Django's widget templates the four selects took most of the page's time (one
-    template render per option), and so did building the form's four choice lists from
-    user objects. So the page's unbound form is made without people, and `people` (the
-    (pk, label) choices) are added here; a submitted form shown again has its own. Each
-    option is escaped once and shared by the four selects, each marking its own choice.
+    The team lead's seat offers every team lead, in a large company a thousand and more.
+    Through Django's widget templates the selects took most of the page's time (one
+    template render per option), and so did building the form's choice lists from user
+    objects. So the page's unbound form is made without people, and `people` ({seat role:
+    (pk, label) choices}) are added here; a submitted form shown again has its own. Each
+    list of options is escaped once and shared by the seats that offer the same people
+    (the three directors' seats), each marking its own choice.
     The markup is the widget's: the same name, id, required and aria attributes, option
     values and labels.
     """
     selects = []
     shared: tuple[list, list[str], dict[str, int]] | None = None
     for field in form.seat_fields():
-        choices = [*field.field.choices, *people]
+        choices = [*field.field.choices, *(people or {}).get(field.name, ())]
         if shared is None or shared[0] != choices:
             shared = (
                 choices,
@@ -442,7 +426,7 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
     """Render the review page; `bound` maps a form's name to a submitted form to show again."""
     bound = bound or {}
     user = request.user
-    is_hr = user_has_role(user, HR)
+    is_hr = grade_policies.is_hr(user)
     seats = review_seats(review)
     my_seat = next((seat for seat in seats if seat.member_id == user.pk), None)
     visibility = vote_visibility(is_hr=is_hr, seat=my_seat, decided=review.is_decided)
@@ -451,21 +435,19 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
     tally = Counter(vote.value for vote in votes)
     progress = review_packet(review)
     unmet = progress.unmet
-    is_candidate = review.candidate.user_id == user.pk
-    is_lead = services.is_lead_of(user, review.candidate)
 
-    can_schedule = is_hr and review.is_open
-    can_decide = services.can_decide(user) and review.status == ReviewStatus.SCHEDULED
-    can_vote = my_seat is not None and review.status == ReviewStatus.SCHEDULED
-    can_withdraw = review.is_open and (is_hr or is_candidate or is_lead)
+    can_schedule = policies.may_schedule(user) and review.is_open
+    can_decide = policies.may_decide(user) and review.status == ReviewStatus.SCHEDULED
+    can_vote = policies.may_vote(user, my_seat) and review.status == ReviewStatus.SCHEDULED
+    can_withdraw = review.is_open and policies.may_withdraw(user, review)
 
     forms = {}
-    seat_people = []
+    seat_people = {}
     if can_schedule:
         forms["schedule"] = bound.get("schedule")
         if forms["schedule"] is None:
-            forms["schedule"] = ScheduleForm(users=(), initial=_schedule_initial(review, seats))
-            seat_people = _seatable_choices(review, seats)
+            forms["schedule"] = ScheduleForm(initial=_schedule_initial(review, seats))
+            seat_people = _seat_choices(review, seats)
     if can_vote:
         mine = getattr(my_seat, "vote", None)
         forms["vote"] = bound.get("vote") or VoteForm(
@@ -476,7 +458,8 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
     if can_withdraw:
         forms["withdraw"] = bound.get("withdraw") or WithdrawForm()
 
-    rule = settings.REVIEWS_DECISION_RULE
+    # Read only where the page says what the votes would decide.
+    policy = DecisionPolicy.current() if can_decide and all_voted else None
     context = {
         "page_url": review.get_absolute_url(),
         "review": review,
@@ -493,8 +476,8 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "tally": {value: tally.get(value, 0) for value in ("approve", "reject", "abstain")},
         "all_voted": all_voted,
         "missing_votes": [seat for seat in seats if not hasattr(seat, "vote")],
-        "rule": rule,
-        "would_pass": rules.outcome([vote.value for vote in votes], rule) if all_voted else None,
+        "rule": policy.get_rule_display() if policy else "",
+        "would_pass": rules.outcome([vote.value for vote in votes], policy.rule) if policy else None,
         "trail": _trail(review.events.select_related("actor"), visibility),
         "is_hr": is_hr,
         "can_schedule": can_schedule,
@@ -523,9 +506,9 @@ def _refused(request, review, error: services.ReviewError, *, bound: dict):
 def schedule(request, pk):
     review = _review_for(request, pk)
     # The service checks this too; asking first means a wrong role gets 403 whatever it posts.
-    if not user_has_role(request.user, HR):
+    if not policies.may_schedule(request.user):
         raise PermissionDenied(_("Only HR schedules defenses."))
-    form = ScheduleForm(request.POST, users=_seatable_users(review, review_seats(review)))
+    form = ScheduleForm(request.POST, people=_seat_choices(review, review_seats(review)))
     if not form.is_valid():
         return _detail_response(request, review, status=400, bound={"schedule": form})
     moving = review.status == ReviewStatus.SCHEDULED
@@ -569,7 +552,7 @@ def vote(request, pk):
 @require_POST
 def decide(request, pk):
     review = _review_for(request, pk)
-    if not services.can_decide(request.user):
+    if not policies.may_decide(request.user):
         raise PermissionDenied(_("Only HR records the committee's decision."))
     form = DecideForm(request.POST)
     if not form.is_valid():
@@ -610,22 +593,23 @@ def withdraw(request, pk):
 
 @dataclass
 class ReviewBox:
-    """What the progress page shows about defenses (context entry `reviews`)."""
+    """The progress page's panel about defenses (the template's `panel`)."""
 
     open_review: PromotionReview | None
     last_decided: PromotionReview | None
     can_request: bool
     today: datetime.date
+    # The request form: empty, or the refused one shown again.
     form: RequestForm
-    # The day of the latest failed defense (the cool-down counts from it), read with the rest.
-    last_failed_defense: datetime.date | None = None
 
 
-def review_box(*, employee: Employee, user) -> ReviewBox:
+def review_box(*, employee: Employee, user, bound=None) -> ReviewBox:
     """The person's open review, their latest decided one, and whether `user` may request
     a defense for them; one query, whatever the size of the checklist on the page.
 
-    Expects `employee` with `team_lead` selected (the progress pages select it).
+    Expects `employee` with `team_lead` selected (the progress pages select it). `bound`
+    is the progress page's refused form, (kind, object id, form); a refused request is
+    shown again in the box.
     """
     reviews = list(
         PromotionReview.objects.filter(candidate=employee)
@@ -637,25 +621,31 @@ def review_box(*, employee: Employee, user) -> ReviewBox:
     open_review = next((review for review in reviews if review.is_open), None)
     decided = [review for review in reviews if review.is_decided]
     last_decided = max(decided, key=lambda r: (r.decided_at, r.pk)) if decided else None
-    failed = [r.decided_at for r in decided if r.status == ReviewStatus.FAILED and r.decided_at]
-    may_request = user.pk == employee.user_id or services.is_lead_of(user, employee)
+    may_request = policies.may_request(user, employee)
+    refused = bound[2] if bound and bound[0] == REQUEST_FORM else None
     return ReviewBox(
         open_review=open_review,
         last_decided=last_decided,
         can_request=may_request and open_review is None,
         today=timezone.localdate(),
-        form=RequestForm(),
-        last_failed_defense=timezone.localdate(max(failed)) if failed else None,
+        form=refused or RequestForm(),
     )
+
+
+def progress_panel(request, employee, bound) -> ReviewBox:
+    """The defenses box of the progress page (registered in ReviewsConfig.ready)."""
+    return review_box(employee=employee, user=request.user, bound=bound)
+
+
+# The progress page's name for a refused request form (the `bound` kind).
+REQUEST_FORM = "review_request"
 
 
 @login_required
 @require_POST
 def request_review(request, employee_pk):
-    from grades.views import _progress_response
-
     employee = get_object_or_404(
-        grade_selectors.visible_employees(request.user).select_related(
+        grade_policies.visible_employees(request.user).select_related(
             "user", "track", "current_level", "team_lead__user"
         ),
         pk=employee_pk,
@@ -675,4 +665,4 @@ def request_review(request, employee_pk):
             messages.success(request, _("The defense of %(level)s is requested; HR will schedule it.") % {
                 "level": review.to_level.name})
             return redirect(review)
-    return _progress_response(request, employee, status=400, bound=("review_request", employee.pk, form))
+    return progress_response(request, employee, status=400, bound=(REQUEST_FORM, employee.pk, form))

@@ -148,3 +148,22 @@ def test_views_are_not_in_the_migration_files():
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_sync_views_returns_the_names():
     assert sync_views() == [v.name for v in VIEWS]
+
+
+@pytest.mark.sqlite_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_on_sqlite_migrate_drops_the_views_first_and_makes_them_again():
+    """SQLite adds a NOT NULL column by re-creating the table, which it refuses while a view reads it."""
+    from django.apps import apps
+
+    from exports.analytics import drop_views_before_migrate
+
+    def views_now():
+        with connection.cursor() as cursor:
+            return {t.name for t in connection.introspection.get_table_list(cursor) if t.type == "v"}
+
+    sync_views()
+    drop_views_before_migrate(sender=None, app_config=apps.get_app_config("exports"), using="default")
+    assert not {v.name for v in VIEWS} & views_now()
+    call_command("migrate", verbosity=0)
+    assert {v.name for v in VIEWS} <= views_now()

@@ -13,15 +13,19 @@ def load(apps, schema_editor):
     from grades.framework_loader import apply_framework, parse_framework, shipped_framework_paths
 
     models = {name: apps.get_model("grades", name) for name in TRACK_MODELS}
+    db = schema_editor.connection.alias
+    codes = list(models["Level"].objects.using(db).order_by("rank").values_list("code", flat=True))
     for path in shipped_framework_paths():
-        apply_framework(parse_framework(path), using=schema_editor.connection.alias, models=models)
+        apply_framework(parse_framework(path, level_codes=codes), using=db, models=models)
 
 
 def unload(apps, schema_editor):
     from grades.framework_loader import parse_framework, shipped_framework_paths
 
     db = schema_editor.connection.alias
-    slugs = [parse_framework(path).slug for path in shipped_framework_paths()]
+    Level = apps.get_model("grades", "Level")
+    codes = list(Level.objects.using(db).order_by("rank").values_list("code", flat=True))
+    slugs = [parse_framework(path, level_codes=codes).slug for path in shipped_framework_paths()]
     Track = apps.get_model("grades", "Track")
     TrackLevel = apps.get_model("grades", "TrackLevel")
     Requirement = apps.get_model("grades", "Requirement")

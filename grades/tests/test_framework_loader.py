@@ -9,8 +9,7 @@ import yaml
 from django.core.management import CommandError, call_command
 
 from grades.framework_loader import FrameworkError, load_framework, parse_framework
-from grades.models import Book, Requirement, Track, TrackLevel
-from grades.rules import LEVEL_CODES
+from grades.models import Book, Level, Requirement, Track, TrackLevel
 
 FRAMEWORKS = Path(__file__).resolve().parents[1] / "frameworks"
 SEED = Path(__file__).resolve().parents[3] / "shared" / "seeds" / "000_8f514e0dc0c31444.txt"
@@ -28,12 +27,20 @@ def snapshot():
     )
 
 
-def minimal(slug="qa", **overrides) -> dict:
+# The ladder the migrations create (test_the_files_follow_the_ladder_in_the_database checks it).
+LADDER = [
+    "junior", "junior-plus", "junior-plus-plus",
+    "middle", "middle-plus", "middle-plus-plus",
+    "senior", "senior-plus", "senior-plus-plus",
+]  # fmt: skip
+
+
+def minimal(slug="qa", codes=LADDER, **overrides) -> dict:
     data = {
         "schema": 1,
         "track": {"slug": slug, "name": f"QA {slug}"},
         "levels": [
-            {"level": code, "comment": f"Комментарий {code}", "requirements": []} for code in LEVEL_CODES
+            {"level": code, "comment": f"Комментарий {code}", "requirements": []} for code in codes
         ],
     }
     data["levels"][1]["requirements"] = [
@@ -251,4 +258,33 @@ def test_command_turns_errors_into_command_error(tmp_path):
     path = write(tmp_path, broken(lambda d: d["track"].pop("name")), name="noname.yaml")
     with pytest.raises(CommandError, match=r"noname.yaml.*track: missing key\(s\): name"):
         call_command("load_framework", str(path))
+    assert snapshot() == before
+
+
+def test_the_files_follow_the_ladder_in_the_database(tmp_path):
+    """The levels a file must list are the Level table's, in rank order: a level added there
+    is required of the next file, and a check may name it."""
+    assert list(Level.objects.order_by("rank").values_list("code", flat=True)) == LADDER
+    Level.objects.create(rank=10, code="principal", name="Principal", name_ru="Принципал")
+    before = snapshot()
+    with pytest.raises(FrameworkError, match="must list every level once, in order: junior, .*, principal"):
+        load_framework(write(tmp_path, minimal(), name="nine.yaml"))
+    assert snapshot() == before
+
+    data = minimal(codes=[*LADDER, "principal"])
+    data["levels"][9]["requirements"] = [
+        {"key": "grew-a-senior", "category": "leadership", "text": "Вырастил сеньора",
+         "check": {"kind": "mentee_promoted", "from": ["middle-plus-plus"], "to": "principal"}},
+    ]
+    report = load_framework(write(tmp_path, data, name="ten.yaml"))
+    assert report.requirements_created == 4
+    assert Requirement.objects.get(key="grew-a-senior").track_level.level.code == "principal"
+
+
+def test_a_check_naming_a_level_not_in_the_ladder_is_refused(tmp_path):
+    data = minimal()
+    data["levels"][6]["requirements"][0]["check"] = {"kind": "mentee_promoted", "from": ["junior"], "to": "principal"}
+    before = snapshot()
+    with pytest.raises(FrameworkError, match="mentee_promoted needs 'to', a level code"):
+        load_framework(write(tmp_path, data))
     assert snapshot() == before

@@ -1,6 +1,6 @@
 """How many SQL statements each grades page costs, pinned, whatever the size of what it shows.
 
-Every page here is read-only (grades.views uses gradesys.http.read_only), so no request
+Every page here is read-only (grades.views uses common.http.read_only), so no request
 transaction adds statements. The first two statements of every signed-in page are
 Django's own: the session, then the signed-in user.
 """
@@ -57,8 +57,9 @@ def count(client, django_assert_num_queries, url, expected):
 
 # session, user, the viewer's roles with their employee id and whether they lead anyone
 # (one statement: grades.roles.viewer_facts), the mentorships both ways, the ledgers of the
-# person and their mentees with the person's row, the review box (the person's reviews,
-# and with them the last failed defense), the next level with its reading list, the
+# person and their mentees with the person's row, the review box (the reviews app's panel:
+# the person's reviews; the last failed defense is the person's own column), the next
+# level with its reading list, the
 # checklist with the person's claims and who decided them = 8. A claim's history is read
 # only when it is opened (claim_history).
 PROGRESS_PAGE = 8
@@ -79,7 +80,7 @@ def test_someone_elses_progress_page(client, team, django_assert_num_queries, gr
         grow(team)
     client.force_login(team["hr"] if viewer == "hr" else team["lead"].user)
     # The same 8: who may see the person is decided from the roles and the person's row
-    # already read (selectors.can_view_employee), without a statement of its own.
+    # already read (policies.may_view_person), without a statement of its own.
     count(client, django_assert_num_queries, f"/people/{team['dev'].pk}/", PROGRESS_PAGE)
 
 
@@ -95,7 +96,8 @@ def test_a_person_one_may_not_see_costs_less_and_is_a_404(client, team, django_a
 # session, user, the viewer's roles and flags, the count of people, the page's people with
 # their users (the figures are the employee row's own columns), every level (the next
 # level's minimum time, and the filter's choices), every track (each row's track, and the
-# filter's active choices), the page's last failed defenses = 8.
+# filter's active choices) = 7, and the page's ids read before its rows (a deep page walks
+# the narrow ids only) = 8. Each row's last failed defense is a column of its own.
 PEOPLE_LIST = 8
 
 
@@ -146,8 +148,9 @@ def test_employee_progress_outside_the_page(team, django_assert_num_queries):
     """For other callers (the review pages, eligibility): five statements for any person."""
     grow(team)
     dev = Employee.objects.get(pk=team["dev"].pk)
-    # mentorships, ledgers, next level with books, checklist with claims, last failed defense.
-    with django_assert_num_queries(5):
+    # mentorships, ledgers, next level with books, checklist with claims (the last failed
+    # defense is on the person's row).
+    with django_assert_num_queries(4):
         progress = selectors.employee_progress(dev)
     assert progress.items and progress.mentored_by and progress.books
     assert Requirement.objects.filter(pk__in=[item.requirement.pk for item in progress.items]).count() == len(progress.items)

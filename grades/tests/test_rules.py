@@ -9,6 +9,19 @@ from grades.rules import LedgerEntry, MentorshipPeriod
 
 D = datetime.date
 
+# The shipped ladder as the rules receive it from the Level table: code -> rank.
+RANKS = {
+    code: rank
+    for rank, code in enumerate(
+        [
+            "junior", "junior-plus", "junior-plus-plus",
+            "middle", "middle-plus", "middle-plus-plus",
+            "senior", "senior-plus", "senior-plus-plus",
+        ],
+        start=1,
+    )
+}  # fmt: skip
+
 
 # --- Calendar arithmetic ---------------------------------------------------------------
 
@@ -106,7 +119,7 @@ def test_years_between(start, end, expected):
     ],
 )
 def test_validate_check_accepts(kind, params):
-    assert rules.validate_check(kind, params) is None
+    assert rules.validate_check(kind, params, RANKS) is None
 
 
 @pytest.mark.parametrize(
@@ -146,8 +159,40 @@ def test_validate_check_accepts(kind, params):
 )
 def test_validate_check_refuses(kind, params, message):
     with pytest.raises(ValueError) as excinfo:
-        rules.validate_check(kind, params)
+        rules.validate_check(kind, params, RANKS)
     assert message in str(excinfo.value)
+
+
+def test_the_level_codes_come_from_the_ladder_given():
+    """Another ladder's codes and order: what the shipped ladder refuses may be right there."""
+    ladder = {"trainee": 1, "engineer": 2, "principal": 3}
+    params = {"from": ["trainee", "engineer"], "to": "principal"}
+    assert rules.validate_check("mentee_promoted", params, ladder) is None
+    with pytest.raises(ValueError, match="'from'"):
+        rules.validate_check("mentee_promoted", params, RANKS)
+    with pytest.raises(ValueError, match=r"\(trainee, engineer, principal\)"):
+        rules.validate_check("mentee_promoted", {"from": ["junior"], "to": "principal"}, ladder)
+    with pytest.raises(ValueError, match="below 'to'"):
+        rules.validate_check("mentee_promoted", {"from": ["principal"], "to": "engineer"}, ladder)
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"from": ["anything"], "to": "else"}, None),
+        ({"from": [], "to": "middle"}, "'from'"),
+        ({"from": [""], "to": "middle"}, "'from'"),
+        ({"from": [3], "to": "middle"}, "'from'"),
+        ({"from": ["junior"], "to": ["middle"]}, "'to'"),
+        ({"from": ["middle"], "to": "middle"}, "below 'to'"),
+    ],
+)
+def test_without_the_ladder_only_the_form_of_the_codes_is_checked(params, message):
+    if message is None:
+        assert rules.validate_check("mentee_promoted", params) is None
+    else:
+        with pytest.raises(ValueError, match=message):
+            rules.validate_check("mentee_promoted", params)
 
 
 @pytest.mark.parametrize(
@@ -156,7 +201,7 @@ def test_validate_check_refuses(kind, params, message):
 )
 def test_validate_check_refuses_parameters_that_are_not_an_object(kind, params):
     with pytest.raises(ValueError):
-        rules.validate_check(kind, params)
+        rules.validate_check(kind, params, RANKS)
 
 
 # --- Ledger and mentorship rules -----------------------------------------------------------
@@ -265,15 +310,26 @@ def _period(ledger, started_on, ended_on=None, mentee_id=1):
 )
 def test_mentee_was_promoted(ledger, started_on, ended_on, sources, target, expected):
     period = _period(ledger, started_on, ended_on)
-    assert rules.mentee_was_promoted(period, sources, target, TODAY) is expected
+    assert rules.mentee_was_promoted(period, sources, target, TODAY, level_ranks=RANKS) is expected
 
 
 def test_mentee_was_promoted_ignores_promotions_after_today():
     # An entry recorded ahead of time (dated next month) is not a promotion yet.
     ledger = LEDGER[:3] + (LedgerEntry("middle", D(2025, 2, 1)),)
     period = _period(ledger, D(2022, 1, 1))
-    assert not rules.mentee_was_promoted(period, ["junior-plus-plus"], "middle", D(2025, 1, 31))
-    assert rules.mentee_was_promoted(period, ["junior-plus-plus"], "middle", D(2025, 2, 1))
+    assert not rules.mentee_was_promoted(period, ["junior-plus-plus"], "middle", D(2025, 1, 31), level_ranks=RANKS)
+    assert rules.mentee_was_promoted(period, ["junior-plus-plus"], "middle", D(2025, 2, 1), level_ranks=RANKS)
+
+
+def test_at_or_above_the_target_follows_the_ranks_given():
+    """The order is the ladder's, not the codes': reorder the ladder and the answer follows."""
+    period = _period((LedgerEntry("junior", D(2022, 1, 1), "hire"), LedgerEntry("senior", D(2023, 1, 1))),
+                     D(2022, 1, 1))
+    assert rules.mentee_was_promoted(period, ["junior"], "middle", TODAY, level_ranks=RANKS)
+    upside_down = {"junior": 1, "senior": 2, "middle": 3}
+    assert not rules.mentee_was_promoted(period, ["junior"], "middle", TODAY, level_ranks=upside_down)
+    with pytest.raises(ValueError, match="no such level"):
+        rules.mentee_was_promoted(period, ["junior"], "principal", TODAY, level_ranks=RANKS)
 
 
 # --- evaluate_check --------------------------------------------------------------------------
@@ -371,8 +427,16 @@ def test_evaluate_mentee_promoted(mentorships, met, detail):
         today=TODAY,
         career_start=None,
         mentorships=mentorships,
+        level_ranks=RANKS,
     )
     assert result == rules.CheckResult(met, detail)
+
+
+def test_evaluate_mentee_promoted_needs_the_ladder():
+    with pytest.raises(ValueError, match="level_ranks"):
+        rules.evaluate_check(
+            "mentee_promoted", {"from": ["junior"], "to": "middle"}, today=TODAY, career_start=None
+        )
 
 
 def test_evaluate_unknown_kind_is_refused():
@@ -495,3 +559,34 @@ def test_time_in_level_start(last_change, probation_end, expected):
 )
 def test_earliest_defense_date(kwargs, expected):
     assert rules.earliest_defense_date(**kwargs) == expected
+
+
+# --- The ladder and its main grades ----------------------------------------------------------
+
+
+SHIPPED = [(rank, code, code in ("junior", "middle", "senior")) for code, rank in RANKS.items()]
+
+
+def test_each_level_belongs_to_the_main_grade_at_or_below_it():
+    ladder = rules.build_ladder(reversed(SHIPPED))  # given in any order, returned in rank order
+    assert [(level.code, level.main_grade) for level in ladder] == [
+        ("junior", "junior"), ("junior-plus", "junior"), ("junior-plus-plus", "junior"),
+        ("middle", "middle"), ("middle-plus", "middle"), ("middle-plus-plus", "middle"),
+        ("senior", "senior"), ("senior-plus", "senior"), ("senior-plus-plus", "senior"),
+    ]  # fmt: skip
+    assert [level.rank for level in ladder] == list(range(1, 10))
+
+
+def test_the_flags_decide_the_grouping_not_the_codes():
+    flags = {"junior": True, "middle-plus": True, "senior-plus-plus": True}
+    ladder = rules.build_ladder((rank, code, flags.get(code, False)) for code, rank in RANKS.items())
+    grades = {level.code: level.main_grade for level in ladder}
+    assert grades["middle"] == "junior"
+    assert grades["middle-plus-plus"] == grades["senior-plus"] == "middle-plus"
+    assert grades["senior-plus-plus"] == "senior-plus-plus"
+
+
+def test_the_lowest_level_must_be_a_main_grade():
+    with pytest.raises(ValueError, match=r"lowest level of the ladder \(junior\) must be a main grade"):
+        rules.build_ladder((rank, code, code == "middle") for code, rank in RANKS.items())
+    assert rules.build_ladder([]) == []

@@ -610,7 +610,7 @@ def test_the_menu_follows_a_change_at_once(client, team):
 def test_the_lines_addresses_are_those_reverse_gives(client, team):
     from django.urls import reverse
 
-    from grades.views import _AddressOf
+    from grades.pages import _AddressOf
 
     for pk in (1, 9, 10, 123456789, 2**63 - 1):
         assert _AddressOf("grades:claim", 42)(pk) == reverse("grades:claim", args=[42, pk])

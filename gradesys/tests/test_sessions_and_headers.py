@@ -257,7 +257,7 @@ def evidence_state():
 
 @pytest.mark.parametrize("char", BIDI)
 def test_every_direction_control_character_is_refused_in_a_link(char):
-    from gradesys.validators import validate_link
+    from common.validators import validate_link
 
     with pytest.raises(ValidationError) as caught:
         validate_link(f"https://git.example.com/pr/{char}gpj.exe")

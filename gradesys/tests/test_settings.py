@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gradesys.settings import database_config
+from common.databases import database_config
 
 PROJECT = Path(__file__).resolve().parents[2]
 

@@ -150,7 +150,7 @@ def snapshot() -> dict[str, list]:
 @pytest.fixture
 def legacy_connection(legacy_db):
     """A Django connection to the legacy database, as the importer is given one."""
-    from gradesys.settings import legacy_database_config
+    from common.databases import legacy_database_config
     from imports.legacy_source import connection_from_config
 
     handler, conn = connection_from_config(legacy_database_config(legacy_db.url))

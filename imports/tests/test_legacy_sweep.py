@@ -331,7 +331,7 @@ def test_a_hostile_statement_never_changes_the_source(legacy_db, tmp_path, outfi
 def test_the_legacy_mysql_options_ask_for_one_statement_per_call():
     from MySQLdb.constants import CLIENT
 
-    from gradesys.settings import legacy_database_config
+    from common.databases import legacy_database_config
 
     options = legacy_database_config("mysql://reader:secret@db.example:3306/old_hr?client_flag=65536")["OPTIONS"]
 
@@ -341,7 +341,7 @@ def test_the_legacy_mysql_options_ask_for_one_statement_per_call():
 
 
 def test_the_legacy_sqlite_file_is_opened_read_only(tmp_path):
-    from gradesys.settings import legacy_database_config, read_only_sqlite_uri
+    from common.databases import legacy_database_config, read_only_sqlite_uri
 
     path = tmp_path / "old hr.sqlite3"
     assert legacy_database_config(f"sqlite:///{path}")["NAME"] == f"{path.as_uri()}?mode=ro"
@@ -365,7 +365,7 @@ def test_a_missing_sqlite_file_is_not_created(tmp_path):
 def test_the_configured_mysql_connection_refuses_two_statements_in_one_call(legacy_db):
     if legacy_db.vendor != "mysql":
         pytest.skip("multi-statements are a MySQL/MariaDB client setting")
-    from gradesys.settings import legacy_database_config
+    from common.databases import legacy_database_config
 
     # The connection as configured, before the importer touches it.
     handler, conn = legacy_source.connection_from_config(legacy_database_config(legacy_db.url))
@@ -383,7 +383,7 @@ def test_the_configured_mysql_connection_refuses_two_statements_in_one_call(lega
 def test_a_connection_configured_elsewhere_gets_multi_statements_turned_off(legacy_db):
     if legacy_db.vendor != "mysql":
         pytest.skip("multi-statements are a MySQL/MariaDB client setting")
-    from gradesys.settings import database_config
+    from common.databases import database_config
 
     # mysqlclient's default (multi-statements on), as the product's own connections have it.
     handler, conn = legacy_source.connection_from_config(database_config(legacy_db.url))
@@ -543,7 +543,7 @@ def test_grants_beyond_reading_are_found(lines, beyond, roles):
 def test_a_writable_sqlite_file_not_opened_read_only_gets_a_warning(legacy_db):
     if legacy_db.vendor != "sqlite":
         pytest.skip("about SQLite files")
-    from gradesys.settings import database_config, legacy_database_config
+    from common.databases import database_config, legacy_database_config
 
     handler, writable = legacy_source.connection_from_config(database_config(legacy_db.url))
     read_only_handler, read_only = legacy_source.connection_from_config(legacy_database_config(legacy_db.url))

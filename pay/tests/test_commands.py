@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db
 D = Decimal
 BACKEND_ARGS = ["--min", "1500", "--max", "8500", "--mode", "weighted", "--track", "backend",
                 "--valid-from", "2025-01-01"]
-# PAY_ROUND_TO defaults to 10: 7,000 / 13 per unit of weight, steps rounded to tens.
+# The pay policy rounds to 10 unless changed: 7,000 / 13 per unit of weight, steps rounded to tens.
 WEIGHTED_EDGES = [1500, 2040, 2580, 3660, 4330, 5000, 6080, 6890, 7700, 8500]
 
 

@@ -6,11 +6,19 @@ from decimal import Decimal
 
 import pytest
 
+from grades.rules import build_ladder
 from pay import rules
 from pay.rules import BandFigures, Weights, calculate_bands, check_bands
 
 D = Decimal
 LEVEL_NAMES = ["Junior", "Junior+", "Junior++", "Middle", "Middle+", "Middle++", "Senior", "Senior+", "Senior++"]
+CODES = [
+    "junior", "junior-plus", "junior-plus-plus",
+    "middle", "middle-plus", "middle-plus-plus",
+    "senior", "senior-plus", "senior-plus-plus",
+]  # fmt: skip
+# The shipped ladder as the Level table gives it: Junior, Middle and Senior start main grades.
+LADDER = build_ladder((rank, code, code in ("junior", "middle", "senior")) for rank, code in enumerate(CODES, 1))
 
 
 def edges(bands):
@@ -40,14 +48,14 @@ def steps(bands):
     ],
 )
 def test_calculated_edges(minimum, maximum, mode, round_to, expected_edges):
-    bands = calculate_bands(minimum=minimum, maximum=maximum, mode=mode, round_to=round_to)
-    assert [b.level_code for b in bands] == list(rules.LEVEL_CODES)
+    bands = calculate_bands(ladder=LADDER, minimum=minimum, maximum=maximum, mode=mode, round_to=round_to)
+    assert [b.level_code for b in bands] == CODES
     assert edges(bands) == [D(e) for e in expected_edges]
 
 
 def test_custom_weights_change_the_shape():
     weights = Weights(main_step=4, inner_junior=1, inner_middle=2, inner_senior=3)
-    bands = calculate_bands(minimum=0, maximum=2000, mode="weighted", weights=weights, round_to=1)
+    bands = calculate_bands(ladder=LADDER, minimum=0, maximum=2000, mode="weighted", weights=weights, round_to=1)
     # Weights 1, 1, 4, 2, 2, 4, 3, 3, 3 sum to 23 (86.96 per unit of weight).
     assert steps(bands) == [D(87), D(87), D(348), D(174), D(174), D(348), D(261), D(261), D(260)]
 
@@ -64,7 +72,7 @@ RANGES = [
 @pytest.mark.parametrize("minimum, maximum, round_to", RANGES)
 @pytest.mark.parametrize("mode", ["even", "weighted"])
 def test_bands_touch_rise_and_pass_their_own_check(minimum, maximum, round_to, mode):
-    bands = calculate_bands(minimum=minimum, maximum=maximum, mode=mode, round_to=round_to)
+    bands = calculate_bands(ladder=LADDER, minimum=minimum, maximum=maximum, mode=mode, round_to=round_to)
     assert bands[0].minimum == D(minimum) and bands[-1].maximum == D(maximum)
     for lower, higher in zip(bands, bands[1:]):
         assert lower.maximum == higher.minimum  # band i is [p_i, p_i+1)
@@ -76,7 +84,7 @@ def test_bands_touch_rise_and_pass_their_own_check(minimum, maximum, round_to, m
 @pytest.mark.parametrize("minimum, maximum, round_to", RANGES)
 def test_weighted_steps_follow_the_article(minimum, maximum, round_to):
     """Into a new main grade > inside Senior > inside Middle > inside Junior, equal within a grade."""
-    s = steps(calculate_bands(minimum=minimum, maximum=maximum, mode="weighted", round_to=round_to))
+    s = steps(calculate_bands(ladder=LADDER, minimum=minimum, maximum=maximum, mode="weighted", round_to=round_to))
     junior, to_middle, middle, to_senior, senior = s[0:2], s[2], s[3:5], s[5], s[6:8]
     assert junior[0] == junior[1] and middle[0] == middle[1] and senior[0] == senior[1]
     assert to_middle == to_senior
@@ -85,7 +93,7 @@ def test_weighted_steps_follow_the_article(minimum, maximum, round_to):
 
 @pytest.mark.parametrize("minimum, maximum, round_to", RANGES)
 def test_even_steps_are_equal(minimum, maximum, round_to):
-    s = steps(calculate_bands(minimum=minimum, maximum=maximum, mode="even", round_to=round_to))
+    s = steps(calculate_bands(ladder=LADDER, minimum=minimum, maximum=maximum, mode="even", round_to=round_to))
     assert len(set(s[:8])) == 1
     # The rounding remainder lands on Senior++: within 4 roundings of a step.
     assert abs(s[8] - s[0]) <= 4 * round_to
@@ -112,8 +120,29 @@ def test_even_steps_are_equal(minimum, maximum, round_to):
 )
 def test_bad_input_is_a_sentence(minimum, maximum, mode, round_to, message):
     with pytest.raises(ValueError) as caught:
-        calculate_bands(minimum=minimum, maximum=maximum, mode=mode, round_to=round_to)
+        calculate_bands(ladder=LADDER, minimum=minimum, maximum=maximum, mode=mode, round_to=round_to)
     assert message in str(caught.value)
+
+
+def test_the_main_grades_come_from_the_ladder_not_the_codes():
+    """Middle+ marked as a main grade (an inner weight it has none of) is refused; Middle
+    unmarked joins Junior: one main step (into Senior), Junior's inner weight up to Middle++."""
+    flagged = build_ladder((rank, code, code in ("junior", "middle", "middle-plus", "senior"))
+                           for rank, code in enumerate(CODES, 1))
+    with pytest.raises(ValueError, match="main grade 'middle-plus' has none"):
+        rules.band_weights("weighted", rules.DEFAULT_WEIGHTS, flagged)
+    merged = build_ladder((rank, code, code in ("junior", "senior")) for rank, code in enumerate(CODES, 1))
+    assert rules.band_weights("weighted", rules.DEFAULT_WEIGHTS, merged) == [
+        D(1), D(1), D(1), D(1), D(1), D(2), D("1.5"), D("1.5"), D("1.5")
+    ]
+    assert rules.band_weights("weighted", rules.DEFAULT_WEIGHTS, LADDER) == [
+        D(1), D(1), D(2), D("1.25"), D("1.25"), D(2), D("1.5"), D("1.5"), D("1.5")
+    ]
+
+
+def test_an_empty_ladder_is_a_sentence():
+    with pytest.raises(ValueError, match="The ladder has no levels."):
+        calculate_bands(ladder=[], minimum=0, maximum=1000, mode="even")
 
 
 @pytest.mark.parametrize(

@@ -15,18 +15,17 @@ from grades.services import grade_change_record
 from grades.tests.factories import EvidenceFactory, MentorshipFactory, UserFactory, hire, level
 from reviews import services
 from reviews.forms import ScheduleForm
+from reviews.policies import visible_reviews
 from reviews.models import PromotionReview
 from reviews.selectors import (
-    committee_candidate_choices,
-    committee_candidates,
     review_for_page,
     review_list_queryset,
     review_packet,
     review_seats,
-    visible_reviews,
+    seat_candidate_choices,
 )
 from reviews.tests.factories import decided, organisation, requested, scheduled, user_of, voted
-from reviews.views import _schedule_initial, _seatable_users, review_box
+from reviews.views import _schedule_initial, _seat_choices, review_box
 
 pytestmark = pytest.mark.django_db
 
@@ -154,6 +153,9 @@ def test_the_pager_is_translated(client, org, monkeypatch):
 DETAIL_QUERIES = 7
 # HR on an open review also reads who may be seated, for the schedule form.
 DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + 1
+# Once every seat has voted, HR's page also reads the decision policy, to say what the votes
+# would decide (one row by its key).
+DETAIL_QUERIES_HR_ALL_VOTED = DETAIL_QUERIES_HR_OPEN + 1
 
 
 def detail_queries(client, person, review, django_assert_num_queries, expected):
@@ -169,7 +171,7 @@ def detail_queries(client, person, review, django_assert_num_queries, expected):
     ("cto", DETAIL_QUERIES),  # a committee member
     ("dev", DETAIL_QUERIES),  # the candidate
     ("lead", DETAIL_QUERIES),  # the candidate's team lead, seated too
-    ("hr", DETAIL_QUERIES_HR_OPEN),  # the schedule form: who may be seated
+    ("hr", DETAIL_QUERIES_HR_ALL_VOTED),  # the schedule form: who may be seated; the decision rule
 ])
 def test_detail_query_count_is_pinned_and_constant(client, org, who, expected, django_assert_num_queries):
     dev = org["dev"]
@@ -208,13 +210,16 @@ def test_a_senior_candidate_with_mentees_costs_the_same(client, org, django_asse
 def test_the_review_box_is_one_query(org, django_assert_num_queries):
     dev = type(org["dev"]).objects.select_related("team_lead").get(pk=org["dev"].pk)
     decided(org, values=("reject", "reject", "reject", "reject"))
-    PromotionReview.objects.filter(candidate=dev).update(decided_at=timezone.now() - datetime.timedelta(days=200))
+    long_ago = timezone.now() - datetime.timedelta(days=200)
+    PromotionReview.objects.filter(candidate=dev).update(decided_at=long_ago)
+    # The decision noted the failure on the person's row; moved back with the decision.
+    type(dev).objects.filter(pk=dev.pk).update(last_failed_defense_on=timezone.localdate(long_ago))
     requested(org, by=dev)
     for user in [dev.user, org["lead"].user, org["hr"]]:
         with django_assert_num_queries(1):
             box = review_box(employee=dev, user=user)
         assert box.open_review is not None and box.last_decided.status == "failed"
-        assert box.last_failed_defense == timezone.localdate(box.last_decided.decided_at)
+        assert box.can_request is False
 
 
 # --- The packet against the progress page -------------------------------------------------------------
@@ -337,10 +342,13 @@ def test_member_selects_are_the_widgets_markup(client, org, state):
     page = selects_of(response.content.decode())
     row = review_for_page(org["hr"], review.pk)
     seats = review_seats(row)
-    form = ScheduleForm(users=_seatable_users(row, seats), initial=_schedule_initial(row, seats))
+    form = ScheduleForm(people=_seat_choices(row, seats), initial=_schedule_initial(row, seats))
     for role in ["cto", "product", "hr_director", "team_lead"]:
         assert parse_html(page[role]) == parse_html(str(form[role])), role
-    assert "Ann &amp; &quot;Bo&quot; &lt;b&gt;" in page["cto"]
+    # A team lead is offered for the team lead's seat only, the directors for theirs.
+    assert "Ann &amp; &quot;Bo&quot; &lt;b&gt;" in page["team_lead"]
+    assert "Ann &amp;" not in page["cto"]
+    assert f'value="{org["cto"].pk}"' in page["cto"] and f'value="{org["cto"].pk}"' not in page["team_lead"]
 
 
 def test_a_refused_schedule_shows_the_posted_choices_again(client, org):
@@ -369,13 +377,29 @@ def test_who_may_see_a_review_page_is_the_rule_of_the_list(org):
     assert review_for_page(org["hr"], 10**9) is None
 
 
-def test_the_schedule_forms_people_are_the_services_committee_candidates(org):
-    UserFactory(username="root", is_superuser=True)
-    UserFactory(username="gone", roles=["Committee"], is_active=False)
-    UserFactory(username="both", roles=["Committee", "Team lead"])
-    expected = [(u.pk, u.get_full_name() or u.get_username()) for u in committee_candidates()]
-    assert committee_candidate_choices() == expected
-    assert len(expected) == len({pk for pk, _label in expected})
+def test_the_schedule_forms_people_are_who_may_hold_each_seat(org):
+    """seat_candidate_choices in one statement agrees with policies.may_hold_seat for every active user."""
+    from django.contrib.auth import get_user_model
+
+    from reviews import policies
+
+    root = UserFactory(username="root", is_superuser=True)
+    gone = UserFactory(username="gone", roles=["Committee"], is_active=False)
+    both = UserFactory(username="both", roles=["Committee", "Team lead"])
+    choices = seat_candidate_choices()
+    for role in policies.SEAT_GROUPS:
+        expected = [
+            (user.pk, user.get_full_name() or user.get_username())
+            for user in get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
+            if policies.may_hold_seat(role, groups={g.name for g in user.groups.all()}, is_superuser=user.is_superuser,
+                                      holds_it_now=False, leads_candidate=False)
+        ]
+        assert choices[role] == expected, role
+        assert len(expected) == len({pk for pk, _label in expected})
+    ids = {role: {pk for pk, _label in people} for role, people in choices.items()}
+    assert all(root.pk in people and both.pk in people and gone.pk not in people for people in ids.values())
+    assert org["cto"].pk in ids["cto"] and org["cto"].pk not in ids["team_lead"]
+    assert org["lead"].user.pk in ids["team_lead"] and org["lead"].user.pk not in ids["cto"]
 
 
 def test_the_seats_read_with_the_review_are_its_seats(org, django_assert_num_queries):

@@ -27,6 +27,7 @@ from grades.tests.factories import (
 from reviews import services
 from reviews.models import (
     CommitteeSeat,
+    DecisionPolicy,
     PromotionReview,
     ReviewEvent,
     ReviewStatus,
@@ -643,9 +644,10 @@ def test_no_votes_after_the_review_is_closed(outcome, hr, refused):
         ("unanimous", {CTO: X, PRODUCT: X, HR_DIRECTOR: X, LEAD: X}, False),
     ],
 )
-def test_the_decision_follows_the_rule_setting(rule, votes, passed, settings, hr):
-    settings.REVIEWS_DECISION_RULE = rule
+def test_the_decision_follows_the_decision_policy(rule, votes, passed, hr):
     review, _members, _hr = voted_review(hr=hr, votes=votes)
+    # Changed after the votes: the rule in force when HR records the decision is the one applied.
+    DecisionPolicy.objects.filter(pk=DecisionPolicy.ROW_ID).update(rule=rule)
     candidate = review.candidate
     review = services.review_decide(review=review, by=hr)
     review.refresh_from_db()

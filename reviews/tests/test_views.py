@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from grades import rules as grade_rules
-from grades.models import GradeChange, GradeChangeKind, Requirement
+from grades.models import Employee, GradeChange, GradeChangeKind, Requirement
 from grades.services import grade_change_record
 from grades.tests.factories import EvidenceFactory, hire, level
 from reviews import rules, services
@@ -751,7 +751,10 @@ def test_the_review_box_adds_one_query_to_the_progress_page(client, org):
         client.get("/me/")
     # An open review, a passed and a failed one in the past: still one query for the box.
     decided(org, values=("reject", "reject", "reject", "reject"))
-    PromotionReview.objects.filter(candidate=dev).update(decided_at=timezone.now() - datetime.timedelta(days=200))
+    long_ago = timezone.now() - datetime.timedelta(days=200)
+    PromotionReview.objects.filter(candidate=dev).update(decided_at=long_ago)
+    # The day the decision service noted on the person's row, moved back with it.
+    Employee.objects.filter(pk=dev.pk).update(last_failed_defense_on=timezone.localdate(long_ago))
     requested(org, by=dev)
     with CaptureQueriesContext(connection) as with_reviews:
         page = client.get("/me/")

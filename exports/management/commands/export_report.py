@@ -5,7 +5,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from exports import services
+from exports import policies, services
 from exports.reports import REPORTS, VIEWER, ReportFilterForm
 from reviews.policies import vote_viewer
 
@@ -98,7 +98,7 @@ class Command(BaseCommand):
         user = get_user_model().objects.filter(username=username, is_active=True).first()
         if user is None:
             raise CommandError(f"No active user {username!r}.")
-        if not report.allows(user):
+        if not policies.may_download(user, report):
             raise CommandError(
                 f"{username} may not download the {report.name} report; it is for "
                 f"{' and '.join(report.roles)} only."

@@ -1,5 +1,8 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
+from common import audit
 from grades.framework_loader import FrameworkError, load_framework
 
 
@@ -7,7 +10,8 @@ class Command(BaseCommand):
     help = (
         "Load or update a track's framework (levels' comments, requirements, books) from a "
         "YAML or JSON file. The file is validated first; a bad file writes nothing. "
-        "Loading the same file twice changes nothing. See grades/frameworks/README.md."
+        "Loading the same file twice changes nothing. Every change is kept in the history of the "
+        "rows it touches, with --user as who made it. See grades/frameworks/README.md."
     )
 
     def add_arguments(self, parser):
@@ -15,10 +19,14 @@ class Command(BaseCommand):
         parser.add_argument(
             "--dry-run", action="store_true", help="validate and report what would change; write nothing"
         )
+        audit.add_user_argument(parser)
 
     def handle(self, *args, path, dry_run, **options):
+        by = audit.command_actor(options["user"])
         try:
-            report = load_framework(path, dry_run=dry_run)
+            report = load_framework(
+                path, dry_run=dry_run, by=by, reason=audit.command_reason(f"load_framework {Path(path).name}", by)
+            )
         except FrameworkError as exc:
             raise CommandError(str(exc)) from exc
         prefix = "Dry run, nothing written: " if dry_run else ""

@@ -1,7 +1,8 @@
-"""python manage.py import_legacy [--mapping FILE] [--dry-run] [--strict] [--database-url URL]"""
+"""python manage.py import_legacy [--mapping FILE] [--dry-run] [--strict] [--database-url URL] [--user USERNAME]"""
 
 from django.core.management.base import BaseCommand, CommandError
 
+from common import audit
 from imports import legacy_source, services
 
 
@@ -29,8 +30,10 @@ class Command(BaseCommand):
             help="The legacy database for this run, instead of LEGACY_DATABASE_URL "
             "(e.g. sqlite:////tmp/old.sqlite3, mysql://user:password@host/olddb).",
         )
+        audit.add_user_argument(parser)
 
     def handle(self, *args, **options):
+        by = audit.command_actor(options["user"])
         try:
             mapping = legacy_source.load_mapping(options["mapping"])
             outcome = legacy_source.legacy_import(
@@ -39,6 +42,7 @@ class Command(BaseCommand):
                 dry_run=options["dry_run"],
                 strict=options["strict"],
                 warn=self.warn_about_source,
+                by=by,
             )
         except (legacy_source.LegacyError, services.ImportRefused) as exc:
             raise CommandError(str(exc)) from exc

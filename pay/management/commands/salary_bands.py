@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from common import audit
 from grades.models import Track
 from pay import rules, services
 
@@ -23,7 +24,7 @@ class Command(BaseCommand):
             "--mode",
             required=True,
             help="even (the same step between every two levels) or weighted (larger steps into "
-            "Middle and Senior, and inside higher grades; see the PAY_WEIGHTS_* settings)",
+            "Middle and Senior, and inside higher grades; the weights are the pay policy's, in the admin)",
         )
         parser.add_argument("--track", help="only this track (slug); default: the bands of all tracks")
         parser.add_argument(
@@ -31,10 +32,12 @@ class Command(BaseCommand):
         )
         parser.add_argument("--valid-from", help="YYYY-MM-DD the bands apply from (default: today)")
         parser.add_argument("--dry-run", action="store_true", help="print the bands, write nothing")
+        audit.add_user_argument(parser)
 
     def handle(self, *args, minimum, maximum, mode, track, currency, valid_from, dry_run, verbosity, **options):
         track_obj = self._track(track)
         day = self._date(valid_from)
+        by = audit.command_actor(options["user"])
         try:
             plan = services.salary_bands_fill(
                 minimum=minimum,
@@ -44,6 +47,8 @@ class Command(BaseCommand):
                 currency=currency or settings.PAY_DEFAULT_CURRENCY,
                 valid_from=day,
                 dry_run=dry_run,
+                by=by,
+                reason=audit.command_reason("salary_bands", by),
             )
         except services.PayError as exc:
             raise CommandError(str(exc)) from exc

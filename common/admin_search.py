@@ -107,7 +107,7 @@ def _date_field(model, lookup: str) -> tuple[models.DateField | None, list[str]]
 
 def date_filter_problem(model, params) -> str | None:
     """Why a change list's filters cannot be run, when one compares a date with a value
-    outside the product's calendar (gradesys.validators); None when they can.
+    outside the product's calendar (common.validators); None when they can.
 
     The database or Python's datetime cannot hold such a date: a year of 99999999999
     or -5 in `hire_date__year`, or the date hierarchy's year 9999 and the next year it

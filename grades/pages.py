@@ -1,0 +1,97 @@
+"""
+The progress page: one person's grade, checklist and the panels of the apps built on the core.
+
+Rendered by the core's views (a person's own page, someone else's) and again after a
+refused form on it, whichever app's form that was: the views that take those forms call
+progress_response, so the page is built in this one place.
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import render
+from django.urls import reverse
+
+from common.converters import MAX_ID
+
+from . import extensions, policies, selectors
+from .models import Employee
+
+
+def render_progress(request, employee, *, records=None, status=200, bound=None):
+    """The progress page of `employee` (with team_lead__user, track and user selected).
+
+    `records` are what selectors.person_records read with the person; without them
+    the page reads them. `bound` = (kind, object id, form) re-shows a rejected form.
+    Below the checklist come the panels other apps registered (extensions.PROGRESS_PANELS).
+    """
+    is_self = policies.may_claim(request.user, employee)
+    progress = selectors.employee_progress(employee, records=records)
+    can_decide = policies.may_decide_claim(request.user, employee)
+    _line_actions(progress.items, employee=employee, is_self=is_self, can_decide=can_decide, bound=bound)
+    context = {
+        "employee": employee,
+        "progress": progress,
+        "is_self": is_self,
+        "can_decide": can_decide,
+        "bound": bound,
+        # After a refused POST the address is the action's; the language switch returns here.
+        "page_url": reverse("grades:me") if is_self else employee.get_absolute_url(),
+        "panels": extensions.built(extensions.PROGRESS_PANELS, request, employee, bound),
+    }
+    return render(request, "grades/progress.html", context, status=status)
+
+
+class _AddressOf:
+    """The addresses of one URL pattern whose last argument is an id, from one reverse().
+
+    A page with a hundred lines needs a few hundred such addresses; reverse() each time
+    would be a good part of the page's time. The pattern is reversed once with a stand-in
+    id (the largest an address accepts) in place of the last one, which is then swapped.
+    """
+
+    def __init__(self, name: str, *args):
+        self._head, _slot, self._tail = reverse(name, args=[*args, MAX_ID]).rpartition(str(MAX_ID))
+
+    def __call__(self, pk: int) -> str:
+        return f"{self._head}{pk}{self._tail}"
+
+
+def _line_actions(items, *, employee, is_self: bool, can_decide: bool, bound) -> None:
+    """Give each checklist line the addresses of what the viewer may do with it.
+
+    Sets on each item: history_url (when it has claims), claim_url (the person, on a
+    line they may claim), edit_url and withdraw_url (the person, on a waiting claim),
+    decide_url (their lead or HR, on a waiting claim), and bound_form (the rejected form
+    to show again on that line). Built here rather than with {% url %} in the template:
+    the page has up to a hundred lines.
+    """
+    kind, bound_id, form = bound if bound else (None, None, None)
+    history = _AddressOf("grades:claim_history", employee.pk)
+    claim = _AddressOf("grades:claim", employee.pk)
+    edit = _AddressOf("grades:evidence_edit")
+    withdraw = _AddressOf("grades:evidence_withdraw")
+    decide = _AddressOf("grades:evidence_decide")
+    for item in items:
+        requirement_id = item.requirement.pk
+        waiting = item.state == "claimed" and item.evidence is not None
+        evidence_id = item.evidence.pk if item.evidence is not None else None
+        item.history_url = history(requirement_id) if item.history else ""
+        item.claim_url = claim(requirement_id) if is_self and item.claimable else ""
+        item.edit_url = edit(evidence_id) if is_self and waiting else ""
+        item.withdraw_url = withdraw(evidence_id) if is_self and waiting else ""
+        item.decide_url = decide(evidence_id) if can_decide and waiting else ""
+        item.bound_form = None
+        if kind == "claim" and item.claim_url and bound_id == requirement_id:
+            item.bound_form = form
+        elif kind == "edit" and item.edit_url and bound_id == evidence_id:
+            item.bound_form = form
+
+
+def progress_response(request, subject, *, status=200, bound=None):
+    """Render `subject`'s progress page again, after a refused action (`bound`: the form).
+
+    The views of other apps whose forms sit on the page (a panel's) call it too."""
+    employee = Employee.objects.select_related("user", "track", "current_level", "team_lead__user").get(
+        pk=subject.pk
+    )
+    return render_progress(request, employee, status=status, bound=bound)

@@ -1,0 +1,16 @@
+"""Who may run the spreadsheet imports in the admin: the model permissions each import writes with."""
+
+from __future__ import annotations
+
+PEOPLE_PERMISSIONS = ("grades.add_employee", "grades.add_gradechange", "auth.add_user")
+REQUIREMENT_PERMISSIONS = ("grades.add_requirement", "grades.change_requirement")
+
+
+def may_import_people(user) -> bool:
+    """HR: importing people creates accounts, employees and their ledger entries."""
+    return user.is_active and user.is_staff and user.has_perms(PEOPLE_PERMISSIONS)
+
+
+def may_import_requirements(user) -> bool:
+    """Whoever may add and change requirements: importing a framework file does both."""
+    return user.is_active and user.is_staff and user.has_perms(REQUIREMENT_PERMISSIONS)
