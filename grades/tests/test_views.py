@@ -89,14 +89,7 @@ def test_unknown_track_is_404(client, team):
     assert client.get("/tracks/cobol/").status_code == 404
 
 
-def test_ladder_query_count_does_not_depend_on_requirements(client, team, django_assert_num_queries):
-    client.force_login(team["dev"].user)
-    client.get("/tracks/backend/")  # warm the session
-    # session, user, track, track levels, requirements (prefetch), books (prefetch), the
-    # viewer's roles and flags for the menu = 7 (a read-only page: no request transaction),
-    # for 42 requirements as for 0.
-    with django_assert_num_queries(7):
-        client.get("/tracks/backend/")
+# The ladder's statements are pinned once, with the other pages': test_query_counts.py.
 
 
 # --- Progress pages: who sees whom ---------------------------------------------------------------
