@@ -209,6 +209,13 @@ _CYRILLIC = dict(
 )
 
 
+def last_full_office_day(now: datetime.datetime) -> datetime.date:
+    """The latest date whose office hours are over at `now`: the default reference date, so
+    that no claim, vote or decision of the demo is dated after the moment it was written."""
+    closed = now.astimezone(datetime.timezone.utc) - datetime.timedelta(seconds=OFFICE_OPENS + OFFICE_HOURS)
+    return closed.date()
+
+
 def _seconds(day: datetime.date) -> int:
     return (day.toordinal() - _EPOCH_ORDINAL) * _DAY
 

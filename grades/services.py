@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common import audit
@@ -375,6 +376,9 @@ def evidence_decide(*, evidence, confirm: bool, comment: str = "", by: User):
     if not confirm and not comment:
         raise GradeError(_("Say why the claim is rejected, so the developer knows what to do next."))
     now = timezone.now()
+    if now < evidence.claimed_at:  # the server clock went back, or the claim was imported with a later time
+        raise GradeError(_("The claim is recorded at %(at)s, later than the server's clock; it can be "
+                           "decided from then on.") % {"at": date_format(timezone.localtime(evidence.claimed_at), "DATETIME_FORMAT")})
     evidence.status = EvidenceStatus.CONFIRMED if confirm else EvidenceStatus.REJECTED
     evidence.decided_by = by
     evidence.decided_at = now

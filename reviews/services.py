@@ -14,6 +14,7 @@ from functools import partial
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common import audit
@@ -297,6 +298,9 @@ def review_vote(*, review: PromotionReview, by: User, value: str, comment: str =
             raise ReviewError(_("You have already voted; change your vote instead.")) from exc
         action = ReviewEvent.Action.VOTED
     else:
+        if now < vote.cast_at:  # the server clock went back, or the vote was imported with a later time
+            raise ReviewError(_("Your vote is recorded at %(at)s, later than the server's clock; it cannot "
+                                "be changed before then.") % {"at": date_format(timezone.localtime(vote.cast_at), "DATETIME_FORMAT")})
         vote.value, vote.comment, vote.changed_at = value, comment, now
         audit.save(vote, by=by, update_fields=["value", "comment", "changed_at"])
         action = ReviewEvent.Action.VOTE_CHANGED

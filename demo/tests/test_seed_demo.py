@@ -460,3 +460,44 @@ def test_a_missing_ladder_is_refused():
     with pytest.raises(CommandError, match="ladder"):
         seed()
     assert not Employee.objects.exists()
+
+
+# --- The reference date --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "now, latest",
+    [
+        # Before today's office hours are over (15:00 UTC), history ends yesterday: a claim or vote
+        # of today's office hours would otherwise be dated after the moment it is written.
+        ("2026-12-02T03:50:00+00:00", "2026-12-01"),
+        ("2026-12-02T14:59:59+00:00", "2026-12-01"),
+        ("2026-12-02T15:00:00+00:00", "2026-12-02"),
+        ("2026-12-02T23:30:00+00:00", "2026-12-02"),
+        # The same instant seen from Moscow: the answer follows UTC office hours, not the zone.
+        ("2026-12-02T02:00:00+03:00", "2026-12-01"),
+    ],
+)
+def test_the_latest_reference_date_is_a_day_whose_office_hours_are_over(now, latest):
+    assert demo.last_full_office_day(datetime.datetime.fromisoformat(now)) == datetime.date.fromisoformat(latest)
+
+
+def test_no_seeded_event_is_later_than_the_seeding_moment():
+    """With the default reference date, whatever the hour of the day it runs."""
+    from django.db.models import Max
+    from django.utils import timezone
+
+    from reviews.models import ReviewEvent, Vote
+
+    seed(employees=12, today=None)
+
+    moment = timezone.now()
+    latest = {
+        "evidence claimed": Evidence.objects.aggregate(at=Max("claimed_at"))["at"],
+        "evidence decided": Evidence.objects.aggregate(at=Max("decided_at"))["at"],
+        "evidence events": EvidenceEvent.objects.aggregate(at=Max("at"))["at"],
+        "votes": Vote.objects.aggregate(at=Max("cast_at"))["at"],
+        "review events": ReviewEvent.objects.aggregate(at=Max("at"))["at"],
+    }
+    assert latest["evidence claimed"] is not None
+    assert {name: at for name, at in latest.items() if at is not None and at > moment} == {}

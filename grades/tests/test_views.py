@@ -418,6 +418,24 @@ def test_hr_can_decide_and_a_decision_is_final(client, team):
     assert evidence_state() == before
 
 
+def test_a_claim_dated_later_than_the_clock_is_refused_with_a_message(client, team):
+    """A claim whose time is ahead of the server's clock cannot be decided yet: a 400 with the
+    reason, never the database's decided-after-claimed rule breaking into a 500."""
+    from django.utils import timezone
+
+    dev = team["dev"]
+    client.force_login(dev.user)
+    claim(client, dev, next_level_requirement(dev))
+    evidence = Evidence.objects.get(employee=dev)
+    Evidence.objects.filter(pk=evidence.pk).update(claimed_at=timezone.now() + datetime.timedelta(hours=2))
+    before = evidence_state()
+    client.force_login(team["lead"].user)
+    response = client.post(f"/evidence/{evidence.pk}/decide/", {"decision": "confirm"})
+    assert response.status_code == 400
+    assert "later than the server&#x27;s clock" in response.content.decode()
+    assert evidence_state() == before
+
+
 def test_evidence_actions_need_post(client, team):
     client.force_login(team["dev"].user)
     assert client.get(f"/people/{team['dev'].pk}/claim/1/").status_code == 405

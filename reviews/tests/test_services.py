@@ -585,6 +585,17 @@ def test_a_vote_may_change_until_the_decision(hr):
     assert (changed.actor, changed.data) == (members[CTO], {"role": CTO, "vote": A})
 
 
+def test_a_vote_recorded_later_than_the_clock_is_not_changed(hr, refused):
+    """A vote whose cast time is ahead of the server's clock (an import, a clock set back) is
+    refused with a message instead of breaking the changed-after-cast rule with an error."""
+    review, members, _hr = scheduled_review(hr=hr)
+    vote = services.review_vote(review=review, by=members[CTO], value=R, comment="Weak on design")
+    Vote.objects.filter(pk=vote.pk).update(cast_at=timezone.now() + datetime.timedelta(hours=3))
+    refused(lambda: services.review_vote(review=review, by=members[CTO], value=A), ReviewError,
+            "later than the server's clock", review.candidate)
+    assert Vote.objects.get(pk=vote.pk).value == R
+
+
 @pytest.mark.parametrize("who", ["hr", "candidate", "stranger", "other committee"])
 def test_only_seated_members_vote(who, hr, refused):
     review, _members, _hr = scheduled_review(hr=hr)

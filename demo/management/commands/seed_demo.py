@@ -37,7 +37,10 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--today",
-            help="reference date YYYY-MM-DD that the history ends on (default: today)",
+            help=(
+                "reference date YYYY-MM-DD that the history ends on (default: the latest day whose "
+                "office hours, to 15:00 UTC, are over)"
+            ),
         )
 
     def handle(self, *args, employees, seed, password, today, verbosity, **options):
@@ -104,15 +107,21 @@ class Command(BaseCommand):
         self.stdout.write(f"Open {demo.DEMO_URL} and sign in.")
 
     def _reference_date(self, value: str | None) -> datetime.date:
-        real_today = timezone.localdate()
+        # The demo's events fall in the office hours of their day, so the history may end only
+        # on a day whose office hours are over: before that, today's claims and votes would be
+        # dated later than the moment they were written.
+        latest = demo.last_full_office_day(timezone.now())
         if value is None:
-            return real_today
+            return latest
         try:
             reference = datetime.date.fromisoformat(value)
         except ValueError:
             raise CommandError(f"--today must be a date like 2025-06-30; got {value!r}.") from None
-        if reference > real_today:
-            raise CommandError(f"--today {reference:%Y-%m-%d} is in the future; history cannot end there.")
+        if reference > latest:
+            raise CommandError(
+                f"--today {reference:%Y-%m-%d} is in the future or its office hours (to 15:00 UTC) are "
+                f"not over; history cannot end there. The latest possible date now is {latest:%Y-%m-%d}."
+            )
         if reference.year < 2000:
             raise CommandError("--today must be in the year 2000 or later.")
         return reference
