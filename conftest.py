@@ -19,6 +19,30 @@ def _fast_and_quiet(settings):
     cache.clear()
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _pages_report_their_context():
+    """The test client's response.context for the site's Jinja2 pages.
+
+    Django's test environment reports what each template of its own language rendered
+    with (the template_rendered signal); it does not do so for Jinja2. This does the same
+    for them: the page renders exactly as in production, and the test client also hears
+    which template it was and with what context.
+    """
+    from django.template.backends import jinja2 as backend
+    from django.test.signals import template_rendered
+
+    render = backend.Template.render
+
+    def render_and_report(self, context=None, request=None):
+        html = render(self, context, request)
+        template_rendered.send(sender=self, template=self, context=dict(context or {}))
+        return html
+
+    backend.Template.render = render_and_report
+    yield
+    backend.Template.render = render
+
+
 def pytest_collection_modifyitems(config, items):
     vendor = connection.vendor
     for item in items:

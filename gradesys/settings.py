@@ -88,19 +88,28 @@ MIDDLEWARE = [
 ROOT_URLCONF = "gradesys.urls"
 WSGI_APPLICATION = "gradesys.wsgi.application"
 
+_CONTEXT_PROCESSORS = [
+    "django.template.context_processors.request",
+    "django.contrib.auth.context_processors.auth",
+    "django.contrib.messages.context_processors.messages",
+    "django.template.context_processors.i18n",
+    "gradesys.context_processors.navigation",
+]
 TEMPLATES = [
+    # The site's pages (jinja2/): compiled templates, see gradesys/jinja2.py.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "gradesys.jinja2.environment", "context_processors": _CONTEXT_PROCESSORS},
+    },
+    # The admin, the mails and the form widgets (templates/ and the apps' templates).
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            "context_processors": [
-                "django.template.context_processors.request",
-                "django.contrib.auth.context_processors.auth",
-                "django.contrib.messages.context_processors.messages",
-                "django.template.context_processors.i18n",
-                "gradesys.context_processors.navigation",
-            ],
+            "context_processors": _CONTEXT_PROCESSORS,
             # |bidi_visible for text people typed (links); see common/text_filters.py.
             "builtins": ["common.text_filters"],
         },

@@ -34,8 +34,8 @@ def test_the_progress_page_renders_every_registered_panel_with_what_it_built(cli
         return {"words": "<b>kept & escaped</b>"}
 
     (tmp_path / "extra_panel.html").write_text('<section data-testid="extra">{{ panel.words }}</section>')
-    engine = engines["django"].engine
-    monkeypatch.setattr(engine, "dirs", [*engine.dirs, str(tmp_path)])
+    loader = engines["jinja2"].env.loader  # the site's pages are Jinja2 templates
+    monkeypatch.setattr(loader, "searchpath", [*loader.searchpath, str(tmp_path)])
     monkeypatch.setattr(
         extensions, "PROGRESS_PANELS",
         [*extensions.PROGRESS_PANELS, extensions.Panel(template="extra_panel.html", build=build)],

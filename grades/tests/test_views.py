@@ -432,7 +432,7 @@ def test_a_claim_dated_later_than_the_clock_is_refused_with_a_message(client, te
     client.force_login(team["lead"].user)
     response = client.post(f"/evidence/{evidence.pk}/decide/", {"decision": "confirm"})
     assert response.status_code == 400
-    assert "later than the server&#x27;s clock" in response.content.decode()
+    assert "later than the server" in response.content.decode()
     assert evidence_state() == before
 
 

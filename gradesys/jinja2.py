@@ -1,0 +1,57 @@
+"""
+The Jinja2 environment of the site's pages (templates under jinja2/; the admin and the mails
+stay on Django's template language, under templates/).
+
+Pages are compiled to Python once and rendered without Django's per-node lookups: a progress
+page has up to a hundred checklist lines, each with its forms. The globals and filters below
+are the few the pages use, each the same function the rest of Django uses (dates as the `date`
+filter writes them, texts in the reader's language, translations from the same catalogue).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.template import defaultfilters
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.timezone import template_localtime
+from django.utils.translation import gettext, ngettext
+from jinja2 import Environment
+
+from common.text_filters import bidi_visible
+from grades.templatetags.grades_tags import level_name, localized
+from pay.templatetags.pay_tags import amount
+
+
+def url(name: str, *args) -> str:
+    """`{{ url("grades:person", pk) }}`: reverse() with positional arguments."""
+    return reverse(name, args=args)
+
+
+def date(value, format_string: str | None = None) -> str:
+    """Django's `date` filter, on the local time of an aware datetime as templates show it."""
+    if value in (None, ""):
+        return ""
+    return defaultfilters.date(template_localtime(value), format_string)
+
+
+def time(value, format_string: str | None = None) -> str:
+    if value in (None, ""):
+        return ""
+    return defaultfilters.time(template_localtime(value), format_string)
+
+
+def environment(**options) -> Environment:
+    env = Environment(extensions=["jinja2.ext.i18n"], **options)
+    env.install_gettext_callables(gettext, ngettext, newstyle=True)
+    env.globals.update(static=static, url=url, LANGUAGES=settings.LANGUAGES)
+    env.filters.update(
+        date=date,
+        time=time,
+        linebreaksbr=defaultfilters.linebreaksbr,
+        level_name=level_name,
+        localized=localized,
+        bidi_visible=bidi_visible,
+        amount=amount,
+    )
+    return env
