@@ -1,7 +1,7 @@
 """
 Mixed load on the production server, on loopback, against MariaDB with 10,000 people.
 
-    .venv/bin/python bench/load_bench.py [--seconds 60] [--readers 8] [--write-rate 6]
+    .venv/bin/python bench/load_bench.py [--seconds 60] [--readers 8] [--read-rate 0] [--write-rate 6]
                                          [--workers N] [--employees 10000] [--reseed]
 
 Needs MariaDB on 127.0.0.1:3306 (root, empty password) or BENCH_DATABASE_URL
@@ -23,7 +23,8 @@ What it does, all on 127.0.0.1, every loop bounded in time and in requests:
   4. Runs the phases, each printed as a table of requests, req/s, p50/p90/p99/max latency
      and errors per case:
        trivial    /healthz alone for --trivial-seconds: the framework's ceiling here.
-       mixed      --seconds of readers (closed loop, --readers connections) picking
+       mixed      --seconds of readers (closed loop, --readers connections; or, with
+                  --read-rate R, R reads a second arriving in an open loop) picking
                   /me/, /reviews/, /reviews/<id>/ as one of the 2,000 developers (each
                   visited in turn) and /me/, /people/, /people/<id>/ of a report,
                   /reviews/, /reviews/<id>/ of a report's defense as one of the 50 team
@@ -730,6 +731,42 @@ def reader_loop(site: Site, phase: Phase, readers: Readers, seed: int) -> None:
             return
 
 
+class ReadPool:
+    """Open-loop reading: `paced` hands out a read at the read rate; --readers threads serve them.
+
+    As people arrive: a slow page does not slow the arrivals down (a closed loop would wait for
+    it and so measure its own queue). Reads far behind are dropped and counted, not piled up.
+    """
+
+    def __init__(self, site: Site, phase: Phase, readers: Readers, threads: int, seed: int) -> None:
+        self.site, self.phase, self.readers = site, phase, readers
+        self.rng = random.Random(seed)
+        self.tasks: collections.deque[tuple[str, Person, str]] = collections.deque()
+        self.ready = threading.Condition()
+        self.scheduled = self.dropped = 0
+        self.threads = [threading.Thread(target=self._work, daemon=True) for _ in range(threads)]
+
+    def schedule(self, _i: int) -> None:
+        with self.ready:
+            self.scheduled += 1
+            if len(self.tasks) > 4 * len(self.threads):
+                self.dropped += 1
+                return
+            self.tasks.append(self.readers.choose(self.rng))
+            self.ready.notify()
+
+    def _work(self) -> None:
+        while True:
+            with self.ready:
+                while not self.tasks and not self.phase.stop.is_set():
+                    self.ready.wait(0.2)
+                if self.phase.stop.is_set():
+                    return
+                case, person, path = self.tasks.popleft()
+            if self.site.page(self.phase, case, person, path) is None and self.site.budget.spent:
+                return
+
+
 def trivial_loop(site: Site, phase: Phase) -> None:
     while not phase.stop.is_set():
         if site.page(phase, "/healthz (trivial)", None, "/healthz") is None and site.budget.spent:
@@ -969,8 +1006,14 @@ def run_phase(phase: Phase, site: Site, *, threads: list[threading.Thread], guni
 
 def mixed_threads(site: Site, phase: Phase, plan: Plan, args, writers: Writers, seed: int) -> list[threading.Thread]:
     readers = Readers(plan, seed)
-    threads = [threading.Thread(target=reader_loop, args=(site, phase, readers, seed * 1000 + i), daemon=True)
-               for i in range(args.readers)]
+    if args.read_rate > 0:
+        reads = ReadPool(site, phase, readers, args.readers, seed)
+        phase.extra["reads"] = reads
+        threads = [threading.Thread(target=paced, args=(phase, args.read_rate, reads.schedule), daemon=True),
+                   *reads.threads]
+    else:
+        threads = [threading.Thread(target=reader_loop, args=(site, phase, readers, seed * 1000 + i), daemon=True)
+                   for i in range(args.readers)]
     threads.append(threading.Thread(
         target=paced, args=(phase, HEALTHZ_PROBE_RATE,
                             lambda _i: site.page(phase, "/healthz (trivial)", None, "/healthz")), daemon=True))
@@ -1014,6 +1057,10 @@ def print_phase(phase: Phase, baseline: Phase | None = None) -> None:
     for name in sorted(phase.cases, key=case_order):
         for error, count in phase.cases[name].errors.most_common(5):
             print(f"    error in {name}: {error} x{count}")
+    reads = phase.extra.get("reads")
+    if reads is not None:
+        print(f"  reads: {reads.scheduled} arrived ({reads.scheduled / phase.elapsed:.1f}/s, open loop)"
+              + (f", {reads.dropped} dropped because the readers were behind" if reads.dropped else ""))
     pool = phase.extra.get("writes")
     if pool is not None:
         done = sum(phase.cases[c].requests for c in WRITE_CASES.values() if c in phase.cases)
@@ -1101,15 +1148,23 @@ def goals(phases: dict[str, Phase], download: Download | None, write_rate_wanted
 
     if "download" in phases:
         loaded = phases["download"]
-        before = page_totals(mixed)[0] / mixed.elapsed
-        after = page_totals(loaded)[0] / loaded.elapsed
-        slowdown = 1 - after / before if before else float("nan")
         busy = download is not None and download.bytes > 0
+        if "reads" in mixed.extra:
+            # Open loop: the pages arrive at the same rate in both phases, so the download shows
+            # as time per page, the median of all pages.
+            before, after = page_totals(mixed)[1], page_totals(loaded)[1]
+            slowdown = after / before - 1 if before else float("nan")
+            figures = f"pages' median {fmt_ms(before)} -> {fmt_ms(after)} ms"
+        else:
+            # Closed loop: the readers ask as fast as they are answered; it shows as throughput.
+            before = page_totals(mixed)[0] / mixed.elapsed
+            after = page_totals(loaded)[0] / loaded.elapsed
+            slowdown = 1 - after / before if before else float("nan")
+            figures = f"pages {before:.1f} -> {after:.1f} req/s"
         change = f"{slowdown:.0%} slower" if slowdown >= 0 else f"{-slowdown:.0%} faster"
         goal(busy and slowdown <= SLOWDOWN_GOAL,
              f"the download slows the pages by at most {SLOWDOWN_GOAL:.0%} "
-             f"(pages {before:.1f} -> {after:.1f} req/s: {change}"
-             + ("" if busy else "; but nothing was downloaded") + ")")
+             f"({figures}: {change}" + ("" if busy else "; but nothing was downloaded") + ")")
     return all(results)
 
 
@@ -1255,6 +1310,10 @@ def main() -> int:
     parser.add_argument("--trivial-seconds", type=float, default=10, help="/healthz alone (default 10)")
     parser.add_argument("--warmup-seconds", type=float, default=5, help="unmeasured reads first (default 5)")
     parser.add_argument("--readers", type=int, default=8, help="concurrent reading connections (default 8)")
+    parser.add_argument("--read-rate", type=float, default=0.0,
+                        help="page reads per second arriving in an open loop, served by --readers "
+                             "connections (default 0: a closed loop, each reader asks again as soon as "
+                             "it has its answer, which measures the capacity)")
     parser.add_argument("--write-rate", type=float, default=6.0, help="writes per second in total (default 6)")
     parser.add_argument("--writer-threads", type=int, default=6, help="concurrent writers (default 6)")
     parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2 + 1,
@@ -1267,8 +1326,8 @@ def main() -> int:
     parser.add_argument("--reseed", action="store_true", help="drop the bench database and seed it again")
     parser.add_argument("--seed", type=int, default=13, help="random seed of the choices (default 13)")
     args = parser.parse_args()
-    if args.seconds <= 0 or args.readers < 1 or args.write_rate < 0 or args.writer_threads < 1:
-        parser.error("--seconds and --readers must be positive, --write-rate not negative")
+    if args.seconds <= 0 or args.readers < 1 or args.write_rate < 0 or args.writer_threads < 1 or args.read_rate < 0:
+        parser.error("--seconds and --readers must be positive, --write-rate and --read-rate not negative")
 
     sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, also in a file
     for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
@@ -1333,7 +1392,9 @@ def run(args, children: Children, workdir: Path) -> int:
         preflight(site, plan)
     except BenchError as exc:
         raise BenchError(f"{exc}\nLast lines of the server's log:\n{log.read_text(errors='replace')[-4000:]}") from None
-    print(f"gunicorn: {args.workers} sync workers on {HOST}:{port}; readers: {args.readers} connections; "
+    reading = (f"{args.read_rate:g}/s arriving, served by {args.readers} connections" if args.read_rate > 0
+               else f"{args.readers} connections in a closed loop")
+    print(f"gunicorn: {args.workers} sync workers on {HOST}:{port}; readers: {reading}; "
           f"writes: {args.write_rate:g}/s ({', '.join(WRITE_KINDS)} in turn) by {args.writer_threads} writers")
 
     warmup = Phase("warm-up", args.warmup_seconds)
