@@ -470,10 +470,10 @@ def expected_skill_matrix(filters, delimiter=";"):
     text = csvstream.neutralise
     for person in people:
         requirements = (
-            Requirement.objects.filter(
+            Requirement.objects.counted().filter(
                 track=person.track, is_active=True, track_level__level__rank__lte=person.current_level.rank + 1
             )
-            .select_related("track_level__level")
+            .select_related("track_level__level", "category", "group")
             .order_by("track_level__level__rank", "position", "id")
         )
         for requirement in requirements:
@@ -491,9 +491,12 @@ def expected_skill_matrix(filters, delimiter=";"):
             writer.writerow([
                 person.pk, text(person.user.first_name), text(person.user.last_name), text(person.track.slug),
                 text(person.current_level.name), text(requirement.key), text(requirement.track_level.level.name),
-                requirement.category, state,
+                requirement.category_id, state,
                 text(confirmed.decided_by.username) if confirmed else "",
                 confirmed.decided_at.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if confirmed else "",
+                text(requirement.category.display_name),
+                requirement.group.key if requirement.group else "",
+                requirement.group.at_least if requirement.group else "",
             ])
     return buffer.getvalue().encode("utf-8")
 
