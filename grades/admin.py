@@ -231,7 +231,7 @@ class TrackLevelAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_filter = ["track", "level"]
     list_select_related = ["track", "level"]
     search_fields = ["track__name", "level__name", "comment", "comment_en"]
-    inlines = [RequirementGroupInline, RequirementInline, BookInline]
+    inlines = [RequirementInline, RequirementGroupInline, BookInline]
 
     def get_queryset(self, request):
         return (

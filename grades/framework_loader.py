@@ -107,12 +107,13 @@ class GroupSpec:
 
 @dataclass
 class CategorySpec:
-    """A theme the file defines (or renames)."""
+    """A theme the file defines (or renames). An optional field the file leaves out (None)
+    keeps what the theme has: a file in English does not blank a theme's Russian name."""
 
     key: str
     name: str
-    name_ru: str = ""
-    summary: str = ""
+    name_ru: str | None = None
+    summary: str | None = None
 
 
 @dataclass
@@ -450,8 +451,8 @@ def _parse_categories(v: _Validator, data) -> list[CategorySpec]:
             CategorySpec(
                 key=key,
                 name=v.text(item, "name", path, limit=100),
-                name_ru=v.text(item, "name_ru", path, required=False, limit=100),
-                summary=v.text(item, "summary", path, required=False),
+                name_ru=v.text(item, "name_ru", path, required=False, limit=100) if "name_ru" in item else None,
+                summary=v.text(item, "summary", path, required=False) if "summary" in item else None,
             )
         )
     return categories
@@ -543,12 +544,13 @@ def _apply_categories(spec: FrameworkSpec, report: LoadReport, using: str, Categ
     """Create the themes the file defines and rename those it names differently.
 
     A new theme goes after the existing ones; a theme's key never changes (requirements
-    refer to it), its names and summary follow the latest file that defines it.
+    refer to it), its names and summary follow the latest file that gives them.
     """
     existing = {category.key: category for category in Category.objects.using(using).select_for_update()}
     position = max((category.position for category in existing.values()), default=-1)
     for spec_category in spec.categories:
         values = {"name": spec_category.name, "name_ru": spec_category.name_ru, "summary": spec_category.summary}
+        values = {k: val for k, val in values.items() if val is not None}
         current = existing.get(spec_category.key)
         if current is None:
             position += 1

@@ -60,42 +60,29 @@ def track_detail(request, slug):
         expectations = rules.holds_expectations(entry_only=level.entry_only, rank=level.rank, first_rank=first_rank)
         if not expectations:
             cumulative += len(added)
+        # Lines on their own under their theme, themes in their own order (position); each
+        # "at least N of these" group after them with its lines, whatever their themes.
         by_category: dict[str, tuple[object, list[Requirement]]] = {}
+        groups: dict[int, tuple[object, list[Requirement]]] = {}
         for requirement in added:
-            theme = requirement.category
-            by_category.setdefault(theme.key, (theme, []))[1].append(requirement)
-        sections = []
-        # Themes in their own order (position), each with its lines, a group's lines together.
-        for theme, requirements in sorted(by_category.values(), key=lambda pair: (pair[0].position, pair[0].key)):
-            sections.append((theme, _grouped(requirements)))
+            if requirement.group_id is not None:
+                groups.setdefault(requirement.group_id, (requirement.group, []))[1].append(requirement)
+            else:
+                theme = requirement.category
+                by_category.setdefault(theme.key, (theme, []))[1].append(requirement)
         ladder.append(
             {
                 "track_level": track_level,
                 "level": level,
                 "added": added,
                 "expectations": expectations,
-                "by_category": sections,
+                "by_category": sorted(by_category.values(), key=lambda pair: (pair[0].position, pair[0].key)),
+                "groups": list(groups.values()),
                 "cumulative": cumulative,
             }
         )
     context = {"track": track, "ladder": ladder, "panels": extensions.built(extensions.LADDER_PANELS, request, track)}
     return render(request, "grades/track_detail.html", context)
-
-
-def _grouped(requirements: list[Requirement]) -> list[tuple[object, list[Requirement]]]:
-    """[(group or None, [requirements])]: each ungrouped line alone, a group's lines together
-    where its first line is."""
-    blocks: list[tuple[object, list[Requirement]]] = []
-    placed: dict[int, list[Requirement]] = {}
-    for requirement in requirements:
-        if requirement.group_id is None:
-            blocks.append((None, [requirement]))
-        elif requirement.group_id in placed:
-            placed[requirement.group_id].append(requirement)
-        else:
-            placed[requirement.group_id] = [requirement]
-            blocks.append((requirement.group, placed[requirement.group_id]))
-    return blocks
 
 
 # --- Progress -----------------------------------------------------------------------------------

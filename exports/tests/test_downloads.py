@@ -532,3 +532,40 @@ def test_the_skill_matrix_holds_every_state_as_the_orm_reads_it(monkeypatch, hos
     assert b"".join(csv_chunks(report, filters)) == expected
     # And with another delimiter.
     assert b"".join(csv_chunks(report, filters, delimiter="tab")) == expected_skill_matrix(filters, "\t")
+
+
+def test_the_skill_matrix_names_themes_in_the_readers_language_and_groups_and_leaves_out_expectations(client, manager):
+    """The entry level's expectations are no one's line; a group's lines carry its key and N."""
+    from pathlib import Path
+
+    from grades.framework_loader import load_framework
+    from grades.models import Requirement
+    from grades.tests.factories import EvidenceFactory
+
+    load_framework(Path(__file__).resolve().parents[2] / "grades" / "tests" / "frameworks" / "platform.yaml")
+    person = hire(level_code="junior", track_slug="platform")
+    python = Requirement.objects.get(track__slug="platform", key="python")
+    EvidenceFactory(employee=person, requirement=python, confirmed=True)
+
+    def table(language):
+        client.cookies["django_language"] = language
+        body = b"".join(client.get("/exports/skill-matrix.csv?track=platform").streaming_content).decode()
+        rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+        header = rows[0]
+        return {row[header.index("requirement")]: dict(zip(header, row)) for row in rows[1:]}
+
+    rows = table("en")
+    # Junior+ only: the Junior level's expectation is on nobody's checklist.
+    assert set(rows) == {"writes-tests", "python", "go", "rust", "explains-work"}
+    assert {k: rows["python"][k] for k in ("category", "category_name", "group", "group_at_least", "state")} == {
+        "category": "hard_skill", "category_name": "Hard skill", "group": "languages", "group_at_least": "2",
+        "state": "confirmed",
+    }
+    assert {k: rows["explains-work"][k] for k in ("category", "category_name", "group", "group_at_least")} == {
+        "category": "communication", "category_name": "Communication", "group": "", "group_at_least": "",
+    }
+    rows = table("ru")
+    assert rows["python"]["category_name"] == "Технические навыки"
+    assert rows["explains-work"]["category_name"] == "Коммуникация"
+    # The column names are the contract: the same in every language.
+    assert list(rows["python"]) == REPORTS["skill-matrix"].column_names
