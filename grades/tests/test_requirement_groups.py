@@ -234,7 +234,7 @@ def test_texts_are_escaped_before_they_are_shaped(client, platform):
     Requirement.objects.filter(pk=requirement.pk).update(text="<script>x</script>\n- <b>one</b>")
     client.force_login(platform["dev"].user)
     body = client.get("/tracks/platform/").content.decode()
-    assert "&lt;script&gt;x&lt;/script&gt;<ul><li>&lt;b&gt;one&lt;/b&gt;</li></ul>" in body
+    assert "<p>&lt;script&gt;x&lt;/script&gt;</p><ul><li>&lt;b&gt;one&lt;/b&gt;</li></ul>" in body
     assert "<script>x</script>" not in body
 
 

@@ -12,7 +12,7 @@ from grades.models import Requirement
 from grades.tests.factories import UserFactory, hire
 from reviews import services
 from reviews.models import SeatRole
-from reviews.selectors import review_packet
+from reviews.selectors import review_for_page, review_packet
 from reviews.tests.factories import in_a_week
 
 pytestmark = pytest.mark.django_db
@@ -55,7 +55,7 @@ def test_a_group_with_enough_done_leaves_nothing_unmet_and_the_defense_is_schedu
         services.review_schedule(review=review, when=in_a_week(), place="Room 1", members=org["members"], by=org["hr"])
 
     confirm(org, "go")
-    packet = review_packet(review)
+    packet = review_packet(review_for_page(org["hr"], review.pk))
     assert (packet.total, packet.done_count, packet.unmet) == (4, 4, [])
     scheduled = services.review_schedule(
         review=review, when=in_a_week(), place="Room 1", members=org["members"], by=org["hr"]
