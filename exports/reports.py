@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from django import forms
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from grades import rules
@@ -347,7 +348,12 @@ def _skill_matrix_rows(snapshot: db.Snapshot, f: dict) -> Iterator[list]:
 
     People who have not left, in id order; for each, the active requirements of their
     track whose level ranks at most one above their own, in the order of the ladder
-    (level rank, then the requirement's position and id). A requirement the product
+    (level rank, then the requirement's position and id), less the expectations of the
+    entry level (an entry-only level or the ladder's first: never claimed, never
+    counted; grades.models.counted_levels). Each row names the requirement's theme by
+    key and by name in the reader's language, and its "at least N of these" group by
+    key with its N (empty for a requirement that counts on its own), so that a sheet
+    can count lines as the progress page does. A requirement the product
     judges from data has the state 'by_data' (the progress page gives the verdict);
     else the live claim's status ('claimed' or 'confirmed': the unique (employee,
     requirement, open_marker) index allows one), else 'rejected' when a claim was
@@ -385,21 +391,30 @@ def _skill_matrix_rows(snapshot: db.Snapshot, f: dict) -> Iterator[list]:
           AND (ev.open_marker = 1 OR ev.status = 'rejected')
     """
     requirements_sql = f"""
-        SELECT r.id, r.track_id, r.key, rl.name, rl.{rank}, r.category, r.check_kind
+        SELECT r.id, r.track_id, r.key, rl.name, rl.{rank}, r.category, r.check_kind,
+               c.name, c.name_ru, g.key, g.at_least
         FROM grades_requirement r
         JOIN grades_tracklevel rtl ON rtl.id = r.track_level_id
         JOIN grades_level rl ON rl.id = rtl.level_id
-        WHERE r.is_active = %s
+        JOIN grades_category c ON c.key = r.category
+        LEFT JOIN grades_requirementgroup g ON g.id = r.group_id
+        WHERE r.is_active = %s AND rl.entry_only = %s
+          AND rl.{rank} > (SELECT MIN(fl.{rank}) FROM grades_level fl)
         ORDER BY r.track_id, rl.{rank}, r.position, r.id
     """
     neutralise = csvstream.neutralise
+    russian = (get_language() or "en").startswith("ru")
     # Per track, its requirements in the report's order, and their level ranks beside
     # them: a person's share is the prefix up to one rank above their own.
     tracks: dict[int, tuple[list[int], list[tuple]]] = {}
-    for req_id, track_id, key, level_name, level_rank, category, check_kind in snapshot.rows(requirements_sql, [True]):
+    for (
+        req_id, track_id, key, level_name, level_rank, category, check_kind,
+        category_name, category_name_ru, group, at_least,
+    ) in snapshot.rows(requirements_sql, [True, False]):  # fmt: skip
         ranks, items = tracks.setdefault(track_id, ([], []))
         ranks.append(level_rank)
-        items.append((req_id, neutralise(key), neutralise(level_name), category, check_kind != ""))
+        theme = neutralise(category_name_ru if russian and category_name_ru else category_name)
+        items.append((req_id, neutralise(key), neutralise(level_name), category, check_kind != "", theme, group, at_least))
     lower = 0
     for step in db.slice_steps():
         people = snapshot.rows(people_sql, [lower, *filters, step])
@@ -419,7 +434,7 @@ def _skill_matrix_rows(snapshot: db.Snapshot, f: dict) -> Iterator[list]:
             ranks, items = tracks.get(track_id, ((), ()))
             person = [employee_id, neutralise(first_name), neutralise(last_name), neutralise(slug),
                       neutralise(level_name)]
-            for req_id, key, req_level, category, by_data in items[: bisect_right(ranks, level_rank + 1)]:
+            for req_id, key, req_level, category, by_data, theme, group, at_least in items[: bisect_right(ranks, level_rank + 1)]:
                 claim = live.get((employee_id, req_id))
                 if claim is not None:
                     state, confirmed_by, confirmed_at = claim
@@ -429,7 +444,7 @@ def _skill_matrix_rows(snapshot: db.Snapshot, f: dict) -> Iterator[list]:
                     ), None, None
                 if by_data:
                     state = "by_data"  # the progress page judges it; who confirmed a claim still shows
-                batch.append([*person, key, req_level, category, state, confirmed_by, confirmed_at])
+                batch.append([*person, key, req_level, category, state, confirmed_by, confirmed_at, theme, group, at_least])
             if len(batch) >= csvstream.FETCH_ROWS:
                 yield batch
                 batch = []
@@ -568,6 +583,9 @@ REPORTS: dict[str, Report] = {
                 Column("track"), Column("level"), Column("requirement"),
                 Column("requirement_level"), Column("category", CODE), Column("state", CODE),
                 Column("confirmed_by"), Column("confirmed_at", DATE),
+                # Added with themes as data and groups: after the older columns, so that
+                # scripts reading columns by position read what they did.
+                Column("category_name"), Column("group", CODE), Column("group_at_least", NUMBER),
             ],
             filters=("track", "level"),
             rows=_skill_matrix_rows,

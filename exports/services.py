@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from . import csvstream, db
 from .reports import REPORTS, Report
@@ -33,6 +33,24 @@ def csv_chunks(
     bom: bool = False,
     alias: str | None = None,
 ) -> Iterator[bytes]:
+    """The report as CSV bytes, chunk by chunk (_chunks), in the language active now.
+
+    The chunks are read while the response streams, after the view has returned: the
+    language of the request that asked (names shown in the reader's language) is taken
+    here and kept for them.
+    """
+    return _chunks(report, filters, delimiter=delimiter, bom=bom, alias=alias, language=translation.get_language())
+
+
+def _chunks(
+    report: Report,
+    filters: dict,
+    *,
+    delimiter: str,
+    bom: bool,
+    alias: str | None,
+    language: str | None,
+) -> Iterator[bytes]:
     """The report as CSV bytes, chunk by chunk: header first, then rows as they are read.
 
     Filters must already be validated (ReportFilterForm). Every statement of the report
@@ -45,7 +63,7 @@ def csv_chunks(
     """
     alias = alias or db.reports_alias()
     delimiter = csvstream.DELIMITERS[delimiter]
-    with db.snapshot(alias, csvstream.FETCH_ROWS) as snapshot:
+    with translation.override(language), db.snapshot(alias, csvstream.FETCH_ROWS) as snapshot:
         yield csvstream.header_bytes(report.column_names, delimiter, bom=bom)
         if report.rows is not None:
             batches = report.rows(snapshot, filters)

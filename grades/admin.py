@@ -47,6 +47,7 @@ from .admin_forms import (
 )
 from .models import (
     Book,
+    Category,
     Employee,
     Evidence,
     EvidenceEvent,
@@ -54,6 +55,7 @@ from .models import (
     Level,
     Mentorship,
     Requirement,
+    RequirementGroup,
     Track,
     TrackLevel,
 )
@@ -88,12 +90,18 @@ class HistoryAdminMixin:
 
 
 class TrackLevelChoiceMixin:
-    """A track-level's label names its track and level: load them with the choices."""
+    """A track-level's label names its track and level: load them with the choices. So
+    does a requirement group's, before its own name."""
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "track_level":
             kwargs["queryset"] = TrackLevel.objects.select_related("track", "level")
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "group":
+            kwargs["queryset"] = RequirementGroup.objects.select_related("track_level__track", "track_level__level")
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if db_field.name == "group" and formfield is not None:
+            formfield.label_from_instance = lambda group: f"{group.track_level} · {group.display_name}"
+        return formfield
 
 
 # --- The framework ------------------------------------------------------------------
@@ -117,6 +125,30 @@ class LevelAdmin(GuardedAdminMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Category)
+class CategoryAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    """The themes requirements are sorted by. A theme in use cannot be deleted (PROTECT)."""
+
+    list_display = ["key", "name", "name_ru", "position", "requirement_count"]
+    list_display_links = ["key", "name"]
+    list_editable = ["position"]
+    search_fields = ["key", "name", "name_ru", "summary"]
+    fields = ["key", "name", "name_ru", "summary", "position"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            _requirement_count=Count("requirements", filter=Q(requirements__is_active=True))
+        )
+
+    @admin.display(description=_("active requirements"), ordering="_requirement_count")
+    def requirement_count(self, obj):
+        return obj._requirement_count
+
+    def get_readonly_fields(self, request, obj=None):
+        # Requirements and framework files name a theme by its key.
+        return ["key"] if obj is not None else []
 
 
 @admin.register(Track)
@@ -150,6 +182,9 @@ class RequirementInline(admin.TabularInline):
         "category",
         "text",
         "text_en",
+        "proficiency",
+        "examples",
+        "group",
         "origin",
         "check_kind",
         "check_params",
@@ -162,6 +197,25 @@ class RequirementInline(admin.TabularInline):
     formfield_overrides = {
         models.JSONField: {"widget": forms.Textarea(attrs={"rows": 2, "cols": 20})},
     }
+
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # A requirement's group is one of its own level's.
+        field = formset.form.base_fields.get("group")
+        if field is not None:
+            field.queryset = RequirementGroup.objects.filter(track_level=obj) if obj is not None else RequirementGroup.objects.none()
+            field.label_from_instance = lambda group: group.display_name
+        return formset
+
+
+class RequirementGroupInline(admin.TabularInline):
+    """The level's "at least N of these" groups; a group that requirements are in stays."""
+
+    model = RequirementGroup
+    fields = ["key", "at_least", "name", "name_ru"]
+    extra = 0
+    can_delete = False
 
 
 class BookInline(admin.TabularInline):
@@ -177,7 +231,7 @@ class TrackLevelAdmin(GuardedAdminMixin, admin.ModelAdmin):
     list_filter = ["track", "level"]
     list_select_related = ["track", "level"]
     search_fields = ["track__name", "level__name", "comment", "comment_en"]
-    inlines = [RequirementInline, BookInline]
+    inlines = [RequirementInline, RequirementGroupInline, BookInline]
 
     def get_queryset(self, request):
         return (
@@ -217,12 +271,18 @@ class TrackLevelAdmin(GuardedAdminMixin, admin.ModelAdmin):
             ):
                 services.checklists_changed(track_ids={form.instance.track_id})
                 break
+            # A group's N is how many lines it counts as.
+            if formset.model is RequirementGroup and any(
+                f.has_changed() and "at_least" in f.changed_data for f in formset.forms
+            ):
+                services.checklists_changed(track_ids={form.instance.track_id})
+                break
 
 
 @admin.register(Requirement)
 class RequirementAdmin(GuardedAdminMixin, TrackLevelChoiceMixin, NoBulkDeleteMixin, admin.ModelAdmin):
     form = RequirementForm
-    list_display = ["short_text", "track", "level", "category", "check_kind", "is_active"]
+    list_display = ["short_text", "track", "level", "category", "group", "check_kind", "is_active"]
     list_filter = [
         "track",
         ("track_level__level", admin.RelatedOnlyFieldListFilter),
@@ -232,7 +292,7 @@ class RequirementAdmin(GuardedAdminMixin, TrackLevelChoiceMixin, NoBulkDeleteMix
         "origin",
     ]
     search_fields = ["text", "text_en", "key"]
-    list_select_related = ["track", "track_level__level"]
+    list_select_related = ["track", "track_level__level", "category", "group"]
     fields = [
         "track_level",
         "key",
@@ -240,6 +300,9 @@ class RequirementAdmin(GuardedAdminMixin, TrackLevelChoiceMixin, NoBulkDeleteMix
         "category",
         "text",
         "text_en",
+        "proficiency",
+        "examples",
+        "group",
         "origin",
         "check_kind",
         "check_params",

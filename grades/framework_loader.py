@@ -1,5 +1,6 @@
 """
-Loading a track's framework (levels' comments, requirements, books) from a YAML or JSON file.
+Loading a track's framework (levels' comments, requirements, groups, books, and the themes
+it defines) from a YAML or JSON file.
 
 `parse_framework` validates a file completely and returns a plain description or
 raises `FrameworkError` naming the file, the line (YAML) and the key path;
@@ -14,7 +15,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import yaml
 from django.db import transaction
@@ -23,8 +24,13 @@ from common import audit
 
 from . import rules
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSIONS = (1, 2)
+SCHEMA_VERSION = max(SCHEMA_VERSIONS)
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+# A theme's key: the shipped ones join words with underscores (hard_skill), others may use hyphens.
+CATEGORY_KEY_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+# The themes that ship with the product (rows of Category made by migration 0018); a file
+# may use them without defining them.
 CATEGORIES = (
     "hard_skill",
     "practice",
@@ -37,6 +43,7 @@ CATEGORIES = (
 )
 ORIGINS = ("track", "common")
 TEXT_LIMIT = 4000
+PROFICIENCY_LIMIT = 100
 
 
 class FrameworkError(Exception):
@@ -82,6 +89,31 @@ class RequirementSpec:
     origin: str = "track"
     check_kind: str = ""
     check_params: dict = field(default_factory=dict)
+    proficiency: str = ""
+    examples: str = ""
+    # The key of a group of the same level ("" when the requirement counts on its own).
+    group: str = ""
+
+
+@dataclass
+class GroupSpec:
+    """Requirements of a level of which at least `at_least` are needed."""
+
+    key: str
+    at_least: int
+    name: str = ""
+    name_ru: str = ""
+
+
+@dataclass
+class CategorySpec:
+    """A theme the file defines (or renames). An optional field the file leaves out (None)
+    keeps what the theme has: a file in English does not blank a theme's Russian name."""
+
+    key: str
+    name: str
+    name_ru: str | None = None
+    summary: str | None = None
 
 
 @dataclass
@@ -91,6 +123,7 @@ class LevelSpec:
     comment_en: str = ""
     requirements: list[RequirementSpec] = field(default_factory=list)
     books: list[tuple[str, str]] = field(default_factory=list)
+    groups: list[GroupSpec] = field(default_factory=list)
 
 
 @dataclass
@@ -101,6 +134,8 @@ class FrameworkSpec:
     description: str
     description_en: str
     levels: list[LevelSpec]
+    categories: list[CategorySpec] = field(default_factory=list)
+    schema: int = 1
 
 
 @dataclass
@@ -116,6 +151,9 @@ class LoadReport:
     requirements_retired: int = 0
     requirements_unchanged: int = 0
     books_changed: int = 0
+    categories_created: int = 0
+    categories_updated: int = 0
+    groups_changed: int = 0
 
     @property
     def changed(self) -> bool:
@@ -127,6 +165,17 @@ class LoadReport:
             or self.requirements_updated
             or self.requirements_retired
             or self.books_changed
+            or self.categories_created
+            or self.categories_updated
+            or self.groups_changed
+        )
+
+    @property
+    def checklists_changed(self) -> bool:
+        """Whether people's checklists may count differently: lines or groups changed."""
+        return bool(
+            self.requirements_created or self.requirements_updated or self.requirements_retired
+            or self.groups_changed
         )
 
     def summary(self) -> str:
@@ -138,7 +187,9 @@ class LoadReport:
             f"{self.requirements_updated} updated, "
             f"{self.requirements_retired} retired, "
             f"{self.requirements_unchanged} unchanged, "
-            f"{self.books_changed} reading list(s) changed"
+            f"{self.books_changed} reading list(s) changed, "
+            f"{self.groups_changed} group(s) changed, "
+            f"{self.categories_created} categor(y/ies) created, {self.categories_updated} renamed"
         )
 
 
@@ -216,21 +267,40 @@ def read_framework_file(path: str | Path) -> Any:
         raise FrameworkError(f"{name}: invalid YAML ({exc})") from exc
 
 
-def parse_framework(path: str | Path, *, level_codes: list[str] | None = None) -> FrameworkSpec:
+def parse_framework(
+    path: str | Path, *, level_codes: list[str] | None = None, category_keys: Iterable[str] | None = None
+) -> FrameworkSpec:
     """Read and validate a framework file; raise FrameworkError on the first problem.
 
     The file's levels must be the ladder's, `level_codes` in rank order; without them
-    they are read from the Level table (a data migration passes its own).
+    they are read from the Level table. A requirement's category is one the file
+    defines or one of `category_keys`, by default those of the Category table (a data
+    migration passes its own of both).
     """
     if level_codes is None:
         from .models import Level
 
         level_codes = list(Level.objects.order_by("rank").values_list("code", flat=True))
+    if category_keys is None:
+        from .models import Category
+
+        category_keys = Category.objects.values_list("key", flat=True)
+    known_categories = set(category_keys)
     data = read_framework_file(path)
     v = _Validator(str(path))
-    v.mapping(data, "top level", required=("schema", "track", "levels"))
-    if data["schema"] != SCHEMA_VERSION:
-        v.fail(data, "schema", f"unsupported schema {data['schema']!r}; this version reads {SCHEMA_VERSION}")
+    v.mapping(data, "top level", required=("schema", "track", "levels"), optional=("categories",))
+    schema = data["schema"]
+    if isinstance(schema, bool) or schema not in SCHEMA_VERSIONS:
+        v.fail(
+            data, "schema",
+            f"unsupported schema {schema!r}; this version reads {' and '.join(map(str, SCHEMA_VERSIONS))}",
+        )
+    # What schema 2 adds: themes defined in the file, groups, proficiency and examples.
+    v2 = schema >= 2
+    if "categories" in data and not v2:
+        v.fail(data, "categories", "themes are defined in schema 2 files: write 'schema: 2'")
+    categories = _parse_categories(v, data) if v2 else []
+    known_categories |= {category.key for category in categories}
 
     track = v.mapping(
         data["track"], "track", required=("slug", "name"),
@@ -244,7 +314,7 @@ def parse_framework(path: str | Path, *, level_codes: list[str] | None = None) -
 
     levels_node = data["levels"]
     if not isinstance(levels_node, list):
-        v.fail(data, "levels", "expected a list of the nine levels")
+        v.fail(data, "levels", "expected a list of the ladder's levels")
     codes = [lvl.get("level") if isinstance(lvl, dict) else None for lvl in levels_node]
     if codes != level_codes:
         v.fail(
@@ -257,32 +327,39 @@ def parse_framework(path: str | Path, *, level_codes: list[str] | None = None) -
 
     keys_seen: dict[str, str] = {}
     levels: list[LevelSpec] = []
+    level_optional = ("comment", "comment_en", "requirements", "books") + (("groups",) if v2 else ())
+    requirement_optional = ("text_en", "origin", "check") + (("proficiency", "examples", "group") if v2 else ())
     for index, node in enumerate(levels_node):
         path = f"levels[{index}] ({node['level']})"
-        v.mapping(node, path, required=("level",), optional=("comment", "comment_en", "requirements", "books"))
+        v.mapping(node, path, required=("level",), optional=level_optional)
         level = LevelSpec(
             code=node["level"],
             comment=v.text(node, "comment", path, required=False),
             comment_en=v.text(node, "comment_en", path, required=False),
         )
+        # The ladder's first level is hired into: its requirements are expectations, which
+        # nobody claims, so a group there would count nothing.
+        entry = node["level"] == level_codes[0]
+        groups = _parse_groups(v, node, path, entry=entry)
+        level.groups = list(groups.values())
         reqs = node.get("requirements") or []
         if not isinstance(reqs, list):
             v.fail(node, f"{path}.requirements", "expected a list")
-        if reqs and node["level"] == level_codes[0]:
-            v.fail(node, f"{path}.requirements", "the entry level has no requirements: nobody is promoted into it")
+        members: dict[str, int] = {key: 0 for key in groups}
         for r_index, req in enumerate(reqs):
             r_path = f"{path}.requirements[{r_index}]"
-            v.mapping(
-                req, r_path, required=("key", "category", "text"),
-                optional=("text_en", "origin", "check"),
-            )
+            v.mapping(req, r_path, required=("key", "category", "text"), optional=requirement_optional)
             key = v.slug(req, "key", r_path)
             if key in keys_seen:
                 v.fail(req, f"{r_path}.key", f"{key!r} is used twice (also at {keys_seen[key]})")
             keys_seen[key] = r_path
             category = req["category"]
-            if category not in CATEGORIES:
-                v.fail(req, f"{r_path}.category", f"{category!r} is not one of {', '.join(CATEGORIES)}")
+            if not isinstance(category, str) or category not in known_categories:
+                v.fail(
+                    req, f"{r_path}.category",
+                    f"{category!r} is not one of {', '.join(sorted(known_categories))}"
+                    + ("" if v2 else " (schema 2 files may define their own under categories:)"),
+                )
             origin = req.get("origin", "track")
             if origin not in ORIGINS:
                 v.fail(req, f"{r_path}.origin", f"{origin!r} is not one of {', '.join(ORIGINS)}")
@@ -297,6 +374,18 @@ def parse_framework(path: str | Path, *, level_codes: list[str] | None = None) -
                     rules.validate_check(check_kind, check_params, level_ranks)
                 except ValueError as exc:
                     v.fail(check, f"{r_path}.check", str(exc))
+            group = ""
+            if req.get("group") is not None:
+                group = v.text(req, "group", r_path, limit=80)
+                if group not in groups:
+                    known = ", ".join(groups) or "none"
+                    v.fail(req, f"{r_path}.group", f"{group!r} is not a group of this level (its groups: {known})")
+                if check_kind:
+                    v.fail(
+                        req, f"{r_path}.group",
+                        "a requirement judged from data is met or not on its own; it cannot be in a group",
+                    )
+                members[group] += 1
             level.requirements.append(
                 RequirementSpec(
                     key=key,
@@ -306,8 +395,20 @@ def parse_framework(path: str | Path, *, level_codes: list[str] | None = None) -
                     origin=origin,
                     check_kind=check_kind,
                     check_params=dict(check_params),
+                    proficiency=v.text(req, "proficiency", r_path, required=False, limit=PROFICIENCY_LIMIT),
+                    examples=v.text(req, "examples", r_path, required=False),
+                    group=group,
                 )
             )
+        for g_index, (group_key, group) in enumerate(groups.items()):
+            g_node, g_path = node["groups"][g_index], f"{path}.groups[{g_index}] ({group_key})"
+            if members[group_key] == 0:
+                v.fail(g_node, g_path, "the group is empty: no requirement of this level names it")
+            if group.at_least > members[group_key]:
+                v.fail(
+                    g_node, f"{g_path}.at_least",
+                    f"asks for {group.at_least} but the group has {members[group_key]} requirement(s)",
+                )
         books = node.get("books") or []
         if not isinstance(books, list):
             v.fail(node, f"{path}.books", "expected a list")
@@ -324,8 +425,68 @@ def parse_framework(path: str | Path, *, level_codes: list[str] | None = None) -
 
     return FrameworkSpec(
         slug=slug, name=name, name_ru=name_ru, description=description,
-        description_en=description_en, levels=levels,
+        description_en=description_en, levels=levels, categories=categories, schema=schema,
     )
+
+
+def _parse_categories(v: _Validator, data) -> list[CategorySpec]:
+    """The `categories:` of a schema 2 file: the themes it defines or renames."""
+    node = data.get("categories")
+    if node is None:
+        return []
+    if not isinstance(node, list):
+        v.fail(data, "categories", "expected a list")
+    categories: list[CategorySpec] = []
+    seen: dict[str, str] = {}
+    for index, item in enumerate(node):
+        path = f"categories[{index}]"
+        v.mapping(item, path, required=("key", "name"), optional=("name_ru", "summary"))
+        key = v.text(item, "key", path, limit=50)
+        if not CATEGORY_KEY_RE.match(key):
+            v.fail(item, f"{path}.key", f"{key!r} is not a key (lower-case letters, digits, '-' or '_' between words)")
+        if key in seen:
+            v.fail(item, f"{path}.key", f"{key!r} is defined twice (also at {seen[key]})")
+        seen[key] = path
+        categories.append(
+            CategorySpec(
+                key=key,
+                name=v.text(item, "name", path, limit=100),
+                name_ru=v.text(item, "name_ru", path, required=False, limit=100) if "name_ru" in item else None,
+                summary=v.text(item, "summary", path, required=False) if "summary" in item else None,
+            )
+        )
+    return categories
+
+
+def _parse_groups(v: _Validator, node, path: str, *, entry: bool) -> dict[str, GroupSpec]:
+    """The `groups:` of a level ("at least N of these"), by key; their members are checked after."""
+    groups_node = node.get("groups")
+    if groups_node is None:
+        return {}
+    if not isinstance(groups_node, list):
+        v.fail(node, f"{path}.groups", "expected a list")
+    if groups_node and entry:
+        v.fail(
+            node, f"{path}.groups",
+            "the entry level's requirements are expectations that nobody claims; a group there would count nothing",
+        )
+    groups: dict[str, GroupSpec] = {}
+    for index, item in enumerate(groups_node):
+        g_path = f"{path}.groups[{index}]"
+        v.mapping(item, g_path, required=("key", "at_least"), optional=("name", "name_ru"))
+        key = v.slug(item, "key", g_path)
+        if key in groups:
+            v.fail(item, f"{g_path}.key", f"{key!r} is used twice in this level")
+        at_least = item["at_least"]
+        if not isinstance(at_least, int) or isinstance(at_least, bool) or not 1 <= at_least <= 1000:
+            v.fail(item, f"{g_path}.at_least", f"expected a whole number from 1, found {at_least!r}")
+        groups[key] = GroupSpec(
+            key=key,
+            at_least=at_least,
+            name=v.text(item, "name", g_path, required=False, limit=200),
+            name_ru=v.text(item, "name_ru", g_path, required=False, limit=200),
+        )
+    return groups
 
 
 # --- Applying ---------------------------------------------------------------------------------
@@ -357,10 +518,9 @@ def apply_framework(
     try:
         with transaction.atomic(using=using):
             _apply(spec, report, using, models or _current_models(), by=by, reason=reason)
-            changed = report.requirements_created or report.requirements_updated or report.requirements_retired
             # A data migration passes its historical models, whose employee rows may
             # not have the counts yet; the migration that adds them counts everyone.
-            if models is None and changed and not dry_run:
+            if models is None and report.checklists_changed and not dry_run:
                 from .models import Employee, Track
                 from .services import employee_counts_refresh
 
@@ -376,14 +536,90 @@ def apply_framework(
 def _current_models():
     from . import models as m
 
-    return {name: getattr(m, name) for name in ("Level", "Track", "TrackLevel", "Requirement", "Book")}
+    names = ("Level", "Track", "TrackLevel", "Requirement", "Book", "Category", "RequirementGroup")
+    return {name: getattr(m, name) for name in names}
+
+
+def _apply_categories(spec: FrameworkSpec, report: LoadReport, using: str, Category, *, by, reason: str) -> None:
+    """Create the themes the file defines and rename those it names differently.
+
+    A new theme goes after the existing ones; a theme's key never changes (requirements
+    refer to it), its names and summary follow the latest file that gives them.
+    """
+    existing = {category.key: category for category in Category.objects.using(using).select_for_update()}
+    position = max((category.position for category in existing.values()), default=-1)
+    for spec_category in spec.categories:
+        values = {"name": spec_category.name, "name_ru": spec_category.name_ru, "summary": spec_category.summary}
+        values = {k: val for k, val in values.items() if val is not None}
+        current = existing.get(spec_category.key)
+        if current is None:
+            position += 1
+            audit.create(
+                Category, by=by, reason=reason, using=using, key=spec_category.key, position=position, **values
+            )
+            report.categories_created += 1
+        elif changed := [k for k, val in values.items() if getattr(current, k) != val]:
+            for k in changed:
+                setattr(current, k, values[k])
+            audit.save(current, by=by, reason=reason, using=using, update_fields=changed)
+            report.categories_updated += 1
+
+
+def _apply_groups(level_spec: LevelSpec, track_level, report: LoadReport, using: str, RequirementGroup, *, by, reason: str):
+    """The level's groups as the file has them, by key; returns {key: group row}.
+
+    Groups the file no longer names are removed once no requirement refers to them
+    (_remove_unused_groups): a retired requirement keeps the group it was in.
+    """
+    have = {group.key: group for group in RequirementGroup.objects.using(using).filter(track_level=track_level)}
+    rows = {}
+    for group in level_spec.groups:
+        values = {"at_least": group.at_least, "name": group.name, "name_ru": group.name_ru}
+        current = have.get(group.key)
+        if current is None:
+            current = audit.create(
+                RequirementGroup, by=by, reason=reason, using=using, track_level=track_level, key=group.key, **values
+            )
+            report.groups_changed += 1
+        elif changed := [k for k, val in values.items() if getattr(current, k) != val]:
+            for k in changed:
+                setattr(current, k, values[k])
+            audit.save(current, by=by, reason=reason, using=using, update_fields=changed)
+            report.groups_changed += 1
+        rows[group.key] = current
+    return rows
+
+
+def _remove_unused_groups(spec: FrameworkSpec, track, report: LoadReport, using: str, m, *, by, reason: str) -> None:
+    """Delete the track's groups that the file no longer names and no requirement is in."""
+    RequirementGroup, Requirement = m["RequirementGroup"], m["Requirement"]
+    wanted = {(level.code, group.key) for level in spec.levels for group in level.groups}
+    used = set(Requirement.objects.using(using).filter(track=track, group__isnull=False).values_list("group_id", flat=True))
+    for group in RequirementGroup.objects.using(using).filter(track_level__track=track).select_related("track_level__level"):
+        if (group.track_level.level.code, group.key) not in wanted and group.pk not in used:
+            audit.delete(group, by=by, reason=reason, using=using)
+            report.groups_changed += 1
 
 
 def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m, *, by, reason: str) -> None:
-    """Write `spec`, one row at a time through common.audit so each change has its history row."""
+    """Write `spec`, one row at a time through common.audit so each change has its history row.
+
+    A data migration's historical models may predate themes as data and groups
+    (migration 0018): what the file asks of those is written only when they exist,
+    and a file that needs them is refused.
+    """
     Level, Track, TrackLevel, Requirement, Book = (
         m["Level"], m["Track"], m["TrackLevel"], m["Requirement"], m["Book"]
     )
+    Category, RequirementGroup = m.get("Category"), m.get("RequirementGroup")
+    has_groups = RequirementGroup is not None
+    needs_new_models = spec.categories or any(
+        level.groups or any(r.proficiency or r.examples for r in level.requirements) for level in spec.levels
+    )
+    if needs_new_models and (Category is None or not has_groups):
+        raise FrameworkError("This database predates schema 2 frameworks; run migrate first.")
+    # The theme is the category column's value whether it is a key or a key to Category.
+    category_attname = Requirement._meta.get_field("category").attname
     levels = {lvl.code: lvl for lvl in Level.objects.using(using).all()}
     missing = [level.code for level in spec.levels if level.code not in levels]
     if missing:
@@ -405,6 +641,9 @@ def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m, *, by, reason
         audit.save(track, by=by, reason=reason, using=using)
         report.track_changed = True
 
+    if spec.categories:
+        _apply_categories(spec, report, using, Category, by=by, reason=reason)
+
     existing = {r.key: r for r in Requirement.objects.using(using).filter(track=track)}
     seen = set()
     for level_spec in spec.levels:
@@ -421,11 +660,15 @@ def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m, *, by, reason
         elif created and not report.created_track:
             report.levels_changed += 1
 
+        groups = (
+            _apply_groups(level_spec, track_level, report, using, RequirementGroup, by=by, reason=reason)
+            if has_groups else {}
+        )
         for position, req in enumerate(level_spec.requirements):
             seen.add(req.key)
             values = {
                 "track_level_id": track_level.pk,
-                "category": req.category,
+                category_attname: req.category,
                 "text": req.text,
                 "text_en": req.text_en,
                 "origin": req.origin,
@@ -434,6 +677,10 @@ def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m, *, by, reason
                 "position": position,
                 "is_active": True,
             }
+            if has_groups:
+                values["proficiency"] = req.proficiency
+                values["examples"] = req.examples
+                values["group_id"] = groups[req.group].pk if req.group else None
             current = existing.get(req.key)
             if current is None:
                 audit.create(Requirement, by=by, reason=reason, using=using, track=track, key=req.key, **values)
@@ -476,6 +723,8 @@ def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m, *, by, reason
             requirement.is_active = False
             audit.save(requirement, by=by, reason=reason, using=using, update_fields=["is_active"])
             report.requirements_retired += 1
+    if has_groups:
+        _remove_unused_groups(spec, track, report, using, m, by=by, reason=reason)
 
 
 def load_framework(
@@ -489,7 +738,11 @@ def load_framework(
     )
 
 
+# The JSON Schema of the format, published beside the shipped files (not a framework itself).
+SCHEMA_PATH = Path(__file__).resolve().parent / "frameworks" / "schema.json"
+
+
 def shipped_framework_paths() -> list[Path]:
     """The framework files that ship with the product (loaded by a data migration)."""
-    folder = Path(__file__).resolve().parent / "frameworks"
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json"))
+    folder = SCHEMA_PATH.parent
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json") and p != SCHEMA_PATH)

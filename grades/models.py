@@ -14,8 +14,10 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Case, F, Q, Value, When
+from django.db.models import Case, F, Q, Subquery, Value, When
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from simple_history.models import HistoricalRecords
@@ -122,6 +124,18 @@ class Level(models.Model):
         return self.name
 
 
+def counted_levels(prefix: str = "") -> Q:
+    """The levels whose requirements go on checklists, as a filter (`prefix` leads to a Level).
+
+    The entry-only levels and the ladder's first level are left out: nobody is promoted
+    into them, so their requirements are expectations of whoever is hired there, shown
+    on the ladder and never claimed or counted (rules.holds_expectations says the same
+    of a level in hand).
+    """
+    first = Level.objects.order_by("rank").values("rank")[:1]
+    return Q(**{f"{prefix}entry_only": False}) & Q(**{f"{prefix}rank__gt": Subquery(first)})
+
+
 class TrackQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
@@ -170,7 +184,94 @@ class TrackLevel(models.Model):
         return f"{self.track} · {self.level}"
 
 
+def _in_language(name: str, name_ru: str) -> str:
+    """The Russian name when the interface speaks Russian and there is one, else the English."""
+    if name_ru and (get_language() or "en").startswith("ru"):
+        return name_ru
+    return name
+
+
+CATEGORY_KEY_RE = r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$"
+
+
+class Category(models.Model):
+    """A theme that a track's requirements are sorted by (hard skills, security, communication...).
+
+    Themes are the company's: the eight of RequirementCategory ship as rows (migration
+    0018), and a framework file's `categories:` adds or renames others. Requirements
+    refer to a theme by its key, which therefore never changes once saved.
+    """
+
+    key = models.CharField(
+        _("key"),
+        max_length=50,
+        unique=True,
+        validators=[
+            RegexValidator(
+                CATEGORY_KEY_RE,
+                _("Lower-case letters and digits, words joined by hyphens or underscores."),
+            )
+        ],
+    )
+    name = models.CharField(_("name"), max_length=100)
+    name_ru = models.CharField(_("Russian name"), max_length=100, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["position", "key"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language."""
+        return _in_language(self.name, self.name_ru)
+
+
+class RequirementGroup(models.Model):
+    """Requirements of one level of which a person needs at least N rather than all.
+
+    A checklist counts the group as `at_least` lines (never more than the group's
+    active requirements), done as far as that many of its requirements are confirmed.
+    """
+
+    track_level = models.ForeignKey(TrackLevel, on_delete=models.PROTECT, related_name="groups")
+    key = models.SlugField(_("key"), max_length=80)
+    at_least = models.PositiveSmallIntegerField(_("at least"), validators=[MinValueValidator(1)])
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    name_ru = models.CharField(_("Russian name"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["track_level", "key"]
+        verbose_name = _("requirement group")
+        verbose_name_plural = _("requirement groups")
+        constraints = [
+            models.UniqueConstraint(fields=["track_level", "key"], name="requirementgroup_unique_key"),
+            models.CheckConstraint(condition=Q(at_least__gte=1), name="requirementgroup_at_least_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The group's name in the reader's language, or "At least N of these"."""
+        from django.utils.translation import gettext
+
+        return _in_language(self.name, self.name_ru) or gettext("At least %(n)s of these") % {"n": self.at_least}
+
+
 class RequirementCategory(models.TextChoices):
+    """The eight themes the product ships, as rows of Category (a company may define more)."""
+
     HARD_SKILL = "hard_skill", _("Hard skill")
     PRACTICE = "practice", _("Engineering practice")
     PRODUCT = "product", _("Product knowledge")
@@ -194,12 +295,18 @@ class RequirementQuerySet(models.QuerySet):
     def active(self):
         return self.filter(is_active=True)
 
+    def counted(self):
+        """Requirements that go on checklists: not the expectations of an entry level."""
+        return self.filter(counted_levels("track_level__level__"))
+
     def for_track_up_to(self, track, rank: int):
-        """The cumulative checklist: every active requirement of the track up to `rank`."""
+        """The cumulative checklist: every active requirement of the track up to `rank`, with
+        its level, category and group (the expectations of the entry level are not on it)."""
         return (
             self.active()
+            .counted()
             .filter(track=track, track_level__level__rank__lte=rank)
-            .select_related("track_level__level")
+            .select_related("track_level__level", "category", "group")
             .order_by("track_level__level__rank", "position", "id")
         )
 
@@ -216,9 +323,32 @@ class Requirement(models.Model):
         Track, on_delete=models.PROTECT, related_name="requirements", editable=False
     )
     key = models.SlugField(_("key"), max_length=80)
-    category = models.CharField(_("category"), max_length=20, choices=RequirementCategory.choices)
+    # By key, in the column that held the key before themes were data: raw SQL and
+    # spreadsheets read the same value, and the database refuses an unknown theme.
+    category = models.ForeignKey(
+        Category,
+        on_delete=models.PROTECT,
+        to_field="key",
+        db_column="category",
+        related_name="requirements",
+        verbose_name=_("category"),
+    )
     text = models.TextField(_("text"))
     text_en = models.TextField(_("text (English)"), blank=True)
+    proficiency = models.CharField(
+        _("proficiency"), max_length=100, blank=True,
+        help_text=_("How well, in a word or two (Awareness, Working, Practitioner...)."),
+    )
+    examples = models.TextField(_("examples"), blank=True)
+    group = models.ForeignKey(
+        RequirementGroup,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="requirements",
+        verbose_name=_("group"),
+        help_text=_("Counts towards the group's \"at least N\" instead of being required on its own."),
+    )
     origin = models.CharField(
         _("origin"),
         max_length=10,
@@ -246,10 +376,6 @@ class Requirement(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["track", "key"], name="requirement_unique_key"),
             models.CheckConstraint(
-                condition=Q(category__in=RequirementCategory.values),
-                name="requirement_category_valid",
-            ),
-            models.CheckConstraint(
                 condition=Q(check_kind__in=CheckKind.values), name="requirement_check_kind_valid"
             ),
         ]
@@ -274,6 +400,14 @@ class Requirement(models.Model):
             rules.validate_check(self.check_kind, self.check_params, level_ranks)
         except ValueError as exc:
             raise ValidationError({"check_params": str(exc)}) from exc
+        if self.group_id is not None:
+            group_level = RequirementGroup.objects.filter(pk=self.group_id).values_list("track_level_id", flat=True).first()
+            if group_level != self.track_level_id:
+                raise ValidationError({"group": _("The group belongs to another level; choose one of this level's groups.")})
+            if self.check_kind:
+                raise ValidationError(
+                    {"group": _("A requirement judged from data is met or not on its own; it cannot be in a group.")}
+                )
 
     @property
     def is_data_checked(self) -> bool:

@@ -28,6 +28,8 @@ _FRAMEWORK_VIEW = [
     "grades.view_tracklevel",
     "grades.view_requirement",
     "grades.view_book",
+    "grades.view_category",
+    "grades.view_requirementgroup",
 ]
 
 # "app_label.codename" for each role. Nobody gets change/delete on history
@@ -40,6 +42,11 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "grades.change_tracklevel",
         "grades.add_requirement",
         "grades.change_requirement",
+        # Themes and "at least N" groups (grades 0019 gives these to HR).
+        "grades.add_category",
+        "grades.change_category",
+        "grades.add_requirementgroup",
+        "grades.change_requirementgroup",
         "grades.add_book",
         "grades.change_book",
         "grades.delete_book",

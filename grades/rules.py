@@ -49,6 +49,16 @@ def build_ladder(levels: Iterable[tuple[int, str, bool]]) -> list[LadderLevel]:
     return ladder
 
 
+def holds_expectations(*, entry_only: bool, rank: int, first_rank: int) -> bool:
+    """Whether a level's requirements are expectations: shown, never claimed, never counted.
+
+    So are those of an entry-only level and of the ladder's first level (`first_rank`):
+    nobody is promoted into either, so nobody works towards their requirements.
+    models.counted_levels is the same rule as a database filter.
+    """
+    return entry_only or rank <= first_rank
+
+
 CHECK_KINDS = ("experience_years", "mentee_promoted", "mentee_count")
 
 

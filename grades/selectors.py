@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -26,7 +27,7 @@ from django.db.models import (
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce, Least
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
@@ -34,6 +35,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from . import policies, rules
 from .models import (
     Book,
+    Category,
     Employee,
     Evidence,
     EvidenceEvent,
@@ -43,8 +45,9 @@ from .models import (
     Level,
     Mentorship,
     Requirement,
-    RequirementCategory,
+    RequirementGroup,
     Track,
+    counted_levels,
 )
 
 
@@ -93,22 +96,69 @@ class ChecklistItem:
 
     @property
     def category_label(self) -> str:
-        # The enum's label: get_category_display() would rebuild the choices on every call.
-        return RequirementCategory(self.requirement.category).label
+        """The theme's name in the reader's language (the requirement's category is read with it)."""
+        return self.requirement.category.display_name
 
 
-class ChecklistFigures:
-    """What a checklist (`items`) adds up to; shared by the progress page and the review packet."""
+@dataclass
+class GroupTally:
+    """How far a person is with one "at least N of these" group of their checklist."""
 
+    group: RequirementGroup
     items: list[ChecklistItem]
 
     @property
+    def need(self) -> int:
+        """Lines the group counts as: at_least, never more than it holds."""
+        return min(self.group.at_least, len(self.items))
+
+    @property
+    def done(self) -> int:
+        return min(self.need, sum(1 for item in self.items if item.done))
+
+    @property
+    def satisfied(self) -> bool:
+        return self.done >= self.need
+
+
+@dataclass
+class ChecklistBlock:
+    """Consecutive lines of a level on the page: one ungrouped line, or a group's lines."""
+
+    items: list[ChecklistItem]
+    tally: GroupTally | None = None
+
+
+class ChecklistFigures:
+    """What a checklist (`items`) adds up to; shared by the progress page and the review packet.
+
+    A requirement counts as one line, unless it is in a group ("at least N of these"):
+    the group counts as N lines (never more than it holds), done as far as N of its
+    requirements are done. services.employee_counts_refresh counts the people-judged
+    lines the same way (selectors.employee_counts).
+    """
+
+    items: list[ChecklistItem]
+
+    @cached_property
+    def tallies(self) -> dict[int, GroupTally]:
+        """{group id: GroupTally} of the groups on the checklist."""
+        tallies: dict[int, GroupTally] = {}
+        for item in self.items:
+            group = item.requirement.group
+            if group is not None:
+                tallies.setdefault(group.pk, GroupTally(group, [])).items.append(item)
+        return tallies
+
+    @property
     def done_count(self) -> int:
-        return sum(1 for item in self.items if item.done)
+        alone = sum(1 for item in self.items if item.done and item.requirement.group_id is None)
+        return alone + sum(tally.done for tally in self.tallies.values())
 
     @property
     def total(self) -> int:
-        return len(self.items)
+        alone = sum(1 for item in self.items if item.requirement.group_id is None)
+        return alone + sum(tally.need for tally in self.tallies.values())
 
     @property
     def percent(self) -> int:
@@ -120,7 +170,12 @@ class ChecklistFigures:
 
     @property
     def unmet(self) -> list[ChecklistItem]:
-        return [item for item in self.items if not item.done]
+        """Lines still to do: those not done, except in a group that has enough done."""
+        tallies = self.tallies
+        return [
+            item for item in self.items
+            if not item.done and (item.requirement.group_id is None or not tallies[item.requirement.group_id].satisfied)
+        ]
 
     def items_by_level(self):
         """[(level, [items])] in ladder order, for the checklist grouped by level."""
@@ -128,6 +183,25 @@ class ChecklistFigures:
         for item in self.items:
             groups.setdefault(item.level.rank, (item.level, []))[1].append(item)
         return [groups[rank] for rank in sorted(groups)]
+
+    def blocks_by_level(self):
+        """[(level, [ChecklistBlock])] in ladder order: a group's lines together, where its first line is."""
+        tallies = self.tallies
+        result = []
+        for level, items in self.items_by_level():
+            blocks: list[ChecklistBlock] = []
+            placed: dict[int, ChecklistBlock] = {}
+            for item in items:
+                group_id = item.requirement.group_id
+                if group_id is None:
+                    blocks.append(ChecklistBlock([item]))
+                elif group_id in placed:
+                    placed[group_id].items.append(item)
+                else:
+                    placed[group_id] = ChecklistBlock([item], tallies[group_id])
+                    blocks.append(placed[group_id])
+            result.append((level, blocks))
+        return result
 
 
 def checklist_item(
@@ -298,10 +372,13 @@ def ladder_and_books(track_id: int) -> tuple[list[Level], dict[int, list[Book]]]
     return levels, books
 
 
-# The columns of a checklist row: the requirement's, then its claim's (all None without one).
+# The columns of a checklist row: the requirement's with its theme and group, then its claim's
+# (all None without one).
 _REQUIREMENT_COLUMNS = (
-    "id", "track_id", "track_level_id", "track_level__level_id", "key", "category", "text", "text_en",
-    "check_kind", "check_params", "position",
+    "id", "track_id", "track_level_id", "track_level__level_id", "key", "text", "text_en",
+    "check_kind", "check_params", "position", "proficiency", "examples",
+    "category", "category__name", "category__name_ru",
+    "group_id", "group__key", "group__at_least", "group__name", "group__name_ru",
 )  # fmt: skip
 _CLAIM_COLUMNS = (
     "claim__id", "claim__status", "claim__description", "claim__links", "claim__claimed_at",
@@ -315,12 +392,15 @@ def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requiremen
     claims on it (oldest first), in ladder order.
 
     One query, a LEFT JOIN of the person's claims: a row per (requirement, claim), a
-    requirement without claims once. Read as plain values and made into the objects the
-    page reads (the requirement's and the claim's own fields, the decider's name): model
-    rows with a dozen joined annotations cost the ORM twice as much to build. Put in
-    order here, where the levels' ranks are known without a join.
+    requirement without claims once, with its theme and its group joined. Read as plain
+    values and made into the objects the page reads (the requirement's and the claim's
+    own fields, the decider's name): model rows with a dozen joined annotations cost the
+    ORM twice as much to build. Put in order here, where the levels' ranks are known
+    without a join.
     """
     rank_of = {level.pk: level.rank for level in levels}
+    themes: dict[str, Category] = {}
+    groups: dict[int, RequirementGroup] = {}
     rows = (
         Requirement.objects.filter(track_id=employee.track_id, is_active=True, track_level__level_id__in=list(rank_of))
         .annotate(claim=FilteredRelation("evidence", condition=Q(evidence__employee_id=employee.pk)))
@@ -330,12 +410,28 @@ def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requiremen
     split = len(_REQUIREMENT_COLUMNS)
     lines: dict[int, tuple[Requirement, list[Evidence]]] = {}
     for row in rows:
-        pk, track_id, track_level_id, level_id, key, category, text, text_en, check_kind, check_params, position = row[:split]
+        (
+            pk, track_id, track_level_id, level_id, key, text, text_en, check_kind, check_params, position,
+            proficiency, examples, category, category_name, category_name_ru,
+            group_id, group_key, group_at_least, group_name, group_name_ru,
+        ) = row[:split]  # fmt: skip
         line = lines.get(pk)
         if line is None:
+            theme = themes.get(category)
+            if theme is None:
+                theme = themes[category] = Category(key=category, name=category_name, name_ru=category_name_ru)
+            group = None
+            if group_id is not None:
+                group = groups.get(group_id)
+                if group is None:
+                    group = groups[group_id] = RequirementGroup(
+                        id=group_id, track_level_id=track_level_id, key=group_key, at_least=group_at_least,
+                        name=group_name, name_ru=group_name_ru,
+                    )  # fmt: skip
             requirement = Requirement(
-                id=pk, track_id=track_id, track_level_id=track_level_id, key=key, category=category, text=text,
+                id=pk, track_id=track_id, track_level_id=track_level_id, key=key, category=theme, text=text,
                 text_en=text_en, check_kind=check_kind, check_params=check_params, position=position,
+                proficiency=proficiency, examples=examples, group=group,
             )  # fmt: skip
             requirement.level_id = level_id
             line = lines[pk] = (requirement, [])
@@ -401,7 +497,13 @@ def employee_progress(
         for m in mentorships
     ]
 
-    checklist_levels = [item for item in levels if item.rank <= target_rank]
+    # The expectations of the entry level are shown on the ladder, not on a checklist.
+    first_rank = levels[0].rank if levels else 0
+    checklist_levels = [
+        item for item in levels
+        if item.rank <= target_rank
+        and not rules.holds_expectations(entry_only=item.entry_only, rank=item.rank, first_rank=first_rank)
+    ]
     levels_by_id = {item.pk: item for item in levels}
     level_ranks = {item.code: item.rank for item in levels}
     items: list[ChecklistItem] = []
@@ -590,17 +692,33 @@ def count_of(queryset: QuerySet):
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
+def sum_of(queryset: QuerySet, expression: Expression):
+    """A correlated SUM subquery of `expression` over `queryset`'s rows, as a whole number (0 when none).
+
+    SUM is written as a plain function for the reason count_of gives; it is cast back
+    to a whole number because MySQL sums into a decimal.
+    """
+    summed = queryset.order_by().annotate(_sum=Func(expression, function="SUM")).values("_sum")
+    return Coalesce(Cast(Subquery(summed), output_field=IntegerField()), 0)
+
+
 def employee_counts() -> dict[str, Expression]:
     """checklist_total, checklist_done and waiting_claims recounted from the data, as expressions
     over an Employee queryset (for annotate(), or update() to store them).
 
-    - checklist_total: active people-judged requirements of the person's track up to the
-      rank after their current level (none without a level);
-    - checklist_done: their confirmed claims on those requirements;
+    The checklist is the person's track's active people-judged requirements up to the
+    rank after their current level (none without a level), less the expectations of the
+    entry level (models.counted_levels). A requirement alone is one line; a group
+    ("at least N of these") is N lines, never more than its active requirements, as
+    ChecklistFigures counts the page's checklist.
+
+    - checklist_total: the lines;
+    - checklist_done: the lines done: confirmed claims on requirements alone, and per
+      group as many confirmed claims on its requirements as it counts lines, at most;
     - waiting_claims: their claims waiting for a decision.
 
     The subqueries refer to the employee row's own columns only (no join on it), so the
-    same expressions work in an UPDATE of the employee table on MySQL as well.
+    same expressions work in one UPDATE of the employee table on MySQL as well.
     """
 
     def next_rank():
@@ -608,21 +726,40 @@ def employee_counts() -> dict[str, Expression]:
         current = Subquery(Level.objects.filter(pk=OuterRef(OuterRef("current_level_id"))).values("rank")[:1])
         return ExpressionWrapper(current + 1, output_field=IntegerField())
 
-    checklist = Requirement.objects.filter(
-        track_id=OuterRef("track_id"), is_active=True, check_kind="", track_level__level__rank__lte=next_rank()
+    people_judged = {"is_active": True, "check_kind": ""}
+    alone = Requirement.objects.filter(
+        counted_levels("track_level__level__"),
+        track_id=OuterRef("track_id"), group__isnull=True, track_level__level__rank__lte=next_rank(), **people_judged,
     )
-    confirmed = Evidence.objects.filter(
+    confirmed_alone = Evidence.objects.filter(
+        counted_levels("requirement__track_level__level__"),
         employee_id=OuterRef("pk"),
         status=EvidenceStatus.CONFIRMED,
         requirement__is_active=True,
         requirement__check_kind="",
+        requirement__group__isnull=True,
         requirement__track_id=OuterRef("track_id"),
         requirement__track_level__level__rank__lte=next_rank(),
     )
+    # The person's track's groups on their checklist, each with the lines it counts as.
+    groups = RequirementGroup.objects.filter(
+        counted_levels("track_level__level__"),
+        track_level__track_id=OuterRef("track_id"),
+        track_level__level__rank__lte=next_rank(),
+    ).annotate(
+        need=Least(F("at_least"), count_of(Requirement.objects.filter(group_id=OuterRef("pk"), **people_judged))),
+    )
+    confirmed_in_group = Evidence.objects.filter(
+        employee_id=OuterRef(OuterRef("pk")),
+        status=EvidenceStatus.CONFIRMED,
+        requirement__group_id=OuterRef("pk"),
+        **{f"requirement__{name}": value for name, value in people_judged.items()},
+    )
     waiting = Evidence.objects.filter(employee_id=OuterRef("pk"), status=EvidenceStatus.CLAIMED)
     return {
-        "checklist_total": count_of(checklist),
-        "checklist_done": count_of(confirmed),
+        "checklist_total": count_of(alone) + sum_of(groups, F("need")),
+        "checklist_done": count_of(confirmed_alone)
+        + sum_of(groups, Least(F("at_least"), count_of(confirmed_in_group))),
         "waiting_claims": count_of(waiting),
     }
 

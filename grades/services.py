@@ -256,13 +256,15 @@ def _record_event(evidence, action, actor, at, *, comment=""):
 
 
 def claimable_requirements(employee: Employee):
-    """Requirements the employee may claim: their track's, up to the next level, judged by people."""
+    """Requirements the employee may claim: their track's, up to the next level, judged by
+    people, and not the expectations of the entry level."""
     from .models import Level, Requirement
 
     current_rank = employee.current_level.rank if employee.current_level_id else 0
     top = Level.objects.order_by("-rank").values_list("rank", flat=True).first() or 0
     return (
         Requirement.objects.active()
+        .counted()
         .filter(track_id=employee.track_id, track_level__level__rank__lte=min(current_rank + 1, top))
         .filter(check_kind="")
     )
@@ -273,7 +275,7 @@ def evidence_claim(*, employee: Employee, requirement, description: str, links=(
     """A developer claims that they meet a requirement. Only the person themself may claim."""
     from django.utils import timezone
 
-    from .models import Evidence, EvidenceStatus
+    from .models import Evidence, EvidenceStatus, Requirement
 
     if not policies.may_claim(by, employee):
         raise PermissionError("Only the person themself can claim their requirements.")
@@ -283,6 +285,12 @@ def evidence_claim(*, employee: Employee, requirement, description: str, links=(
             raise GradeError(_("That requirement belongs to another track."))
         if requirement.check_kind:
             raise GradeError(_("That requirement is judged from data; it needs no claim."))
+        if not requirement.is_active:
+            raise GradeError(_("That requirement has been retired; it is on nobody's checklist."))
+        if not Requirement.objects.counted().filter(pk=requirement.pk).exists():
+            raise GradeError(
+                _("That requirement is an expectation of the entry level: it is shown on the ladder, never claimed.")
+            )
         raise GradeError(_("That requirement is above your next level."))
     if Evidence.objects.filter(
         employee=employee, requirement=requirement,
@@ -551,7 +559,7 @@ def employee_change_track(
 
 # The fields of a requirement that decide whether, and at which level, it is on people's
 # checklists; a change to any of them changes the counts of everyone on its track.
-CHECKLIST_FIELDS = frozenset({"is_active", "check_kind", "track_level"})
+CHECKLIST_FIELDS = frozenset({"is_active", "check_kind", "track_level", "group"})
 
 
 def checklists_changed(*, track_ids) -> int:

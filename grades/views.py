@@ -16,9 +16,9 @@ from django.views.decorators.http import require_POST
 
 from common.http import read_only
 
-from . import extensions, pages, policies, selectors, services
+from . import extensions, pages, policies, rules, selectors, services
 from .forms import DecisionForm, EvidenceForm, PeopleFilterForm
-from .models import Evidence, Level, Requirement, RequirementCategory, Track, TrackLevel
+from .models import Evidence, Level, Requirement, Track, TrackLevel
 from .roles import viewer_facts
 
 
@@ -40,26 +40,44 @@ def track_detail(request, slug):
         TrackLevel.objects.filter(track=track)
         .select_related("level")
         .prefetch_related(
-            Prefetch("requirements", queryset=Requirement.objects.active().order_by("position", "id")),
+            # Each requirement with its theme and group, in the same statement.
+            Prefetch(
+                "requirements",
+                queryset=Requirement.objects.active().select_related("category", "group").order_by("position", "id"),
+            ),
             "books",
         )
         .order_by("level__rank")
     )
+    # Every track has a page for each level of the ladder (the loader writes them all).
+    first_rank = min((track_level.level.rank for track_level in track_levels), default=0)
     cumulative = 0
     ladder = []
     for track_level in track_levels:
+        level = track_level.level
         added = list(track_level.requirements.all())
-        cumulative += len(added)
-        by_category: dict[str, list[Requirement]] = {}
+        # Expectations of the entry level: shown, never claimed, never counted.
+        expectations = rules.holds_expectations(entry_only=level.entry_only, rank=level.rank, first_rank=first_rank)
+        if not expectations:
+            cumulative += len(added)
+        # Lines on their own under their theme, themes in their own order (position); each
+        # "at least N of these" group after them with its lines, whatever their themes.
+        by_category: dict[str, tuple[object, list[Requirement]]] = {}
+        groups: dict[int, tuple[object, list[Requirement]]] = {}
         for requirement in added:
-            # The enum's label: get_category_display() rebuilds the choices on every call.
-            by_category.setdefault(str(RequirementCategory(requirement.category).label), []).append(requirement)
+            if requirement.group_id is not None:
+                groups.setdefault(requirement.group_id, (requirement.group, []))[1].append(requirement)
+            else:
+                theme = requirement.category
+                by_category.setdefault(theme.key, (theme, []))[1].append(requirement)
         ladder.append(
             {
                 "track_level": track_level,
-                "level": track_level.level,
+                "level": level,
                 "added": added,
-                "by_category": sorted(by_category.items()),
+                "expectations": expectations,
+                "by_category": sorted(by_category.values(), key=lambda pair: (pair[0].position, pair[0].key)),
+                "groups": list(groups.values()),
                 "cumulative": cumulative,
             }
         )

@@ -18,7 +18,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import gettext, ngettext
 from jinja2 import Environment
 
-from common.text_filters import bidi_visible
+from common.text_filters import bidi_visible, rich_text
 from grades.templatetags.grades_tags import level_name, localized
 from pay.templatetags.pay_tags import amount
 
@@ -52,6 +52,7 @@ def environment(**options) -> Environment:
         level_name=level_name,
         localized=localized,
         bidi_visible=bidi_visible,
+        rich_text=rich_text,
         amount=amount,
     )
     return env

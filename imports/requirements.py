@@ -27,6 +27,11 @@ from . import rules
 FIELDS = ("category", "text", "text_en", "origin", "check_kind", "check_params")
 
 
+def attname(name: str) -> str:
+    """The requirement attribute that holds a column's value: the theme's key is category_id."""
+    return "category_id" if name == "category" else name
+
+
 @dataclass(frozen=True)
 class RequirementFacts:
     track_names: Mapping[str, str]  # normalised name → slug
@@ -34,6 +39,8 @@ class RequirementFacts:
     level_names: Mapping[str, str]
     track_levels: Mapping[tuple[str, str], int]  # (track slug, level code) → TrackLevel pk
     existing: Mapping[tuple[str, str], Any]  # (track slug, key) → Requirement
+    # The keys of the themes (grades.Category) a row may name.
+    categories: frozenset[str] = frozenset(framework_loader.CATEGORIES)
 
 
 @dataclass
@@ -137,9 +144,9 @@ def _plan_row(row: rules.SourceRow, facts: RequirementFacts) -> RequirementRowPl
         plan.problems.append("level: the entry level has no requirements: nobody is promoted into it")
 
     plan.key = check(lambda: v.slug(values, "key", "row")) or ""
-    category = check(lambda: v.text(values, "category", "row", limit=20))
-    if category and category not in framework_loader.CATEGORIES:
-        plan.problems.append(f"category: {category!r} is not one of {', '.join(framework_loader.CATEGORIES)}")
+    category = check(lambda: v.text(values, "category", "row", limit=50))
+    if category and category not in facts.categories:
+        plan.problems.append(f"category: {category!r} is not one of {', '.join(sorted(facts.categories))}")
     text = check(lambda: v.text(values, "text", "row"))
     text_en = check(lambda: v.text(values, "text_en", "row", required=False))
     origin = values.get("origin") or "track"
@@ -176,7 +183,7 @@ def _compare(plan: RequirementRowPlan, facts: RequirementFacts) -> None:
     if current is None:
         plan.action = "create"
         return
-    plan.changes = [name for name in FIELDS if getattr(current, name) != plan.values[name]]
+    plan.changes = [name for name in FIELDS if getattr(current, attname(name)) != plan.values[name]]
     if current.track_level.level.code != plan.level:
         plan.changes.insert(0, "level")
     if not current.is_active:

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 
-from grades.models import Employee, GradeChange, Level, Requirement, Track, TrackLevel
+from grades.models import Category, Employee, GradeChange, Level, Requirement, Track, TrackLevel
 
 from . import rules
 
@@ -153,6 +153,7 @@ def requirement_facts(track_slugs: Iterable[str]):
             )
         },
         existing=existing,
+        categories=frozenset(Category.objects.values_list("key", flat=True)),
     )
 
 

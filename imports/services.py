@@ -25,6 +25,7 @@ from grades import services as grade_services
 from grades.models import Employee, GradeChange, Level, Requirement, Track, TrackLevel
 from grades.roles import DEVELOPER
 
+from . import requirements as requirement_plans
 from . import rules
 from .models import ImportRun
 from .requirements import RequirementsPlan
@@ -329,7 +330,7 @@ def requirements_write(*, plan: RequirementsPlan, by=None) -> RequirementsWritte
             requirement.position = 0 if last is None else last + 1
             requirement.track_level = track_level
         for name, value in row.values.items():
-            setattr(requirement, name, value)
+            setattr(requirement, requirement_plans.attname(name), value)
         requirement.is_active = True
         requirement.track = track_level.track
         try:

@@ -161,9 +161,9 @@ def track_change_refusal(employee: Employee) -> str:
 
 
 def unmet_requirements(review: PromotionReview, *, on: datetime.date | None = None) -> list:
-    """The target level's checklist lines that are neither confirmed nor met by data."""
-    progress = grade_selectors.employee_progress(review.candidate, on=on)
-    return [item for item in progress.items if not item.done]
+    """The target level's checklist lines that are neither confirmed nor met by data, less those
+    of an "at least N of these" group that has N done (grades.selectors.ChecklistFigures.unmet)."""
+    return grade_selectors.employee_progress(review.candidate, on=on).unmet
 
 
 @transaction.atomic

@@ -34,7 +34,8 @@ from django.views.decorators.http import require_POST
 from grades import policies as grade_policies
 from grades.pages import progress_response
 from common.http import read_only
-from grades.models import Employee, Level, RequirementCategory, Track
+from common.text_filters import render_text
+from grades.models import Employee, Level, Track
 from grades.templatetags.grades_tags import level_name, localized
 
 from . import policies, rules, services
@@ -381,45 +382,67 @@ class PacketLine:
     state: str
     requirement_pk: int
     state_label: str
+    # The requirement's text, proficiency and examples (text and examples as HTML, see
+    # common.text_filters.render_text).
     text: str
     category: str
     checked_from_data: bool
     detail: str
     evidence: object
     decided: str
+    proficiency: str = ""
+    examples: str = ""
+    # On the first line of an "at least N of these" group: its heading; on each of its lines: True.
+    group_head: str = ""
+    in_group: bool = False
 
 
 def _packet_lines(progress) -> list[tuple]:
-    """[(level, [PacketLine])] of the packet's checklist, in ladder order."""
+    """[(level, [PacketLine])] of the packet's checklist, in ladder order, a group's lines together."""
     states = {
         "confirmed": _("confirmed"), "claimed": _("waiting"), "rejected": _("rejected"),
         "met": _("met"), "unmet": _("not yet"),
     }
     missing = _("missing")
-    categories = {value: str(label) for value, label in RequirementCategory.choices}
     grouped = []
-    for level, items in progress.items_by_level():
+    for level, blocks in progress.blocks_by_level():
         lines = []
-        for item in items:
-            requirement, evidence = item.requirement, item.evidence
-            decided = ""
-            if evidence is not None and evidence.decided_by_id is not None:
-                who = evidence.decided_by.get_full_name() or evidence.decided_by.get_username()
-                when = f"{timezone.localtime(evidence.decided_at):%Y-%m-%d}" if evidence.decided_at else ""
-                decided = _("Decided by %(who)s on %(when)s") % {"who": who, "when": when}
-            lines.append(PacketLine(
-                state=item.state,
-                requirement_pk=requirement.pk,
-                state_label=states.get(item.state, missing),
-                text=localized(requirement, "text"),
-                category=categories.get(requirement.category, requirement.category),
-                checked_from_data=bool(requirement.check_kind),
-                detail=item.detail,
-                evidence=evidence,
-                decided=decided,
-            ))
+        for block in blocks:
+            tally = block.tally
+            for index, item in enumerate(block.items):
+                group_head = ""
+                if tally is not None and index == 0:
+                    group_head = _("%(group)s · %(done)s of %(need)s done, any %(need)s of these %(total)s") % {
+                        "group": tally.group.display_name, "done": tally.done, "need": tally.need,
+                        "total": len(block.items),
+                    }
+                lines.append(_packet_line(item, states.get(item.state, missing), group_head, tally is not None))
         grouped.append((level, lines))
     return grouped
+
+
+def _packet_line(item, state_label: str, group_head: str, in_group: bool) -> PacketLine:
+    requirement, evidence = item.requirement, item.evidence
+    decided = ""
+    if evidence is not None and evidence.decided_by_id is not None:
+        who = evidence.decided_by.get_full_name() or evidence.decided_by.get_username()
+        when = f"{timezone.localtime(evidence.decided_at):%Y-%m-%d}" if evidence.decided_at else ""
+        decided = _("Decided by %(who)s on %(when)s") % {"who": who, "when": when}
+    return PacketLine(
+        state=item.state,
+        requirement_pk=requirement.pk,
+        state_label=state_label,
+        text=render_text(localized(requirement, "text")),
+        category=requirement.category.display_name,
+        checked_from_data=bool(requirement.check_kind),
+        detail=item.detail,
+        evidence=evidence,
+        decided=decided,
+        proficiency=requirement.proficiency,
+        examples=render_text(requirement.examples) if requirement.examples else "",
+        group_head=group_head,
+        in_group=in_group,
+    )
 
 
 def _detail_response(request, review: PromotionReview, *, status: int = 200, bound: dict | None = None):

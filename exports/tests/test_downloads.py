@@ -470,10 +470,10 @@ def expected_skill_matrix(filters, delimiter=";"):
     text = csvstream.neutralise
     for person in people:
         requirements = (
-            Requirement.objects.filter(
+            Requirement.objects.counted().filter(
                 track=person.track, is_active=True, track_level__level__rank__lte=person.current_level.rank + 1
             )
-            .select_related("track_level__level")
+            .select_related("track_level__level", "category", "group")
             .order_by("track_level__level__rank", "position", "id")
         )
         for requirement in requirements:
@@ -491,9 +491,12 @@ def expected_skill_matrix(filters, delimiter=";"):
             writer.writerow([
                 person.pk, text(person.user.first_name), text(person.user.last_name), text(person.track.slug),
                 text(person.current_level.name), text(requirement.key), text(requirement.track_level.level.name),
-                requirement.category, state,
+                requirement.category_id, state,
                 text(confirmed.decided_by.username) if confirmed else "",
                 confirmed.decided_at.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S") if confirmed else "",
+                text(requirement.category.display_name),
+                requirement.group.key if requirement.group else "",
+                requirement.group.at_least if requirement.group else "",
             ])
     return buffer.getvalue().encode("utf-8")
 
@@ -529,3 +532,40 @@ def test_the_skill_matrix_holds_every_state_as_the_orm_reads_it(monkeypatch, hos
     assert b"".join(csv_chunks(report, filters)) == expected
     # And with another delimiter.
     assert b"".join(csv_chunks(report, filters, delimiter="tab")) == expected_skill_matrix(filters, "\t")
+
+
+def test_the_skill_matrix_names_themes_in_the_readers_language_and_groups_and_leaves_out_expectations(client, manager):
+    """The entry level's expectations are no one's line; a group's lines carry its key and N."""
+    from pathlib import Path
+
+    from grades.framework_loader import load_framework
+    from grades.models import Requirement
+    from grades.tests.factories import EvidenceFactory
+
+    load_framework(Path(__file__).resolve().parents[2] / "grades" / "tests" / "frameworks" / "platform.yaml")
+    person = hire(level_code="junior", track_slug="platform")
+    python = Requirement.objects.get(track__slug="platform", key="python")
+    EvidenceFactory(employee=person, requirement=python, confirmed=True)
+
+    def table(language):
+        client.cookies["django_language"] = language
+        body = b"".join(client.get("/exports/skill-matrix.csv?track=platform").streaming_content).decode()
+        rows = list(csv.reader(io.StringIO(body), delimiter=";"))
+        header = rows[0]
+        return {row[header.index("requirement")]: dict(zip(header, row)) for row in rows[1:]}
+
+    rows = table("en")
+    # Junior+ only: the Junior level's expectation is on nobody's checklist.
+    assert set(rows) == {"writes-tests", "python", "go", "rust", "explains-work"}
+    assert {k: rows["python"][k] for k in ("category", "category_name", "group", "group_at_least", "state")} == {
+        "category": "hard_skill", "category_name": "Hard skill", "group": "languages", "group_at_least": "2",
+        "state": "confirmed",
+    }
+    assert {k: rows["explains-work"][k] for k in ("category", "category_name", "group", "group_at_least")} == {
+        "category": "communication", "category_name": "Communication", "group": "", "group_at_least": "",
+    }
+    rows = table("ru")
+    assert rows["python"]["category_name"] == "Технические навыки"
+    assert rows["explains-work"]["category_name"] == "Коммуникация"
+    # The column names are the contract: the same in every language.
+    assert list(rows["python"]) == REPORTS["skill-matrix"].column_names

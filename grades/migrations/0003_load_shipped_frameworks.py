@@ -1,7 +1,8 @@
 """Load the shipped frameworks (grades/frameworks/*.yaml) so a fresh database has both tracks.
 
 The files are read as they are when the migration runs; later edits to them are
-applied with `manage.py load_framework`, not by this migration.
+applied with `manage.py load_framework`, not by this migration. Their themes are the
+eight that shipped as fixed choices then (rows of a table only from migration 0018).
 """
 
 from django.db import migrations
@@ -10,22 +11,25 @@ TRACK_MODELS = ("Level", "Track", "TrackLevel", "Requirement", "Book")
 
 
 def load(apps, schema_editor):
-    from grades.framework_loader import apply_framework, parse_framework, shipped_framework_paths
+    from grades.framework_loader import CATEGORIES, apply_framework, parse_framework, shipped_framework_paths
 
     models = {name: apps.get_model("grades", name) for name in TRACK_MODELS}
     db = schema_editor.connection.alias
     codes = list(models["Level"].objects.using(db).order_by("rank").values_list("code", flat=True))
     for path in shipped_framework_paths():
-        apply_framework(parse_framework(path, level_codes=codes), using=db, models=models)
+        spec = parse_framework(path, level_codes=codes, category_keys=CATEGORIES)
+        apply_framework(spec, using=db, models=models)
 
 
 def unload(apps, schema_editor):
-    from grades.framework_loader import parse_framework, shipped_framework_paths
+    from grades.framework_loader import CATEGORIES, parse_framework, shipped_framework_paths
 
     db = schema_editor.connection.alias
     Level = apps.get_model("grades", "Level")
     codes = list(Level.objects.using(db).order_by("rank").values_list("code", flat=True))
-    slugs = [parse_framework(path, level_codes=codes).slug for path in shipped_framework_paths()]
+    slugs = [
+        parse_framework(path, level_codes=codes, category_keys=CATEGORIES).slug for path in shipped_framework_paths()
+    ]
     Track = apps.get_model("grades", "Track")
     TrackLevel = apps.get_model("grades", "TrackLevel")
     Requirement = apps.get_model("grades", "Requirement")

@@ -56,7 +56,7 @@ class RequirementFactory(factory.django.DjangoModelFactory):
 
     track_level = factory.SubFactory(TrackLevelFactory)
     key = factory.Sequence(lambda n: f"req-{n}")
-    category = models.RequirementCategory.HARD_SKILL
+    category_id = models.RequirementCategory.HARD_SKILL.value
     text = factory.Sequence(lambda n: f"Требование {n}")
     text_en = factory.Sequence(lambda n: f"Requirement {n}")
 

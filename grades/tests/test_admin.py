@@ -88,6 +88,7 @@ NO_ADD = {models.Level, models.Evidence, models.GradeChange, models.EvidenceEven
 
 GRADES_MODELS = [
     models.Level,
+    models.Category,
     models.Track,
     models.TrackLevel,
     models.Requirement,
@@ -107,6 +108,7 @@ def one_of_each():
     evidence = EvidenceFactory(employee=dev)
     return {
         models.Level: level("middle"),
+        models.Category: models.Category.objects.get(key="security"),
         models.Track: models.Track.objects.get(slug="backend"),
         models.TrackLevel: backend_level("senior"),
         models.Requirement: models.Requirement.objects.filter(track__slug="backend").first(),
@@ -688,3 +690,67 @@ def test_other_changelists_cost_the_same_for_few_and_many_rows(
         grow()
     with django_assert_num_queries(len(few)):
         su_client.get(url)
+
+
+# --- Themes and groups ------------------------------------------------------------------------
+
+
+def test_hr_adds_a_theme_and_renames_it_but_its_key_stays(hr_client, hr_user):
+    response = hr_client.get(admin_url(models.Category, "changelist"))
+    assert response.status_code == 200
+    assert "Engineering practice" in response.content.decode()
+
+    response = hr_client.post(
+        admin_url(models.Category, "add"),
+        {"key": "communication", "name": "Communication", "name_ru": "Коммуникация", "summary": "", "position": "20"},
+    )
+    assert response.status_code == 302
+    theme = models.Category.objects.get(key="communication")
+    assert theme.history.get().history_user == hr_user
+
+    url = admin_url(models.Category, "change", theme.pk)
+    response = hr_client.post(
+        url, {"key": "talking", "name": "Communication and influence", "name_ru": "", "summary": "", "position": "20"}
+    )
+    assert response.status_code == 302
+    theme.refresh_from_db()
+    assert (theme.key, theme.name) == ("communication", "Communication and influence")
+
+
+def test_a_bad_theme_key_is_a_form_error(hr_client):
+    before = models.Category.objects.count()
+    response = hr_client.post(admin_url(models.Category, "add"), {"key": "Team Work", "name": "Team work", "position": "0"})
+    assert response.status_code == 200
+    assert "Lower-case letters and digits" in response.content.decode()
+    assert models.Category.objects.count() == before
+
+
+def test_a_theme_in_use_is_not_deleted_and_the_page_says_why(su_client):
+    theme = models.Category.objects.get(key="security")
+    response = su_client.post(admin_url(models.Category, "delete", theme.pk), {"post": "yes"})
+    assert response.status_code == 200
+    assert "would require deleting the following protected related objects" in response.content.decode()
+    assert models.Category.objects.filter(key="security").exists()
+
+
+def test_hr_gives_a_requirement_proficiency_examples_and_a_group(hr_client):
+    senior = backend_level("senior")
+    group = models.RequirementGroup.objects.create(track_level=senior, key="electives", at_least=1)
+    requirement = senior.requirements.filter(check_kind="").order_by("id").first()
+    url = admin_url(models.Requirement, "change", requirement.pk)
+    data = form_data(hr_client.get(url))
+    data.update({"proficiency": "Expert", "examples": "Led the migration.\n- planned\n- shipped", "group": str(group.pk)})
+    response = hr_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    requirement.refresh_from_db()
+    assert (requirement.proficiency, requirement.group_id) == ("Expert", group.pk)
+    assert requirement.examples.endswith("- shipped")
+
+    # A group of another level is refused on the form.
+    other = models.RequirementGroup.objects.create(track_level=backend_level("middle"), key="other", at_least=1)
+    data["group"] = str(other.pk)
+    response = hr_client.post(url, data)
+    assert response.status_code == 200
+    assert "The group belongs to another level" in response.content.decode()
+    requirement.refresh_from_db()
+    assert requirement.group_id == group.pk

@@ -193,10 +193,11 @@ BAD_FILES = [
      "experience_years needs 'years'"),
     ("unknown check kind", broken(lambda d: d["levels"][6]["requirements"][0].update(check={"kind": "vibes"})),
      "Unknown check kind 'vibes'"),
-    ("requirements on Junior", broken(lambda d: d["levels"][0].update(requirements=[{"key": "x", "category": "practice", "text": "x"}])),
-     "the entry level has no requirements"),
+    ("a schema 2 key in a schema 1 file", broken(lambda d: d["levels"][1]["requirements"][0].update(examples="x")),
+     "unknown key(s): examples"),
     ("unknown key", broken(lambda d: d["levels"][1]["requirements"][0].update(colour="red")), "unknown key(s): colour"),
     ("wrong schema", broken(lambda d: d.update(schema=7)), "unsupported schema 7"),
+    ("schema as text", broken(lambda d: d.update(schema="2")), "unsupported schema '2'"),
     ("requirements not a list", broken(lambda d: d["levels"][1].update(requirements="git")), "expected a list"),
 ]
 

@@ -347,3 +347,23 @@ def test_requirement_files_need_their_own_columns(client, hr):
     response = upload(client, REQUIREMENTS_URL, csv_bytes(PEOPLE_ROWS))
     errors = " ".join(response.context["form"].errors["file"])
     assert "no column(s) key, category, text" in errors
+
+
+def test_a_theme_the_company_defined_is_accepted_and_kept_by_key(client, hr, existing_requirement):
+    from grades.models import Category
+
+    Category.objects.create(key="communication", name="Communication", position=20)
+    rows = [
+        REQ_HEADER,
+        ["backend", "middle", "csv-talks", "communication", "Выступает", "Gives talks", "", ""],
+        ["backend", "middle", "csv-existing", "hard_skill", "Старый текст", "Old text", "", ""],
+        ["backend", "middle", "csv-nope", "influence", "Текст", "", "", ""],
+    ]
+    response = upload(client, REQUIREMENTS_URL, csv_bytes(rows))
+    plan = response.context["plan"]
+    # The existing line is unchanged: its theme is compared by key.
+    assert [row.action for row in plan.rows] == ["create", "unchanged", "skip"]
+    problems = [str(p) for p in response.context["problems"]]
+    assert any(p.startswith("row 4: category: 'influence' is not one of") and "communication" in p for p in problems)
+    confirm(client, REQUIREMENTS_URL, response)
+    assert Requirement.objects.get(key="csv-talks").category.name == "Communication"

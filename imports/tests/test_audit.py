@@ -62,7 +62,7 @@ def test_a_requirements_spreadsheet_records_each_line_and_new_level_with_hr(clie
     rows = [
         REQ_HEADER,
         ["qa", "middle", "qa-pytest", "hard_skill", "pytest", "pytest", "", ""],
-        ["backend", level_code, existing.key, existing.category, "Новый текст", "New text", "", ""],
+        ["backend", level_code, existing.key, existing.category_id, "Новый текст", "New text", "", ""],
     ]
 
     response = upload(client, REQUIREMENTS_URL, csv_bytes(rows))
