@@ -82,6 +82,9 @@ class RequirementSpec:
     origin: str = "track"
     check_kind: str = ""
     check_params: dict = field(default_factory=dict)
+    # When the text changed: whether confirmed claims must be confirmed again against
+    # the new wording (grades.versions); not stored on the requirement.
+    reconfirm: bool = False
 
 
 @dataclass
@@ -116,6 +119,8 @@ class LoadReport:
     requirements_retired: int = 0
     requirements_unchanged: int = 0
     books_changed: int = 0
+    # What the load did as a version (grades.versions.LoadOutcome); None from a migration.
+    outcome: Any = None
 
     @property
     def changed(self) -> bool:
@@ -274,7 +279,7 @@ def parse_framework(path: str | Path, *, level_codes: list[str] | None = None) -
             r_path = f"{path}.requirements[{r_index}]"
             v.mapping(
                 req, r_path, required=("key", "category", "text"),
-                optional=("text_en", "origin", "check"),
+                optional=("text_en", "origin", "check", "reconfirm"),
             )
             key = v.slug(req, "key", r_path)
             if key in keys_seen:
@@ -297,6 +302,9 @@ def parse_framework(path: str | Path, *, level_codes: list[str] | None = None) -
                     rules.validate_check(check_kind, check_params, level_ranks)
                 except ValueError as exc:
                     v.fail(check, f"{r_path}.check", str(exc))
+            reconfirm = req.get("reconfirm", False)
+            if not isinstance(reconfirm, bool):
+                v.fail(req, f"{r_path}.reconfirm", f"expected true or false, found {reconfirm!r}")
             level.requirements.append(
                 RequirementSpec(
                     key=key,
@@ -306,6 +314,7 @@ def parse_framework(path: str | Path, *, level_codes: list[str] | None = None) -
                     origin=origin,
                     check_kind=check_kind,
                     check_params=dict(check_params),
+                    reconfirm=reconfirm,
                 )
             )
         books = node.get("books") or []
@@ -343,6 +352,7 @@ def apply_framework(
     models=None,
     by=None,
     reason: str = "",
+    recount: bool = True,
 ) -> LoadReport:
     """Create or update the track described by `spec`, in one transaction.
 
@@ -351,7 +361,9 @@ def apply_framework(
     With dry_run the same writes run and are rolled back, so the report is exact.
     Every row written gets a history row naming `by` (the person loading, None
     when unknown) and `reason`, as an edit in admin would.
-    `models` lets a data migration pass its historical models.
+    `models` lets a data migration pass its historical models. With recount=False
+    the people's checklist figures are left to the caller, which recounts them once
+    after its own writes in the same transaction (grades.versions).
     """
     report = LoadReport(track=spec.slug)
     try:
@@ -360,7 +372,7 @@ def apply_framework(
             changed = report.requirements_created or report.requirements_updated or report.requirements_retired
             # A data migration passes its historical models, whose employee rows may
             # not have the counts yet; the migration that adds them counts everyone.
-            if models is None and changed and not dry_run:
+            if models is None and changed and recount and not dry_run:
                 from .models import Employee, Track
                 from .services import employee_counts_refresh
 
@@ -479,13 +491,26 @@ def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m, *, by, reason
 
 
 def load_framework(
-    path: str | Path, *, dry_run: bool = False, using: str = "default", by=None, reason: str = ""
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    using: str = "default",
+    by=None,
+    reason: str = "",
+    effective=None,
 ) -> LoadReport:
-    """Validate and apply one framework file; the history names `by` and `reason`
-    (by default "load_framework <file name>")."""
-    return apply_framework(
-        parse_framework(path), dry_run=dry_run, using=using, by=by,
-        reason=reason or f"load_framework {Path(path).name}",
+    """Validate and apply one framework file as a new version of its track's framework.
+
+    The history names `by` and `reason` (by default "load_framework <file name>").
+    `effective` (a date, default today) is the version's effective date; what the load
+    did to the framework and to people's claims is the report's `outcome`
+    (grades.versions.framework_load).
+    """
+    from .versions import framework_load
+
+    return framework_load(
+        parse_framework(path), dry_run=dry_run, using=using, by=by, effective=effective,
+        file_name=Path(path).name, reason=reason or f"load_framework {Path(path).name}",
     )
 
 

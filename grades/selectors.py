@@ -58,6 +58,9 @@ def today() -> datetime.date:
 # What each state of a checklist line is called on the page.
 STATE_LABELS = {
     "confirmed": gettext_lazy("confirmed"),
+    # Confirmed against a wording the framework has since changed substantively: it
+    # counts again once the team lead confirms it against the new one.
+    "reconfirm": gettext_lazy("confirmed against an earlier wording"),
     "claimed": gettext_lazy("waiting"),
     "rejected": gettext_lazy("rejected"),
     "met": gettext_lazy("met"),
@@ -70,7 +73,8 @@ STATE_LABELS = {
 class ChecklistItem:
     requirement: Requirement
     level: Level
-    # confirmed / claimed / rejected / missing for people-judged lines; met / unmet for data-judged.
+    # confirmed / reconfirm / claimed / rejected / missing for people-judged lines; met / unmet
+    # for data-judged.
     state: str
     detail: str = ""
     evidence: Evidence | None = None
@@ -90,6 +94,18 @@ class ChecklistItem:
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
+
+    @property
+    def carried_over(self) -> bool:
+        """A confirmation that still counts although the requirement was reworded since it was
+        given: the change was not substantive (grades.versions)."""
+        if self.state != "confirmed" or self.evidence is None:
+            return False
+        # Without both versions (a decision recorded by a path that knows none, a track never
+        # loaded from a file) there is nothing to compare, and nothing is said.
+        worded_in = getattr(self.requirement, "wording_version_number", None)
+        decided_in = getattr(self.evidence, "decided_version_number", None)
+        return worded_in is not None and decided_in is not None and decided_in < worded_in
 
     @property
     def category_label(self) -> str:
@@ -159,8 +175,10 @@ def checklist_item(
         )
         return ChecklistItem(requirement, level, "met" if result.met else "unmet", result.detail,
                              new_at_level=new_at_level)
-    return ChecklistItem(requirement, level, live.status if live else "missing", evidence=live,
-                         history=claims or [], new_at_level=new_at_level)
+    state = live.status if live else "missing"
+    if state == EvidenceStatus.CONFIRMED and live.reconfirm_needed:
+        state = "reconfirm"
+    return ChecklistItem(requirement, level, state, evidence=live, history=claims or [], new_at_level=new_at_level)
 
 
 @dataclass
@@ -179,6 +197,20 @@ class Progress(ChecklistFigures):
     time_in_level_start: datetime.date | None
     months_in_level: int
     last_failed_defense: datetime.date | None = None
+
+    def ready_on(self, day: datetime.date) -> bool:
+        """Whether the person could defend their next level on `day`, as this page sees it:
+        every line of the checklist done (confirmed, or met by data) and the earliest
+        defense date (time in level, probation, cool-down) reached.
+
+        Judge it on a Progress read `on` that day, so that data-judged lines are too.
+        """
+        return (
+            self.next_level is not None
+            and self.earliest_defense is not None
+            and self.earliest_defense <= day
+            and not self.unmet
+        )
 
 
 def _ledger(changes) -> list[rules.LedgerEntry]:
@@ -301,12 +333,13 @@ def ladder_and_books(track_id: int) -> tuple[list[Level], dict[int, list[Book]]]
 # The columns of a checklist row: the requirement's, then its claim's (all None without one).
 _REQUIREMENT_COLUMNS = (
     "id", "track_id", "track_level_id", "track_level__level_id", "key", "category", "text", "text_en",
-    "check_kind", "check_params", "position",
+    "check_kind", "check_params", "position", "wording_version__number",
 )  # fmt: skip
 _CLAIM_COLUMNS = (
     "claim__id", "claim__status", "claim__description", "claim__links", "claim__claimed_at",
     "claim__decided_by_id", "claim__decided_at", "claim__decision_comment",
     "claim__decided_by__username", "claim__decided_by__first_name", "claim__decided_by__last_name",
+    "claim__reconfirm_needed", "claim__decided_version__number",
 )  # fmt: skip
 
 
@@ -330,7 +363,8 @@ def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requiremen
     split = len(_REQUIREMENT_COLUMNS)
     lines: dict[int, tuple[Requirement, list[Evidence]]] = {}
     for row in rows:
-        pk, track_id, track_level_id, level_id, key, category, text, text_en, check_kind, check_params, position = row[:split]
+        (pk, track_id, track_level_id, level_id, key, category, text, text_en, check_kind, check_params, position,
+         wording_version_number) = row[:split]  # fmt: skip
         line = lines.get(pk)
         if line is None:
             requirement = Requirement(
@@ -338,6 +372,8 @@ def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requiremen
                 text_en=text_en, check_kind=check_kind, check_params=check_params, position=position,
             )  # fmt: skip
             requirement.level_id = level_id
+            # The version that brought its wording (grades.versions), for ChecklistItem.carried_over.
+            requirement.wording_version_number = wording_version_number
             line = lines[pk] = (requirement, [])
         if row[split] is not None:
             line[1].append(_claim_of(employee, pk, row[split:]))
@@ -350,12 +386,14 @@ def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requiremen
 
 def _claim_of(employee: Employee, requirement_id: int, values: tuple) -> Evidence:
     """A claim of a checklist row (_CLAIM_COLUMNS), as an Evidence with what the pages show of it."""
-    pk, status, description, links, claimed_at, decided_by_id, decided_at, comment, username, first, last = values
+    (pk, status, description, links, claimed_at, decided_by_id, decided_at, comment, username, first, last,
+     reconfirm_needed, decided_version_number) = values  # fmt: skip
     claim = Evidence(
         id=pk, employee_id=employee.pk, requirement_id=requirement_id, status=status, description=description,
         links=links if links is not None else [], claimed_at=claimed_at, decided_by_id=decided_by_id,
-        decided_at=decided_at, decision_comment=comment,
+        decided_at=decided_at, decision_comment=comment, reconfirm_needed=bool(reconfirm_needed),
     )  # fmt: skip
+    claim.decided_version_number = decided_version_number
     if decided_by_id is not None:
         claim.decided_by = get_user_model()(id=decided_by_id, username=username, first_name=first, last_name=last)
     return claim
@@ -596,7 +634,8 @@ def employee_counts() -> dict[str, Expression]:
 
     - checklist_total: active people-judged requirements of the person's track up to the
       rank after their current level (none without a level);
-    - checklist_done: their confirmed claims on those requirements;
+    - checklist_done: their confirmed claims on those requirements, except those confirmed
+      against an earlier wording and waiting to be confirmed again (reconfirm_needed);
     - waiting_claims: their claims waiting for a decision.
 
     The subqueries refer to the employee row's own columns only (no join on it), so the
@@ -614,6 +653,7 @@ def employee_counts() -> dict[str, Expression]:
     confirmed = Evidence.objects.filter(
         employee_id=OuterRef("pk"),
         status=EvidenceStatus.CONFIRMED,
+        reconfirm_needed=False,
         requirement__is_active=True,
         requirement__check_kind="",
         requirement__track_id=OuterRef("track_id"),
