@@ -27,7 +27,7 @@ that go around them.
 Derived columns: a column the services compute from other records (a person's
 current level, copied from the grade ledger; the checklist counts, counted from
 evidence; the day of the latest failed defense, copied from the committee's
-decision) is refreshed with QuerySet.update() in the same transaction as the
+decision; the framework version that brought a requirement's wording) is refreshed with QuerySet.update() in the same transaction as the
 audited write that changed what it is computed from, and leaves no history row of
 its own: that write's record already says who and when. Such columns are left
 out of their model's history (`DERIVED_FIELDS`), so that an edit of the row does
@@ -49,6 +49,7 @@ REASON_LENGTH = 100
 OWN_RECORD = {
     "grades.GradeChange": ("recorded_by", "recorded_at"),
     "grades.EvidenceEvent": ("actor", "at"),
+    "grades.FrameworkVersion": ("loaded_by", "loaded_at"),
     "reviews.ReviewEvent": ("actor", "at"),
     "imports.ImportRun": ("recorded_by", "recorded_at"),
 }
@@ -79,6 +80,9 @@ DERIVED_FIELDS = {
             "last_failed_defense_on",
         }
     ),
+    # The framework version that brought the requirement's current wording, set by the
+    # load that appends that version (grades.versions); the version row says who and when.
+    "grades.Requirement": frozenset({"wording_version"}),
 }
 
 

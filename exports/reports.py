@@ -356,8 +356,9 @@ def _skill_matrix_rows(snapshot: db.Snapshot, f: dict) -> Iterator[list]:
     can count lines as the progress page does. A requirement the product
     judges from data has the state 'by_data' (the progress page gives the verdict);
     else the live claim's status ('claimed' or 'confirmed': the unique (employee,
-    requirement, open_marker) index allows one), else 'rejected' when a claim was
-    rejected, else 'missing'. Who confirmed a confirmed claim, and when, follow.
+    requirement, open_marker) index allows one; 'reconfirm' for a claim confirmed
+    against an earlier wording, which does not count until confirmed again), else
+    'rejected' when a claim was rejected, else 'missing'. Who confirmed a confirmed claim, and when, follow.
 
     The database does only index range reads: the active requirements once, then per
     slice of employees (db.slice_steps) the people (primary-key range) and the
@@ -384,7 +385,8 @@ def _skill_matrix_rows(snapshot: db.Snapshot, f: dict) -> Iterator[list]:
         ORDER BY e.id LIMIT %s
     """
     claims_sql = f"""
-        SELECT ev.employee_id, ev.requirement_id, ev.status, du.username, {_fmt_datetime("ev.decided_at", vendor)}
+        SELECT ev.employee_id, ev.requirement_id, ev.status, du.username, {_fmt_datetime("ev.decided_at", vendor)},
+               ev.reconfirm_needed
         FROM grades_evidence ev
         LEFT JOIN auth_user du ON du.id = ev.decided_by_id
         WHERE ev.employee_id > %s AND ev.employee_id <= %s
@@ -422,11 +424,14 @@ def _skill_matrix_rows(snapshot: db.Snapshot, f: dict) -> Iterator[list]:
             return
         upper = people[-1][0]
         live, rejected = {}, set()
-        for employee_id, req_id, status, decided_by, decided_at in snapshot.rows(claims_sql, [lower, upper]):
+        for employee_id, req_id, status, decided_by, decided_at, reconfirm in snapshot.rows(claims_sql, [lower, upper]):
             if status == "rejected":
                 rejected.add((employee_id, req_id))
             elif status == "confirmed":
-                live[employee_id, req_id] = (status, neutralise(decided_by) if decided_by else None, decided_at)
+                # Confirmed against a wording since changed substantively: not counted until
+                # confirmed again, as on the progress page.
+                state = "reconfirm" if reconfirm else status
+                live[employee_id, req_id] = (state, neutralise(decided_by) if decided_by else None, decided_at)
             else:
                 live[employee_id, req_id] = (status, None, None)
         batch = []

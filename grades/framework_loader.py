@@ -93,6 +93,9 @@ class RequirementSpec:
     examples: str = ""
     # The key of a group of the same level ("" when the requirement counts on its own).
     group: str = ""
+    # When the text changed: whether confirmed claims must be confirmed again against
+    # the new wording (grades.versions); not stored on the requirement.
+    reconfirm: bool = False
 
 
 @dataclass
@@ -154,6 +157,8 @@ class LoadReport:
     categories_created: int = 0
     categories_updated: int = 0
     groups_changed: int = 0
+    # What the load did as a version (grades.versions.LoadOutcome); None from a migration.
+    outcome: Any = None
 
     @property
     def changed(self) -> bool:
@@ -328,7 +333,7 @@ def parse_framework(
     keys_seen: dict[str, str] = {}
     levels: list[LevelSpec] = []
     level_optional = ("comment", "comment_en", "requirements", "books") + (("groups",) if v2 else ())
-    requirement_optional = ("text_en", "origin", "check") + (("proficiency", "examples", "group") if v2 else ())
+    requirement_optional = ("text_en", "origin", "check", "reconfirm") + (("proficiency", "examples", "group") if v2 else ())
     for index, node in enumerate(levels_node):
         path = f"levels[{index}] ({node['level']})"
         v.mapping(node, path, required=("level",), optional=level_optional)
@@ -386,6 +391,9 @@ def parse_framework(
                         "a requirement judged from data is met or not on its own; it cannot be in a group",
                     )
                 members[group] += 1
+            reconfirm = req.get("reconfirm", False)
+            if not isinstance(reconfirm, bool):
+                v.fail(req, f"{r_path}.reconfirm", f"expected true or false, found {reconfirm!r}")
             level.requirements.append(
                 RequirementSpec(
                     key=key,
@@ -398,6 +406,7 @@ def parse_framework(
                     proficiency=v.text(req, "proficiency", r_path, required=False, limit=PROFICIENCY_LIMIT),
                     examples=v.text(req, "examples", r_path, required=False),
                     group=group,
+                    reconfirm=reconfirm,
                 )
             )
         for g_index, (group_key, group) in enumerate(groups.items()):
@@ -504,6 +513,7 @@ def apply_framework(
     models=None,
     by=None,
     reason: str = "",
+    recount: bool = True,
 ) -> LoadReport:
     """Create or update the track described by `spec`, in one transaction.
 
@@ -512,7 +522,9 @@ def apply_framework(
     With dry_run the same writes run and are rolled back, so the report is exact.
     Every row written gets a history row naming `by` (the person loading, None
     when unknown) and `reason`, as an edit in admin would.
-    `models` lets a data migration pass its historical models.
+    `models` lets a data migration pass its historical models. With recount=False
+    the people's checklist figures are left to the caller, which recounts them once
+    after its own writes in the same transaction (grades.versions).
     """
     report = LoadReport(track=spec.slug)
     try:
@@ -520,7 +532,7 @@ def apply_framework(
             _apply(spec, report, using, models or _current_models(), by=by, reason=reason)
             # A data migration passes its historical models, whose employee rows may
             # not have the counts yet; the migration that adds them counts everyone.
-            if models is None and report.checklists_changed and not dry_run:
+            if models is None and report.checklists_changed and recount and not dry_run:
                 from .models import Employee, Track
                 from .services import employee_counts_refresh
 
@@ -728,13 +740,26 @@ def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m, *, by, reason
 
 
 def load_framework(
-    path: str | Path, *, dry_run: bool = False, using: str = "default", by=None, reason: str = ""
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    using: str = "default",
+    by=None,
+    reason: str = "",
+    effective=None,
 ) -> LoadReport:
-    """Validate and apply one framework file; the history names `by` and `reason`
-    (by default "load_framework <file name>")."""
-    return apply_framework(
-        parse_framework(path), dry_run=dry_run, using=using, by=by,
-        reason=reason or f"load_framework {Path(path).name}",
+    """Validate and apply one framework file as a new version of its track's framework.
+
+    The history names `by` and `reason` (by default "load_framework <file name>").
+    `effective` (a date, default today) is the version's effective date; what the load
+    did to the framework and to people's claims is the report's `outcome`
+    (grades.versions.framework_load).
+    """
+    from .versions import framework_load
+
+    return framework_load(
+        parse_framework(path), dry_run=dry_run, using=using, by=by, effective=effective,
+        file_name=Path(path).name, reason=reason or f"load_framework {Path(path).name}",
     )
 
 

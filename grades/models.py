@@ -365,8 +365,18 @@ class Requirement(models.Model):
         default=True,
         help_text=_("Retired requirements stay for the history of evidence but leave checklists."),
     )
+    # The version of the track's framework that brought the current wording (text or
+    # text_en); a decision made against an earlier version was made against other words
+    # (grades.versions). NULL for a requirement no framework load has written. Derived
+    # from the versions, written by the load that appends one.
+    wording_version = models.ForeignKey(
+        "FrameworkVersion", on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        editable=False, verbose_name=_("wording of version"),
+    )
 
-    history = HistoricalRecords()
+    # wording_version is derived from the framework versions and refreshed with them
+    # (common.audit.DERIVED_FIELDS): the version row records who loaded it, and when.
+    history = HistoricalRecords(excluded_fields=["wording_version"])
     objects = RequirementQuerySet.as_manager()
 
     class Meta:
@@ -708,6 +718,17 @@ class Evidence(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_comment = models.TextField(_("decision comment"), blank=True)
+    # The version of the requirement's track framework in force when the claim was
+    # decided: the wording the decision was made against. NULL for a claim not decided
+    # yet, or decided while its track had no version.
+    decided_version = models.ForeignKey(
+        "FrameworkVersion", on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        editable=False, verbose_name=_("decided against version"),
+    )
+    # Set when a load rewords the requirement and says the change is substantive
+    # (`reconfirm: true`): the confirmation was given against the earlier wording and
+    # stops counting until the team lead confirms again (services.evidence_reconfirm).
+    reconfirm_needed = models.BooleanField(_("to confirm again"), default=False, editable=False)
     # 1 while the claim is claimed or confirmed, NULL otherwise: one live claim per requirement.
     open_marker = models.GeneratedField(
         expression=Case(
@@ -750,6 +771,11 @@ class Evidence(models.Model):
                 condition=Q(decided_at__isnull=True) | Q(decided_at__gte=F("claimed_at")),
                 name="evidence_decided_after_claim",
             ),
+            # Only a confirmed claim can be waiting to be confirmed again.
+            models.CheckConstraint(
+                condition=Q(reconfirm_needed=False) | Q(status=EvidenceStatus.CONFIRMED),
+                name="evidence_reconfirm_only_confirmed",
+            ),
         ]
         indexes = [
             models.Index(fields=["employee", "status"], name="evidence_emp_status"),
@@ -770,10 +796,17 @@ class EvidenceEvent(AppendOnlyModel):
         REJECTED = "rejected", _("Rejected")
         # Copied from a claim on the person's previous track when HR moved them.
         CARRIED = "carried", _("Carried over")
+        # A framework load reworded the requirement substantively: to be confirmed again.
+        REWORDED = "reworded", _("Requirement reworded")
+        # The team lead confirmed the claim again against the requirement's new wording.
+        RECONFIRMED = "reconfirmed", _("Confirmed again")
 
     evidence = models.ForeignKey(Evidence, on_delete=models.PROTECT, related_name="events")
-    action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(_("action"), max_length=12, choices=Action.choices)
+    # NULL when the system acted: a framework load run without --user.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
     at = models.DateTimeField(_("at"))
     # What the claim said at this point (description, links) or the decision comment.
     description = models.TextField(_("description"), blank=True)
@@ -789,12 +822,69 @@ class EvidenceEvent(AppendOnlyModel):
         constraints = [
             models.CheckConstraint(
                 condition=Q(
-                    action__in=["claimed", "edited", "withdrawn", "confirmed", "rejected", "carried"]
+                    action__in=[
+                        "claimed", "edited", "withdrawn", "confirmed", "rejected", "carried", "reworded",
+                        "reconfirmed",
+                    ]
                 ),
                 name="evidenceevent_action_valid",
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+        who = self.actor if self.actor_id is not None else "the system"
+        return f"{self.get_action_display()} by {who} at {self.at:%Y-%m-%d %H:%M}"
 
+
+
+# --- Framework versions -----------------------------------------------------------------------
+
+
+class FrameworkVersionQuerySet(AppendOnlyQuerySet):
+    def of_track(self, track):
+        return self.filter(track=track).order_by("number")
+
+
+class FrameworkVersion(AppendOnlyModel):
+    """One version of a track's framework: what a load made it, from when, by whom.
+
+    Every load that changes a track's framework appends one (grades.versions); the
+    first load of a track is version 1. `snapshot` is the framework as it stood after
+    the load (levels, requirements by key, books; grades.versions.snapshot), so any two
+    versions can be compared long after the rows themselves changed again. The content
+    is in force from the moment it is loaded; `effective_date` is the date the company
+    gives the version, on which the dry run measured its impact.
+    """
+
+    track = models.ForeignKey(Track, on_delete=models.PROTECT, related_name="versions")
+    number = models.PositiveIntegerField(_("number"))
+    effective_date = models.DateField(_("effective date"), validators=[validate_calendar_date])
+    # NULL when the system loaded it (a migration, or a command run without --user).
+    loaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("loaded by"),
+    )
+    loaded_at = models.DateTimeField(_("loaded at"), auto_now_add=True)
+    file_name = models.CharField(_("file"), max_length=255, blank=True)
+    snapshot = models.JSONField(_("framework"), default=dict)
+    # What the load changed, against the version before: {"added": n, "removed": n,
+    # "reworded": n, "moved": n}, what it did to claims, and the keys it asked to
+    # confirm again ("reconfirm": [...]); written once, with the version.
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    objects = FrameworkVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["track", "number"]
+        verbose_name = _("framework version")
+        verbose_name_plural = _("framework versions")
+        constraints = [
+            models.UniqueConstraint(fields=["track", "number"], name="frameworkversion_unique_number"),
+            models.CheckConstraint(condition=Q(number__gte=1), name="frameworkversion_number_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.track} v{self.number}"
+
+    def count(self, what: str) -> int:
+        return int((self.changes or {}).get(what) or 0)

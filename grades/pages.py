@@ -61,8 +61,9 @@ def _line_actions(items, *, employee, is_self: bool, can_decide: bool, bound) ->
 
     Sets on each item: history_url (when it has claims), claim_url (the person, on a
     line they may claim), edit_url and withdraw_url (the person, on a waiting claim),
-    decide_url (their lead or HR, on a waiting claim), and bound_form (the rejected form
-    to show again on that line). Built here rather than with {% url %} in the template:
+    decide_url (their lead or HR, on a waiting claim), reconfirm_url (their lead or HR, on
+    a claim confirmed against an earlier wording), and bound_form (the rejected form to
+    show again on that line). Built here rather than with {% url %} in the template:
     the page has up to a hundred lines.
     """
     kind, bound_id, form = bound if bound else (None, None, None)
@@ -71,6 +72,7 @@ def _line_actions(items, *, employee, is_self: bool, can_decide: bool, bound) ->
     edit = _AddressOf("grades:evidence_edit")
     withdraw = _AddressOf("grades:evidence_withdraw")
     decide = _AddressOf("grades:evidence_decide")
+    reconfirm = _AddressOf("grades:evidence_reconfirm")
     for item in items:
         requirement_id = item.requirement.pk
         waiting = item.state == "claimed" and item.evidence is not None
@@ -80,6 +82,7 @@ def _line_actions(items, *, employee, is_self: bool, can_decide: bool, bound) ->
         item.edit_url = edit(evidence_id) if is_self and waiting else ""
         item.withdraw_url = withdraw(evidence_id) if is_self and waiting else ""
         item.decide_url = decide(evidence_id) if can_decide and waiting else ""
+        item.reconfirm_url = reconfirm(evidence_id) if can_decide and item.state == "reconfirm" else ""
         item.bound_form = None
         if kind == "claim" and item.claim_url and bound_id == requirement_id:
             item.bound_form = form

@@ -61,6 +61,9 @@ def today() -> datetime.date:
 # What each state of a checklist line is called on the page.
 STATE_LABELS = {
     "confirmed": gettext_lazy("confirmed"),
+    # Confirmed against a wording the framework has since changed substantively: it
+    # counts again once the team lead confirms it against the new one.
+    "reconfirm": gettext_lazy("confirmed against an earlier wording"),
     "claimed": gettext_lazy("waiting"),
     "rejected": gettext_lazy("rejected"),
     "met": gettext_lazy("met"),
@@ -73,7 +76,8 @@ STATE_LABELS = {
 class ChecklistItem:
     requirement: Requirement
     level: Level
-    # confirmed / claimed / rejected / missing for people-judged lines; met / unmet for data-judged.
+    # confirmed / reconfirm / claimed / rejected / missing for people-judged lines; met / unmet
+    # for data-judged.
     state: str
     detail: str = ""
     evidence: Evidence | None = None
@@ -93,6 +97,18 @@ class ChecklistItem:
     @property
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
+
+    @property
+    def carried_over(self) -> bool:
+        """A confirmation that still counts although the requirement was reworded since it was
+        given: the change was not substantive (grades.versions)."""
+        if self.state != "confirmed" or self.evidence is None:
+            return False
+        # Without both versions (a decision recorded by a path that knows none, a track never
+        # loaded from a file) there is nothing to compare, and nothing is said.
+        worded_in = getattr(self.requirement, "wording_version_number", None)
+        decided_in = getattr(self.evidence, "decided_version_number", None)
+        return worded_in is not None and decided_in is not None and decided_in < worded_in
 
     @property
     def category_label(self) -> str:
@@ -233,8 +249,10 @@ def checklist_item(
         )
         return ChecklistItem(requirement, level, "met" if result.met else "unmet", result.detail,
                              new_at_level=new_at_level)
-    return ChecklistItem(requirement, level, live.status if live else "missing", evidence=live,
-                         history=claims or [], new_at_level=new_at_level)
+    state = live.status if live else "missing"
+    if state == EvidenceStatus.CONFIRMED and live.reconfirm_needed:
+        state = "reconfirm"
+    return ChecklistItem(requirement, level, state, evidence=live, history=claims or [], new_at_level=new_at_level)
 
 
 @dataclass
@@ -253,6 +271,20 @@ class Progress(ChecklistFigures):
     time_in_level_start: datetime.date | None
     months_in_level: int
     last_failed_defense: datetime.date | None = None
+
+    def ready_on(self, day: datetime.date) -> bool:
+        """Whether the person could defend their next level on `day`, as this page sees it:
+        every line of the checklist done (confirmed, or met by data) and the earliest
+        defense date (time in level, probation, cool-down) reached.
+
+        Judge it on a Progress read `on` that day, so that data-judged lines are too.
+        """
+        return (
+            self.next_level is not None
+            and self.earliest_defense is not None
+            and self.earliest_defense <= day
+            and not self.unmet
+        )
 
 
 def _ledger(changes) -> list[rules.LedgerEntry]:
@@ -379,11 +411,13 @@ _REQUIREMENT_COLUMNS = (
     "check_kind", "check_params", "position", "proficiency", "examples",
     "category", "category__name", "category__name_ru",
     "group_id", "group__key", "group__at_least", "group__name", "group__name_ru",
+    "wording_version__number",
 )  # fmt: skip
 _CLAIM_COLUMNS = (
     "claim__id", "claim__status", "claim__description", "claim__links", "claim__claimed_at",
     "claim__decided_by_id", "claim__decided_at", "claim__decision_comment",
     "claim__decided_by__username", "claim__decided_by__first_name", "claim__decided_by__last_name",
+    "claim__reconfirm_needed", "claim__decided_version__number",
 )  # fmt: skip
 
 
@@ -413,7 +447,7 @@ def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requiremen
         (
             pk, track_id, track_level_id, level_id, key, text, text_en, check_kind, check_params, position,
             proficiency, examples, category, category_name, category_name_ru,
-            group_id, group_key, group_at_least, group_name, group_name_ru,
+            group_id, group_key, group_at_least, group_name, group_name_ru, wording_version_number,
         ) = row[:split]  # fmt: skip
         line = lines.get(pk)
         if line is None:
@@ -434,6 +468,8 @@ def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requiremen
                 proficiency=proficiency, examples=examples, group=group,
             )  # fmt: skip
             requirement.level_id = level_id
+            # The version that brought its wording (grades.versions), for ChecklistItem.carried_over.
+            requirement.wording_version_number = wording_version_number
             line = lines[pk] = (requirement, [])
         if row[split] is not None:
             line[1].append(_claim_of(employee, pk, row[split:]))
@@ -446,12 +482,14 @@ def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requiremen
 
 def _claim_of(employee: Employee, requirement_id: int, values: tuple) -> Evidence:
     """A claim of a checklist row (_CLAIM_COLUMNS), as an Evidence with what the pages show of it."""
-    pk, status, description, links, claimed_at, decided_by_id, decided_at, comment, username, first, last = values
+    (pk, status, description, links, claimed_at, decided_by_id, decided_at, comment, username, first, last,
+     reconfirm_needed, decided_version_number) = values  # fmt: skip
     claim = Evidence(
         id=pk, employee_id=employee.pk, requirement_id=requirement_id, status=status, description=description,
         links=links if links is not None else [], claimed_at=claimed_at, decided_by_id=decided_by_id,
-        decided_at=decided_at, decision_comment=comment,
+        decided_at=decided_at, decision_comment=comment, reconfirm_needed=bool(reconfirm_needed),
     )  # fmt: skip
+    claim.decided_version_number = decided_version_number
     if decided_by_id is not None:
         claim.decided_by = get_user_model()(id=decided_by_id, username=username, first_name=first, last_name=last)
     return claim
@@ -715,6 +753,8 @@ def employee_counts() -> dict[str, Expression]:
     - checklist_total: the lines;
     - checklist_done: the lines done: confirmed claims on requirements alone, and per
       group as many confirmed claims on its requirements as it counts lines, at most;
+      never a claim confirmed against an earlier wording and waiting to be confirmed
+      again (reconfirm_needed);
     - waiting_claims: their claims waiting for a decision.
 
     The subqueries refer to the employee row's own columns only (no join on it), so the
@@ -735,6 +775,7 @@ def employee_counts() -> dict[str, Expression]:
         counted_levels("requirement__track_level__level__"),
         employee_id=OuterRef("pk"),
         status=EvidenceStatus.CONFIRMED,
+        reconfirm_needed=False,
         requirement__is_active=True,
         requirement__check_kind="",
         requirement__group__isnull=True,
@@ -752,6 +793,7 @@ def employee_counts() -> dict[str, Expression]:
     confirmed_in_group = Evidence.objects.filter(
         employee_id=OuterRef(OuterRef("pk")),
         status=EvidenceStatus.CONFIRMED,
+        reconfirm_needed=False,
         requirement__group_id=OuterRef("pk"),
         **{f"requirement__{name}": value for name, value in people_judged.items()},
     )

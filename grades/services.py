@@ -21,8 +21,16 @@ from django.utils.translation import gettext as _
 from common import audit
 from common.validators import validate_link
 
-from . import extensions, policies
-from .models import OPEN_EVIDENCE_STATUSES, Employee, GradeChange, GradeChangeKind, Level, Track
+from . import extensions, notifications, policies
+from .models import (
+    OPEN_EVIDENCE_STATUSES,
+    Employee,
+    FrameworkVersion,
+    GradeChange,
+    GradeChangeKind,
+    Level,
+    Track,
+)
 
 User = get_user_model()
 
@@ -247,12 +255,23 @@ def _record_event(evidence, action, actor, at, *, comment=""):
     EvidenceEvent.objects.create(
         evidence=evidence,
         action=action,
-        actor=actor,
+        actor=actor if actor is not None and actor.is_authenticated else None,
         at=at,
         description=evidence.description,
         links=evidence.links,
         comment=comment,
     )
+
+
+def version_in_force(requirement_id: int) -> FrameworkVersion | None:
+    """The latest version of the framework of the requirement's track: the wording a
+    decision made now is made against (None while the track has no version). One query."""
+    from django.db.models import Subquery
+
+    from .models import Requirement
+
+    track = Subquery(Requirement.objects.filter(pk=requirement_id).values("track_id")[:1])
+    return FrameworkVersion.objects.filter(track_id=track).order_by("-number").first()
 
 
 def claimable_requirements(employee: Employee):
@@ -391,10 +410,101 @@ def evidence_decide(*, evidence, confirm: bool, comment: str = "", by: User):
     evidence.decided_by = by
     evidence.decided_at = now
     evidence.decision_comment = comment
-    audit.save(evidence, by=by, update_fields=["status", "decided_by", "decided_at", "decision_comment"])
+    evidence.decided_version = version_in_force(evidence.requirement_id)
+    audit.save(
+        evidence, by=by, update_fields=["status", "decided_by", "decided_at", "decision_comment", "decided_version"]
+    )
     _record_event(evidence, "confirmed" if confirm else "rejected", by, now, comment=comment)
     employee_counts_refresh(employees=Employee.objects.filter(pk=evidence.employee_id))
     return evidence
+
+
+@transaction.atomic
+def evidence_reconfirm(*, evidence, confirm: bool, comment: str = "", by: User):
+    """The team lead (or HR) decides again a claim confirmed against an earlier wording.
+
+    A framework load that reworded the requirement substantively marked the claim
+    (grades.versions); it counts again once confirmed against the wording now in force,
+    which the decision records (decided_version). Rejecting it, with a reason, lets the
+    developer claim the requirement again.
+    """
+    from django.utils import timezone
+
+    from .models import EvidenceEvent, EvidenceStatus, Requirement
+
+    evidence = _lock_evidence(evidence)
+    if not policies.may_decide_claim(by, evidence.employee):
+        raise PermissionError("Only the person's team lead or HR can decide this claim.")
+    if evidence.status != EvidenceStatus.CONFIRMED or not evidence.reconfirm_needed:
+        raise GradeError(_("This claim does not need to be confirmed again."))
+    if not Requirement.objects.filter(pk=evidence.requirement_id, is_active=True).exists():
+        raise GradeError(_("The requirement has been removed from the framework; its claims are history now."))
+    comment = (comment or "").strip()
+    if len(comment) > MAX_COMMENT:
+        raise GradeError(_("The comment is longer than %(n)s characters.") % {"n": MAX_COMMENT})
+    if not confirm and not comment:
+        raise GradeError(_("Say why the claim is rejected, so the developer knows what to do next."))
+    now = timezone.now()
+    if not confirm:
+        evidence.status = EvidenceStatus.REJECTED
+    evidence.reconfirm_needed = False
+    evidence.decided_by = by
+    evidence.decided_at = max(now, evidence.claimed_at)
+    evidence.decided_version = version_in_force(evidence.requirement_id)
+    if comment or not confirm:
+        evidence.decision_comment = comment
+    audit.save(
+        evidence, by=by, reason="confirmed again" if confirm else "rejected against the new wording",
+        update_fields=["status", "reconfirm_needed", "decided_by", "decided_at", "decided_version", "decision_comment"],
+    )
+    action = EvidenceEvent.Action.RECONFIRMED if confirm else EvidenceEvent.Action.REJECTED
+    _record_event(evidence, action, by, now, comment=comment)
+    employee_counts_refresh(employees=Employee.objects.filter(pk=evidence.employee_id))
+    return evidence
+
+
+def claims_withdraw_removed(
+    *, requirement_ids, comment: str, by: User | None = None, at=None, reason: str = "", using: str = "default"
+) -> list:
+    """Withdraw the waiting claims on requirements that left the framework.
+
+    Nobody should decide, or be reminded of, a line that is on no checklist any more.
+    Each claim gets a history row and a "withdrawn" event carrying `comment` (the
+    reason); the developer and their team lead are told by mail once the transaction
+    commits. Confirmed claims stay as they are: history, off the checklist with their
+    requirement. Call inside the transaction of the removal; the people's rows are
+    locked first, in id order, as every writer of their claims does. The caller
+    recounts their figures. Returns the withdrawn claims.
+    """
+    from django.utils import timezone
+
+    from .models import Evidence, EvidenceEvent, EvidenceStatus
+
+    waiting = Evidence.objects.using(using).filter(
+        requirement_id__in=list(requirement_ids), status=EvidenceStatus.CLAIMED
+    )
+    people = sorted(set(waiting.values_list("employee_id", flat=True)))
+    if not people:
+        return []
+    list(Employee.objects.using(using).select_for_update().filter(pk__in=people).order_by("pk").values_list("pk", flat=True))
+    claims = list(waiting.select_for_update().order_by("pk"))
+    for claim in claims:
+        claim.status = EvidenceStatus.WITHDRAWN
+    audit.bulk_update(claims, ["status"], by=by, reason=reason or "requirement removed")
+    at = at or timezone.now()
+    actor = by if by is not None and by.is_authenticated else None
+    EvidenceEvent.objects.using(using).bulk_create(
+        [
+            EvidenceEvent(
+                evidence=claim, action=EvidenceEvent.Action.WITHDRAWN, actor=actor, at=at,
+                description=claim.description, links=claim.links, comment=comment,
+            )
+            for claim in claims
+        ]
+    )
+    ids = [claim.pk for claim in claims]
+    transaction.on_commit(lambda: notifications.claims_withdrawn(ids, reason=comment), using=using)
+    return claims
 
 
 # --- Moving a person to another track ---------------------------------------------------------
@@ -509,6 +619,8 @@ def employee_change_track(
         .order_by("claimed_at", "id")
     )
     result = TrackChange(entry=entry)
+    # The new track's framework as it stands: the wording a carried confirmation now counts against.
+    in_force = FrameworkVersion.objects.filter(track=track).order_by("-number").first()
     for old in live:
         target = targets.get(keys[old.requirement_id])
         copy = None
@@ -530,6 +642,10 @@ def employee_change_track(
                 claimed_at=old.claimed_at,
                 decided_by=old.decided_by if confirmed else None,
                 decided_at=old.decided_at if confirmed else None,
+                # A confirmation counts on the new track as it did on the old one: against
+                # the wording in force there now, or still to be confirmed again.
+                decided_version=in_force if confirmed else None,
+                reconfirm_needed=confirmed and old.reconfirm_needed,
                 decision_comment=(
                     " ".join(part for part in (note, old.decision_comment) if part) if confirmed else ""
                 ),
@@ -578,7 +694,8 @@ def requirements_set_active(*, requirements, active: bool, by: User | None = Non
     history (with `by` and `reason`), and recount the checklists of the people on their tracks.
 
     Retired requirements stay for the history of the evidence that points at them but
-    leave everyone's checklist. Returns how many requirements changed.
+    leave everyone's checklist; their waiting claims are withdrawn, with the reason, and
+    the people told (claims_withdraw_removed). Returns how many requirements changed.
     """
     from .models import Requirement
 
@@ -592,5 +709,11 @@ def requirements_set_active(*, requirements, active: bool, by: User | None = Non
     for requirement in changing:
         requirement.is_active = active
     audit.bulk_update(changing, ["is_active"], by=by, reason=reason or ("reactivated" if active else "retired"))
+    if not active:
+        # A claim waiting on a line that is on no checklist any more would wait for ever.
+        claims_withdraw_removed(
+            requirement_ids=[requirement.pk for requirement in changing], by=by,
+            comment=_("The requirement was retired."), reason=reason or "retired",
+        )
     checklists_changed(track_ids={requirement.track_id for requirement in changing})
     return len(changing)

@@ -9,6 +9,7 @@ app_name = "grades"
 urlpatterns = [
     path("tracks/", views.track_list, name="track_list"),
     path("tracks/<slug:slug>/", views.track_detail, name="track_detail"),
+    path("tracks/<slug:slug>/versions/", views.track_versions, name="track_versions"),
     path("me/", views.me, name="me"),
     path("people/", views.people, name="people"),
     path("people/<id:pk>/", views.person, name="person"),
@@ -18,4 +19,5 @@ urlpatterns = [
     path("evidence/<id:pk>/edit/", views.evidence_edit, name="evidence_edit"),
     path("evidence/<id:pk>/withdraw/", views.evidence_withdraw, name="evidence_withdraw"),
     path("evidence/<id:pk>/decide/", views.evidence_decide, name="evidence_decide"),
+    path("evidence/<id:pk>/reconfirm/", views.evidence_reconfirm, name="evidence_reconfirm"),
 ]

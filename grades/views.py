@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from common.http import read_only
 
 from . import extensions, pages, policies, rules, selectors, services
+from . import versions as framework_versions
 from .forms import DecisionForm, EvidenceForm, PeopleFilterForm
 from .models import Evidence, Level, Requirement, Track, TrackLevel
 from .roles import viewer_facts
@@ -83,6 +84,50 @@ def track_detail(request, slug):
         )
     context = {"track": track, "ladder": ladder, "panels": extensions.built(extensions.LADDER_PANELS, request, track)}
     return render(request, "grades/track_detail.html", context)
+
+
+def _version_number(raw: str | None) -> int | None:
+    """A version number from the address (?from=, ?to=), or None when it is not one."""
+    raw = (raw or "").strip()
+    if not raw.isascii() or not raw.isdigit() or len(raw) > 9 or int(raw) < 1:
+        return None
+    return int(raw)
+
+
+@read_only
+@login_required
+def track_versions(request, slug):
+    """The versions of a track's framework, and what changed between two of them (?from=N&to=M).
+
+    Without a choice the latest version is compared with the one before it. A number that
+    is not one is refused with 400, a version the track does not have with 404, each with
+    a message on the page.
+    """
+    track = get_object_or_404(Track.objects.active(), slug=slug)
+    versions = framework_versions.track_versions(track)
+    numbers = [version.number for version in versions]
+    status, error, comparison = 200, "", None
+    if "from" in request.GET or "to" in request.GET:
+        number_from, number_to = _version_number(request.GET.get("from")), _version_number(request.GET.get("to"))
+        if number_from is None or number_to is None:
+            status = 400
+            error = _("Choose two versions by their numbers, e.g. ?from=1&to=2.")
+        else:
+            comparison = framework_versions.compare(track, number_from, number_to)
+            if comparison is None:
+                status = 404
+                missing = number_from if number_from not in numbers else number_to
+                error = (
+                    _("The %(track)s track has no version %(number)s; its versions are 1 to %(latest)s.")
+                    % {"track": track, "number": missing, "latest": max(numbers)}
+                    if numbers
+                    else _("The %(track)s track has no version %(number)s; it has no versions yet.")
+                    % {"track": track, "number": missing}
+                )
+    elif len(versions) >= 2:
+        comparison = framework_versions.compare(track, versions[1].number, versions[0].number)
+    context = {"track": track, "versions": versions, "comparison": comparison, "error": error}
+    return render(request, "grades/track_versions.html", context, status=status)
 
 
 # --- Progress -----------------------------------------------------------------------------------
@@ -305,6 +350,32 @@ def evidence_decide(request, pk):
         for error in errors:
             messages.error(request, error)
     return pages.progress_response(request, _refetch(request, employee), status=400, bound=("decide", evidence.pk, form))
+
+
+@login_required
+@require_POST
+def evidence_reconfirm(request, pk):
+    """The team lead (or HR) confirms again, or rejects, a claim confirmed against an earlier wording."""
+    evidence = _evidence_for(request, pk)
+    employee = evidence.employee
+    if not policies.may_decide_claim(request.user, employee):
+        raise PermissionDenied(_("Only the person's team lead or HR can decide this claim."))
+    form = DecisionForm(request.POST)
+    if form.is_valid():
+        confirm = form.cleaned_data["decision"] == "confirm"
+        try:
+            services.evidence_reconfirm(
+                evidence=evidence, confirm=confirm, comment=form.cleaned_data["comment"], by=request.user
+            )
+        except services.GradeError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Claim confirmed against the new wording.") if confirm else _("Claim rejected."))
+            return redirect(_progress_url(request, employee))
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return pages.progress_response(request, _refetch(request, employee), status=400)
 
 
 def _refetch(request, employee):

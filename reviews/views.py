@@ -400,7 +400,8 @@ class PacketLine:
 def _packet_lines(progress) -> list[tuple]:
     """[(level, [PacketLine])] of the packet's checklist, in ladder order, a group's lines together."""
     states = {
-        "confirmed": _("confirmed"), "claimed": _("waiting"), "rejected": _("rejected"),
+        "confirmed": _("confirmed"), "reconfirm": _("confirmed against an earlier wording"),
+        "claimed": _("waiting"), "rejected": _("rejected"),
         "met": _("met"), "unmet": _("not yet"),
     }
     missing = _("missing")

@@ -81,6 +81,7 @@ ACCESS: list[tuple[str, ...]] = [
     ("start page",                 "login",  "→me",    "→me",    "→people", "→people", "→tracks", "→people", "→tracks", "→people"),
     ("ladders",                    "login",  "200",    "200",    "200",     "200",     "200",     "200",     "200",     "200"),
     ("ladder of a track",          "login",  "200",    "200",    "200",     "200",     "200",     "200",     "200",     "200"),
+    ("versions of a track",        "login",  "200",    "200",    "200",     "200",     "200",     "200",     "200",     "200"),
     ("own progress",               "login",  "200+",   "200-",   "200",     "200-",    "200-",    "200-",    "200-",    "200-"),
     ("the person's progress",      "login",  "200+",   "404",    "200+",    "404",     "404",     "200+",    "404",     "200+"),
     ("the person's audit trail",   "login",  "403",    "404",    "403",     "404",     "404",     "200+",    "404",     "200+"),
@@ -90,6 +91,7 @@ ACCESS: list[tuple[str, ...]] = [
     ("edit a claim",               "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
     ("withdraw a claim",           "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
     ("confirm a claim",            "login",  "403",    "404",    "done",    "404",     "404",     "done",    "404",     "done"),
+    ("confirm a claim again",      "login",  "403",    "404",    "done",    "404",     "404",     "done",    "404",     "done"),
     ("request a review",           "login",  "done",   "404",    "done",    "404",     "404",     "403",     "404",     "403"),
     ("review list",                "login",  "200+",   "200-",   "200+",    "200-",    "200+",    "200+",    "200-",    "200+"),
     ("review detail",              "login",  "200+",   "404",    "200+",    "404",     "200+",    "200+",    "404",     "200+"),
@@ -263,6 +265,15 @@ def _everyone_votes(world: World) -> None:
             review_services.review_vote(review=review, by=seat.member, value="approve")
 
 
+def _confirmed_against_an_earlier_wording(world: World) -> None:
+    """The claim, confirmed by the lead before a load reworded its requirement substantively."""
+    claim = world.claim()
+    Evidence.objects.filter(pk=claim.pk).update(
+        status=EvidenceStatus.CONFIRMED, decided_by=world.dev.team_lead.user, decided_at=claim.claimed_at,
+        reconfirm_needed=True,
+    )
+
+
 def _claim_status(world: World) -> str:
     return world.claim().status
 
@@ -275,6 +286,7 @@ ACTIONS: dict[str, Action] = {
     "start page": Action("home", lambda w: "/"),
     "ladders": Action("grades:track_list", lambda w: "/tracks/"),
     "ladder of a track": Action("grades:track_detail", lambda w: f"/tracks/{w.dev.track.slug}/"),
+    "versions of a track": Action("grades:track_versions", lambda w: f"/tracks/{w.dev.track.slug}/versions/?from=1&to=1"),
     "own progress": Action("grades:me", lambda w: "/me/"),
     "the person's progress": Action("grades:person", lambda w: f"/people/{w.dev.pk}/"),
     "the person's audit trail": Action("grades:person_trail", lambda w: f"/people/{w.dev.pk}/trail/"),
@@ -311,6 +323,14 @@ ACTIONS: dict[str, Action] = {
         method="post",
         data=lambda w: {"decision": "confirm", "comment": ""},
         done=lambda w, user: _claim_status(w) == EvidenceStatus.CONFIRMED and w.claim().decided_by == user,
+    ),
+    "confirm a claim again": Action(
+        "grades:evidence_reconfirm",
+        lambda w: f"/evidence/{w.claim_id}/reconfirm/",
+        method="post",
+        data=lambda w: {"decision": "confirm", "comment": ""},
+        setup=_confirmed_against_an_earlier_wording,
+        done=lambda w, user: not w.claim().reconfirm_needed and w.claim().decided_by == user,
     ),
     "request a review": Action(
         "reviews:request",
@@ -517,6 +537,7 @@ ID_URLS = [
     ("edit a claim", Evidence, "/evidence/{id}/edit/"),
     ("withdraw a claim", Evidence, "/evidence/{id}/withdraw/"),
     ("confirm a claim", Evidence, "/evidence/{id}/decide/"),
+    ("confirm a claim again", Evidence, "/evidence/{id}/reconfirm/"),
     ("request a review", Employee, "/reviews/request/{id}/"),
     ("review detail", PromotionReview, "/reviews/{id}/"),
     ("schedule a review", PromotionReview, "/reviews/{id}/schedule/"),

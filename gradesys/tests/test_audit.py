@@ -41,6 +41,10 @@ ALLOWED_WRITES = {
         "derived columns (current level, checklist counts, last failed defense), refreshed in the "
         "transaction of the audited write that changed their source"
     ),
+    ("grades/versions.py", "Requirement", "update"): (
+        "derived column (the framework version that brought each requirement's wording), set "
+        "by the load that appends the version; the version row records who and when"
+    ),
     ("imports/services.py", "Employee", "bulk_create"): (
         "thousands of new people in batches; the rows are read back by user and their history rows "
         "written with bulk_history_create(default_user=by) right after"

@@ -106,6 +106,22 @@ LEVEL_CODES = ["junior", "middle", "senior-plus-plus", "no-such-level"]
 TRACK_SLUGS = ["backend", "fullstack", "no-such-track"]
 
 
+def versions_answer(params: dict) -> int:
+    """What /tracks/backend/versions/ answers (it has version 1 only): 200 without a choice or
+    for versions it has, 400 when either is not a whole number from 1 (the last value of a
+    repeated name counts), 404 for a number it has no version of."""
+    values = query(params)
+    if "from" not in values and "to" not in values:
+        return 200
+    numbers = []
+    for name in ("from", "to"):
+        raw = (values.get(name) or "").strip()
+        if not (raw.isascii() and raw.isdigit() and len(raw) <= 9 and int(raw) >= 1):
+            return 400
+        numbers.append(int(raw))
+    return 200 if set(numbers) == {1} else 404
+
+
 def query(params: dict) -> QueryDict:
     """The parameters as the view reads them: a list is the same name repeated."""
     result = QueryDict(mutable=True)
@@ -190,6 +206,25 @@ LISTS = [
             {"params": {"status": "requested' OR 1=1 --", "page": "-1"}},
         ),
     ),
+    # Two versions of a track's framework compared: numbers, or a 400 (not numbers) or 404 (no such version).
+    Action(
+        "framework-versions",
+        draw={
+            "params": st.fixed_dictionaries(
+                {}, optional={"from": query_value("1", "2", " 1 "), "to": query_value("1", "3")}
+            )
+        },
+        request=lambda ex: get("/tracks/backend/versions/", ex.params),
+        accepts=lambda ex: versions_answer(ex.params) == 200,
+        accepted=status(200),
+        refused=lambda ex: status(versions_answer(ex.params))(ex),
+        read_only=True,
+        examples=(
+            {"params": {"from": "1", "to": "99999999999999999999"}},
+            {"params": {"from": "١", "to": "1"}},
+            {"params": {"from": ["2", "1"], "to": "<script>alert('fz')</script>"}},
+        ),
+    ),
     # HR's calendar pages the same way as the review list and has no other parameter.
     Action(
         "review-calendar",
@@ -249,6 +284,7 @@ ADDRESSES_WITH_IDS = [
         for url in (
             "/evidence/{}/edit/",
             "/evidence/{}/decide/",
+            "/evidence/{}/reconfirm/",
             "/evidence/{}/withdraw/",
             "/reviews/request/{}/",
             "/reviews/{}/schedule/",
