@@ -35,8 +35,9 @@ command `convert_framework` reads the file and writes the YAML.
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Mapping
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -138,6 +139,8 @@ class _LineLoader(yaml.SafeLoader):
         seen = set()
         for key_node, _value in node.value:
             key = self.construct_object(key_node)
+            if not isinstance(key, Hashable):
+                continue  # construct_mapping refuses it with its own message
             if key in seen:
                 raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
             seen.add(key)
@@ -148,7 +151,7 @@ _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_marke
 
 
 def parse_ft(text: str, *, source: str) -> Any:
-    """The content of an FT job-family file (YAML, or JSON, which YAML reads too)."""
+    """The content of an FT job-family YAML file, its mappings marked with their lines."""
     try:
         return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
@@ -174,6 +177,12 @@ def read_ft_file(path: str | Path) -> Any:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise FtFormatError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    if path.suffix.lower() == ".json":
+        # JSON is YAML too, but not with the tabs JSON files are often indented with.
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise FtFormatError(f"{path}, line {exc.lineno}: not readable as JSON ({exc.msg})") from exc
     return parse_ft(text, source=str(path))
 
 
@@ -283,7 +292,7 @@ class _Level:
 
 
 def convert_ft(data: Any, *, source: str, prefix: str | None = None) -> list[ConvertedTrack]:
-    """The framework documents of one FT job family, the track to load first first.
+    """The framework documents of one FT job family, in load order (a parent before its fork).
 
     `source` names the file in messages; `prefix` is the slug of the main track (the
     people-manager track is `<prefix>-pm`, the categories `<prefix>-<theme id>`),
@@ -307,25 +316,20 @@ def convert_ft(data: Any, *, source: str, prefix: str | None = None) -> list[Con
     _competencies(check, data, levels, categories)
 
     ladders = _split_paths(check, data, list(levels.values()))
-    family_name = LEGACY_SUFFIX_RE.sub("", family).strip() or family
-    description = summary
     main, fork = ladders[IC], ladders[PM]
-    tracks = []
+    family_name = LEGACY_SUFFIX_RE.sub("", family).strip() or family
     main_track = {"slug": prefix, "name": family_name}
     if fork:
         main_track["name"] = f"{family_name} ({_path_label(main, IC)})"
-    if description:
-        main_track["description"] = description
-    tracks.append(_document(main_track, main, categories))
+    if summary:
+        main_track["description"] = summary
+    tracks = [_document(main_track, main, categories)]
     if fork:
-        fork_at = main[len(ladders["shared"])].key
-        fork_track = {
-            "slug": f"{prefix}-{PM}",
-            "name": f"{family_name} ({_path_label(fork, PM)})",
-        }
-        if description:
-            fork_track["description"] = description
-        fork_track.update(fork_of=prefix, fork_at=fork_at)
+        fork_track = {"slug": f"{prefix}-{PM}", "name": f"{family_name} ({_path_label(fork, PM)})"}
+        if summary:
+            fork_track["description"] = summary
+        # The parent's level at the rank where the paths split; the fork's ladder starts there.
+        fork_track.update(fork_of=prefix, fork_at=main[len(ladders["shared"])].key)
         tracks.append(_document(fork_track, fork, categories))
     for document in tracks:
         if len(document["track"]["name"]) > NAME_LIMIT:

@@ -24,14 +24,14 @@ class Command(BaseCommand):
     requires_system_checks = []
 
     def add_arguments(self, parser):
-        parser.add_argument("path", help="the source file, e.g. engineering.yml")
+        parser.add_argument("path", metavar="PATH", help="the source file, e.g. engineering.yml")
         parser.add_argument(
             "--from", dest="source_format", required=True, choices=sorted(CONVERTERS),
             help="the source's format: ft (Financial Times engineering-progression job family)",
         )
-        parser.add_argument("--out", required=True, help="the folder the YAML files are written to")
+        parser.add_argument("--out", metavar="DIR", required=True, help="the folder the YAML files are written to")
         parser.add_argument(
-            "--slug",
+            "--slug", metavar="PREFIX",
             help="slug of the main track (the people-manager track gets -pm after it, the categories "
             "<slug>-<theme>); default ft-<job family name>, e.g. ft-engineering",
         )
