@@ -431,8 +431,10 @@ def _examples(check: _Checker, node: Mapping, path: str) -> str:
     examples = node.get("examples")
     if examples is not None:
         for index, example in enumerate(check.items(node, "examples", f"{path}.")):
-            if not isinstance(example, str) or not clean_text(example):
-                check.fail(node, f"{path}.examples[{index}]", f"expected text, found {_kind(example) if example else 'nothing'}")
+            if not isinstance(example, str):
+                check.fail(node, f"{path}.examples[{index}]", f"expected text, found {_kind(example)}")
+            if not clean_text(example):
+                check.fail(node, f"{path}.examples[{index}]", "must not be empty")
             lines.append("- " + " ".join(clean_text(example).split()))
     links = []
     if node.get("supportingUrls") is not None:

@@ -391,7 +391,8 @@ def test_a_competency_naming_an_unknown_level_or_theme_is_refused_with_its_line_
         (lambda d: d["competencies"][0].update(summary="  \n"), r"competencies\[0\] \([0-9a-f-]+\)\.summary: must not be empty"),
         (lambda d: d["competencies"][0].update(notes="x"), r"competencies\[0\]: unknown key\(s\): notes"),
         (lambda d: d["competencies"][0].update(examples="one"), r"competencies\[0\] \([0-9a-f-]+\)\.examples: expected a list, found text"),
-        (lambda d: d["competencies"][0].update(examples=[""]), r"\.examples\[0\]: expected text, found nothing"),
+        (lambda d: d["competencies"][0].update(examples=[" "]), r"\.examples\[0\]: must not be empty"),
+        (lambda d: d["competencies"][0].update(examples=[None]), r"\.examples\[0\]: expected text, found nothing"),
         (lambda d: d["competencies"][0].update(supportingUrls=[{"label": "x"}]), r"supportingUrls\[0\]: missing key\(s\): url"),
         (lambda d: d["competencies"][0].update(summary="x" * 4001), r"\.summary: is longer than 4000 characters"),
         (lambda d: d.update(levels=[]), r"levels: lists no level"),
@@ -405,7 +406,7 @@ def test_a_competency_naming_an_unknown_level_or_theme_is_refused_with_its_line_
     ],
     ids=[
         "duplicate competency", "duplicate level", "duplicate theme", "no summary", "empty summary",
-        "unknown competency key", "examples not a list", "empty example", "link without url", "text too long",
+        "unknown competency key", "examples not a list", "empty example", "example not text", "link without url", "text too long",
         "no levels", "themes not a list", "isLegacy not a boolean", "two levels, one key", "manager path alone",
     ],
 )
