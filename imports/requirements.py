@@ -34,6 +34,8 @@ class RequirementFacts:
     level_names: Mapping[str, str]
     track_levels: Mapping[tuple[str, str], int]  # (track slug, level code) → TrackLevel pk
     existing: Mapping[tuple[str, str], Any]  # (track slug, key) → Requirement
+    # Tracks on a ladder of their own: the import's level names are the shipped ladder's.
+    other_ladder_tracks: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -127,6 +129,9 @@ def _plan_row(row: rules.SourceRow, facts: RequirementFacts) -> RequirementRowPl
         plan.problems.append("track: is required")
     elif not plan.track:
         plan.problems.append(f"track: unknown track {raw_track!r}")
+    elif plan.track in facts.other_ladder_tracks:
+        plan.problems.append("track: " + (rules.OTHER_LADDER % {"track": plan.track}).replace(
+            "add its people in the admin", "load its requirements with its framework file (load_framework)"))
     raw_level = values.get("level", "")
     plan.level = facts.level_names.get(rules.normalise_name(raw_level), "")
     if not raw_level:
