@@ -36,25 +36,30 @@ VIEWS = [
         select="""
             SELECT e.id AS employee_id, t.slug AS track, l.code AS level, l.{rank} AS level_rank,
                    e.current_level_since AS level_since, e.team_lead_id AS team_lead_id,
-                   CASE WHEN e.left_on IS NULL THEN 1 ELSE 0 END AS is_current
+                   CASE WHEN e.left_on IS NULL THEN 1 ELSE 0 END AS is_current,
+                   la.slug AS ladder
             FROM grades_employee e
             JOIN grades_track t ON t.id = e.track_id
             LEFT JOIN grades_level l ON l.id = e.current_level_id
+            LEFT JOIN grades_ladder la ON la.id = l.ladder_id
         """,
-        columns=("employee_id", "track", "level", "level_rank", "level_since", "team_lead_id", "is_current"),
-        tables=("grades_employee", "grades_track", "grades_level"),
+        # A level's key and rank are its ladder's: `ladder` says which.
+        columns=("employee_id", "track", "level", "level_rank", "level_since", "team_lead_id", "is_current", "ladder"),
+        tables=("grades_employee", "grades_track", "grades_level", "grades_ladder"),
     ),
     View(
         name="analytics_grade_changes",
         select="""
             SELECT g.id AS change_id, g.employee_id AS employee_id, g.kind AS kind, t.slug AS track,
-                   l.code AS level, l.{rank} AS level_rank, g.effective_date AS effective_date
+                   l.code AS level, l.{rank} AS level_rank, g.effective_date AS effective_date,
+                   la.slug AS ladder
             FROM grades_gradechange g
             JOIN grades_track t ON t.id = g.track_id
             JOIN grades_level l ON l.id = g.level_id
+            JOIN grades_ladder la ON la.id = l.ladder_id
         """,
-        columns=("change_id", "employee_id", "kind", "track", "level", "level_rank", "effective_date"),
-        tables=("grades_gradechange", "grades_track", "grades_level"),
+        columns=("change_id", "employee_id", "kind", "track", "level", "level_rank", "effective_date", "ladder"),
+        tables=("grades_gradechange", "grades_track", "grades_level", "grades_ladder"),
     ),
     View(
         name="analytics_reviews",

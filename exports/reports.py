@@ -118,7 +118,8 @@ def _rank(vendor: str) -> str:
 def _roster_sql(vendor: str, f: dict) -> Statement:
     """Current people with their level.
 
-    One row per employee who has not left. The last failed defense is the day the
+    One row per employee who has not left. The next level is the one after theirs on
+    their own ladder (the rung of their track one rank up: grades.models.TrackRung). The last failed defense is the day the
     decision service keeps on the employee row. Months in level
     and the earliest defense date are computed by grades.rules in `_roster_rows`,
     so the statement returns the inputs of that computation.
@@ -132,7 +133,8 @@ def _roster_sql(vendor: str, f: dict) -> Statement:
         JOIN auth_user u ON u.id = e.user_id
         JOIN grades_track t ON t.id = e.track_id
         LEFT JOIN grades_level l ON l.id = e.current_level_id
-        LEFT JOIN grades_level nl ON nl.{rank} = l.{rank} + 1
+        LEFT JOIN grades_trackrung nr ON nr.track_id = e.track_id AND nr.{rank} = l.{rank} + 1
+        LEFT JOIN grades_level nl ON nl.id = nr.level_id
         LEFT JOIN grades_employee le ON le.id = e.team_lead_id
         LEFT JOIN auth_user lu ON lu.id = le.user_id
         {_where(clauses)}
@@ -347,13 +349,14 @@ def _skill_matrix_rows(snapshot: db.Snapshot, f: dict) -> Iterator[list]:
     """The skill matrix: one row per person × requirement of their track up to their next level.
 
     People who have not left, in id order; for each, the active requirements of their
-    track whose level ranks at most one above their own, in the order of the ladder
-    (level rank, then the requirement's position and id), less the expectations of the
-    entry level (an entry-only level or the ladder's first: never claimed, never
-    counted; grades.models.counted_levels). Each row names the requirement's theme by
-    key and by name in the reader's language, and its "at least N of these" group by
-    key with its N (empty for a requirement that counts on its own), so that a sheet
-    can count lines as the progress page does. A requirement the product
+    track's full ladder (a fork's parent's below the fork) whose level ranks at most one
+    above their own, in the order of the ladder (level rank, then the requirement's
+    position and id), less the expectations of the entry level (an entry-only level or
+    the ladder's first: never claimed, never counted; grades.models.counted_levels).
+    Each row names the requirement's theme by key and by name in the reader's language,
+    and its "at least N of these" group by key with its N (empty for a requirement that
+    counts on its own), so that a sheet can count lines as the progress page does. A
+    requirement the product
     judges from data has the state 'by_data' (the progress page gives the verdict);
     else the live claim's status ('claimed' or 'confirmed': the unique (employee,
     requirement, open_marker) index allows one; 'reconfirm' for a claim confirmed
@@ -392,17 +395,19 @@ def _skill_matrix_rows(snapshot: db.Snapshot, f: dict) -> Iterator[list]:
         WHERE ev.employee_id > %s AND ev.employee_id <= %s
           AND (ev.open_marker = 1 OR ev.status = 'rejected')
     """
+    # Each track's checklist lines along its full ladder: on each rung, the requirements of
+    # the rung's owner (a fork's parent's below the fork, the track's own above).
     requirements_sql = f"""
-        SELECT r.id, r.track_id, r.key, rl.name, rl.{rank}, r.category, r.check_kind,
+        SELECT r.id, s.track_id, r.key, rl.name, s.{rank}, r.category, r.check_kind,
                c.name, c.name_ru, g.key, g.at_least
-        FROM grades_requirement r
-        JOIN grades_tracklevel rtl ON rtl.id = r.track_level_id
-        JOIN grades_level rl ON rl.id = rtl.level_id
+        FROM grades_trackrung s
+        JOIN grades_tracklevel rtl ON rtl.level_id = s.level_id AND rtl.track_id = s.owner_id
+        JOIN grades_requirement r ON r.track_level_id = rtl.id
+        JOIN grades_level rl ON rl.id = s.level_id
         JOIN grades_category c ON c.key = r.category
         LEFT JOIN grades_requirementgroup g ON g.id = r.group_id
-        WHERE r.is_active = %s AND rl.entry_only = %s
-          AND rl.{rank} > (SELECT MIN(fl.{rank}) FROM grades_level fl)
-        ORDER BY r.track_id, rl.{rank}, r.position, r.id
+        WHERE r.is_active = %s AND rl.entry_only = %s AND s.{rank} > 1
+        ORDER BY s.track_id, s.{rank}, r.position, r.id
     """
     neutralise = csvstream.neutralise
     russian = (get_language() or "en").startswith("ru")

@@ -29,7 +29,8 @@ def index(request):
         {
             "reports": [report for report in REPORTS.values() if policies.may_download(request.user, report)],
             "tracks": Track.objects.order_by("name"),
-            "levels": Level.objects.order_by("rank"),
+            # Grouped by ladder in the filter; a key names that level on any ladder.
+            "levels": list(Level.objects.select_related("ladder").order_by("ladder__slug", "rank")),
             "statuses": ("requested", "scheduled", "passed", "failed", "withdrawn"),
         },
     )

@@ -1,9 +1,10 @@
 """
 Django admin for the grades app, shaped for HR.
 
-- The ladder (levels, their order and which of them start a main grade) is
-  created by migrations: its rows can be tuned (names, minimum months) but not
-  added, removed or reordered here.
+- Ladders (their levels, order and main grades) and tracks' forks come from
+  framework files (load_framework) and migrations: levels can be tuned here (names,
+  minimum months) but not added, removed or reordered, and a track's ladder is shown,
+  not changed.
 - History is append-only. Grade changes and evidence events are view-only here;
   a person's grade history grows through `services.employee_hire` (the add form)
   and `services.grade_change_record` (the "Record grade change" page); a move to
@@ -52,6 +53,7 @@ from .models import (
     Evidence,
     EvidenceEvent,
     GradeChange,
+    Ladder,
     Level,
     Mentorship,
     Requirement,
@@ -107,19 +109,47 @@ class TrackLevelChoiceMixin:
 # --- The framework ------------------------------------------------------------------
 
 
+@admin.register(Ladder)
+class LadderAdmin(GuardedAdminMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "name_ru", "level_count"]
+    search_fields = ["name", "name_ru", "slug"]
+    fields = ["slug", "name", "name_ru"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_level_count=Count("levels"))
+
+    @admin.display(description=_("levels"), ordering="_level_count")
+    def level_count(self, obj):
+        return obj._level_count
+
+    def get_readonly_fields(self, request, obj=None):
+        # Framework files name a ladder by its slug.
+        return ["slug"] if obj is not None else []
+
+    # A ladder's levels come from a framework file (load_framework) or a migration.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(Level)
 class LevelAdmin(GuardedAdminMixin, admin.ModelAdmin):
-    list_display = ["rank", "name", "name_ru", "is_main_grade", "entry_only", "min_months_in_previous"]
+    list_display = ["ladder", "rank", "name", "name_ru", "main_grade", "entry_only", "min_months_in_previous"]
     list_display_links = ["name"]
     list_editable = ["min_months_in_previous"]
-    ordering = ["rank"]
+    list_filter = ["ladder"]
+    list_select_related = ["ladder", "main_grade"]
+    # Grouped by ladder, each in its order.
+    ordering = ["ladder__slug", "rank"]
     # The framework files, the tracks' requirements and the salary bands are written
-    # against these codes, this order and these main grades: migrations change them.
-    readonly_fields = ["rank", "code", "is_main_grade"]
-    fields = ["rank", "code", "name", "name_ru", "is_main_grade", "entry_only", "min_months_in_previous"]
+    # against these ladders, codes, this order and these main grades: a framework file
+    # (load_framework) or a migration changes them.
+    readonly_fields = ["ladder", "rank", "code", "main_grade"]
+    fields = ["ladder", "rank", "code", "name", "name_ru", "main_grade", "entry_only", "min_months_in_previous"]
 
-    # The ladder is created by a migration; a level added or removed here would not
-    # match the framework files nor the people's ledgers.
+    # A level added or removed here would not match the framework files nor the people's ledgers.
     def has_add_permission(self, request):
         return False
 
@@ -153,8 +183,9 @@ class CategoryAdmin(GuardedAdminMixin, admin.ModelAdmin):
 
 @admin.register(Track)
 class TrackAdmin(GuardedAdminMixin, admin.ModelAdmin):
-    list_display = ["name", "slug", "name_ru", "is_active", "requirement_count"]
-    list_filter = ["is_active"]
+    list_display = ["name", "slug", "name_ru", "ladder", "fork", "is_active", "requirement_count"]
+    list_filter = ["is_active", "ladder"]
+    list_select_related = ["ladder", "fork_of", "fork_at"]
     search_fields = ["name", "name_ru", "slug", "description", "description_en"]
     prepopulated_fields = {"slug": ["name"]}
 
@@ -170,6 +201,28 @@ class TrackAdmin(GuardedAdminMixin, admin.ModelAdmin):
     @admin.display(description=_("active requirements"), ordering="_requirement_count")
     def requirement_count(self, obj):
         return obj._requirement_count
+
+    @admin.display(description=_("fork"))
+    def fork(self, obj):
+        if obj.fork_of_id is None:
+            return "—"
+        return _("%(parent)s from %(level)s") % {"parent": obj.fork_of, "level": obj.fork_at}
+
+    def get_fields(self, request, obj=None):
+        fields = ["slug", "name", "name_ru", "description", "description_en", "is_active", "ladder"]
+        # A fork is made by its framework file (track.fork_of, track.fork_at).
+        return [*fields, "fork_of", "fork_at"] if obj is not None and obj.fork_of_id else fields
+
+    def get_readonly_fields(self, request, obj=None):
+        # People hold levels of the track's ladder, and requirements sit on them: the
+        # ladder of a saved track changes with its framework file, which checks both.
+        return ["ladder", "fork_of", "fork_at"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            # In the admin's transaction: the new track's full ladder is its ladder's levels.
+            services.track_ladders_refresh(tracks=[obj.pk], by=request.user, reason="track added in admin")
 
 
 class RequirementInline(admin.TabularInline):

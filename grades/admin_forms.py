@@ -19,13 +19,30 @@ from common.validators import validate_calendar_date
 from .models import Employee, GradeChangeKind, Level, Requirement, Track
 
 
+class LevelChoiceField(forms.ModelChoiceField):
+    """Levels labelled with their ladder: level names are unique within a ladder only."""
+
+    def __init__(self, *args, queryset=None, **kwargs):
+        super().__init__(
+            *args, queryset=queryset if queryset is not None else Level.objects.select_related("ladder").order_by("ladder__slug", "rank"),
+            **kwargs,
+        )
+
+    def label_from_instance(self, obj):
+        return f"{obj.ladder.name}: {obj.name}"
+
+
+def _levels_of(track_id):
+    """The levels of a track's full ladder, for a choice field."""
+    return Level.objects.of_track(track_id).select_related("ladder")
+
+
 class EmployeeAddForm(forms.ModelForm):
     """The admin add form: the employee row plus the level of their hire entry."""
 
-    level = forms.ModelChoiceField(
-        queryset=Level.objects.order_by("rank"),
+    level = LevelChoiceField(
         label=_("Starting level"),
-        help_text=_("The level of the hire entry that opens this person's grade history."),
+        help_text=_("The level of the hire entry that opens this person's grade history: a level of the track's ladder."),
     )
 
     class Meta:
@@ -53,6 +70,9 @@ class EmployeeAddForm(forms.ModelForm):
         if not cleaned.get("career_start") and cleaned.get("hire_date"):
             # Filled in here, before the model constraints are checked against it.
             cleaned["career_start"] = cleaned["hire_date"]
+        track, level = cleaned.get("track"), cleaned.get("level")
+        if track is not None and level is not None and not _levels_of(track.pk).filter(pk=level.pk).exists():
+            self.add_error("level", _("%(level)s is not a level of the %(track)s track's ladder.") % {"level": level, "track": track})
         return cleaned
 
 
@@ -66,7 +86,7 @@ class GradeChangeRecordForm(forms.Form):
             (GradeChangeKind.CORRECTION.value, GradeChangeKind.CORRECTION.label),
         ],
     )
-    level = forms.ModelChoiceField(queryset=Level.objects.order_by("rank"), label=_("Level"))
+    level = LevelChoiceField(label=_("Level"))
     # The same range as the ledger's own field (and the people import): refused here with
     # the form's message rather than further down.
     effective_date = forms.DateField(
@@ -86,10 +106,10 @@ class GradeChangeRecordForm(forms.Form):
         # still decides whether it is allowed.
         self.fields["effective_date"].initial = datetime.date.today()
         self.fields["kind"].initial = GradeChangeKind.PROMOTION
+        # The levels of the person's own ladder; the next one suggested.
+        self.fields["level"].queryset = _levels_of(employee.track_id)
         if employee.current_level_id is not None:
-            next_level = (
-                Level.objects.filter(rank__gt=employee.current_level.rank).order_by("rank").first()
-            )
+            next_level = _levels_of(employee.track_id).filter(rank=employee.current_level.rank + 1).first()
             self.fields["level"].initial = next_level or employee.current_level
 
 
@@ -97,11 +117,11 @@ class TrackChangeForm(forms.Form):
     """A move of one person to another track, for `services.employee_change_track`."""
 
     track = forms.ModelChoiceField(queryset=Track.objects.none(), label=_("New track"))
-    level = forms.ModelChoiceField(
-        queryset=Level.objects.order_by("rank"),
+    level = LevelChoiceField(
         label=_("Level"),
         required=False,
-        help_text=_("Leave empty to keep the current level: a lateral move."),
+        help_text=_("Leave empty to keep the current level (a lateral move; across a fork, the level of the "
+                    "same rank). Another ladder's level: choose it."),
     )
     # The same range as the ledger's own field (and the people import): refused here with
     # the form's message rather than further down.

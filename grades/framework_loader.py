@@ -1,6 +1,6 @@
 """
-Loading a track's framework (levels' comments, requirements, groups, books, and the themes
-it defines) from a YAML or JSON file.
+Loading a track's framework (its ladder, levels' comments, requirements, groups, books, and
+the themes it defines) from a YAML or JSON file.
 
 `parse_framework` validates a file completely and returns a plain description or
 raises `FrameworkError` naming the file, the line (YAML) and the key path;
@@ -24,8 +24,10 @@ from common import audit
 
 from . import rules
 
+SCHEMA_VERSION = 2
+# Schema 1 files name the levels of the shipped ladder; schema 2 files may bring their own.
 SCHEMA_VERSIONS = (1, 2)
-SCHEMA_VERSION = max(SCHEMA_VERSIONS)
+DEFAULT_LADDER = "standard"
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 # A theme's key: the shipped ones join words with underscores (hard_skill), others may use hyphens.
 CATEGORY_KEY_RE = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
@@ -130,6 +132,19 @@ class LevelSpec:
 
 
 @dataclass
+class LadderLevelSpec:
+    """A level of a ladder the file defines (`ladder:` as a list)."""
+
+    key: str
+    name: str
+    name_ru: str = ""
+    min_months: int = 0
+    entry_only: bool = False
+    grade: str = ""
+    rank: int = 0
+
+
+@dataclass
 class FrameworkSpec:
     slug: str
     name: str
@@ -139,6 +154,12 @@ class FrameworkSpec:
     levels: list[LevelSpec]
     categories: list[CategorySpec] = field(default_factory=list)
     schema: int = 1
+    # The track's own ladder (its slug is the track's), or None to climb `ladder_slug`.
+    ladder: list[LadderLevelSpec] | None = None
+    ladder_slug: str = DEFAULT_LADDER
+    # A fork: the parent track's slug and the key of the parent's level it branches at.
+    fork_of: str = ""
+    fork_at: str = ""
 
 
 @dataclass
@@ -159,6 +180,10 @@ class LoadReport:
     groups_changed: int = 0
     # What the load did as a version (grades.versions.LoadOutcome); None from a migration.
     outcome: Any = None
+    # Levels of the track's own ladder created, renamed or otherwise changed, and removed.
+    ladder_levels_changed: int = 0
+    # The tracks whose people's checklists the load may have changed (ids).
+    tracks_touched: set = field(default_factory=set)
 
     @property
     def changed(self) -> bool:
@@ -173,14 +198,15 @@ class LoadReport:
             or self.categories_created
             or self.categories_updated
             or self.groups_changed
+            or self.ladder_levels_changed
         )
 
     @property
     def checklists_changed(self) -> bool:
-        """Whether people's checklists may count differently: lines or groups changed."""
+        """Whether people's checklists may count differently: lines, groups or the ladder changed."""
         return bool(
             self.requirements_created or self.requirements_updated or self.requirements_retired
-            or self.groups_changed
+            or self.groups_changed or self.ladder_levels_changed
         )
 
     def summary(self) -> str:
@@ -195,6 +221,7 @@ class LoadReport:
             f"{self.books_changed} reading list(s) changed, "
             f"{self.groups_changed} group(s) changed, "
             f"{self.categories_created} categor(y/ies) created, {self.categories_updated} renamed"
+            + (f", {self.ladder_levels_changed} ladder level(s) changed" if self.ladder_levels_changed else "")
         )
 
 
@@ -277,15 +304,14 @@ def parse_framework(
 ) -> FrameworkSpec:
     """Read and validate a framework file; raise FrameworkError on the first problem.
 
-    The file's levels must be the ladder's, `level_codes` in rank order; without them
-    they are read from the Level table. A requirement's category is one the file
-    defines or one of `category_keys`, by default those of the Category table (a data
-    migration passes its own of both).
+    A schema 1 file (or a schema 2 file without `ladder:`) names the levels of the
+    shipped ladder, `level_codes` in rank order; without them they are read from the
+    database (a data migration passes its own). A schema 2 file may define the track's
+    own ladder, climb another ladder by its slug, or fork from another track; those are
+    checked against the database (the parent track, the shared ladder). A requirement's
+    category is one the file defines or one of `category_keys`, by default those of the
+    Category table (a data migration passes its own).
     """
-    if level_codes is None:
-        from .models import Level
-
-        level_codes = list(Level.objects.order_by("rank").values_list("code", flat=True))
     if category_keys is None:
         from .models import Category
 
@@ -293,15 +319,18 @@ def parse_framework(
     known_categories = set(category_keys)
     data = read_framework_file(path)
     v = _Validator(str(path))
-    v.mapping(data, "top level", required=("schema", "track", "levels"), optional=("categories",))
+    v.mapping(data, "top level", required=("schema", "track", "levels"), optional=("ladder", "categories"))
     schema = data["schema"]
     if isinstance(schema, bool) or schema not in SCHEMA_VERSIONS:
         v.fail(
             data, "schema",
             f"unsupported schema {schema!r}; this version reads {' and '.join(map(str, SCHEMA_VERSIONS))}",
         )
-    # What schema 2 adds: themes defined in the file, groups, proficiency and examples.
+    # What schema 2 adds: a ladder and a fork, themes defined in the file, groups,
+    # proficiency and examples.
     v2 = schema >= 2
+    if not v2 and "ladder" in data:
+        v.fail(data, "ladder", "a ladder of its own needs schema 2")
     if "categories" in data and not v2:
         v.fail(data, "categories", "themes are defined in schema 2 files: write 'schema: 2'")
     categories = _parse_categories(v, data) if v2 else []
@@ -309,7 +338,7 @@ def parse_framework(
 
     track = v.mapping(
         data["track"], "track", required=("slug", "name"),
-        optional=("name_ru", "description", "description_en"),
+        optional=("name_ru", "description", "description_en", *(("fork_of", "fork_at") if v2 else ())),
     )
     slug = v.slug(track, "slug", "track")
     name = v.text(track, "name", "track", limit=100)
@@ -317,18 +346,25 @@ def parse_framework(
     description = v.text(track, "description", "track", required=False, limit=20000)
     description_en = v.text(track, "description_en", "track", required=False, limit=20000)
 
+    ladder = _parse_ladder(v, data, track, slug, level_codes)
+
     levels_node = data["levels"]
     if not isinstance(levels_node, list):
-        v.fail(data, "levels", "expected a list of the ladder's levels")
+        v.fail(data, "levels", f"expected a list of the {len(ladder.own)} levels of the ladder")
     codes = [lvl.get("level") if isinstance(lvl, dict) else None for lvl in levels_node]
-    if codes != level_codes:
+    own_codes = [level.key for level in ladder.own]
+    if codes != own_codes:
         v.fail(
             data,
             "levels",
-            "must list every level once, in order: " + ", ".join(level_codes)
-            + f" (found: {', '.join(map(str, codes))})",
+            ("must list every level of the track's own ladder once, in order (the levels below the fork are the parent's): "
+             if ladder.fork_of else "must list every level once, in order: ")
+            + ", ".join(own_codes) + f" (found: {', '.join(map(str, codes))})",
         )
-    level_ranks = {code: rank for rank, code in enumerate(level_codes)}
+    level_ranks = ladder.level_ranks
+    # Nobody is promoted into the ladder's first level, nor into an entry-only one: their
+    # requirements are expectations of whoever is hired there, which nobody claims.
+    unclaimable = {level.key for level in ladder.own if level.entry_only or level.rank == 1}
 
     keys_seen: dict[str, str] = {}
     levels: list[LevelSpec] = []
@@ -342,10 +378,7 @@ def parse_framework(
             comment=v.text(node, "comment", path, required=False),
             comment_en=v.text(node, "comment_en", path, required=False),
         )
-        # The ladder's first level is hired into: its requirements are expectations, which
-        # nobody claims, so a group there would count nothing.
-        entry = node["level"] == level_codes[0]
-        groups = _parse_groups(v, node, path, entry=entry)
+        groups = _parse_groups(v, node, path, entry=node["level"] in unclaimable)
         level.groups = list(groups.values())
         reqs = node.get("requirements") or []
         if not isinstance(reqs, list):
@@ -435,7 +468,151 @@ def parse_framework(
     return FrameworkSpec(
         slug=slug, name=name, name_ru=name_ru, description=description,
         description_en=description_en, levels=levels, categories=categories, schema=schema,
+        ladder=ladder.own if ladder.defined else None, ladder_slug=ladder.slug,
+        fork_of=ladder.fork_of, fork_at=ladder.fork_at,
     )
+
+
+@dataclass
+class _Ladder:
+    """The ladder a file's levels are checked against."""
+
+    slug: str
+    # The track's own levels (a fork's: fork_at's rank and above), in rank order.
+    own: list[LadderLevelSpec]
+    # Level code -> rank over the full ladder (a fork's shared levels included).
+    level_ranks: dict[str, int]
+    # Whether the file defines the ladder (a list) rather than naming one.
+    defined: bool = False
+    fork_of: str = ""
+    fork_at: str = ""
+
+
+def _stored_ladder(slug: str) -> list[LadderLevelSpec] | None:
+    """The levels of the stored ladder `slug` in rank order, or None when there is no such ladder."""
+    from .models import Ladder, Level
+
+    if not Ladder.objects.filter(slug=slug).exists():
+        return None
+    return [
+        LadderLevelSpec(key=level.code, name=level.name, name_ru=level.name_ru,
+                        min_months=level.min_months_in_previous, entry_only=level.entry_only, rank=level.rank)
+        for level in Level.objects.filter(ladder__slug=slug).order_by("rank")
+    ]
+
+
+def _parse_ladder(v: _Validator, data, track, track_slug: str, level_codes: list[str] | None) -> _Ladder:
+    """The ladder of the file: `ladder:` (a list of levels, or the slug of a stored ladder),
+    the fork (`track.fork_of`, `track.fork_at`), or the shipped ladder."""
+    from .rules import MAX_LADDER_LEVELS, MIN_LADDER_LEVELS
+
+    fork_of = fork_at = ""
+    shared: list[LadderLevelSpec] = []
+    if "fork_of" in track or "fork_at" in track:
+        if not ("fork_of" in track and "fork_at" in track):
+            v.fail(track, "track", "a fork names both fork_of (the parent track) and fork_at (the level it branches at)")
+        fork_of = v.slug(track, "fork_of", "track")
+        fork_at = v.slug(track, "fork_at", "track")
+        if fork_of == track_slug:
+            v.fail(track, "track.fork_of", "a track cannot fork from itself")
+        from .models import Level, Track
+
+        parent = Track.objects.filter(slug=fork_of).first()
+        if parent is None:
+            v.fail(track, "track.fork_of", f"unknown track {fork_of!r}: load the parent track first")
+        parent_levels = list(Level.objects.of_track(parent.pk))
+        at = next((level for level in parent_levels if level.code == fork_at), None)
+        if at is None:
+            v.fail(
+                track, "track.fork_at",
+                f"{fork_at!r} is not a level of {fork_of}'s ladder ({', '.join(level.code for level in parent_levels)})",
+            )
+        shared = [
+            LadderLevelSpec(key=level.code, name=level.name, name_ru=level.name_ru, rank=level.rank,
+                            min_months=level.min_months_in_previous, entry_only=level.entry_only)
+            for level in parent_levels if level.rank < at.rank
+        ]
+        if "ladder" not in data:
+            v.fail(data, "ladder", f"a fork needs a ladder of its own, from {fork_at!r} on")
+
+    start = len(shared) + 1
+    node = data.get("ladder")
+    if node is None:
+        if level_codes is None:
+            stored = _stored_ladder(DEFAULT_LADDER)
+            own = stored or []
+        else:
+            own = [LadderLevelSpec(key=code, name=code, rank=rank) for rank, code in enumerate(level_codes, 1)]
+        return _Ladder(DEFAULT_LADDER, own, {level.key: level.rank for level in own})
+    if isinstance(node, str):
+        ladder_slug = node.strip()
+        if not SLUG_RE.match(ladder_slug):
+            v.fail(data, "ladder", f"{ladder_slug!r} is not a slug (lower-case letters, digits, hyphens)")
+        if ladder_slug == track_slug:
+            v.fail(data, "ladder", f"{ladder_slug!r} is this track's own ladder: list its levels instead")
+        own = _stored_ladder(ladder_slug)
+        if own is None:
+            v.fail(data, "ladder", f"there is no ladder {ladder_slug!r} to share; load the track that defines it first")
+        if own and own[0].rank != start:
+            v.fail(
+                data, "ladder",
+                f"the ladder {ladder_slug!r} starts at rank {own[0].rank}, but this fork's own levels start at rank {start}",
+            )
+        if not MIN_LADDER_LEVELS <= len(shared) + len(own) <= MAX_LADDER_LEVELS:
+            v.fail(data, "ladder", f"a ladder has {MIN_LADDER_LEVELS} to {MAX_LADDER_LEVELS} levels; this one has {len(shared) + len(own)}")
+        return _Ladder(ladder_slug, own, {level.key: level.rank for level in [*shared, *own]}, fork_of=fork_of, fork_at=fork_at)
+    if not isinstance(node, list):
+        v.fail(data, "ladder", "expected a list of levels or the slug of a ladder to share")
+    total = len(shared) + len(node)
+    if not MIN_LADDER_LEVELS <= total <= MAX_LADDER_LEVELS:
+        below = f" ({len(shared)} shared below the fork and {len(node)} of its own)" if shared else ""
+        v.fail(data, "ladder", f"a ladder has {MIN_LADDER_LEVELS} to {MAX_LADDER_LEVELS} levels; this one has {total}{below}")
+    own: list[LadderLevelSpec] = []
+    seen: dict[str, str] = {}
+    names: dict[str, str] = {}
+    for index, item in enumerate(node):
+        path = f"ladder[{index}]"
+        v.mapping(item, path, required=("key", "name"), optional=("name_ru", "min_months", "entry_only", "grade"))
+        key = v.slug(item, "key", path)
+        if len(key) > 50:
+            v.fail(item, f"{path}.key", "is longer than 50 characters")
+        if key in seen:
+            v.fail(item, f"{path}.key", f"{key!r} is used twice (also at {seen[key]})")
+        seen[key] = path
+        name = v.text(item, "name", path, limit=100)
+        if name in names:
+            v.fail(item, f"{path}.name", f"{name!r} names two levels (also {names[name]})")
+        names[name] = path
+        months = item.get("min_months", 0)
+        if not isinstance(months, int) or isinstance(months, bool) or not 0 <= months <= 120:
+            v.fail(item, f"{path}.min_months", f"expected a whole number of months from 0 to 120, found {months!r}")
+        entry_only = item.get("entry_only", False)
+        if not isinstance(entry_only, bool):
+            v.fail(item, f"{path}.entry_only", f"expected true or false, found {entry_only!r}")
+        grade = item.get("grade")
+        if grade is not None and (not isinstance(grade, str) or not SLUG_RE.match(grade)):
+            v.fail(item, f"{path}.grade", f"{grade!r} is not a level key")
+        own.append(LadderLevelSpec(
+            key=key, name=name, name_ru=v.text(item, "name_ru", path, required=False, limit=100),
+            min_months=months, entry_only=entry_only, grade=grade or "", rank=start + index,
+        ))
+    rank_of = {level.key: level.rank for level in own}
+    grades = {level.grade for level in own if level.grade}
+    for index, (item, level) in enumerate(zip(node, own)):
+        if not level.grade:
+            continue
+        if level.grade not in rank_of:
+            v.fail(item, f"ladder[{index}].grade", f"{level.grade!r} is not a level of this ladder ({', '.join(rank_of)})")
+        if rank_of[level.grade] > level.rank:
+            v.fail(item, f"ladder[{index}].grade", f"the main grade {level.grade!r} is above {level.key!r}; a level belongs to a main grade at or below it")
+        if level.key in grades and level.grade != level.key:
+            v.fail(item, f"ladder[{index}].grade", f"{level.key!r} is a main grade of other levels, so it belongs to itself")
+    ladder_keys = [level.key for level in shared]
+    clash = sorted(set(ladder_keys) & set(rank_of))
+    if clash:
+        v.fail(data, "ladder", f"{', '.join(clash)}: the level key is already used below the fork")
+    return _Ladder(track_slug, own, {level.key: level.rank for level in [*shared, *own]}, defined=True,
+                   fork_of=fork_of, fork_at=fork_at)
 
 
 def _parse_categories(v: _Validator, data) -> list[CategorySpec]:
@@ -498,6 +675,8 @@ def _parse_groups(v: _Validator, node, path: str, *, entry: bool) -> dict[str, G
     return groups
 
 
+
+
 # --- Applying ---------------------------------------------------------------------------------
 
 
@@ -532,12 +711,10 @@ def apply_framework(
             _apply(spec, report, using, models or _current_models(), by=by, reason=reason)
             # A data migration passes its historical models, whose employee rows may
             # not have the counts yet; the migration that adds them counts everyone.
-            if models is None and report.checklists_changed and recount and not dry_run:
-                from .models import Employee, Track
-                from .services import employee_counts_refresh
+            if models is None and (report.checklists_changed or report.track_changed) and recount and not dry_run:
+                from .services import employee_counts_refresh, people_meeting_requirements_of
 
-                track = Track.objects.using(using).filter(slug=spec.slug).values("pk")
-                employee_counts_refresh(employees=Employee.objects.using(using).filter(track_id__in=track))
+                employee_counts_refresh(employees=people_meeting_requirements_of(report.tracks_touched, using=using))
             if dry_run:
                 raise _DryRunRollback
     except _DryRunRollback:
@@ -548,7 +725,10 @@ def apply_framework(
 def _current_models():
     from . import models as m
 
-    names = ("Level", "Track", "TrackLevel", "Requirement", "Book", "Category", "RequirementGroup")
+    names = (
+        "Ladder", "Level", "Track", "TrackLevel", "Requirement", "Book", "TrackRung", "Employee", "GradeChange",
+        "Category", "RequirementGroup",
+    )
     return {name: getattr(m, name) for name in names}
 
 
@@ -632,16 +812,25 @@ def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m, *, by, reason
         raise FrameworkError("This database predates schema 2 frameworks; run migrate first.")
     # The theme is the category column's value whether it is a key or a key to Category.
     category_attname = Requirement._meta.get_field("category").attname
-    levels = {lvl.code: lvl for lvl in Level.objects.using(using).all()}
-    missing = [level.code for level in spec.levels if level.code not in levels]
-    if missing:
-        raise FrameworkError(f"The database has no level(s) {', '.join(missing)}; run migrate first.")
-
     track_values = {
         "name": spec.name, "name_ru": spec.name_ru,
         "description": spec.description, "description_en": spec.description_en,
     }
     track = Track.objects.using(using).select_for_update().filter(slug=spec.slug).first()
+    if "Ladder" in m:
+        ladder, levels = _apply_ladder(spec, report, using, m, track, by=by, reason=reason)
+        parent = Track.objects.using(using).get(slug=spec.fork_of) if spec.fork_of else None
+        track_values.update(
+            ladder=ladder,
+            fork_of=parent,
+            fork_at=Level.objects.using(using).of_track(parent.pk).get(code=spec.fork_at) if parent else None,
+        )
+    else:
+        # A data migration from before ladders were data: one ladder, codes unique.
+        levels = {lvl.code: lvl for lvl in Level.objects.using(using).all()}
+        missing = [level.code for level in spec.levels if level.code not in levels]
+        if missing:
+            raise FrameworkError(f"The database has no level(s) {', '.join(missing)}; run migrate first.")
     if track is None:
         if Track.objects.using(using).filter(name=spec.name).exists():
             raise FrameworkError(f"Another track is already named {spec.name!r}.")
@@ -652,6 +841,7 @@ def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m, *, by, reason
             setattr(track, k, val)
         audit.save(track, by=by, reason=reason, using=using)
         report.track_changed = True
+    report.tracks_touched.add(track.pk)
 
     if spec.categories:
         _apply_categories(spec, report, using, Category, by=by, reason=reason)
@@ -738,6 +928,9 @@ def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m, *, by, reason
     if has_groups:
         _remove_unused_groups(spec, track, report, using, m, by=by, reason=reason)
 
+    if "Ladder" in m:
+        _lay_out_ladders(spec, report, using, m, track, by=by, reason=reason)
+
 
 def load_framework(
     path: str | Path,
@@ -771,3 +964,160 @@ def shipped_framework_paths() -> list[Path]:
     """The framework files that ship with the product (loaded by a data migration)."""
     folder = SCHEMA_PATH.parent
     return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml", ".json") and p != SCHEMA_PATH)
+
+
+# --- Ladders --------------------------------------------------------------------------------
+
+
+def _apply_ladder(spec: FrameworkSpec, report: LoadReport, using: str, m, track, *, by, reason: str):
+    """Make the ladder the file names or defines; return it and {level code: Level} of the file's levels.
+
+    A ladder the file defines (its slug is the track's) is matched level by level by key:
+    a level keeps its row, and the people holding it, when renamed or moved; a level that
+    leaves the ladder is removed, unless anything refers to it (people hold it, the grade
+    history names it, requirements, reviews or salary bands point at it): then the load is
+    refused, since the key is the level's identity and the history needs the row.
+    """
+    from django.db.models import ProtectedError
+
+    Ladder, Level, TrackLevel = m["Ladder"], m["Level"], m["TrackLevel"]
+    Employee, GradeChange, Requirement, TrackRung = m["Employee"], m["GradeChange"], m["Requirement"], m["TrackRung"]
+    if spec.ladder is None:
+        ladder = Ladder.objects.using(using).filter(slug=spec.ladder_slug).first()
+        if ladder is None:
+            raise FrameworkError(f"There is no ladder {spec.ladder_slug!r}; load the track that defines it first.")
+        levels = {level.code: level for level in Level.objects.using(using).filter(ladder=ladder)}
+        missing = [level.code for level in spec.levels if level.code not in levels]
+        if missing:
+            raise FrameworkError(f"The ladder {ladder.slug!r} has no level(s) {', '.join(missing)}.")
+        return ladder, levels
+
+    ladder = Ladder.objects.using(using).select_for_update().filter(slug=spec.slug).first()
+    if ladder is None:
+        ladder = audit.create(Ladder, by=by, reason=reason, using=using, slug=spec.slug, name=spec.name, name_ru=spec.name_ru)
+    elif (ladder.name, ladder.name_ru) != (spec.name, spec.name_ru):
+        ladder.name, ladder.name_ru = spec.name, spec.name_ru
+        audit.save(ladder, by=by, reason=reason, using=using, update_fields=["name", "name_ru"])
+    existing = {level.code: level for level in Level.objects.using(using).select_for_update().filter(ladder=ladder)}
+    wanted = {level.key: level for level in spec.ladder}
+
+    for code, level in sorted(existing.items()):
+        if code in wanted:
+            continue
+        held = Employee.objects.using(using).filter(current_level=level).count()
+        if held:
+            raise FrameworkError(
+                f"The level {code!r} ({level.name}) cannot leave the ladder {ladder.slug!r}: {held} person(s) hold it. "
+                "Keep its key in the file (a level may be renamed: its key is its identity)."
+            )
+        if GradeChange.objects.using(using).filter(level=level).exists():
+            raise FrameworkError(
+                f"The level {code!r} ({level.name}) cannot leave the ladder {ladder.slug!r}: the grade history names it. "
+                "Keep its key in the file (a level may be renamed: its key is its identity)."
+            )
+        if Requirement.objects.using(using).filter(track_level__level=level).exists():
+            raise FrameworkError(
+                f"The level {code!r} ({level.name}) cannot leave the ladder {ladder.slug!r}: requirements (retired ones "
+                "included) are on it. Move them to other levels first, then remove the level."
+            )
+        try:
+            with transaction.atomic(using=using):
+                # The ladder's main grades are set again below; the level leaving must not hold them.
+                for grouped in Level.objects.using(using).filter(main_grade=level).order_by("pk"):
+                    grouped.main_grade = None
+                    audit.save(grouped, by=by, reason=reason, using=using, update_fields=["main_grade"])
+                    if grouped.pk != level.pk:
+                        existing[grouped.code].main_grade_id = None
+                level.main_grade_id = None
+                for rung in TrackRung.objects.using(using).filter(level=level):
+                    audit.delete(rung, by=by, reason=reason, using=using)
+                for track_level in TrackLevel.objects.using(using).filter(level=level):
+                    audit.delete(track_level, by=by, reason=reason, using=using)
+                audit.delete(level, by=by, reason=reason, using=using)
+        except ProtectedError as exc:
+            kinds = sorted({obj._meta.verbose_name_plural for obj in exc.protected_objects})
+            raise FrameworkError(
+                f"The level {code!r} ({level.name}) cannot leave the ladder {ladder.slug!r}: {', '.join(map(str, kinds))} "
+                "refer to it. Keep its key in the file."
+            ) from exc
+        del existing[code]
+        report.ladder_levels_changed += 1
+
+    def values(item: LadderLevelSpec) -> dict:
+        return {
+            "rank": item.rank, "name": item.name, "name_ru": item.name_ru,
+            "min_months_in_previous": item.min_months, "entry_only": item.entry_only,
+        }
+
+    changing = [
+        (level, values(wanted[code])) for code, level in existing.items()
+        if any(getattr(level, k) != v for k, v in values(wanted[code]).items())
+    ]
+    # A rank or a name another level of the ladder holds until it moves too: move the
+    # changing levels out of the way first (unique per ladder).
+    taken_ranks = {level.rank for level in existing.values()}
+    taken_names = {level.name for level in existing.values()}
+    if any(
+        (v["rank"] != level.rank and v["rank"] in taken_ranks) or (v["name"] != level.name and v["name"] in taken_names)
+        for level, v in changing
+    ):
+        for index, (level, _v) in enumerate(changing):
+            level.rank, level.name = 50 + index, f"~{level.pk}"
+            audit.save(level, by=by, reason=reason, using=using, update_fields=["rank", "name"])
+    for level, v in changing:
+        for k, val in v.items():
+            setattr(level, k, val)
+        audit.save(level, by=by, reason=reason, using=using, update_fields=list(v))
+        report.ladder_levels_changed += 1
+    created = set()
+    for code, item in wanted.items():
+        if code not in existing:
+            existing[code] = audit.create(Level, by=by, reason=reason, using=using, ladder=ladder, code=code, **values(item))
+            created.add(code)
+            report.ladder_levels_changed += 1
+    # A level named as others' main grade is one itself. Set once every level exists.
+    grades = {item.grade for item in spec.ladder if item.grade}
+    for code, item in wanted.items():
+        grade_code = item.grade or (code if code in grades else "")
+        grade = existing[grade_code] if grade_code else None
+        level = existing[code]
+        if level.main_grade_id != (grade.pk if grade else None):
+            level.main_grade = grade
+            audit.save(level, by=by, reason=reason, using=using, update_fields=["main_grade"])
+            if code not in created:
+                report.ladder_levels_changed += 1
+    return ladder, existing
+
+
+def _lay_out_ladders(spec: FrameworkSpec, report: LoadReport, using: str, m, track, *, by, reason: str) -> None:
+    """Lay out again the full ladders of the track, its forks and the tracks sharing its ladder,
+    and refuse a load after which someone would hold a level that is not on their track's ladder."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from .services import LadderError, track_ladders_refresh
+
+    Track, Employee, TrackRung = m["Track"], m["Employee"], m["TrackRung"]
+    tracks = list(Track.objects.using(using).filter(Q(pk=track.pk) | Q(ladder_id=track.ladder_id)).values_list("pk", flat=True))
+    try:
+        track_ladders_refresh(tracks=tracks, by=by, reason=reason, using=using)
+    except LadderError as exc:
+        raise FrameworkError(f"{spec.slug}: {exc}") from exc
+    # The people whose checklists the load may change: the track's and its forks'; when the
+    # ladder's levels changed, those of every track that climbs it too.
+    owners = set(tracks) if report.ladder_levels_changed else {track.pk}
+    report.tracks_touched |= owners | set(
+        TrackRung.objects.using(using).filter(owner_id__in=owners).values_list("track_id", flat=True)
+    )
+    stranded = (
+        Employee.objects.using(using)
+        .filter(track_id__in=report.tracks_touched, current_level__isnull=False)
+        .exclude(Exists(TrackRung.objects.using(using).filter(track_id=OuterRef("track_id"), level_id=OuterRef("current_level_id"))))
+        .select_related("track", "current_level")
+    )
+    found = list(stranded[:3])
+    if found:
+        people = "; ".join(f"{person.track.slug}: {person.current_level.code}" for person in found)
+        raise FrameworkError(
+            f"After this load {stranded.count()} person(s) would hold a level that is not on their track's ladder "
+            f"({people}). Keep those levels on the ladder, or move the people first."
+        )

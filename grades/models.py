@@ -81,13 +81,46 @@ class SingleRowModel(models.Model):
 # --- The framework ---------------------------------------------------------------
 
 
-class Level(models.Model):
-    """One rung of the ladder. The ladder is the same for every track."""
+class Ladder(models.Model):
+    """An ordered list of levels that one or more tracks climb.
 
-    rank = models.PositiveSmallIntegerField(_("rank"), unique=True)
-    code = models.SlugField(_("code"), max_length=32, unique=True)
-    name = models.CharField(_("name"), max_length=40, unique=True)
-    name_ru = models.CharField(_("Russian name"), max_length=40, blank=True)
+    The shipped default is `standard`, the nine levels from Junior to Senior++ that
+    backend and fullstack share; a framework file may bring a ladder of its own.
+    """
+
+    DEFAULT_SLUG = "standard"
+
+    slug = models.SlugField(_("slug"), max_length=50, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    name_ru = models.CharField(_("Russian name"), max_length=100, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["slug"]
+        verbose_name = _("ladder")
+        verbose_name_plural = _("ladders")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LevelQuerySet(models.QuerySet):
+    def of_track(self, track_id: int):
+        """The levels of a track's full ladder (a fork's shared levels included), in rank order."""
+        return self.filter(rungs__track_id=track_id).order_by("rank")
+
+
+class Level(models.Model):
+    """One rung of a ladder. Its key (`code`), rank and name are unique within its ladder only."""
+
+    ladder = models.ForeignKey(Ladder, on_delete=models.PROTECT, related_name="levels", verbose_name=_("ladder"))
+    # The position in the ladder. A fork's own ladder starts at the rank of the level it
+    # forks at, so a rank is also the position in the full ladder of every track that climbs it.
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    code = models.SlugField(_("code"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    name_ru = models.CharField(_("Russian name"), max_length=100, blank=True)
     entry_only = models.BooleanField(
         _("entry only"),
         default=False,
@@ -98,17 +131,24 @@ class Level(models.Model):
         default=6,
         help_text=_("Time to spend in the level below before defending this one."),
     )
-    # The ladder groups its levels into main grades (Junior, Middle, Senior): a level
-    # belongs to the highest main-grade level at or below it (rules.build_ladder).
-    is_main_grade = models.BooleanField(
-        _("main grade"),
-        default=False,
-        help_text=_("The first level of a main grade; the levels above it up to the next main grade are its inner grades."),
+    # The main grade (Junior, Middle, Senior on the standard ladder) a level belongs to:
+    # a level of the same ladder at or below it, itself when it starts one. The weighted
+    # salary bands read it (rules.build_ladder).
+    main_grade = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("main grade"),
+        help_text=_("The main grade this level belongs to; a level that starts a main grade names itself."),
     )
 
     history = HistoricalRecords()
+    objects = LevelQuerySet.as_manager()
+
     class Meta:
-        ordering = ["rank"]
+        ordering = ["ladder_id", "rank"]
         verbose_name = _("level")
         verbose_name_plural = _("levels")
         constraints = [
@@ -118,10 +158,20 @@ class Level(models.Model):
             models.CheckConstraint(
                 condition=Q(min_months_in_previous__lte=120), name="level_min_months_sane"
             ),
+            models.UniqueConstraint(fields=["ladder", "rank"], name="level_unique_rank_per_ladder"),
+            models.UniqueConstraint(fields=["ladder", "code"], name="level_unique_code_per_ladder"),
+            models.UniqueConstraint(fields=["ladder", "name"], name="level_unique_name_per_ladder"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_main_grade(self) -> bool:
+        return self.main_grade_id is not None and self.main_grade_id == self.pk
+
+
+FIRST_RANK = 1
 
 
 def counted_levels(prefix: str = "") -> Q:
@@ -132,8 +182,9 @@ def counted_levels(prefix: str = "") -> Q:
     on the ladder and never claimed or counted (rules.holds_expectations says the same
     of a level in hand).
     """
-    first = Level.objects.order_by("rank").values("rank")[:1]
-    return Q(**{f"{prefix}entry_only": False}) & Q(**{f"{prefix}rank__gt": Subquery(first)})
+    # Every full ladder starts at rank 1 (rules.full_ladder; a fork's own levels continue its
+    # parent's ranks), so the first level of anyone's ladder is the one of rank 1.
+    return Q(**{f"{prefix}entry_only": False}) & Q(**{f"{prefix}rank__gt": FIRST_RANK})
 
 
 class TrackQuerySet(models.QuerySet):
@@ -142,7 +193,13 @@ class TrackQuerySet(models.QuerySet):
 
 
 class Track(models.Model):
-    """A specialisation with its own ladder content: backend, fullstack, ..."""
+    """A specialisation with its own ladder content: backend, fullstack, ...
+
+    A track climbs a ladder, its own or one it shares with other tracks. A fork branches
+    from another track at a level (individual contributor vs people manager): the
+    parent's levels below `fork_at`, and the parent's requirements on them, are the
+    fork's too, shared rather than copied; the fork's own ladder starts at fork_at's rank.
+    """
 
     slug = models.SlugField(_("slug"), max_length=50, unique=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
@@ -150,6 +207,14 @@ class Track(models.Model):
     description = models.TextField(_("description"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
+    ladder = models.ForeignKey(Ladder, on_delete=models.PROTECT, related_name="tracks", verbose_name=_("ladder"))
+    fork_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="forks", verbose_name=_("fork of")
+    )
+    fork_at = models.ForeignKey(
+        Level, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("fork at"),
+        help_text=_("The parent's level at which this track branches off; the levels below it are shared."),
+    )
 
     history = HistoricalRecords()
     objects = TrackQuerySet.as_manager()
@@ -158,9 +223,50 @@ class Track(models.Model):
         ordering = ["name"]
         verbose_name = _("track")
         verbose_name_plural = _("tracks")
+        constraints = [
+            # A fork names both its parent and the level it branches at, or neither.
+            models.CheckConstraint(
+                condition=Q(fork_of__isnull=True, fork_at__isnull=True)
+                | Q(fork_of__isnull=False, fork_at__isnull=False),
+                name="track_fork_complete",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class TrackRung(models.Model):
+    """One level of a track's full ladder, and the track whose requirements on it apply.
+
+    Laid out by services.track_ladders_refresh (from rules.full_ladder, the one place that
+    computes a full ladder) whenever a ladder or a fork changes, so that any query, the
+    exports' raw SQL included, finds a person's next level and checklist with a join: for
+    a fork, the parent's levels below the fork are rungs owned by the parent, whose
+    requirements on them apply; the levels from the fork on are owned by the fork.
+    """
+
+    track = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="rungs")
+    level = models.ForeignKey(Level, on_delete=models.PROTECT, related_name="rungs")
+    # level.rank, copied: the position in this track's full ladder.
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    # The track whose requirements on this level (its TrackLevel of the level) apply.
+    owner = models.ForeignKey(Track, on_delete=models.CASCADE, related_name="+")
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["track_id", "rank"]
+        verbose_name = _("rung of a track's ladder")
+        verbose_name_plural = _("rungs of tracks' ladders")
+        constraints = [
+            models.UniqueConstraint(fields=["track", "rank"], name="trackrung_unique_rank"),
+            models.UniqueConstraint(fields=["track", "level"], name="trackrung_unique_level"),
+        ]
+        indexes = [models.Index(fields=["level", "owner"], name="trackrung_level_owner")]
+
+    def __str__(self) -> str:
+        return f"{self.track_id} · {self.rank}"
 
 
 class TrackLevel(models.Model):
@@ -182,6 +288,14 @@ class TrackLevel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.track} · {self.level}"
+
+    def clean(self):
+        super().clean()
+        # A track describes the levels of its own ladder; a fork's shared levels are its parent's.
+        if self.track_id is not None and self.level_id is not None:
+            if self.level.ladder_id != self.track.ladder_id:
+                raise ValidationError({"level": _("%(level)s is not a level of the %(track)s track's own ladder.")
+                                       % {"level": self.level, "track": self.track}})
 
 
 def _in_language(name: str, name_ru: str) -> str:
@@ -299,13 +413,21 @@ class RequirementQuerySet(models.QuerySet):
         """Requirements that go on checklists: not the expectations of an entry level."""
         return self.filter(counted_levels("track_level__level__"))
 
+    def on_ladder_of(self, track):
+        """The requirements a person on `track` (a Track or its id) meets: the track's own and,
+        for a fork, the parent's on the levels below the fork (the track's rungs say whose)."""
+        track_id = getattr(track, "pk", track)
+        # One filter() call: both conditions apply to the same joined rung.
+        return self.filter(track_level__level__rungs__track_id=track_id, track_level__level__rungs__owner_id=F("track_id"))
+
     def for_track_up_to(self, track, rank: int):
-        """The cumulative checklist: every active requirement of the track up to `rank`, with
-        its level, category and group (the expectations of the entry level are not on it)."""
+        """The cumulative checklist: every active requirement of the track's full ladder up to `rank`,
+        with its level, category and group (the expectations of the entry level are not on it)."""
         return (
             self.active()
             .counted()
-            .filter(track=track, track_level__level__rank__lte=rank)
+            .on_ladder_of(track)
+            .filter(track_level__level__rank__lte=rank)
             .select_related("track_level__level", "category", "group")
             .order_by("track_level__level__rank", "position", "id")
         )
@@ -402,8 +524,8 @@ class Requirement(models.Model):
         super().clean()
         # Only a mentee_promoted check names levels; the others need no ladder read.
         level_ranks = (
-            dict(Level.objects.values_list("code", "rank"))
-            if self.check_kind == CheckKind.MENTEE_PROMOTED
+            dict(Level.objects.of_track(self.track_level.track_id).values_list("code", "rank"))
+            if self.check_kind == CheckKind.MENTEE_PROMOTED and self.track_level_id is not None
             else None
         )
         try:

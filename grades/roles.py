@@ -23,6 +23,7 @@ DEVELOPER = "Developer"
 ROLES = (HR, TEAM_LEAD, COMMITTEE, MANAGER, DEVELOPER)
 
 _FRAMEWORK_VIEW = [
+    "grades.view_ladder",
     "grades.view_level",
     "grades.view_track",
     "grades.view_tracklevel",
@@ -37,6 +38,7 @@ _FRAMEWORK_VIEW = [
 ROLE_PERMISSIONS: dict[str, list[str]] = {
     HR: _FRAMEWORK_VIEW
     + [
+        "grades.change_ladder",
         "grades.change_level",
         "grades.add_tracklevel",
         "grades.change_tracklevel",

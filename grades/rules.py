@@ -13,39 +13,47 @@ import datetime
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-# The ladder itself (which levels there are, in which order, and which of them start
-# a main grade) is data: the Level table. Functions that need it take it as an
-# argument, as `level_ranks` (level code -> rank) or as `build_ladder`'s result.
+# The ladders themselves (which levels there are, in which order, which main grade each
+# belongs to, where a track forks) are data: the Ladder, Level and Track tables. Functions
+# that need them take them as arguments, as `level_ranks` (level code -> rank), as
+# `build_ladder`'s result or as `full_ladder`'s.
+
+# How many levels a track's full ladder may have (a fork: the shared part and its own).
+MIN_LADDER_LEVELS = 2
+MAX_LADDER_LEVELS = 15
 
 
 @dataclass(frozen=True)
 class LadderLevel:
-    """A level as the rules see the ladder: its code, its rank and its main grade's code."""
+    """A level as the rules see a ladder: its code, its rank and its main grade's code.
+
+    `grade_index` is the place of its main grade among the ladder's main grades (0 for
+    the lowest), None for a level that belongs to no main grade.
+    """
 
     code: str
     rank: int
-    main_grade: str
+    main_grade: str | None
+    grade_index: int | None = None
 
 
-def build_ladder(levels: Iterable[tuple[int, str, bool]]) -> list[LadderLevel]:
-    """The ladder in rank order from (rank, code, is main grade) rows, each level with its main grade.
+def build_ladder(levels: Iterable[tuple[int, str, str | None]]) -> list[LadderLevel]:
+    """The ladder in rank order from (rank, code, main grade's code or None) rows.
 
-    A level belongs to the highest main-grade level at or below it: with Junior,
-    Middle and Senior marked, Junior++ belongs to Junior and Middle+ to Middle.
-    Raises ValueError when the lowest level is not a main grade, since the levels
-    below the first main grade would belong to none.
+    Raises ValueError when a main grade is not a level of the ladder at or below the
+    level that names it.
     """
+    rows = sorted(levels)
+    ranks = {code: rank for rank, code, _grade in rows}
+    grades = sorted({grade for _rank, _code, grade in rows if grade is not None}, key=lambda code: ranks.get(code, 0))
+    index = {grade: position for position, grade in enumerate(grades)}
     ladder: list[LadderLevel] = []
-    grade = None
-    for rank, code, is_main in sorted(levels):
-        if is_main:
-            grade = code
-        elif grade is None:
+    for rank, code, grade in rows:
+        if grade is not None and (grade not in ranks or ranks[grade] > rank):
             raise ValueError(
-                f"The lowest level of the ladder ({code}) must be a main grade: every level "
-                "belongs to the main grade at or below it."
+                f"The main grade of {code} ({grade}) must be a level of the same ladder at or below it."
             )
-        ladder.append(LadderLevel(code, rank, grade))
+        ladder.append(LadderLevel(code, rank, grade, index.get(grade)))
     return ladder
 
 
@@ -57,6 +65,81 @@ def holds_expectations(*, entry_only: bool, rank: int, first_rank: int) -> bool:
     models.counted_levels is the same rule as a database filter.
     """
     return entry_only or rank <= first_rank
+
+
+def main_grades_from_starts(levels: Iterable[tuple[int, str, bool]]) -> dict[str, str | None]:
+    """Each level's main grade (code -> code or None) from (rank, code, starts a main grade) rows.
+
+    A level belongs to the highest main-grade start at or below it: with Junior, Middle
+    and Senior marked, Junior++ belongs to Junior and Middle+ to Middle; a level below
+    the first start belongs to none.
+    """
+    grade = None
+    result: dict[str, str | None] = {}
+    for _rank, code, starts in sorted(levels):
+        if starts:
+            grade = code
+        result[code] = grade
+    return result
+
+
+@dataclass(frozen=True)
+class Rung:
+    """A level of a track's full ladder: the level, its rank and the track whose requirements apply."""
+
+    level_id: int
+    rank: int
+    owner_id: int
+
+
+def check_ladder_ranks(ranks: Sequence[int], *, start: int = 1) -> None:
+    """Raise ValueError unless `ranks` (in order) are start, start + 1, ... without a gap."""
+    expected = list(range(start, start + len(ranks)))
+    if list(ranks) != expected:
+        raise ValueError(
+            f"The ladder's ranks must run from {start} without gaps; found {', '.join(map(str, ranks))}."
+        )
+
+
+def full_ladder(
+    *,
+    track_id: int,
+    own: Sequence[tuple[int, int]],
+    parent: Sequence[Rung] | None = None,
+    fork_rank: int | None = None,
+) -> list[Rung]:
+    """A track's full ladder in rank order: the one place that lays one out.
+
+    `own` are the (level id, rank) of the track's ladder. For a fork, `parent` is the
+    parent's full ladder and `fork_rank` the rank of the parent's level it forks at:
+    the parent's rungs below it are shared (owned by whoever owns them in the parent's
+    ladder), and the track's own ladder must hold fork_rank and the ranks above it.
+    Raises ValueError with a sentence when the result is not a ladder of
+    MIN_LADDER_LEVELS to MAX_LADDER_LEVELS levels ranked without gaps.
+    """
+    mine = sorted(own, key=lambda item: item[1])
+    if parent is None:
+        check_ladder_ranks([rank for _level, rank in mine])
+        rungs = [Rung(level_id, rank, track_id) for level_id, rank in mine]
+    else:
+        if fork_rank is None or not any(rung.rank == fork_rank for rung in parent):
+            raise ValueError("A fork branches at a level of its parent's ladder.")
+        check_ladder_ranks([rank for _level, rank in mine], start=fork_rank)
+        rungs = [rung for rung in sorted(parent, key=lambda rung: rung.rank) if rung.rank < fork_rank]
+        rungs += [Rung(level_id, rank, track_id) for level_id, rank in mine]
+    if not MIN_LADDER_LEVELS <= len(rungs) <= MAX_LADDER_LEVELS:
+        raise ValueError(
+            f"A ladder has {MIN_LADDER_LEVELS} to {MAX_LADDER_LEVELS} levels"
+            f"{' (the shared ones below the fork included)' if parent is not None else ''}; this one has {len(rungs)}."
+        )
+    return rungs
+
+
+def next_rung(rungs: Sequence[Rung], rank: int | None) -> Rung | None:
+    """The rung after `rank` in a full ladder (None at the top, or without a level)."""
+    if rank is None:
+        return None
+    return next((rung for rung in rungs if rung.rank == rank + 1), None)
 
 
 CHECK_KINDS = ("experience_years", "mentee_promoted", "mentee_count")
@@ -201,8 +284,8 @@ def mentee_was_promoted(
 
     The mentee must have held a source level at some time while mentored and reached
     the target level (or higher) on a date within the mentorship. `level_ranks`
-    orders the levels (code -> rank); it must know the target and every level in the
-    mentee's ledger.
+    orders the levels of the mentor's ladder (code -> rank) and must know the target;
+    an entry at a level it does not know (another ladder's) counts for nothing.
     """
     sources = set(sources)
     if target not in level_ranks:
@@ -216,11 +299,9 @@ def mentee_was_promoted(
         in_period = entry.effective_date >= period.started_on
         if in_period and entry.level_code in sources:
             held_source = True
-        if (
-            in_period
-            and held_source
-            and level_ranks[entry.level_code] >= target_rank
-        ):
+        # A level of another ladder (a mentee on another track) is no rung of this one.
+        rank = level_ranks.get(entry.level_code)
+        if in_period and held_source and rank is not None and rank >= target_rank:
             return True
     return False
 

@@ -47,12 +47,46 @@ from .models import (
     Requirement,
     RequirementGroup,
     Track,
+    TrackRung,
     counted_levels,
 )
 
 
 def today() -> datetime.date:
     return timezone.localdate()
+
+
+# --- Ladders ------------------------------------------------------------------------------------
+
+
+def track_ladder(track_id: int) -> list[Level]:
+    """The levels of a track's full ladder in rank order, each with `owner_id`: the track
+    whose requirements apply on it (the parent's below a fork, else the track's own).
+
+    One query. The ladder is laid out by services.track_ladders_refresh (rules.full_ladder).
+    """
+    return list(Level.objects.filter(rungs__track_id=track_id).annotate(owner_id=F("rungs__owner_id")).order_by("rank"))
+
+
+def next_level(ladder: list[Level], level: Level | None) -> Level | None:
+    """The level after `level` on a full ladder (track_ladder's), None at the top or without one."""
+    if level is None:
+        return None
+    return next((rung for rung in ladder if rung.rank == level.rank + 1), None)
+
+
+def ladders_of_tracks(track_ids=None) -> dict[int, list[Level]]:
+    """{track id: its full ladder in rank order} for these tracks (every track when None), in one query."""
+    rungs = TrackRung.objects.select_related("level__ladder").order_by("track_id", "rank")
+    if track_ids is not None:
+        rungs = rungs.filter(track_id__in=list(track_ids))
+    ladders: dict[int, list[Level]] = {}
+    levels: dict[int, Level] = {}
+    for rung in rungs:
+        # One object per level, shared by the tracks that climb it.
+        level = levels.setdefault(rung.level_id, rung.level)
+        ladders.setdefault(rung.track_id, []).append(level)
+    return ladders
 
 
 # --- Progress -----------------------------------------------------------------------------------
@@ -271,6 +305,8 @@ class Progress(ChecklistFigures):
     time_in_level_start: datetime.date | None
     months_in_level: int
     last_failed_defense: datetime.date | None = None
+    # The person's own ladder (their track's full ladder), in rank order.
+    ladder: list[Level] = field(default_factory=list)
 
     def ready_on(self, day: datetime.date) -> bool:
         """Whether the person could defend their next level on `day`, as this page sees it:
@@ -287,8 +323,13 @@ class Progress(ChecklistFigures):
         )
 
 
-def _ledger(changes) -> list[rules.LedgerEntry]:
-    return [rules.LedgerEntry(c.level.code, c.effective_date, c.kind) for c in changes]
+def _ledger(changes, ladder: Mapping[int, Level] | None = None) -> list[rules.LedgerEntry]:
+    """Ledger entries as the rules read them; with `ladder` (level id -> level), an entry at a
+    level of another ladder has no code, so that a code shared by two ladders is not mistaken."""
+    return [
+        rules.LedgerEntry(c.level.code if ladder is None or c.level_id in ladder else "", c.effective_date, c.kind)
+        for c in changes
+    ]
 
 
 def level_since(entries) -> datetime.date | None:
@@ -364,7 +405,17 @@ def person_records(pk: int) -> PersonRecords | None:
 
 
 def attach_levels(records: PersonRecords, levels: dict[int, Level]) -> None:
-    """Give the ledger entries, the person and their mentees their Level objects."""
+    """Give the ledger entries, the person and their mentees their Level objects.
+
+    `levels` are those of the person's ladder; a level of another ladder (an entry from
+    before a move to another track, a mentee on another ladder) is read with one more
+    query, only when there is one.
+    """
+    wanted = {entry.level_id for entries in records.ledgers.values() for entry in entries}
+    wanted |= {m.mentee.current_level_id for m in records.mentorships} | {records.employee.current_level_id}
+    missing = wanted - set(levels) - {None}
+    if missing:
+        levels = {**levels, **Level.objects.in_bulk(missing)}
     for entries in records.ledgers.values():
         for entry in entries:
             entry.level = levels[entry.level_id]
@@ -376,13 +427,17 @@ def attach_levels(records: PersonRecords, levels: dict[int, Level]) -> None:
 
 
 def ladder_and_books(track_id: int) -> tuple[list[Level], dict[int, list[Book]]]:
-    """Every level in rank order, and the track's reading list of each, in one query.
+    """The track's full ladder in rank order (track_ladder's), and the reading list of each
+    level, in one query.
 
-    A LEFT JOIN of the track's level pages and their books: one row per (level, book),
-    a level without books once. Returns (levels, {level id: [books in list order]}).
+    A LEFT JOIN of the level pages of the rungs' owners (a fork reads its parent's below
+    the fork) and their books: one row per (level, book), a level without books once.
+    Returns (levels, {level id: [books in list order]}).
     """
     rows = sorted(
-        Level.objects.annotate(shelf=FilteredRelation("track_levels", condition=Q(track_levels__track_id=track_id)))
+        Level.objects.filter(rungs__track_id=track_id)
+        .annotate(owner_id=F("rungs__owner_id"))
+        .annotate(shelf=FilteredRelation("track_levels", condition=Q(track_levels__track_id=F("rungs__owner_id"))))
         .annotate(
             book_id=F("shelf__books__id"),
             book_title=F("shelf__books__title"),
@@ -422,7 +477,8 @@ _CLAIM_COLUMNS = (
 
 
 def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requirement, list[Evidence]]]:
-    """The active requirements of the person's track at these levels, each with the person's
+    """The active requirements of the person's full ladder at these levels (`levels` from
+    track_ladder, with their owners), each with the person's
     claims on it (oldest first), in ladder order.
 
     One query, a LEFT JOIN of the person's claims: a row per (requirement, claim), a
@@ -435,8 +491,12 @@ def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requiremen
     rank_of = {level.pk: level.rank for level in levels}
     themes: dict[str, Category] = {}
     groups: dict[int, RequirementGroup] = {}
+    # The levels are the person's full ladder, each with the track whose requirements apply on it.
+    owned = Q()
+    for owner_id in {level.owner_id for level in levels}:
+        owned |= Q(track_id=owner_id, track_level__level_id__in=[lv.pk for lv in levels if lv.owner_id == owner_id])
     rows = (
-        Requirement.objects.filter(track_id=employee.track_id, is_active=True, track_level__level_id__in=list(rank_of))
+        Requirement.objects.filter(owned, is_active=True)
         .annotate(claim=FilteredRelation("evidence", condition=Q(evidence__employee_id=employee.pk)))
         .order_by()
         .values_list(*_REQUIREMENT_COLUMNS, *_CLAIM_COLUMNS)
@@ -518,11 +578,12 @@ def employee_progress(
     latest = history[-1] if history else None
     level = latest.level if latest else None
 
-    by_rank = {item.rank: item for item in levels}
-    next_level = by_rank.get(level.rank + 1) if level else None
-    books = books_of[next_level.pk] if next_level else []
-    target_rank = next_level.rank if next_level else (level.rank if level else 0)
+    on_ladder = level is not None and any(item.pk == level.pk for item in levels)
+    following = next_level(levels, level) if on_ladder else None
+    books = books_of[following.pk] if following else []
+    target_rank = following.rank if following else (level.rank if on_ladder else 0)
 
+    levels_by_id = {item.pk: item for item in levels}
     mentorships = [m for m in records.mentorships if m.mentor_id == employee.pk]
     mentored_by = [m for m in records.mentorships if m.mentee_id == employee.pk]
     periods = [
@@ -530,7 +591,7 @@ def employee_progress(
             mentee_id=m.mentee_id,
             started_on=m.started_on,
             ended_on=m.ended_on,
-            mentee_ledger=_ledger(ledgers.get(m.mentee_id, [])),
+            mentee_ledger=_ledger(ledgers.get(m.mentee_id, []), levels_by_id),
         )
         for m in mentorships
     ]
@@ -542,14 +603,15 @@ def employee_progress(
         if item.rank <= target_rank
         and not rules.holds_expectations(entry_only=item.entry_only, rank=item.rank, first_rank=first_rank)
     ]
-    levels_by_id = {item.pk: item for item in levels}
+    # The codes a mentoring check names are the ladder's; a mentee's entries at levels of
+    # another ladder count for nothing (rules.mentee_was_promoted).
     level_ranks = {item.code: item.rank for item in levels}
     items: list[ChecklistItem] = []
     for requirement, claims in _checklist(employee, checklist_levels) if checklist_levels else []:
         live = next((c for c in reversed(claims) if c.status != EvidenceStatus.WITHDRAWN), None)
         items.append(
             checklist_item(requirement, levels_by_id[requirement.level_id], employee=employee, live=live,
-                           claims=claims, next_level=next_level, mentorships=periods, on=on,
+                           claims=claims, next_level=following, mentorships=periods, on=on,
                            level_ranks=level_ranks)
         )
 
@@ -562,20 +624,20 @@ def employee_progress(
     if since is not None:
         start = rules.time_in_level_start(since, employee.probation_end)
         months = rules.whole_months_between(start, on)
-    if since is not None and next_level is not None:
+    if since is not None and following is not None:
         cooldown = settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS
         earliest = rules.earliest_defense_date(
             last_change=since,
             probation_end=employee.probation_end,
-            min_months=next_level.min_months_in_previous,
+            min_months=following.min_months_in_previous,
             last_failed_defense=failed,
             cooldown_months=cooldown,
         )
         reasons = rules.earliest_defense_reasons(
             last_change=since,
             probation_end=employee.probation_end,
-            min_months=next_level.min_months_in_previous,
-            next_level_name=next_level.name,
+            min_months=following.min_months_in_previous,
+            next_level_name=following.name,
             last_failed_defense=failed,
             cooldown_months=cooldown,
         )
@@ -584,7 +646,7 @@ def employee_progress(
         employee=employee,
         level=level,
         since=since,
-        next_level=next_level,
+        next_level=following,
         items=items,
         history=history,
         mentorships=mentorships,
@@ -595,6 +657,7 @@ def employee_progress(
         time_in_level_start=start,
         months_in_level=months,
         last_failed_defense=failed,
+        ladder=levels,
     )
 
 
@@ -645,6 +708,25 @@ def people_list(user, *, track: str = "", level: str = "", order: str = "name") 
     return qs.select_related("user").only(*_PEOPLE_FIELDS).order_by(*PEOPLE_ORDERINGS[order])
 
 
+def level_choices(ladders: Mapping[int, list[Level]], track_ids=None) -> list[tuple[str, list[Level]]]:
+    """The levels a list may be filtered by, grouped by ladder: [(ladder name, levels in rank order)].
+
+    A level appears once however many tracks climb it; `track_ids` limits the ladders
+    to those tracks' (every track's when None).
+    """
+    groups: dict[int, tuple[str, dict[int, Level]]] = {}
+    for track_id, ladder in ladders.items():
+        if track_ids is not None and track_id not in track_ids:
+            continue
+        for level in ladder:
+            name, levels = groups.setdefault(level.ladder_id, (level.ladder.name, {}))
+            levels[level.pk] = level
+    return [
+        (name, sorted(levels.values(), key=lambda level: level.rank))
+        for _ladder_id, (name, levels) in sorted(groups.items())
+    ]
+
+
 @dataclass
 class PersonRow:
     employee: Employee
@@ -671,15 +753,17 @@ class PersonRow:
         return round(100 * self.checklist_done / self.checklist_total) if self.checklist_total else 100
 
 
-def people_rows(employees, *, on: datetime.date, levels: list[Level], tracks: list[Track]) -> list[PersonRow]:
+def people_rows(
+    employees, *, on: datetime.date, ladders: Mapping[int, list[Level]], tracks: list[Track]
+) -> list[PersonRow]:
     """Rows of the people list (people_list): time in level and earliest defense for one page.
 
-    `levels` and `tracks` are every level and track: each row's are taken from them.
-    No query: everything is on the rows read.
+    `ladders` are every track's full ladder (ladders_of_tracks) and `tracks` every track:
+    each row's level, next level and track are taken from them. No query: everything is
+    on the rows read.
     """
     employees = list(employees)
-    by_rank = {level.rank: level for level in levels}
-    levels_by_id = {level.pk: level for level in levels}
+    levels_by_id = {level.pk: level for ladder in ladders.values() for level in ladder}
     tracks_by_id = {track.pk: track for track in tracks}
     cooldown = settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS
     # A person's page is people/<id>/ under the list's own address (grades/urls.py): one
@@ -691,15 +775,15 @@ def people_rows(employees, *, on: datetime.date, levels: list[Level], tracks: li
         employee.current_level = levels_by_id.get(employee.current_level_id)
         earliest = None
         months = 0
-        if employee.current_level_id and employee.current_level_since:
+        if employee.current_level is not None and employee.current_level_since:
             start = rules.time_in_level_start(employee.current_level_since, employee.probation_end)
             months = rules.whole_months_between(start, on)
-            next_level = by_rank.get(employee.current_level.rank + 1)
-            if next_level:
+            following = next_level(ladders.get(employee.track_id, []), employee.current_level)
+            if following:
                 earliest = rules.earliest_defense_date(
                     last_change=employee.current_level_since,
                     probation_end=employee.probation_end,
-                    min_months=next_level.min_months_in_previous,
+                    min_months=following.min_months_in_previous,
                     last_failed_defense=employee.last_failed_defense_on,
                     cooldown_months=cooldown,
                 )
@@ -744,11 +828,12 @@ def employee_counts() -> dict[str, Expression]:
     """checklist_total, checklist_done and waiting_claims recounted from the data, as expressions
     over an Employee queryset (for annotate(), or update() to store them).
 
-    The checklist is the person's track's active people-judged requirements up to the
-    rank after their current level (none without a level), less the expectations of the
-    entry level (models.counted_levels). A requirement alone is one line; a group
-    ("at least N of these") is N lines, never more than its active requirements, as
-    ChecklistFigures counts the page's checklist.
+    The checklist is the active people-judged requirements of the person's full ladder
+    (their track's, and a fork's parent's below the fork) up to the rank after their
+    current level (none without a level), less the expectations of the entry level
+    (models.counted_levels). A requirement alone is one line; a group ("at least N of
+    these") is N lines, never more than its active requirements, as ChecklistFigures
+    counts the page's checklist.
 
     - checklist_total: the lines;
     - checklist_done: the lines done: confirmed claims on requirements alone, and per
@@ -767,9 +852,15 @@ def employee_counts() -> dict[str, Expression]:
         return ExpressionWrapper(current + 1, output_field=IntegerField())
 
     people_judged = {"is_active": True, "check_kind": ""}
+    # The requirements of the person's full ladder: the rung of the requirement's level on
+    # the person's track says whose requirements apply there (a fork's parent's below the fork).
     alone = Requirement.objects.filter(
         counted_levels("track_level__level__"),
-        track_id=OuterRef("track_id"), group__isnull=True, track_level__level__rank__lte=next_rank(), **people_judged,
+        track_level__level__rungs__track_id=OuterRef("track_id"),
+        track_level__level__rungs__owner_id=F("track_id"),
+        group__isnull=True,
+        track_level__level__rank__lte=next_rank(),
+        **people_judged,
     )
     confirmed_alone = Evidence.objects.filter(
         counted_levels("requirement__track_level__level__"),
@@ -779,13 +870,15 @@ def employee_counts() -> dict[str, Expression]:
         requirement__is_active=True,
         requirement__check_kind="",
         requirement__group__isnull=True,
-        requirement__track_id=OuterRef("track_id"),
+        requirement__track_level__level__rungs__track_id=OuterRef("track_id"),
+        requirement__track_level__level__rungs__owner_id=F("requirement__track_id"),
         requirement__track_level__level__rank__lte=next_rank(),
     )
     # The person's track's groups on their checklist, each with the lines it counts as.
     groups = RequirementGroup.objects.filter(
         counted_levels("track_level__level__"),
-        track_level__track_id=OuterRef("track_id"),
+        track_level__level__rungs__track_id=OuterRef("track_id"),
+        track_level__level__rungs__owner_id=F("track_level__track_id"),
         track_level__level__rank__lte=next_rank(),
     ).annotate(
         need=Least(F("at_least"), count_of(Requirement.objects.filter(group_id=OuterRef("pk"), **people_judged))),

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from common import audit
 from common.validators import validate_link
 
-from . import extensions, notifications, policies
+from . import extensions, notifications, policies, rules
 from .models import (
     OPEN_EVIDENCE_STATUSES,
     Employee,
@@ -120,7 +120,14 @@ def employee_hire(
     team_lead: Employee | None = None,
     by: User | None = None,
 ) -> Employee:
-    """Create an employee and the hire entry of their ledger, together."""
+    """Create an employee and the hire entry of their ledger, together.
+
+    The level must be one of the track's full ladder (a fork's shared levels included).
+    """
+    if not Level.objects.of_track(track.pk).filter(pk=level.pk).exists():
+        raise GradeError(
+            _("%(level)s is not a level of the %(track)s track's ladder.") % {"level": level, "track": track}
+        )
     if Employee.objects.filter(user=user).exists():
         raise GradeError(_("%(user)s is already an employee.") % {"user": user.get_username()})
     employee = Employee(
@@ -166,8 +173,9 @@ def grade_change_record(
 ) -> GradeChange:
     """Append a promotion or correction to a person's ledger.
 
-    A promotion goes to the next rank only and never into an entry-only level; a
-    correction may set any level but must give a reason. Entries are never dated
+    A promotion goes to the next level of the person's own ladder only (their track's
+    full ladder) and never into an entry-only level; a correction may set any level of
+    that ladder but must give a reason. Entries are never dated
     before the person's latest entry: history is appended, not rewritten.
     Locks the employee row so that two writers append one after the other.
     """
@@ -186,12 +194,20 @@ def grade_change_record(
         )
     if employee.left_on and effective_date > employee.left_on:
         raise GradeError(_("%(person)s left on %(date)s.") % {"person": employee, "date": employee.left_on.isoformat()})
+    from .selectors import track_ladder
+
+    ladder = track_ladder(employee.track_id)
+    if level.pk not in {rung.pk for rung in ladder}:
+        raise GradeError(
+            _("%(level)s is not a level of the %(track)s track's ladder.") % {"level": level, "track": employee.track}
+        )
     if kind == GradeChangeKind.PROMOTION:
         current = latest.level
-        if level.rank != current.rank + 1:
+        following = next((rung for rung in ladder if rung.rank == current.rank + 1), None)
+        if following is None or level.pk != following.pk:
             raise GradeError(
-                _("A promotion goes to the next level only: from %(current)s that is the rank after %(rank)s, not %(level)s.")
-                % {"current": current, "rank": current.rank, "level": level}
+                _("A promotion goes to the next level only: from %(current)s that is %(next)s, not %(level)s.")
+                % {"current": current, "next": following or _("none (the top of the ladder)"), "level": level}
             )
         if level.entry_only:
             raise GradeError(_("Nobody is promoted into %(level)s; people are hired into it.") % {"level": level})
@@ -275,16 +291,17 @@ def version_in_force(requirement_id: int) -> FrameworkVersion | None:
 
 
 def claimable_requirements(employee: Employee):
-    """Requirements the employee may claim: their track's, up to the next level, judged by
-    people, and not the expectations of the entry level."""
-    from .models import Level, Requirement
+    """Requirements the employee may claim: those of their track's full ladder (for a fork,
+    the parent's on the shared levels) up to the next level, judged by people, and not the
+    expectations of the entry level."""
+    from .models import Requirement
 
     current_rank = employee.current_level.rank if employee.current_level_id else 0
-    top = Level.objects.order_by("-rank").values_list("rank", flat=True).first() or 0
     return (
         Requirement.objects.active()
         .counted()
-        .filter(track_id=employee.track_id, track_level__level__rank__lte=min(current_rank + 1, top))
+        .on_ladder_of(employee.track_id)
+        .filter(track_level__level__rank__lte=current_rank + 1)
         .filter(check_kind="")
     )
 
@@ -300,7 +317,7 @@ def evidence_claim(*, employee: Employee, requirement, description: str, links=(
         raise PermissionError("Only the person themself can claim their requirements.")
     employee = Employee.objects.select_for_update().get(pk=employee.pk)
     if not claimable_requirements(employee).filter(pk=requirement.pk).exists():
-        if requirement.track_id != employee.track_id:
+        if not Requirement.objects.on_ladder_of(employee.track_id).filter(pk=requirement.pk).exists():
             raise GradeError(_("That requirement belongs to another track."))
         if requirement.check_kind:
             raise GradeError(_("That requirement is judged from data; it needs no claim."))
@@ -534,8 +551,13 @@ def employee_change_track(
     """HR moves a person to another track: a lateral move recorded in the grade ledger.
 
     Appends a "transfer" entry on the new track at the person's level (or `level` when
-    HR sets another), and moves their live claims: a claim on a requirement whose key
-    the new track also has (active, judged by people) is copied onto the new track's
+    HR sets another, a level of the new track's ladder). When the person's level is not
+    on the new track's ladder, across a fork (the tracks share the levels below it),
+    the level of the same rank on the new side is taken; between unrelated ladders, or
+    where the new side has no such rank, HR must name the level, else the move is
+    refused. Requirements both tracks share (a fork's parent's, below the fork) keep
+    their claims as they are, the same rows. The other live claims move: a claim on a
+    requirement whose key the new track also has (active, judged by people) is copied onto the new track's
     requirement with its status, words, claimant and decision; the old rows stay as
     they were, except that claims still waiting for a decision are withdrawn, because
     nobody should decide or be reminded of a line that is no longer on the person's
@@ -585,6 +607,26 @@ def employee_change_track(
         if refusal:
             raise GradeError(refusal)
 
+    from .selectors import track_ladder
+
+    new_ladder = track_ladder(track.pk)
+    new_levels = {rung.pk: rung for rung in new_ladder}
+    if level is not None and level.pk not in new_levels:
+        raise GradeError(
+            _("%(level)s is not a level of the %(track)s track's ladder.") % {"level": level, "track": track}
+        )
+    if level is None and latest.level_id not in new_levels:
+        old_ladder = track_ladder(employee.track_id)
+        shared = {rung.pk for rung in old_ladder} & set(new_levels)
+        same_rank = next((rung for rung in new_ladder if rung.rank == latest.level.rank), None)
+        if not shared or same_rank is None:
+            raise GradeError(
+                _("%(level)s is not a level of the %(track)s track's ladder, and no level there takes its place: "
+                  "choose the level %(person)s will hold.")
+                % {"level": latest.level, "track": track, "person": employee}
+            )
+        level = same_rank
+
     old_track = employee.track
     entry = GradeChange(
         employee=employee,
@@ -601,9 +643,14 @@ def employee_change_track(
     _refresh_current_level(employee)
 
     now = timezone.now()
+    # Requirements on both ladders (a fork's parent's, on the shared levels) stay as they
+    # are, with their claims: the person meets the same lines on either side.
+    old_lines = dict(Requirement.objects.on_ladder_of(old_track.pk).values_list("pk", "key"))
+    new_lines = set(Requirement.objects.on_ladder_of(track.pk).values_list("pk", flat=True))
+    shared = set(old_lines) & new_lines
     targets = {
         r.key: r
-        for r in Requirement.objects.active().filter(track=track, check_kind="")
+        for r in Requirement.objects.active().filter(pk__in=new_lines - shared, check_kind="")
     }
     taken = set(
         Evidence.objects.filter(
@@ -612,7 +659,7 @@ def employee_change_track(
     )
     # Locked so that a team lead deciding one of them meanwhile is not overwritten below.
     # No join in the locking query: on MySQL it would lock the requirement rows too.
-    keys = dict(Requirement.objects.filter(track=old_track).values_list("pk", "key"))
+    keys = {pk: key for pk, key in old_lines.items() if pk not in shared}
     live = list(
         Evidence.objects.select_for_update()
         .filter(employee=employee, requirement_id__in=list(keys), status__in=OPEN_EVIDENCE_STATUSES)
@@ -679,13 +726,22 @@ CHECKLIST_FIELDS = frozenset({"is_active", "check_kind", "track_level", "group"}
 
 
 def checklists_changed(*, track_ids) -> int:
-    """Recount the people of these tracks after their requirements changed (added,
+    """Recount the people of these tracks (and of their forks) after their requirements changed (added,
     retired, reactivated, moved to another level, judged otherwise). Call inside the
     transaction of the change. Returns the number of people recounted."""
     track_ids = [pk for pk in track_ids if pk is not None]
     if not track_ids:
         return 0
-    return employee_counts_refresh(employees=Employee.objects.filter(track_id__in=track_ids))
+    return employee_counts_refresh(employees=people_meeting_requirements_of(track_ids))
+
+
+def people_meeting_requirements_of(track_ids, *, using: str = "default"):
+    """The people whose checklists hold requirements of these tracks: theirs, and those of
+    the forks that share a track's levels below the fork (a rung owned by the track)."""
+    from .models import TrackRung
+
+    climbing = TrackRung.objects.using(using).filter(owner_id__in=list(track_ids)).values("track_id")
+    return Employee.objects.using(using).filter(Q(track_id__in=list(track_ids)) | Q(track_id__in=climbing))
 
 
 @transaction.atomic
@@ -717,3 +773,86 @@ def requirements_set_active(*, requirements, active: bool, by: User | None = Non
         )
     checklists_changed(track_ids={requirement.track_id for requirement in changing})
     return len(changing)
+
+
+# --- Ladders ----------------------------------------------------------------------------------
+
+
+class LadderError(GradeError):
+    """Tracks' ladders and forks that do not make a ladder (a gap, too few or many levels, a loop)."""
+
+
+def track_ladders_refresh(*, tracks=None, by: User | None = None, reason: str = "", using: str = "default") -> int:
+    """Lay out again the full ladders (TrackRung rows) of `tracks` (Track ids or rows) and of
+    every fork that branches from them, or of every track when None.
+
+    Each full ladder comes from rules.full_ladder, from the track's ladder and, for a fork,
+    its parent's full ladder below the fork. Call inside the transaction of the write that
+    changed a ladder, a level's rank or a fork; rows that already match stay, others are
+    replaced, each change with a history row naming `by` and `reason`. Raises LadderError
+    (and writes nothing of its own) when a track's ladder is broken. Returns the number of
+    rungs written or removed.
+    """
+    from .models import TrackRung
+
+    all_tracks = {track.pk: track for track in Track.objects.using(using).only("pk", "slug", "ladder_id", "fork_of_id", "fork_at_id")}
+    levels_of: dict[int, list[tuple[int, int]]] = {}
+    rank_of: dict[int, int] = {}
+    for pk, rank, ladder_id in Level.objects.using(using).values_list("pk", "rank", "ladder_id"):
+        levels_of.setdefault(ladder_id, []).append((pk, rank))
+        rank_of[pk] = rank
+    children: dict[int, list[int]] = {}
+    for track in all_tracks.values():
+        if track.fork_of_id is not None:
+            children.setdefault(track.fork_of_id, []).append(track.pk)
+    if tracks is None:
+        wanted = set(all_tracks)
+    else:
+        wanted, queue = set(), [getattr(track, "pk", track) for track in tracks]
+        while queue:
+            pk = queue.pop()
+            if pk not in wanted:
+                wanted.add(pk)
+                queue += children.get(pk, [])
+
+    laid_out: dict[int, list[rules.Rung]] = {}
+
+    def lay_out(pk: int, seen: tuple[int, ...] = ()) -> list[rules.Rung]:
+        if pk in laid_out:
+            return laid_out[pk]
+        track = all_tracks[pk]
+        if pk in seen:
+            raise LadderError(_("The %(track)s track forks from itself through its parents.") % {"track": track.slug})
+        parent = None
+        if track.fork_of_id is not None:
+            parent = lay_out(track.fork_of_id, (*seen, pk))
+        try:
+            rungs = rules.full_ladder(
+                track_id=pk, own=levels_of.get(track.ladder_id, []), parent=parent,
+                fork_rank=rank_of.get(track.fork_at_id),
+            )
+        except ValueError as exc:
+            raise LadderError(f"{track.slug}: {exc}") from exc
+        if parent is not None and track.fork_at_id not in {rung.level_id for rung in parent}:
+            raise LadderError(
+                _("%(track)s: a fork branches at a level of its parent's ladder.") % {"track": track.slug}
+            )
+        laid_out[pk] = rungs
+        return rungs
+
+    wanted_rows = {(rung.level_id, rung.rank, rung.owner_id, pk) for pk in wanted for rung in lay_out(pk)}
+    changed = 0
+    existing = list(TrackRung.objects.using(using).filter(track_id__in=wanted).order_by("pk"))
+    for rung in existing:
+        if (rung.level_id, rung.rank, rung.owner_id, rung.track_id) in wanted_rows:
+            wanted_rows.discard((rung.level_id, rung.rank, rung.owner_id, rung.track_id))
+        else:
+            audit.delete(rung, by=by, reason=reason or "ladder laid out again", using=using)
+            changed += 1
+    for level_id, rank, owner_id, track_id in sorted(wanted_rows, key=lambda row: (row[3], row[1])):
+        audit.create(
+            TrackRung, by=by, reason=reason or "ladder laid out again", using=using,
+            track_id=track_id, level_id=level_id, rank=rank, owner_id=owner_id,
+        )
+        changed += 1
+    return changed

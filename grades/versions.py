@@ -441,8 +441,13 @@ def _load(spec, *, dry_run, using, by, effective, file_name, reason) -> LoadRepo
     ).update(wording_version=current)
 
     if report.changed or touched:
+        # The people of the tracks the load touched, those of forks sharing their levels
+        # below the fork, and anyone whose claims it changed.
+        on_tracks = services.people_meeting_requirements_of(report.tracks_touched | {track.pk}, using=using)
         services.employee_counts_refresh(
-            employees=Employee.objects.using(using).filter(Q(track=track) | Q(pk__in=sorted(touched)))
+            employees=Employee.objects.using(using).filter(
+                Q(pk__in=on_tracks.values("pk")) | Q(pk__in=sorted(touched))
+            )
         )
     if ready_before is not None:
         ready_after = _ready_people(track, effective, using=using)
@@ -491,13 +496,15 @@ def _mark_to_confirm_again(requirement_ids, *, by, at, number, reason, using) ->
 
 
 def _ready_people(track, on: datetime.date, *, using: str = "default") -> set[int]:
-    """The people on `track` who are ready on `on` for a defense of their next level: the
+    """The people meeting `track`'s requirements (on the track, or on a fork that shares its
+    levels below the fork) who are ready on `on` for a defense of their next level: the
     progress page's own checklist and time rules (selectors.Progress.ready_on), one person at a time.
 
     People who have left by then, or have no level, are left out.
     """
+    meeting = services.people_meeting_requirements_of([track.pk], using=using).values("pk")
     people = (
-        Employee.objects.using(using).filter(track=track, current_level__isnull=False)
+        Employee.objects.using(using).filter(pk__in=meeting, current_level__isnull=False)
         .filter(Q(left_on__isnull=True) | Q(left_on__gt=on))
         .select_related("user", "track", "team_lead__user")
         .order_by("pk")

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +19,7 @@ from common.http import read_only
 from . import extensions, pages, policies, rules, selectors, services
 from . import versions as framework_versions
 from .forms import DecisionForm, EvidenceForm, PeopleFilterForm
-from .models import Evidence, Level, Requirement, Track, TrackLevel
+from .models import Evidence, Level, Requirement, Track, TrackLevel, TrackRung
 from .roles import viewer_facts
 
 
@@ -29,16 +29,35 @@ from .roles import viewer_facts
 @read_only
 @login_required
 def track_list(request):
-    tracks = Track.objects.active().order_by("name")
+    # Each track's ladder in a few words: how many levels, the lowest and the highest.
+    rungs = TrackRung.objects.filter(track=OuterRef("pk"))
+    ends = {
+        f"{end}_{field}": Subquery(rungs.order_by(order).values(f"level__{field}")[:1])
+        for end, order in (("first", "rank"), ("last", "-rank"))
+        for field in ("name", "name_ru")
+    }
+    tracks = Track.objects.active().annotate(
+        level_count=Subquery(rungs.order_by().values("track").annotate(n=Count("pk")).values("n")[:1]), **ends
+    ).order_by("name")
     return render(request, "grades/track_list.html", {"tracks": tracks})
 
 
 @read_only
 @login_required
 def track_detail(request, slug):
-    track = get_object_or_404(Track.objects.active(), slug=slug)
+    """A track's ladder: its full ladder's levels (a fork's shared ones below the fork read
+    from its parent), what each level adds to the one below it, and the track's fork."""
+    track = get_object_or_404(
+        Track.objects.active()
+        .select_related("fork_of", "fork_at")
+        .annotate(has_forks=Exists(Track.objects.active().filter(fork_of=OuterRef("pk")))),
+        slug=slug,
+    )
+    # The level pages of the rungs' owners: the parent's below a fork, the track's own above.
     track_levels = list(
-        TrackLevel.objects.filter(track=track)
+        TrackLevel.objects.filter(
+            Exists(TrackRung.objects.filter(track=track, level_id=OuterRef("level_id"), owner_id=OuterRef("track_id")))
+        )
         .select_related("level")
         .prefetch_related(
             # Each requirement with its theme and group, in the same statement.
@@ -52,8 +71,11 @@ def track_detail(request, slug):
     )
     # Every track has a page for each level of the ladder (the loader writes them all).
     first_rank = min((track_level.level.rank for track_level in track_levels), default=0)
+    # Only a track that has forks reads them.
+    forks = list(track.forks.active().select_related("fork_at").order_by("name")) if track.has_forks else []
     cumulative = 0
     ladder = []
+    previous = None
     for track_level in track_levels:
         level = track_level.level
         added = list(track_level.requirements.all())
@@ -75,14 +97,23 @@ def track_detail(request, slug):
             {
                 "track_level": track_level,
                 "level": level,
+                "previous": previous,
                 "added": added,
                 "expectations": expectations,
                 "by_category": sorted(by_category.values(), key=lambda pair: (pair[0].position, pair[0].key)),
                 "groups": list(groups.values()),
                 "cumulative": cumulative,
+                "shared": track_level.track_id != track.pk,
+                "forks": [fork for fork in forks if fork.fork_at_id == track_level.level_id],
             }
         )
-    context = {"track": track, "ladder": ladder, "panels": extensions.built(extensions.LADDER_PANELS, request, track)}
+        previous = track_level.level
+    context = {
+        "track": track,
+        "ladder": ladder,
+        "forks": forks,
+        "panels": extensions.built(extensions.LADDER_PANELS, request, track),
+    }
     return render(request, "grades/track_detail.html", context)
 
 
@@ -204,18 +235,20 @@ def people(request):
     ids = list(page.object_list)
     found = people.filter(pk__in=ids).order_by().in_bulk()
     page.object_list = [found[pk] for pk in ids if pk in found]
-    levels = list(Level.objects.order_by("rank"))
+    # Every track's full ladder: each row's level and next level, and the filter's choices.
+    ladders = selectors.ladders_of_tracks()
     # Every track: a person may still be on one that is no longer active.
     tracks = list(Track.objects.only("slug", "name", "is_active").order_by("name"))
-    rows = selectors.people_rows(page.object_list, on=selectors.today(), levels=levels, tracks=tracks)
+    rows = selectors.people_rows(page.object_list, on=selectors.today(), ladders=ladders, tracks=tracks)
+    active = [track for track in tracks if track.is_active]
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "page": page,
         "rows": rows,
         "form": form,
-        "tracks": [track for track in tracks if track.is_active],
-        "levels": levels,
+        "tracks": active,
+        "level_groups": selectors.level_choices(ladders, {track.pk for track in active}),
         "query": query.urlencode(),
     }
     return render(request, "grades/people.html", context, status=200 if valid else 400)

@@ -144,10 +144,11 @@ def load_mapping(path: str | Path | None = None) -> LegacyMapping:
 
 
 def check_mapping_targets(mapping: LegacyMapping) -> None:
-    """The mapping's level codes and track slugs must exist here."""
-    from grades.models import Level, Track
+    """The mapping's level codes (of the shipped ladder, the one the legacy system's grades map to)
+    and track slugs must exist here."""
+    from grades.models import Ladder, Level, Track
 
-    levels = set(Level.objects.values_list("code", flat=True))
+    levels = set(Level.objects.filter(ladder__slug=Ladder.DEFAULT_SLUG).values_list("code", flat=True))
     tracks = set(Track.objects.values_list("slug", flat=True))
     bad_levels = sorted(set(mapping.levels) - levels)
     bad_tracks = sorted(set(mapping.tracks) - tracks)

@@ -41,6 +41,8 @@ class RequirementFacts:
     existing: Mapping[tuple[str, str], Any]  # (track slug, key) → Requirement
     # The keys of the themes (grades.Category) a row may name.
     categories: frozenset[str] = frozenset(framework_loader.CATEGORIES)
+    # Tracks on a ladder of their own: the import's level names are the shipped ladder's.
+    other_ladder_tracks: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -134,6 +136,9 @@ def _plan_row(row: rules.SourceRow, facts: RequirementFacts) -> RequirementRowPl
         plan.problems.append("track: is required")
     elif not plan.track:
         plan.problems.append(f"track: unknown track {raw_track!r}")
+    elif plan.track in facts.other_ladder_tracks:
+        plan.problems.append("track: " + (rules.OTHER_LADDER % {"track": plan.track}).replace(
+            "add its people in the admin", "load its requirements with its framework file (load_framework)"))
     raw_level = values.get("level", "")
     plan.level = facts.level_names.get(rules.normalise_name(raw_level), "")
     if not raw_level:

@@ -34,6 +34,12 @@ from common.validators import EARLIEST_DATE, LATEST_DATE, validate_calendar_date
 
 # The columns a people source returns (the legacy `people` statement, the people
 # spreadsheet). source_key is required from SQL, optional in a spreadsheet.
+# Imports name levels of the shipped ladder (their names and the mapping's synonyms).
+OTHER_LADDER = (
+    "the %(track)s track climbs a ladder of its own; an import names levels of the standard ladder only, "
+    "so add its people in the admin"
+)
+
 PEOPLE_REQUIRED = ("email", "first_name", "last_name", "track", "level", "hire_date")
 PEOPLE_OPTIONAL = ("source_key", "probation_end", "career_start", "team_lead_email")
 # The columns of the legacy `history` statement: one row per ledger entry.
@@ -165,6 +171,8 @@ class PeopleFacts:
     track_names: Mapping[str, str]  # normalised name → track slug
     kind_names: Mapping[str, str]  # normalised name → hire / promotion / correction
     known: Mapping[str, KnownPerson]  # by lower-case e-mail
+    # Tracks on a ladder of their own: the import's level names are the shipped ladder's.
+    other_ladder_tracks: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -392,6 +400,8 @@ def _check_person(plan: PersonPlan, facts: PeopleFacts) -> None:
         plan.problems.append("no track")
     elif not plan.track:
         plan.problems.append(f"unknown track {raw_track!r}")
+    elif plan.track in facts.other_ladder_tracks:
+        plan.problems.append(OTHER_LADDER % {"track": plan.track})
     dates = {}
     for column in ("hire_date", "probation_end", "career_start"):
         try:

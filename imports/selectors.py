@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 
-from grades.models import Category, Employee, GradeChange, Level, Requirement, Track, TrackLevel
+from grades.models import Category, Employee, GradeChange, Ladder, Level, Requirement, Track, TrackLevel
 
 from . import rules
 
@@ -19,18 +19,29 @@ User = get_user_model()
 CHUNK = 500
 
 
+def imported_levels():
+    """The levels imports read and write: those of the shipped ladder (Ladder.DEFAULT_SLUG),
+    the one the legacy system's and the spreadsheets' level names map to."""
+    return Level.objects.filter(ladder__slug=Ladder.DEFAULT_SLUG)
+
+
+def other_ladder_tracks() -> frozenset[str]:
+    """Slugs of the tracks that climb another ladder than the shipped one: imports refuse their rows."""
+    return frozenset(Track.objects.exclude(ladder__slug=Ladder.DEFAULT_SLUG).values_list("slug", flat=True))
+
+
 def level_infos() -> dict[str, rules.LevelInfo]:
     return {
         level.code: rules.LevelInfo(level.code, level.rank, level.name, level.entry_only)
-        for level in Level.objects.order_by("rank")
+        for level in imported_levels().order_by("rank")
     }
 
 
 def level_names(synonyms: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
-    """Every name a level is known by (code, English and Russian name, and the
-    mapping's synonyms), normalised, to its code."""
+    """Every name a level of the shipped ladder is known by (code, English and Russian name,
+    and the mapping's synonyms), normalised, to its code."""
     names: dict[str, str] = {}
-    for code, name, name_ru in Level.objects.values_list("code", "name", "name_ru"):
+    for code, name, name_ru in imported_levels().values_list("code", "name", "name_ru"):
         for alias in (code, name, name_ru):
             if alias:
                 names[rules.normalise_name(alias)] = code
@@ -127,6 +138,7 @@ def people_facts(
         track_names=track_names(tracks),
         kind_names=kind_names(kinds),
         known=known_people(emails),
+        other_ladder_tracks=other_ladder_tracks(),
     )
 
 
@@ -148,12 +160,13 @@ def requirement_facts(track_slugs: Iterable[str]):
         level_names=level_names(),
         track_levels={
             (slug, code): pk
-            for pk, slug, code in TrackLevel.objects.filter(track_id__in=wanted).values_list(
-                "pk", "track__slug", "level__code"
-            )
+            for pk, slug, code in TrackLevel.objects.filter(
+                track_id__in=wanted, level__ladder__slug=Ladder.DEFAULT_SLUG
+            ).values_list("pk", "track__slug", "level__code")
         },
         existing=existing,
         categories=frozenset(Category.objects.values_list("key", flat=True)),
+        other_ladder_tracks=other_ladder_tracks(),
     )
 
 

@@ -22,11 +22,11 @@ from django.db.models.functions import Lower
 
 from common import audit
 from grades import services as grade_services
-from grades.models import Employee, GradeChange, Level, Requirement, Track, TrackLevel
+from grades.models import Employee, GradeChange, Requirement, Track, TrackLevel
 from grades.roles import DEVELOPER
 
 from . import requirements as requirement_plans
-from . import rules
+from . import rules, selectors
 from .models import ImportRun
 from .requirements import RequirementsPlan
 
@@ -87,7 +87,7 @@ def people_write(*, plan: rules.PeoplePlan, by=None) -> PeopleWritten:
     grade services one by one, as that case is rare.
     """
     written = PeopleWritten()
-    levels = {level.code: level for level in Level.objects.all()}
+    levels = {level.code: level for level in selectors.imported_levels()}
     creating = [p for p in plan.people if p.action in (rules.Action.CREATE, rules.Action.LINK)]
     if creating:
         written.entries_written += _create_people(creating, levels, by)
@@ -306,7 +306,7 @@ def requirements_write(*, plan: RequirementsPlan, by=None) -> RequirementsWritte
     """Create and update the requirements of `plan`; call inside the transaction it was made in."""
     written = RequirementsWritten()
     tracks = {track.slug: track for track in Track.objects.all()}
-    levels = {level.code: level for level in Level.objects.all()}
+    levels = {level.code: level for level in selectors.imported_levels()}
     for row in plan.rows:
         if not row.writes:
             continue

@@ -13,6 +13,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from grades import rules as grade_rules
+from grades import selectors as grade_selectors
 from grades.models import Employee, Evidence, EvidenceStatus, Level
 from reviews.models import CommitteeSeat, PromotionReview, ReviewStatus
 
@@ -44,31 +45,36 @@ def newly_eligible(*, window: rules.Window, today: datetime.date) -> list[Eligib
     `current_level_since`, `probation_end` and `last_failed_defense_on`, so the whole
     company is one light query; only the few people in the window are then loaded with their names.
     People at the top level, who have left, or with an open review are left out.
-    Three queries: the levels, everyone's dates, the people in the window.
+    Three queries: the ladders, everyone's dates, the people in the window.
     """
     if window.is_empty:
         return []
-    levels = {level.rank: level for level in Level.objects.order_by("rank")}
-    if not levels:
+    # Each track's full ladder: a person's next level is the one after theirs on their own ladder.
+    ladders = grade_selectors.ladders_of_tracks()
+    next_of: dict[tuple[int, int], Level] = {
+        (track_id, lower.pk): upper
+        for track_id, ladder in ladders.items()
+        for lower, upper in zip(ladder, ladder[1:])
+    }
+    if not next_of:
         return []
-    top_rank = max(levels)
     rows = (
         Employee.objects.filter(still_employed(today))
         .filter(
             team_lead__isnull=False,
             current_level__isnull=False,
             current_level_since__isnull=False,
-            current_level__rank__lt=top_rank,
         )
         .exclude(Exists(PromotionReview.objects.open().filter(candidate=OuterRef("pk"))))
         # Ordering by name would join the user table for every person; the mail sorts later.
         .order_by("pk")
-        .values_list("pk", "current_level_since", "probation_end", "current_level__rank", "last_failed_defense_on")
+        .values_list("pk", "current_level_since", "probation_end", "track_id", "current_level_id", "last_failed_defense_on")
     )
     cooldown = settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS
     found: dict[int, tuple[Level, datetime.date]] = {}
-    for pk, since, probation_end, rank, failed_on in rows.iterator(chunk_size=2000):
-        next_level = levels.get(rank + 1)
+    for pk, since, probation_end, track_id, level_id, failed_on in rows.iterator(chunk_size=2000):
+        # None at the top of the ladder.
+        next_level = next_of.get((track_id, level_id))
         if next_level is None:
             continue
         earliest = grade_rules.earliest_defense_date(

@@ -18,9 +18,11 @@ of level i's band. The widths follow one weight per level:
 * `weighted`: the step out of Junior++ and out of Middle++ (into a new main grade)
   weighs `main_step`; a step between inner grades weighs `inner_junior`,
   `inner_middle` or `inner_senior` by the main grade it is inside; Senior++ has no
-  next level and its band is as wide as an inner Senior step. Which levels start a
-  main grade is the ladder's to say (`grades.rules.build_ladder`, from the Level
-  table), not the levels' codes.
+  next level and its band is as wide as an inner Senior step. Which main grade a
+  level belongs to is the ladder's to say (`grades.rules.build_ladder`, from
+  Level.main_grade), not the levels' codes; on a ladder of other main grades, the
+  lowest one's inner steps weigh `inner_junior`, the next `inner_middle`, and the
+  rest `inner_senior`.
 
 The eight steps are rounded to a multiple of `round_to` (540 rather than 538.46),
 so steps of equal weight are exactly equal; A and B are kept as given, and the
@@ -111,6 +113,11 @@ class Weights:
                 f"got {self.main_step} > {self.inner_senior} > {self.inner_middle} > {self.inner_junior}."
             )
 
+    def inner_at(self, index: int) -> Decimal:
+        """The weight of a step between inner grades of the ladder's `index`-th main grade
+        (0 for the lowest): Junior's, Middle's, then Senior's for the third and any above it."""
+        return (self.inner_junior, self.inner_middle, self.inner_senior)[min(index, 2)]
+
     def inner(self, grade: str) -> Decimal:
         """The weight of a step between inner grades of the main grade with code `grade`."""
         weights = {"junior": self.inner_junior, "middle": self.inner_middle, "senior": self.inner_senior}
@@ -136,13 +143,19 @@ def band_weights(mode: str, weights: Weights, ladder: Sequence[LadderLevel]) -> 
         return [Decimal(1)] * len(ladder)
     if mode != WEIGHTED:
         raise ValueError(f"Unknown mode {mode!r}; choose one of: {', '.join(MODES)}.")
+    missing = [level.code for level in ladder if level.main_grade is None]
+    if missing:
+        raise ValueError(
+            f"Weighted bands follow the ladder's main grades, and {', '.join(missing)} belong(s) to none; "
+            "name each level's main grade in the ladder, or use even bands."
+        )
     result = []
     for index, level in enumerate(ladder):
         is_last = index + 1 == len(ladder)
         if not is_last and ladder[index + 1].main_grade != level.main_grade:
             result.append(weights.main_step)
         else:
-            result.append(weights.inner(level.main_grade))
+            result.append(weights.inner_at(level.grade_index))
     return result
 
 

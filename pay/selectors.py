@@ -19,7 +19,10 @@ def ladder_bands(track: Track, *, on: datetime.date) -> list[SalaryBand]:
     One query whatever the number of bands and levels: the track's own and the
     all-tracks bands started by that day, resolved in Python (`rules.bands_in_force`).
     """
-    candidates = SalaryBand.objects.applying_to(track).started_by(on).select_related("level")
+    # Only the levels of the track's own ladder: an all-tracks band of another ladder's level is not its.
+    candidates = (
+        SalaryBand.objects.applying_to(track).started_by(on).filter(level__rungs__track=track).select_related("level")
+    )
     bands = rules.bands_in_force(candidates, track_id=track.pk, on=on)
     return sorted(bands, key=lambda band: (band.level.rank, band.currency))
 
@@ -74,6 +77,9 @@ def band_problems_with(
     for band in proposed:
         scopes |= {band.track_id} if band.track_id is not None else {None, *all_tracks}
 
+    # Levels are compared by rank within a ladder only: the bands of a track, or of one
+    # ladder's levels among the all-tracks bands.
+    ladder_of = {pk: level.ladder_id for pk, level in levels.items()}
     pool = [*stored, *proposed]
     proposed_ids = {id(b) for b in proposed}
     messages: list[str] = []
@@ -85,13 +91,17 @@ def band_problems_with(
         for day in dates:
             in_force = rules.bands_in_force(pool, track_id=scope, on=day)
             ours = {
-                (levels[b.level_id].rank, b.currency) for b in in_force if id(b) in proposed_ids
+                (levels[b.level_id].ladder_id, levels[b.level_id].rank, b.currency) for b in in_force if id(b) in proposed_ids
             }
             if not ours:
                 continue
-            for problem in rules.band_problems(_figures(b, levels) for b in in_force):
-                if not any((rank, problem.currency) in ours for rank in problem.ranks):
-                    continue
+            problems = [
+                problem
+                for ladder_id in sorted({ladder_of[b.level_id] for b in in_force})
+                for problem in rules.band_problems(_figures(b, levels) for b in in_force if ladder_of[b.level_id] == ladder_id)
+                if any((ladder_id, rank, problem.currency) in ours for rank in problem.ranks)
+            ]
+            for problem in problems:
                 # The same break seen again (a later date, or a track that simply
                 # follows the all-tracks bands, which come first) is said once.
                 if problem.message in seen:

@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from common import audit
-from grades.models import Level, Track
+from grades.models import Ladder, Level, Track
 from grades.rules import build_ladder
 
 from . import rules, selectors
@@ -88,11 +88,12 @@ def salary_bands_fill(
     by: User | None = None,
     reason: str = "salary band calculator",
 ) -> BandPlan:
-    """Compute the nine bands from the Junior minimum and the Senior++ maximum and store them.
+    """Compute a band for each level of the ladder, from its lowest level's minimum to its
+    highest level's maximum, and store them.
 
     The weights and the rounding are the pay policy's (PayPolicy), the levels and
-    their main grades the Level table's, both read in this transaction.
-    `track=None` writes the all-tracks bands. Bands of the same level, track,
+    their main grades the track's ladder's (Level.main_grade), both read in this transaction.
+    `track=None` writes the all-tracks bands, for the levels of the shipped ladder. Bands of the same level, track,
     currency and `valid_from` are updated (their history keeps the old amounts);
     a call that matches what is stored writes nothing. The history of every band
     written names `by` and `reason`. With `dry_run` nothing is
@@ -102,12 +103,21 @@ def salary_bands_fill(
     """
     code = normalise_currency(currency)
     policy = PayPolicy.current()
-    all_levels = {level.pk: level for level in Level.objects.all()}
-    if not all_levels:
+    all_levels = {level.pk: level for level in Level.objects.select_related("ladder", "main_grade")}
+    # The track's own ladder (its full ladder, a fork's shared levels included); the
+    # all-tracks bands are those of the shipped ladder's levels.
+    if track is not None:
+        ids = set(Level.objects.of_track(track.pk).values_list("pk", flat=True))
+        on_ladder = [level for level in all_levels.values() if level.pk in ids]
+    else:
+        on_ladder = [level for level in all_levels.values() if level.ladder.slug == Ladder.DEFAULT_SLUG]
+    if not on_ladder:
         raise PayError(_("The ladder has no levels; run the migrations first."))
-    levels = {level.code: level for level in all_levels.values()}
+    levels = {level.code: level for level in on_ladder}
     try:
-        ladder = build_ladder((level.rank, level.code, level.is_main_grade) for level in all_levels.values())
+        ladder = build_ladder(
+            (level.rank, level.code, level.main_grade.code if level.main_grade_id else None) for level in on_ladder
+        )
         computed = rules.calculate_bands(
             minimum=minimum,
             maximum=maximum,

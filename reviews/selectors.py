@@ -23,7 +23,7 @@ from django.utils import timezone
 from grades import rules as grade_rules
 from grades import selectors as grade_selectors
 from grades.models import (
-    CheckKind, Employee, Evidence, EvidenceStatus, GradeChange, Level, Mentorship, Requirement,
+    CheckKind, Employee, Evidence, EvidenceStatus, GradeChange, Level, Mentorship, Requirement, TrackRung,
 )
 from grades.selectors import ChecklistFigures, ChecklistItem, checklist_item
 
@@ -113,7 +113,10 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
         **{name: column for name, column in zip(SEAT_ROW_FIELDS, SEAT_ROW_COLUMNS)},
     )
     # current_level is the ledger's latest level, kept by the ledger service.
-    next_level = Level.objects.filter(rank=OuterRef("candidate__current_level__rank") + 1).values("pk")
+    # The next level of the candidate's own ladder: the rung after theirs on their track.
+    next_level = TrackRung.objects.filter(
+        track_id=OuterRef("candidate__track_id"), rank=OuterRef("candidate__current_level__rank") + 1
+    ).values("level_id")
     review = (
         PromotionReview.objects.filter(pk=pk)
         .with_people()
@@ -291,11 +294,15 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
             # A level above with no line of this track's checklist: read it on its own.
             next_level = Level.objects.get(pk=review.next_level_pk)
 
+    # Only levels of the candidate's ladders count: a mentee on another ladder may hold a
+    # level whose key is also one of the candidate's.
+    ladders = {known_level.ladder_id for known_level in known.values()}
     periods_with_ledgers = [
         grade_rules.MentorshipPeriod(
             mentee_id=mentee_id, started_on=start, ended_on=end,
             mentee_ledger=[
-                grade_rules.LedgerEntry(c.level.code, c.effective_date, c.kind) for c in ledgers.get(mentee_id, [])
+                grade_rules.LedgerEntry(c.level.code if c.level.ladder_id in ladders else "", c.effective_date, c.kind)
+                for c in ledgers.get(mentee_id, [])
             ],
         )
         for mentee_id, start, end in periods
@@ -311,13 +318,15 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
     # The ranks of the levels read above order the levels a mentoring check names: the
     # mentees' ledgers' and the checklist's own. A check's target that is neither is read.
     level_ranks = {known_level.code: known_level.rank for known_level in known.values()}
-    level_ranks.update((c.level.code, c.level.rank) for changes in ledgers.values() for c in changes)
+    level_ranks.update(
+        (c.level.code, c.level.rank) for changes in ledgers.values() for c in changes if c.level.ladder_id in ladders
+    )
     targets = {
         requirement.check_params.get("to") for requirement in requirements.values()
         if requirement.check_kind == CheckKind.MENTEE_PROMOTED
     } - set(level_ranks)
     if targets:
-        level_ranks.update(Level.objects.filter(code__in=targets).values_list("code", "rank"))
+        level_ranks.update(Level.objects.of_track(employee.track_id).filter(code__in=targets).values_list("code", "rank"))
     items = [
         checklist_item(requirement, requirement.track_level.level, employee=employee, live=live.get(requirement.pk),
                        next_level=next_level, mentorships=periods_with_ledgers, on=on, level_ranks=level_ranks)

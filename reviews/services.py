@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from common import audit
 from grades import selectors as grade_selectors
-from grades.models import Employee, GradeChangeKind, Level
+from grades.models import Employee, GradeChangeKind
 from grades.services import GradeError, grade_change_record, record_failed_defense
 
 from . import notifications, policies, rules
@@ -89,7 +89,8 @@ def review_request(
     if candidate.left_on is not None:
         raise ReviewError(_("%(name)s has left the company.") % {"name": candidate})
     progress = grade_selectors.employee_progress(candidate, on=on)
-    top_rank = Level.objects.order_by("-rank").values_list("rank", flat=True).first()
+    # The top of the person's own ladder (their track's full ladder).
+    top_rank = progress.ladder[-1].rank if progress.ladder else 0
     target = progress.next_level
     refusal = rules.request_refusal(
         current_rank=progress.level.rank if progress.level else None,

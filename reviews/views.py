@@ -168,7 +168,8 @@ def review_list(request):
     # Every track, for the rows' track names; the filter offers the active ones.
     all_tracks = list(Track.objects.order_by("name"))
     tracks = [track for track in all_tracks if track.is_active]
-    levels = list(Level.objects.order_by("rank"))
+    # Every ladder's levels, grouped by ladder: the rows' level names and the filter's choices.
+    levels = list(Level.objects.select_related("ladder").order_by("ladder__slug", "rank"))
     form = ReviewFilterForm(request.GET or None, tracks=tracks, levels=levels)
     context = {"form": form, "tracks": tracks, "levels": levels, "page": None, "errors": []}
     if form.is_bound and not form.is_valid():

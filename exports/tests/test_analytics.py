@@ -69,8 +69,9 @@ def test_employee_grades_match_the_orm(people):
             "level_since": e.current_level_since,
             "team_lead_id": e.team_lead_id,
             "is_current": 1,
+            "ladder": e.current_level.ladder.slug,
         }
-        for e in Employee.objects.select_related("track", "current_level").order_by("pk")
+        for e in Employee.objects.select_related("track", "current_level__ladder").order_by("pk")
     ]
     for row in data:
         row["level_since"] = as_date(row["level_since"])
@@ -80,12 +81,12 @@ def test_employee_grades_match_the_orm(people):
 def test_grade_changes_match_the_orm(people):
     _, data = rows("analytics_grade_changes", "change_id")
     expected = [
-        (g.pk, g.employee_id, g.kind, g.track.slug, g.level.code, g.level.rank, g.effective_date)
-        for g in GradeChange.objects.select_related("track", "level").order_by("pk")
+        (g.pk, g.employee_id, g.kind, g.track.slug, g.level.code, g.level.rank, g.effective_date, g.level.ladder.slug)
+        for g in GradeChange.objects.select_related("track", "level__ladder").order_by("pk")
     ]
     assert [
         (r["change_id"], r["employee_id"], r["kind"], r["track"], r["level"], r["level_rank"],
-         as_date(r["effective_date"]))
+         as_date(r["effective_date"]), r["ladder"])
         for r in data
     ] == expected
 

@@ -9,8 +9,19 @@ from django.contrib.auth.models import Group
 from grades import models, services
 
 
-def level(code: str) -> models.Level:
-    return models.Level.objects.get(code=code)
+def level(code: str, ladder: str = models.Ladder.DEFAULT_SLUG) -> models.Level:
+    """A level by its key on a ladder (the shipped `standard` one by default): keys are unique per ladder."""
+    return models.Level.objects.get(code=code, ladder__slug=ladder)
+
+
+def add_level(
+    *, rank: int, code: str, name: str, ladder: str = models.Ladder.DEFAULT_SLUG, **fields
+) -> models.Level:
+    """A level added to a ladder (the shipped one by default), and the ladders of the tracks
+    that climb it laid out again, as a framework load would."""
+    new = models.Level.objects.create(ladder=models.Ladder.objects.get(slug=ladder), rank=rank, code=code, name=name, **fields)
+    services.track_ladders_refresh()
+    return new
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -33,11 +44,20 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class TrackFactory(factory.django.DjangoModelFactory):
+    """A track on the shipped ladder (or `ladder`), with its full ladder laid out."""
+
     class Meta:
         model = models.Track
+        skip_postgeneration_save = True
 
     slug = factory.Sequence(lambda n: f"track-{n}")
     name = factory.Sequence(lambda n: f"Track {n}")
+    ladder = factory.LazyFunction(lambda: models.Ladder.objects.get(slug=models.Ladder.DEFAULT_SLUG))
+
+    @factory.post_generation
+    def lay_out_ladder(self, create, extracted, **kwargs):
+        if create:
+            services.track_ladders_refresh(tracks=[self.pk])
 
 
 class TrackLevelFactory(factory.django.DjangoModelFactory):
@@ -93,11 +113,15 @@ def hire(
     user=None,
     roles=(),
 ) -> models.Employee:
-    """A hired employee with the hire entry in the ledger, through the real service."""
+    """A hired employee with the hire entry in the ledger, through the real service.
+
+    `level_code` is a key of the track's full ladder.
+    """
+    track = models.Track.objects.get(slug=track_slug)
     return services.employee_hire(
         user=user or UserFactory(roles=list(roles) or ["Developer"]),
-        track=models.Track.objects.get(slug=track_slug),
-        level=level(level_code),
+        track=track,
+        level=models.Level.objects.of_track(track.pk).get(code=level_code),
         hire_date=hire_date,
         career_start=career_start,
         probation_end=probation_end,

@@ -84,9 +84,10 @@ def form_data(response):
 
 # Admins that refuse "add": the fixed ladder, claims (made by developers with their
 # first event), and history (appended by services).
-NO_ADD = {models.Level, models.Evidence, models.GradeChange, models.EvidenceEvent}
+NO_ADD = {models.Ladder, models.Level, models.Evidence, models.GradeChange, models.EvidenceEvent}
 
 GRADES_MODELS = [
+    models.Ladder,
     models.Level,
     models.Category,
     models.Track,
@@ -107,6 +108,7 @@ def one_of_each():
     dev = hire(level_code="middle", team_lead=lead)
     evidence = EvidenceFactory(employee=dev)
     return {
+        models.Ladder: models.Ladder.objects.get(slug="standard"),
         models.Level: level("middle"),
         models.Category: models.Category.objects.get(key="security"),
         models.Track: models.Track.objects.get(slug="backend"),

@@ -373,3 +373,44 @@ def test_a_csp_violation_would_be_seen(browser, live_server, team):
     violations = page.evaluate("() => window.__cspViolations")
     context.close()
     assert violations and violations[0].startswith("script-src")
+
+
+def test_a_forks_ladder_page_shows_its_own_levels_and_its_parent(new_page, team):
+    """A company's own ladder with a fork, loaded from its files: the fork's page names its own
+    levels (and the shared ones below the fork) in either language, links to its parent, and
+    says what each level adds to the one below; the parent's page links to the branch."""
+    from grades.framework_loader import load_framework
+
+    data = Path(__file__).resolve().parent / "data"
+    load_framework(data / "fork-parent.yaml")
+    load_framework(data / "fork-manager.yaml")
+    _, dev = team
+    page = new_page()
+    sign_in(page, dev.user)
+
+    assert page.goto("/tracks/eng-manager/").status == 200
+    names = page.locator("ol.ladder li.level h2").all_inner_texts()
+    assert [re.sub(r"^\d+\s*", "", name) for name in names] == [
+        "Junior Engineer", "Engineer", "Senior Engineer 1",
+        "Senior Engineer 2 (People Manager)", "Principal Engineer (People Manager)", "Technology Director",
+    ]
+    # The shared levels are marked as the parent's, the fork's own are not.
+    assert page.locator("ol.ladder li.level.shared").count() == 3
+    manager_level = page.locator("#level-senior-2-pm")
+    assert manager_level.locator("h3.what-changes").inner_text() == "What changes from Senior Engineer 1"
+    assert "Adds 2 requirements" in manager_level.locator("p.adds").inner_text()
+    assert manager_level.get_by_text("Runs one-to-ones with their reports.").is_visible()
+
+    with page.expect_navigation():
+        page.click("#fork-of a")
+    assert page.url.endswith("/tracks/eng/")
+    assert page.locator("#level-senior-2 .branches a").inner_text() == "Engineering (people manager)"
+    with page.expect_navigation():
+        page.click("#forks a")
+    assert page.url.endswith("/tracks/eng-manager/")
+
+    with page.expect_navigation():
+        page.click("header form.lang button[value=ru]")
+    names = page.locator("ol.ladder li.level h2").all_inner_texts()
+    assert re.sub(r"^\d+\s*", "", names[3]) == "Старший инженер 2 (руководитель)"
+    assert page.locator("h1").inner_text() == "Инженерия (руководитель)"

@@ -297,7 +297,7 @@ def test_the_migration_gives_an_unknown_theme_on_a_requirement_a_row_of_its_own(
 
     from django.apps import apps
 
-    migration = importlib.import_module("grades.migrations.0018_themes_proficiency_groups")
+    migration = importlib.import_module("grades.migrations.0020_themes_proficiency_groups")
     made = Requirement.objects.filter(track__slug="backend").first()
     # SQLite checks its foreign keys at the end of the transaction; MariaDB is told not to here.
     with connection.constraint_checks_disabled():

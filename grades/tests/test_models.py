@@ -47,24 +47,28 @@ def track_level(track, code):
 # --- Level ---------------------------------------------------------------------------------
 
 
+def standard():
+    return models.Ladder.objects.get(slug="standard")
+
+
 @pytest.mark.parametrize("rank", [0, 100])
 def test_level_rank_out_of_range_is_refused(rank):
-    _refused(lambda: models.Level.objects.create(rank=rank, code="architect", name="Architect"))
+    _refused(lambda: models.Level.objects.create(ladder=standard(), rank=rank, code="architect", name="Architect"))
     assert not models.Level.objects.filter(code="architect").exists()
 
 
 def test_level_rank_within_range_is_accepted():
-    models.Level.objects.create(rank=99, code="architect", name="Architect")
+    models.Level.objects.create(ladder=standard(), rank=99, code="architect", name="Architect")
     assert models.Level.objects.count() == 10
 
 
 def test_level_min_months_over_ten_years_is_refused():
     _refused(
         lambda: models.Level.objects.create(
-            rank=10, code="architect", name="Architect", min_months_in_previous=121
+            ladder=standard(), rank=10, code="architect", name="Architect", min_months_in_previous=121
         )
     )
-    models.Level.objects.create(rank=10, code="architect", name="Architect", min_months_in_previous=120)
+    models.Level.objects.create(ladder=standard(), rank=10, code="architect", name="Architect", min_months_in_previous=120)
 
 
 @pytest.mark.parametrize(
@@ -76,14 +80,27 @@ def test_level_min_months_over_ten_years_is_refused():
     ],
     ids=["rank", "code", "name"],
 )
-def test_level_rank_code_and_name_are_unique(fields):
-    _refused(lambda: models.Level.objects.create(**fields))
+def test_level_rank_code_and_name_are_unique_within_a_ladder(fields):
+    _refused(lambda: models.Level.objects.create(ladder=standard(), **fields))
     assert models.Level.objects.count() == 9
+    # Another ladder may use them: keys and ranks are a ladder's own.
+    other = models.Ladder.objects.create(slug="other", name="Other")
+    models.Level.objects.create(ladder=other, **fields)
+
+
+def test_a_level_needs_a_ladder():
+    _refused(lambda: models.Level.objects.create(rank=10, code="architect", name="Architect"))
 
 
 def test_level_range_holds_for_updates_too():
     _refused(lambda: models.Level.objects.filter(code="senior-plus-plus").update(rank=100))
     assert level("senior-plus-plus").rank == 9
+
+
+def test_a_fork_names_its_parent_and_its_level_together():
+    _refused(lambda: models.Track.objects.filter(slug="fullstack").update(fork_of=backend()))
+    _refused(lambda: models.Track.objects.filter(slug="fullstack").update(fork_at=level("middle")))
+    assert fullstack().fork_of is None
 
 
 # --- Track, TrackLevel, Requirement, Book ----------------------------------------------------
@@ -96,7 +113,7 @@ def test_level_range_holds_for_updates_too():
 )
 def test_track_slug_and_name_are_unique(fields):
     assert backend().name == "Back-end developer"
-    _refused(lambda: models.Track.objects.create(**fields))
+    _refused(lambda: models.Track.objects.create(ladder=standard(), **fields))
     assert models.Track.objects.count() == 2
 
 

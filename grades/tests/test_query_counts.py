@@ -94,8 +94,8 @@ def test_a_person_one_may_not_see_costs_less_and_is_a_404(client, team, django_a
 
 
 # session, user, the viewer's roles and flags, the count of people, the page's people with
-# their users (the figures are the employee row's own columns), every level (the next
-# level's minimum time, and the filter's choices), every track (each row's track, and the
+# their users (the figures are the employee row's own columns), every track's ladder (each
+# row's level and next level's minimum time, and the filter's choices), every track (each row's track, and the
 # filter's active choices) = 7, and the page's ids read before its rows (a deep page walks
 # the narrow ids only) = 8. Each row's last failed defense is a column of its own.
 PEOPLE_LIST = 8
@@ -120,8 +120,10 @@ def test_people_list_refusal_costs_only_the_roles(client, team, django_assert_nu
 
 def test_ladder_of_a_track(client, team, django_assert_num_queries):
     client.force_login(team["dev"].user)
-    # session, user, the track, its levels, their requirements, their books, the viewer's
-    # roles for the menu = 7, for the 42 requirements of backend as for any number.
+    # session, user, the track (and whether any track forks from it: a fork's page, or a
+    # parent's, reads its forks with one statement more), its levels, their requirements,
+    # their books, the viewer's roles for the menu = 7, for the 42 requirements of backend
+    # as for any number.
     count(client, django_assert_num_queries, "/tracks/backend/", 7)
     client.force_login(team["hr"])
     # HR also sees the salary bands: one statement more for the whole ladder.

@@ -2,6 +2,8 @@
 
 import datetime
 
+import re
+
 import pytest
 
 from grades import rules
@@ -564,7 +566,11 @@ def test_earliest_defense_date(kwargs, expected):
 # --- The ladder and its main grades ----------------------------------------------------------
 
 
-SHIPPED = [(rank, code, code in ("junior", "middle", "senior")) for code, rank in RANKS.items()]
+def grades_of(starts) -> dict[str, str | None]:
+    return rules.main_grades_from_starts((rank, code, code in starts) for code, rank in RANKS.items())
+
+
+SHIPPED = [(rank, code, grades_of(("junior", "middle", "senior"))[code]) for code, rank in RANKS.items()]
 
 
 def test_each_level_belongs_to_the_main_grade_at_or_below_it():
@@ -575,18 +581,63 @@ def test_each_level_belongs_to_the_main_grade_at_or_below_it():
         ("senior", "senior"), ("senior-plus", "senior"), ("senior-plus-plus", "senior"),
     ]  # fmt: skip
     assert [level.rank for level in ladder] == list(range(1, 10))
+    assert [level.grade_index for level in ladder] == [0, 0, 0, 1, 1, 1, 2, 2, 2]
 
 
-def test_the_flags_decide_the_grouping_not_the_codes():
-    flags = {"junior": True, "middle-plus": True, "senior-plus-plus": True}
-    ladder = rules.build_ladder((rank, code, flags.get(code, False)) for code, rank in RANKS.items())
-    grades = {level.code: level.main_grade for level in ladder}
+def test_the_starts_decide_the_grouping_not_the_codes():
+    grades = grades_of(("junior", "middle-plus", "senior-plus-plus"))
     assert grades["middle"] == "junior"
     assert grades["middle-plus-plus"] == grades["senior-plus"] == "middle-plus"
     assert grades["senior-plus-plus"] == "senior-plus-plus"
 
 
-def test_the_lowest_level_must_be_a_main_grade():
-    with pytest.raises(ValueError, match=r"lowest level of the ladder \(junior\) must be a main grade"):
-        rules.build_ladder((rank, code, code == "middle") for code, rank in RANKS.items())
+def test_levels_below_the_first_main_grade_belong_to_none():
+    grades = grades_of(("middle",))
+    assert grades["junior"] is None and grades["middle-plus"] == "middle"
+    ladder = rules.build_ladder((rank, code, grades[code]) for code, rank in RANKS.items())
+    assert (ladder[0].main_grade, ladder[0].grade_index) == (None, None)
     assert rules.build_ladder([]) == []
+
+
+def test_a_main_grade_is_a_level_of_the_ladder_at_or_below():
+    with pytest.raises(ValueError, match=r"main grade of junior \(middle\) must be a level of the same ladder at or below it"):
+        rules.build_ladder([(1, "junior", "middle"), (2, "middle", "middle")])
+    with pytest.raises(ValueError, match=r"main grade of junior \(lead\)"):
+        rules.build_ladder([(1, "junior", "lead"), (2, "middle", "middle")])
+
+
+# --- A track's full ladder -------------------------------------------------------------------------
+
+
+def test_a_ladder_of_its_own_is_its_levels_in_rank_order():
+    rungs = rules.full_ladder(track_id=7, own=[(12, 2), (11, 1), (13, 3)])
+    assert [(r.level_id, r.rank, r.owner_id) for r in rungs] == [(11, 1, 7), (12, 2, 7), (13, 3, 7)]
+    assert rules.next_rung(rungs, 2).level_id == 13
+    assert rules.next_rung(rungs, 3) is None and rules.next_rung(rungs, None) is None
+
+
+def test_a_fork_shares_the_parents_levels_below_the_fork():
+    parent = rules.full_ladder(track_id=1, own=[(10 + rank, rank) for rank in range(1, 6)])
+    rungs = rules.full_ladder(track_id=2, own=[(24, 4), (25, 5), (26, 6)], parent=parent, fork_rank=4)
+    assert [(r.level_id, r.owner_id) for r in rungs] == [(11, 1), (12, 1), (13, 1), (24, 2), (25, 2), (26, 2)]
+    # A fork of a fork shares what its parent shares.
+    deeper = rules.full_ladder(track_id=3, own=[(36, 6)], parent=rungs, fork_rank=6)
+    assert [r.owner_id for r in deeper] == [1, 1, 1, 2, 2, 3]
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        (dict(own=[(1, 1)]), "A ladder has 2 to 15 levels; this one has 1"),
+        (dict(own=[(i, i) for i in range(1, 17)]), "A ladder has 2 to 15 levels; this one has 16"),
+        (dict(own=[(1, 1), (3, 3)]), "ranks must run from 1 without gaps; found 1, 3"),
+        (dict(own=[(24, 5)], fork_rank=4), "ranks must run from 4 without gaps; found 5"),
+        (dict(own=[(24, 4)], fork_rank=9), "A fork branches at a level of its parent's ladder."),
+        (dict(own=[(i, i) for i in range(4, 17)], fork_rank=4),
+         "A ladder has 2 to 15 levels (the shared ones below the fork included); this one has 16"),
+    ],
+)
+def test_a_broken_ladder_is_refused_with_a_sentence(kwargs, message):
+    parent = rules.full_ladder(track_id=1, own=[(10 + rank, rank) for rank in range(1, 6)]) if "fork_rank" in kwargs else None
+    with pytest.raises(ValueError, match=re.escape(message)):
+        rules.full_ladder(track_id=2, parent=parent, **kwargs)

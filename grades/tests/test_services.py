@@ -9,7 +9,7 @@ from django.db import IntegrityError
 from grades import models, services
 from grades.services import GradeError
 from grades.tests import factories
-from grades.tests.factories import level
+from grades.tests.factories import add_level, level
 
 pytestmark = pytest.mark.django_db
 
@@ -189,7 +189,7 @@ def test_promotion_on_the_day_of_the_latest_entry_is_allowed():
 @pytest.fixture
 def entry_only_level_above_senior_plus_plus():
     """A level the shipped ladder does not have: the only way to reach an entry-only level by rank."""
-    return models.Level.objects.create(rank=10, code="principal", name="Principal", entry_only=True)
+    return add_level(rank=10, code="principal", name="Principal", entry_only=True)
 
 
 REFUSALS = {

@@ -690,3 +690,104 @@ def test_the_grade_history_report_lists_the_transfer():
         ("backend", "hire", "2021-03-01", ""),
         ("fullstack", "transfer", "2024-01-10", "Moves to the storefront team"),
     ]
+
+
+# --- Across a fork, and between ladders ---------------------------------------------------------
+
+FRAMEWORKS_DATA = __import__("pathlib").Path(__file__).resolve().parent / "data"
+
+
+@pytest.fixture
+def fork():
+    from grades.framework_loader import load_framework
+
+    load_framework(FRAMEWORKS_DATA / "fork-parent.yaml")
+    load_framework(FRAMEWORKS_DATA / "fork-manager.yaml")
+    return Track.objects.get(slug="eng"), Track.objects.get(slug="eng-manager")
+
+
+def eng_claim(person, lead, key, *, confirm=None):
+    evidence = services.evidence_claim(
+        employee=person, requirement=Requirement.objects.get(track__slug="eng", key=key),
+        description=f"Work for {key}", by=person.user,
+    )
+    if confirm is not None:
+        evidence = services.evidence_decide(evidence=evidence, confirm=confirm, comment="Seen", by=lead.user)
+    return evidence
+
+
+def test_below_the_fork_the_level_and_the_shared_claims_stay_the_same_rows(fork, hr, lead):
+    eng, manager = fork
+    person = hire(track_slug="eng", level_code="engineer", team_lead=lead, hire_date=D(2021, 1, 10))
+    confirmed = eng_claim(person, lead, "plans-own-work", confirm=True)
+    waiting = eng_claim(person, lead, "leads-a-project")
+    level_row = person.current_level
+    claims_before = list(Evidence.objects.filter(employee=person).order_by("id").values())
+
+    result = move(person, hr, track=manager)
+
+    assert result.entry.level == level_row
+    assert (result.carried, result.closed) == ([], [])
+    assert list(Evidence.objects.filter(employee=person).order_by("id").values()) == claims_before
+    person.refresh_from_db()
+    assert person.track == manager and person.current_level == level_row
+    progress = selectors.employee_progress(person)
+    states = {item.requirement.pk: item.state for item in progress.items}
+    assert states[confirmed.requirement_id] == "confirmed" and states[waiting.requirement_id] == "claimed"
+    assert not selectors.employees_with_wrong_counts().exists()
+
+    # And back: the same rows again.
+    move(person, hr, track=eng, reason="Back to the individual path")
+    assert list(Evidence.objects.filter(employee=person).order_by("id").values()) == claims_before
+
+
+def test_above_the_fork_the_level_maps_by_rank_both_ways(fork, hr, lead):
+    eng, manager = fork
+    person = hire(track_slug="eng", level_code="senior-2", team_lead=lead, hire_date=D(2021, 1, 10))
+    shared = eng_claim(person, lead, "leads-a-project", confirm=True)
+    branch = eng_claim(person, lead, "sets-direction")
+
+    result = move(person, hr, track=manager)
+
+    assert result.entry.level.code == "senior-2-pm" and result.entry.level.ladder.slug == "eng-manager"
+    # The parent's branch above the fork is not on the new checklist: its waiting claim is withdrawn.
+    assert [claim.pk for claim in result.closed] == [branch.pk] and result.carried == []
+    branch.refresh_from_db()
+    shared.refresh_from_db()
+    assert branch.status == EvidenceStatus.WITHDRAWN and shared.status == EvidenceStatus.CONFIRMED
+    person.refresh_from_db()
+    assert selectors.employee_progress(person).next_level.code == "principal-pm"
+
+    back = move(person, hr, track=eng, reason="Back to the individual path")
+    assert back.entry.level.code == "senior-2" and back.entry.level.ladder.slug == "eng"
+    assert not selectors.employees_with_wrong_counts().exists()
+
+
+def test_a_level_without_a_counterpart_across_the_fork_is_refused(fork, hr, lead):
+    eng, _manager = fork
+    person = hire(track_slug="eng-manager", level_code="director", team_lead=lead)
+    before = db_state()
+    with pytest.raises(services.GradeError, match="Technology Director is not a level of the Engineering \\(individual contributor\\) track's ladder, and no level there takes its place"):
+        move(person, hr, track=eng)
+    assert db_state() == before
+
+
+def test_between_unrelated_ladders_hr_names_the_level(fork, dev, hr, claims):
+    eng, _manager = fork
+    before = db_state()
+    with pytest.raises(services.GradeError, match="Middle is not a level of the Engineering \\(individual contributor\\) track's ladder"):
+        move(dev, hr, track=eng)
+    assert db_state() == before
+    # Nor a level of a third ladder.
+    with pytest.raises(services.GradeError, match="Senior\\+ is not a level of the Engineering"):
+        move(dev, hr, track=eng, level=level("senior-plus"))
+    assert db_state() == before
+
+    result = move(dev, hr, track=eng, level=models.Level.objects.get(ladder__slug="eng", code="engineer"))
+    dev.refresh_from_db()
+    assert dev.current_level == result.entry.level and dev.current_level.code == "engineer"
+    progress = selectors.employee_progress(dev)
+    assert progress.next_level.code == "senior-1"
+    # The history before the move keeps its levels of the other ladder.
+    assert [entry.level.code for entry in progress.history] == ["middle", "engineer"]
+    assert not selectors.employees_with_wrong_counts().exists()

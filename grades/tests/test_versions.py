@@ -622,7 +622,7 @@ def test_the_versions_page_needs_a_login_and_a_known_track(client, dev, two_vers
 
 
 def test_the_migration_versions_an_unversioned_track_and_frees_stranded_claims():
-    migration = importlib.import_module("grades.migrations.0021_framework_versions_first")
+    migration = importlib.import_module("grades.migrations.0023_framework_versions_first")
     from django.apps import apps
 
     track = TrackFactory(slug="legacy", name="Legacy")

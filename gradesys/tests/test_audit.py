@@ -24,7 +24,7 @@ from django.db import models
 from simple_history.models import HistoricalChanges
 
 from common import audit
-from grades.models import Book, Track, TrackLevel
+from grades.models import Book, Ladder, Track, TrackLevel
 from grades.tests.factories import BookFactory, TrackFactory, UserFactory, level
 
 ROOT = Path(settings.BASE_DIR)
@@ -221,8 +221,10 @@ def test_save_create_and_delete_name_the_actor_and_the_reason(hr):
 @pytest.mark.django_db
 def test_bulk_create_and_bulk_update_write_one_history_row_each(hr):
     before = datetime.datetime.now(datetime.timezone.utc)
+    standard = Ladder.objects.get(slug="standard")
     tracks = audit.bulk_create(
-        [Track(slug="qa", name="QA"), Track(slug="data", name="Data")], by=hr, reason="new tracks"
+        [Track(slug="qa", name="QA", ladder=standard), Track(slug="data", name="Data", ladder=standard)],
+        by=hr, reason="new tracks",
     )
     assert all(track.pk for track in tracks)
     for track in tracks:

@@ -148,7 +148,7 @@ def add_employee_request(ex) -> Request:
     ex.ids = {
         "user": {"newcomer": ex.newcomer.pk, "dev": ex.org["dev"].user_id},
         "track": {"backend": Track.objects.get(slug="backend").pk},
-        "level": dict(Level.objects.filter(code__in=["junior", "senior"]).values_list("code", "pk")),
+        "level": dict(Level.objects.filter(ladder__slug="standard", code__in=["junior", "senior"]).values_list("code", "pk")),
         "team_lead": {"": "", "lead": ex.org["lead"].pk},
     }
     posted = {name: ex.ids.get(name, {}).get(value, value) for name, value in ex.data.items()}
@@ -263,7 +263,7 @@ RECORD_GRADE_CHANGE = form_data(
 
 
 def record_grade_change_request(ex) -> Request:
-    levels = dict(Level.objects.values_list("code", "pk"))
+    levels = dict(Level.objects.filter(ladder__slug="standard").values_list("code", "pk"))
     posted = {name: levels.get(value, value) if name == "level" else value for name, value in ex.data.items()}
     return post(f"/admin/grades/employee/{ex.org['dev'].pk}/grade-change/", posted)
 

@@ -303,3 +303,12 @@ def test_columns_are_checked_with_a_sentence_that_lists_the_expected_ones():
         "It has column(s) named twice: email; no column(s) level; unexpected column(s) whatever. "
         "Expected the columns email, level (optional: reason)."
     )
+
+
+def test_a_track_on_a_ladder_of_its_own_is_refused_with_a_sentence():
+    """Imports name levels of the shipped ladder: a row for a track that climbs another is refused."""
+    own = PeopleFacts(**{**facts().__dict__, "track_names": {"backend": "backend", "support": "support"},
+                         "other_ladder_tracks": frozenset({"support"})})
+    [row] = rules.plan_people([person("1", "a@example.com", track="support")], [], own).people
+    assert row.action == Action.SKIP
+    assert any("the support track climbs a ladder of its own" in problem for problem in row.problems)

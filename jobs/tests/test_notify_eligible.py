@@ -256,3 +256,25 @@ def test_a_quiet_run_prints_nothing_but_still_mails(lead, mailoutbox, django_cap
 
     assert out == ""
     assert len(mailoutbox) == 1
+
+
+def test_the_next_level_is_that_of_each_persons_own_ladder():
+    """Each person's earliest defense comes from the next level of their track's ladder, and a
+    person at the top of their ladder is never announced."""
+    from pathlib import Path
+
+    from grades.framework_loader import load_framework
+    from jobs import rules as job_rules
+    from jobs import selectors as job_selectors
+
+    load_framework(Path(__file__).resolve().parents[2] / "grades" / "tests" / "data" / "five-levels.yaml")
+    lead = hire(level_code="senior", roles=["Developer", "Team lead"])
+    # Associate after 3 months in Trainee: 2024-04-10.
+    support = hire(track_slug="support", level_code="trainee", team_lead=lead, hire_date=datetime.date(2024, 1, 10))
+    top = hire(track_slug="support", level_code="lead", team_lead=lead, hire_date=datetime.date(2020, 1, 10))
+    window = job_rules.Window(after=datetime.date(2024, 4, 9), until=datetime.date(2024, 4, 11))
+    found = job_selectors.newly_eligible(window=window, today=datetime.date(2024, 4, 11))
+    assert [(person.employee.pk, person.next_level.code, person.earliest) for person in found] == [
+        (support.pk, "associate", datetime.date(2024, 4, 10))
+    ]
+    assert top.pk not in {person.employee.pk for person in found}

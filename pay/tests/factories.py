@@ -19,7 +19,7 @@ class SalaryBandFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = SalaryBand
 
-    level = factory.LazyFunction(lambda: Level.objects.get(code="middle"))
+    level = factory.LazyFunction(lambda: Level.objects.get(ladder__slug="standard", code="middle"))
     track = None
     currency = "EUR"
     minimum = Decimal("3000")
@@ -36,7 +36,7 @@ def ladder(
     top: int | None = None,
 ) -> list[SalaryBand]:
     """Nine touching bands from the given minimums (the last band ends at `top`)."""
-    levels = list(Level.objects.order_by("rank"))
+    levels = list(Level.objects.filter(ladder__slug="standard").order_by("rank"))
     edges = [Decimal(m) for m in minimums] + [Decimal(top if top is not None else int(minimums[-1]) + 1000)]
     scope = Track.objects.get(slug=track_slug) if track_slug else None
     return [

@@ -179,20 +179,28 @@ def test_the_bands_follow_the_policy_row():
     assert fill() == [D(m) for m in [1500, 1800, 2100, 3300, 3900, 4500, 5700, 6600, 7500]]
 
 
-def test_the_main_grades_are_the_level_flags():
-    """Middle no longer a main grade: Junior's inner steps run up to Middle++, one main step is left."""
-    Level.objects.filter(code="middle").update(is_main_grade=False)
-    # Weights 1, 1, 1, 1, 1, 2, 1.5, 1.5, 1.5 sum to 11.5: 608.70 per unit, steps rounded to tens.
-    assert fill() == [D(m) for m in [1500, 2110, 2720, 3330, 3940, 4550, 5770, 6680, 7590]]
+def standard(*codes):
+    return Level.objects.filter(ladder__slug="standard", code__in=codes)
+
+
+def test_the_main_grades_are_the_levels_own():
+    """Middle's levels joined to Junior: Junior's inner steps run up to Middle++, one main step is
+    left, and Senior is the second main grade (inner Middle weight)."""
+    standard("middle", "middle-plus", "middle-plus-plus").update(main_grade=standard("junior").get())
+    # Weights 1, 1, 1, 1, 1, 2, 1.25, 1.25, 1.25 sum to 10.75: 651.16 per unit, steps rounded to tens.
+    assert fill() == [D(m) for m in [1500, 2150, 2800, 3450, 4100, 4750, 6050, 6860, 7670]]
 
 
 def test_a_ladder_the_weights_do_not_fit_is_refused_with_a_sentence():
-    Level.objects.filter(code="middle-plus").update(is_main_grade=True)
-    with pytest.raises(services.PayError, match="main grade 'middle-plus' has none"):
+    standard("junior", "junior-plus", "junior-plus-plus").update(main_grade=None)
+    with pytest.raises(services.PayError, match=r"junior, junior-plus, junior-plus-plus belong\(s\) to none"):
         fill()
-    Level.objects.filter(code__in=["junior", "middle-plus"]).update(is_main_grade=False)
-    with pytest.raises(services.PayError, match=r"lowest level of the ladder \(junior\) must be a main grade"):
-        fill()
+    # Even bands need no main grades.
+    plan = services.salary_bands_fill(
+        minimum="1500", maximum="8500", mode="even", track=track("backend"), currency="EUR",
+        valid_from=datetime.date(2025, 1, 1), dry_run=True,
+    )
+    assert len(plan.bands) == 9
 
 
 # --- Variables no longer read -------------------------------------------------------------------------------

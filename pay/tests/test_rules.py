@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from grades.rules import build_ladder
+from grades.rules import build_ladder, main_grades_from_starts
 from pay import rules
 from pay.rules import BandFigures, Weights, calculate_bands, check_bands
 
@@ -18,7 +18,12 @@ CODES = [
     "senior", "senior-plus", "senior-plus-plus",
 ]  # fmt: skip
 # The shipped ladder as the Level table gives it: Junior, Middle and Senior start main grades.
-LADDER = build_ladder((rank, code, code in ("junior", "middle", "senior")) for rank, code in enumerate(CODES, 1))
+def ladder_starting(*starts):
+    grades = main_grades_from_starts((rank, code, code in starts) for rank, code in enumerate(CODES, 1))
+    return build_ladder((rank, code, grades[code]) for rank, code in enumerate(CODES, 1))
+
+
+LADDER = ladder_starting("junior", "middle", "senior")
 
 
 def edges(bands):
@@ -125,16 +130,21 @@ def test_bad_input_is_a_sentence(minimum, maximum, mode, round_to, message):
 
 
 def test_the_main_grades_come_from_the_ladder_not_the_codes():
-    """Middle+ marked as a main grade (an inner weight it has none of) is refused; Middle
-    unmarked joins Junior: one main step (into Senior), Junior's inner weight up to Middle++."""
-    flagged = build_ladder((rank, code, code in ("junior", "middle", "middle-plus", "senior"))
-                           for rank, code in enumerate(CODES, 1))
-    with pytest.raises(ValueError, match="main grade 'middle-plus' has none"):
-        rules.band_weights("weighted", rules.DEFAULT_WEIGHTS, flagged)
-    merged = build_ladder((rank, code, code in ("junior", "senior")) for rank, code in enumerate(CODES, 1))
-    assert rules.band_weights("weighted", rules.DEFAULT_WEIGHTS, merged) == [
-        D(1), D(1), D(1), D(1), D(1), D(2), D("1.5"), D("1.5"), D("1.5")
+    """The weights follow the ladder's main grades by their place: a fourth main grade (Middle+)
+    steps inside it as the third's do; Middle joined to Junior leaves one main step (into Senior),
+    and Senior, now the second main grade, steps inside it as Middle did. A level of no main
+    grade is refused with a sentence."""
+    flagged = ladder_starting("junior", "middle", "middle-plus", "senior")
+    assert rules.band_weights("weighted", rules.DEFAULT_WEIGHTS, flagged) == [
+        D(1), D(1), D(2), D(2), D("1.5"), D(2), D("1.5"), D("1.5"), D("1.5")
     ]
+    merged = ladder_starting("junior", "senior")
+    assert rules.band_weights("weighted", rules.DEFAULT_WEIGHTS, merged) == [
+        D(1), D(1), D(1), D(1), D(1), D(2), D("1.25"), D("1.25"), D("1.25")
+    ]
+    with pytest.raises(ValueError, match="junior, junior-plus, junior-plus-plus belong\\(s\\) to none"):
+        rules.band_weights("weighted", rules.DEFAULT_WEIGHTS, ladder_starting("middle", "senior"))
+    assert rules.band_weights("even", rules.DEFAULT_WEIGHTS, ladder_starting("middle", "senior")) == [D(1)] * 9
     assert rules.band_weights("weighted", rules.DEFAULT_WEIGHTS, LADDER) == [
         D(1), D(1), D(2), D("1.25"), D("1.25"), D(2), D("1.5"), D("1.5"), D("1.5")
     ]

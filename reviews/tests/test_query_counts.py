@@ -12,7 +12,7 @@ from django.utils import timezone
 from grades.models import EvidenceStatus, GradeChangeKind, Level, Requirement
 from grades.selectors import employee_progress
 from grades.services import grade_change_record
-from grades.tests.factories import EvidenceFactory, MentorshipFactory, UserFactory, hire, level
+from grades.tests.factories import EvidenceFactory, MentorshipFactory, UserFactory, add_level, hire, level
 from reviews import services
 from reviews.forms import ScheduleForm
 from reviews.policies import visible_reviews
@@ -303,13 +303,13 @@ def test_the_packet_after_the_promotion_shows_the_next_level(org):
 
 def test_a_level_above_without_lines_is_read_on_its_own(org, django_assert_num_queries):
     """The one case with one statement more: the level above has no line of the candidate's track."""
-    top = Level.objects.order_by("-rank").first()
+    top = Level.objects.filter(ladder__slug="standard").order_by("-rank").first()
     lead = org["lead"]
     grade_change_record(employee=lead, kind=GradeChangeKind.CORRECTION, level=top,
                         effective_date=timezone.localdate(), reason="Top of the ladder", by=org["hr"])
     # A review of the top level, from before a level was added above it.
-    review = review_row(lead, Level.objects.get(rank=top.rank - 1), top, org)
-    principal = Level.objects.create(rank=top.rank + 1, code="principal", name="Principal", name_ru="Принципал")
+    review = review_row(lead, Level.objects.get(ladder__slug="standard", rank=top.rank - 1), top, org)
+    principal = add_level(rank=top.rank + 1, code="principal", name="Principal", name_ru="Принципал")
     row = review_for_page(org["hr"], review.pk)
     with django_assert_num_queries(3):  # ledgers, checklist, the level above
         packet = review_packet(row)

@@ -11,8 +11,8 @@ from pay import rules, services
 
 class Command(BaseCommand):
     help = (
-        "Fill the salary bands of the nine levels from the Junior minimum and the Senior++ "
-        "maximum, check them against the other bands in force, print them, and store them in one "
+        "Fill the salary bands of a ladder's levels (the track's with --track, else the shipped nine "
+        "levels) from the lowest level's minimum and the highest level's maximum, check them against the other bands in force, print them, and store them in one "
         "transaction. Each band reaches up to the next level's minimum. Running the same "
         "command again writes nothing; bands of other dates are kept."
     )
@@ -26,7 +26,9 @@ class Command(BaseCommand):
             help="even (the same step between every two levels) or weighted (larger steps into "
             "Middle and Senior, and inside higher grades; the weights are the pay policy's, in the admin)",
         )
-        parser.add_argument("--track", help="only this track (slug); default: the bands of all tracks")
+        parser.add_argument(
+            "--track", help="only this track (slug), on its own ladder; default: the bands of all tracks, on the shipped ladder"
+        )
         parser.add_argument(
             "--currency", default=None, help="ISO 4217 code (default: PAY_DEFAULT_CURRENCY, EUR unless set)"
         )

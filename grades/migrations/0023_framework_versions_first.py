@@ -102,7 +102,7 @@ def drop_versions(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("grades", "0020_framework_versions"),
+        ("grades", "0022_framework_versions"),
     ]
 
     operations = [

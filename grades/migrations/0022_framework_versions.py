@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grades', '0019_theme_group_permissions'),
+        ('grades', '0021_theme_group_permissions'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

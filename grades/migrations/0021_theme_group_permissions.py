@@ -46,5 +46,5 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("grades", "0018_themes_proficiency_groups")]
+    dependencies = [("grades", "0020_themes_proficiency_groups")]
     operations = [migrations.RunPython(grant, revoke)]

@@ -48,7 +48,7 @@ def keep_categories(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grades', '0016_level_is_main_grade'),
+        ('grades', '0019_ladder_required'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
