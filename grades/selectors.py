@@ -182,10 +182,14 @@ class ChecklistBlock:
 class ChecklistFigures:
     """What a checklist (`items`) adds up to; shared by the progress page and the review packet.
 
-    A requirement counts as one line, unless it is in a group ("at least N of these"):
-    the group counts as N lines (never more than it holds), done as far as N of its
-    requirements are done. services.employee_counts_refresh counts the people-judged
-    lines the same way (selectors.employee_counts).
+    The figures (done_count of total, percent) are of the lines people judge, counted as
+    the kept figures of the people list, the reminders and the reports count them
+    (selectors.employee_counts): a requirement is one line, unless it is in a group ("at
+    least N of these"): the group counts as N lines (never more than it holds), done as
+    far as N of its requirements are confirmed. The lines the product judges from data
+    (data_met of data_total) are counted apart: whether they are met changes with time and
+    with other people's data, so no kept figure can hold them. `unmet`, what stands
+    between the person and a defense, holds both kinds.
     """
 
     items: list[ChecklistItem]
@@ -202,13 +206,24 @@ class ChecklistFigures:
 
     @property
     def done_count(self) -> int:
-        alone = sum(1 for item in self.items if item.done and item.requirement.group_id is None)
+        alone = sum(1 for item in self._judged_alone() if item.done)
         return alone + sum(tally.done for tally in self.tallies.values())
 
     @property
     def total(self) -> int:
-        alone = sum(1 for item in self.items if item.requirement.group_id is None)
-        return alone + sum(tally.need for tally in self.tallies.values())
+        return len(self._judged_alone()) + sum(tally.need for tally in self.tallies.values())
+
+    def _judged_alone(self) -> list[ChecklistItem]:
+        # Lines people judge that count on their own (a group holds no data-judged line).
+        return [item for item in self.items if not item.requirement.check_kind and item.requirement.group_id is None]
+
+    @property
+    def data_total(self) -> int:
+        return sum(1 for item in self.items if item.requirement.check_kind)
+
+    @property
+    def data_met(self) -> int:
+        return sum(1 for item in self.items if item.requirement.check_kind and item.done)
 
     @property
     def percent(self) -> int:

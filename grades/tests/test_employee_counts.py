@@ -395,3 +395,27 @@ def test_a_person_without_a_level_counts_nothing():
     assert figures(person) == (0, 0, 0)
     assert Level.objects.exists()
     assert_all_match()
+
+
+def test_the_progress_page_counts_what_the_people_list_counts_with_data_lines_apart(client, lead):
+    """A senior's next checklist holds lines the product judges from data (years of experience,
+    mentoring): the page's "done of total" is the people list's figure, and the data lines are
+    counted beside it."""
+    senior = hire(level_code="senior-plus", team_lead=lead, hire_date=D(2015, 1, 1))
+    rank = senior.current_level.rank + 1
+    data_lines = Requirement.objects.filter(
+        track=senior.track, is_active=True, track_level__level__rank__lte=rank
+    ).exclude(check_kind="").count()
+    assert data_lines > 0  # the case this test is about
+    services.evidence_decide(evidence=claim(senior, next_line(senior)), confirm=True, by=lead.user)
+
+    progress = selectors.employee_progress(Employee.objects.get(pk=senior.pk))
+    total, done, _waiting = figures(senior)
+    assert (progress.total, progress.done_count) == (total, done) == (checklist_size("backend", rank), 1)
+    assert progress.data_total == data_lines
+    client.force_login(lead.user)
+    page = client.get(f"/people/{senior.pk}/").content.decode()
+    assert f"1 of {total} done" in page
+    assert f"checked from data: {progress.data_met} of {data_lines} met" in page
+    row = next(r for r in client.get("/people/").context["rows"] if r.employee.pk == senior.pk)
+    assert (row.checklist_total, row.checklist_done) == (total, done)
