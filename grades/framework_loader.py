@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -52,19 +53,21 @@ class FrameworkError(Exception):
     """A framework file that cannot be loaded; the message says where and why."""
 
 
-class _Mark(dict):
+class MarkedMapping(dict):
     """A mapping that remembers the line it started on in the YAML file."""
 
     line: int | None = None
 
 
-class _LineLoader(yaml.SafeLoader):
+class LineLoader(yaml.SafeLoader):
     """SafeLoader that records line numbers on mappings and refuses duplicate keys."""
 
     def construct_mapping(self, node, deep=False):
         seen = set()
         for key_node, _value in node.value:
             key = self.construct_object(key_node, deep=deep)
+            if not isinstance(key, Hashable):
+                continue  # SafeLoader's construct_mapping refuses it with its own message
             if key in seen:
                 raise yaml.constructor.ConstructorError(
                     None, None, f"duplicate key {key!r}", key_node.start_mark
@@ -73,13 +76,13 @@ class _LineLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
     def construct_marked_map(self, node):
-        data = _Mark()
+        data = MarkedMapping()
         data.line = node.start_mark.line + 1
         yield data
         data.update(self.construct_mapping(node))
 
 
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_marked_map)
+LineLoader.add_constructor("tag:yaml.org,2002:map", LineLoader.construct_marked_map)
 
 
 @dataclass
@@ -290,7 +293,7 @@ def read_framework_file(path: str | Path) -> Any:
         except json.JSONDecodeError as exc:
             raise FrameworkError(f"{name}, line {exc.lineno}: invalid JSON ({exc.msg})") from exc
     try:
-        return yaml.load(raw, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(raw, Loader=LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f", line {mark.line + 1}" if mark else ""

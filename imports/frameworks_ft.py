@@ -37,12 +37,14 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Hashable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+
+from grades.framework_loader import LineLoader, MarkedMapping
 
 # The framework loader's limits (grades/frameworks/README.md), checked here so that a
 # converted file loads; a slug field holds 50 characters unless it says otherwise.
@@ -123,37 +125,13 @@ class ConvertedTrack:
 # --- Reading ----------------------------------------------------------------------------------
 
 
-class _Marked(dict):
-    """A mapping that remembers the line it starts on."""
-
-    line: int | None = None
-
-
-class _LineLoader(yaml.SafeLoader):
-    """SafeLoader that records line numbers on mappings and refuses duplicate keys."""
-
-    def construct_marked_map(self, node):
-        data = _Marked()
-        data.line = node.start_mark.line + 1
-        yield data
-        seen = set()
-        for key_node, _value in node.value:
-            key = self.construct_object(key_node)
-            if not isinstance(key, Hashable):
-                continue  # construct_mapping refuses it with its own message
-            if key in seen:
-                raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-            seen.add(key)
-        data.update(self.construct_mapping(node))
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_marked_map)
+# FT files are read as framework files are: mappings marked with their line, duplicate keys refused.
 
 
 def parse_ft(text: str, *, source: str) -> Any:
     """The content of an FT job-family YAML file, its mappings marked with their lines."""
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return yaml.load(text, Loader=LineLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = f", line {mark.line + 1}" if mark else ""
@@ -242,7 +220,7 @@ class _Checker:
 def _kind(value: Any) -> str:
     if value is None:
         return "nothing"
-    return {dict: "a mapping", _Marked: "a mapping", list: "a list", str: "text"}.get(type(value), type(value).__name__)
+    return {dict: "a mapping", MarkedMapping: "a mapping", list: "a list", str: "text"}.get(type(value), type(value).__name__)
 
 
 def slugify(value: str) -> str:

@@ -290,3 +290,10 @@ def test_a_check_naming_a_level_not_in_the_ladder_is_refused(tmp_path):
     with pytest.raises(FrameworkError, match="mentee_promoted needs 'to', a level code"):
         load_framework(write(tmp_path, data))
     assert snapshot() == before
+
+
+def test_a_list_used_as_a_key_is_refused_with_the_line_not_a_crash(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("schema: 1\ntrack:\n  ? [a, b]\n  : x\n", encoding="utf-8")
+    with pytest.raises(FrameworkError, match=r"bad\.yaml.*line 3"):
+        parse_framework(path)
