@@ -27,6 +27,7 @@ def test_an_unknown_person_is_a_404_in_the_layout_in_russian(settings):
     page = response.content.decode()
     assert response.status_code == 404
     assert 'class="topbar"' in page and "Не найдено" in page
+    assert 'name="next" value="/"' in page  # the refused address is not repeated
 
 
 def test_a_bad_request_page_renders_without_a_request():
