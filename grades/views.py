@@ -355,40 +355,9 @@ def evidence_withdraw(request, pk):
     return redirect(_progress_url(request, evidence.employee))
 
 
-@login_required
-@require_POST
-def evidence_decide(request, pk):
-    evidence = _evidence_for(request, pk)
-    employee = evidence.employee
-    if not policies.may_decide_claim(request.user, employee):
-        raise PermissionDenied(_("Only the person's team lead or HR can decide this claim."))
-    form = DecisionForm(request.POST)
-    if form.is_valid():
-        try:
-            services.evidence_decide(
-                evidence=evidence,
-                confirm=form.cleaned_data["decision"] == "confirm",
-                comment=form.cleaned_data["comment"],
-                by=request.user,
-            )
-        except services.GradeError as exc:
-            messages.error(request, str(exc))
-        else:
-            if form.cleaned_data["decision"] == "confirm":
-                messages.success(request, _("Claim confirmed."))
-            else:
-                messages.success(request, _("Claim rejected."))
-            return redirect(_progress_url(request, employee))
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-    return pages.progress_response(request, _refetch(request, employee), status=400, bound=("decide", evidence.pk, form))
-
-
-@login_required
-@require_POST
-def evidence_reconfirm(request, pk):
-    """The team lead (or HR) confirms again, or rejects, a claim confirmed against an earlier wording."""
+def _decision(request, pk, *, decide, confirmed: str, bound_kind: str | None):
+    """A team lead's (or HR's) decision on a claim through `decide` (a service taking evidence,
+    confirm, comment and by); a refused one shows the page again with the reason (400)."""
     evidence = _evidence_for(request, pk)
     employee = evidence.employee
     if not policies.may_decide_claim(request.user, employee):
@@ -397,18 +366,33 @@ def evidence_reconfirm(request, pk):
     if form.is_valid():
         confirm = form.cleaned_data["decision"] == "confirm"
         try:
-            services.evidence_reconfirm(
-                evidence=evidence, confirm=confirm, comment=form.cleaned_data["comment"], by=request.user
-            )
+            decide(evidence=evidence, confirm=confirm, comment=form.cleaned_data["comment"], by=request.user)
         except services.GradeError as exc:
             messages.error(request, str(exc))
         else:
-            messages.success(request, _("Claim confirmed against the new wording.") if confirm else _("Claim rejected."))
+            messages.success(request, confirmed if confirm else _("Claim rejected."))
             return redirect(_progress_url(request, employee))
     for errors in form.errors.values():
         for error in errors:
             messages.error(request, error)
-    return pages.progress_response(request, _refetch(request, employee), status=400)
+    bound = (bound_kind, evidence.pk, form) if bound_kind else None
+    return pages.progress_response(request, _refetch(request, employee), status=400, bound=bound)
+
+
+@login_required
+@require_POST
+def evidence_decide(request, pk):
+    return _decision(request, pk, decide=services.evidence_decide, confirmed=_("Claim confirmed."), bound_kind="decide")
+
+
+@login_required
+@require_POST
+def evidence_reconfirm(request, pk):
+    """The team lead (or HR) confirms again, or rejects, a claim confirmed against an earlier wording."""
+    return _decision(
+        request, pk, decide=services.evidence_reconfirm,
+        confirmed=_("Claim confirmed against the new wording."), bound_kind=None,
+    )
 
 
 def _refetch(request, employee):
