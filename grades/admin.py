@@ -38,6 +38,7 @@ from django.utils.translation import gettext_lazy as _
 from common.admin_search import GuardedAdminMixin
 
 from . import policies, services
+from .versions import recorded_as_versions
 from .admin_forms import (
     EmployeeAddForm,
     EmployeeChangeForm,
@@ -313,7 +314,9 @@ class TrackLevelAdmin(GuardedAdminMixin, admin.ModelAdmin):
         return ["track", "level"] if obj is not None else []
 
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
+        # The requirements, groups and books edited inline are a version of the track's framework.
+        with recorded_as_versions({form.instance.track_id}, by=request.user, reason="admin edit"):
+            super().save_related(request, form, formsets, change)
         # A requirement added, retired, reactivated or re-judged inline changes the
         # checklists of everyone on the track.
         for formset in formsets:
@@ -371,23 +374,32 @@ class RequirementAdmin(GuardedAdminMixin, TrackLevelChoiceMixin, NoBulkDeleteMix
     def level(self, obj):
         return obj.track_level.level
 
+    # Each edit of a track's requirements here is a version of its framework, as a load of a
+    # file is (grades.versions.recorded_as_versions), with the admin as the one who loaded it.
+
     @admin.action(description=_("Retire selected requirements"), permissions=["change"])
     def retire(self, request, queryset):
-        count = services.requirements_set_active(
-            requirements=queryset, active=False, by=request.user, reason="admin action: retire"
-        )
+        reason = "admin action: retire"
+        with recorded_as_versions(self._tracks_of(queryset), by=request.user, reason=reason):
+            count = services.requirements_set_active(requirements=queryset, active=False, by=request.user, reason=reason)
         self.message_user(request, _("%(count)d requirement(s) retired.") % {"count": count})
 
     @admin.action(description=_("Reactivate selected requirements"), permissions=["change"])
     def reactivate(self, request, queryset):
-        count = services.requirements_set_active(
-            requirements=queryset, active=True, by=request.user, reason="admin action: reactivate"
-        )
+        reason = "admin action: reactivate"
+        with recorded_as_versions(self._tracks_of(queryset), by=request.user, reason=reason):
+            count = services.requirements_set_active(requirements=queryset, active=True, by=request.user, reason=reason)
         self.message_user(request, _("%(count)d requirement(s) reactivated.") % {"count": count})
+
+    @staticmethod
+    def _tracks_of(queryset) -> set[int]:
+        return set(queryset.order_by().values_list("track_id", flat=True).distinct())
 
     def save_model(self, request, obj, form, change):
         was_on = Requirement.objects.filter(pk=obj.pk).values_list("track_id", flat=True).first() if change else None
-        super().save_model(request, obj, form, change)
+        now_on = obj.track_level.track_id
+        with recorded_as_versions({now_on, was_on}, by=request.user, reason="admin edit"):
+            super().save_model(request, obj, form, change)
         if not change or set(form.changed_data) & services.CHECKLIST_FIELDS:
             services.checklists_changed(track_ids={obj.track_id, was_on} - {None})
 

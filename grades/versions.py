@@ -22,8 +22,8 @@ What a load does to evidence (`framework_load`):
     that hold it change.
 
 The new content is in force as soon as it is loaded. The effective date is the date the
-company gives the version: it is recorded, versions are kept in its order, and the dry
-run measures on it who gains or loses eligibility. A date in the future does not delay
+company gives the version: it is recorded, versions are kept in its order, and a load
+(and its dry run) measures on it who gains or loses eligibility; the version keeps the figures. A date in the future does not delay
 the change; to have it apply on that day, load the file on that day.
 """
 
@@ -31,11 +31,12 @@ from __future__ import annotations
 
 import datetime
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -245,7 +246,8 @@ class Impact:
     """What a load does to people, on the version's effective date.
 
     `gaining` and `losing` (people who become, or stop being, ready for a defense of
-    their next level) are measured by the dry run only: None after a real load.
+    their next level) are measured by a file's load and its dry run; None after an edit
+    without a file (recorded_as_versions).
     """
 
     on: datetime.date
@@ -358,37 +360,87 @@ def framework_load(
 
 def _load(spec, *, dry_run, using, by, effective, file_name, reason) -> LoadReport:
     track = Track.objects.using(using).select_for_update().filter(slug=spec.slug).first()
+    before = _capture(track, effective=effective, measure_people=True, using=using)
+    report = apply_framework(spec, using=using, by=by, reason=reason, recount=False)
+    track = Track.objects.using(using).get(slug=spec.slug)
+    wanted = {req.key: req for level in spec.levels for req in level.requirements}
+    report.outcome = _record(
+        before, track, reconfirm_wanted={key for key, req in wanted.items() if req.reconfirm},
+        tracks_touched=report.tracks_touched, recount=report.changed,
+        by=by, file_name=file_name, reason=reason, dry_run=dry_run, using=using,
+    )
+    return report
+
+
+@dataclass
+class _Before:
+    """A track's framework and claims as they stood before a change, to record it as a version."""
+
+    latest: FrameworkVersion | None
+    effective: datetime.date
+    snapshot: dict
+    # The requirement rows by key, retired ones included: a key coming back is the same requirement.
+    rows: dict[str, dict]
+    # The people ready for a defense on the effective date (None when not measured).
+    ready: set[int] | None
+    # Waiting claims by requirement id.
+    waiting: dict[int, int] = field(default_factory=dict)
+
+
+def _capture(track, *, effective, measure_people: bool, using: str = "default") -> _Before:
+    """What `_record` compares the track with after the change; the track row is locked first."""
     latest = latest_version(track, using=using)
     if latest is not None and effective < latest.effective_date:
         raise FrameworkError(
-            f"--effective {effective.isoformat()} is earlier than version {latest.number} of {spec.slug}, "
+            f"--effective {effective.isoformat()} is earlier than version {latest.number} of {track.slug}, "
             f"effective {latest.effective_date.isoformat()}; versions follow one another in time."
         )
-    before = snapshot(track, using=using) if track is not None else EMPTY_SNAPSHOT
-    # The rows as they were, retired ones included: a key coming back is the same requirement.
-    rows_before = (
-        {row["key"]: row for row in Requirement.objects.using(using).filter(track=track)
-         .values("pk", "key", "is_active", *WORDING_FIELDS)}
-        if track is not None else {}
+    if track is None:
+        return _Before(latest=None, effective=effective, snapshot=EMPTY_SNAPSHOT, rows={},
+                       ready=set() if measure_people else None)
+    return _Before(
+        latest=latest,
+        effective=effective,
+        snapshot=snapshot(track, using=using),
+        rows=_requirement_rows(track, using=using),
+        ready=_ready_people(track, effective, using=using) if measure_people else None,
+        waiting=dict(
+            Evidence.objects.using(using).filter(requirement__track=track, status=EvidenceStatus.CLAIMED)
+            .order_by().values("requirement_id").annotate(n=Count("pk")).values_list("requirement_id", "n")
+        ),
     )
-    ready_before = _ready_people(track, effective, using=using) if dry_run and track is not None else None
 
-    report = apply_framework(spec, using=using, by=by, reason=reason, recount=False)
-    track = Track.objects.using(using).get(slug=spec.slug)
-    after = snapshot(track, using=using)
-    wanted = {req.key: req for level in spec.levels for req in level.requirements}
-    rows_after = {
+
+def _requirement_rows(track, *, using: str = "default") -> dict[str, dict]:
+    return {
         row["key"]: row
         for row in Requirement.objects.using(using).filter(track=track).values("pk", "key", "is_active", *WORDING_FIELDS)
     }
+
+
+def _record(before: _Before, track, *, reconfirm_wanted, tracks_touched, recount: bool, by, file_name, reason,
+            dry_run, using) -> LoadOutcome:
+    """Append a version when `track`'s framework now differs from its latest version, and deal
+    with the claims on its reworded and removed requirements (the module says how).
+
+    `reconfirm_wanted`: the keys whose rewording, if any, is substantive. With `recount`,
+    the checklist figures of the people on `track` and on `tracks_touched` are recounted
+    (always those of the people whose claims this changed).
+    """
+    latest, effective = before.latest, before.effective
+    after = snapshot(track, using=using)
+    rows_after = _requirement_rows(track, using=using)
     reworded = {
         key for key, row in rows_after.items()
-        if key in rows_before and any(rows_before[key][name] != row[name] for name in WORDING_FIELDS)
+        if key in before.rows and any(before.rows[key][name] != row[name] for name in WORDING_FIELDS)
     }
-    reconfirm = {key for key in reworded if wanted.get(key) is not None and wanted[key].reconfirm}
-    changes = diff(before, after, reconfirm=reconfirm)
-    other = other_changes(before, after)
-    removed_ids = [row["pk"] for key, row in rows_before.items() if row["is_active"] and not rows_after[key]["is_active"]]
+    reconfirm = reworded & set(reconfirm_wanted)
+    # Against the latest version, as the versions page compares them (the rows could have
+    # changed since in ways no version recorded, e.g. in an admin form saved in two steps).
+    base = latest.snapshot if latest is not None else before.snapshot
+    changes = diff(base, after, reconfirm=reconfirm)
+    other = other_changes(base, after)
+    removed_ids = [row["pk"] for key, row in before.rows.items() if row["is_active"] and not rows_after[key]["is_active"]]
     moved_ids = [rows_after[change.key]["pk"] for change in changes if change.moved or change.sign == MOVED]
 
     creates = latest is None or _json(after) != _json(latest.snapshot)
@@ -419,47 +471,81 @@ def _load(spec, *, dry_run, using, by, effective, file_name, reason) -> LoadRepo
             % {"track": track.name, "number": number},
             reason=reason, using=using,
         )
-        impact.waiting_withdrawn = len(withdrawn)
         touched |= {claim.employee_id for claim in withdrawn}
+    # Those the caller withdrew itself (services.requirements_set_active) count too.
+    impact.waiting_withdrawn = sum(before.waiting.get(pk, 0) for pk in removed_ids)
 
-    version = None
-    if creates:
-        version = FrameworkVersion(
-            track=track, number=number, effective_date=effective, loaded_by=actor,
-            file_name=file_name[:255], snapshot=after,
-            changes={**change_counts(changes), "reconfirm": sorted(reconfirm), "other": other,
-                     "claims": impact.claims()},
-        )
-        version.full_clean(exclude=["track", "loaded_by"])
-        version.save(using=using)
-    current = version or latest
-    # The wording each requirement has now came with this version (or with the latest,
-    # when the load only restored what that version says). A derived column
-    # (common.audit.DERIVED_FIELDS): the version row is the record of who and when.
-    Requirement.objects.using(using).filter(track=track).filter(
-        Q(wording_version__isnull=True) | Q(key__in=sorted(reworded))
-    ).update(wording_version=current)
-
-    if report.changed or touched:
-        # The people of the tracks the load touched, those of forks sharing their levels
+    if recount or touched:
+        # The people of the tracks the change touched, those of forks sharing their levels
         # below the fork, and anyone whose claims it changed.
-        on_tracks = services.people_meeting_requirements_of(report.tracks_touched | {track.pk}, using=using)
+        on_tracks = services.people_meeting_requirements_of(set(tracks_touched) | {track.pk}, using=using)
         services.employee_counts_refresh(
             employees=Employee.objects.using(using).filter(
                 Q(pk__in=on_tracks.values("pk")) | Q(pk__in=sorted(touched))
             )
         )
-    if ready_before is not None:
+    if before.ready is not None:
         ready_after = _ready_people(track, effective, using=using)
-        impact.gaining = len(ready_after - ready_before)
-        impact.losing = len(ready_before - ready_after)
-    report.outcome = LoadOutcome(
-        track=spec.slug, effective=effective, dry_run=dry_run,
+        impact.gaining = len(ready_after - before.ready)
+        impact.losing = len(before.ready - ready_after)
+
+    version = None
+    if creates:
+        people = {} if impact.gaining is None else {"people": {"gaining": impact.gaining, "losing": impact.losing}}
+        version = FrameworkVersion(
+            track=track, number=number, effective_date=effective, loaded_by=actor,
+            file_name=file_name[:255], snapshot=after,
+            changes={**change_counts(changes), "reconfirm": sorted(reconfirm), "other": other,
+                     "claims": impact.claims(), **people},
+        )
+        version.full_clean(exclude=["track", "loaded_by"])
+        version.save(using=using)
+    current = version or latest
+    # The wording each requirement has now came with this version (or with the latest,
+    # when the change only restored what that version says). A derived column
+    # (common.audit.DERIVED_FIELDS): the version row is the record of who and when.
+    Requirement.objects.using(using).filter(track=track).filter(
+        Q(wording_version__isnull=True) | Q(key__in=sorted(reworded))
+    ).update(wording_version=current)
+    return LoadOutcome(
+        track=track.slug, effective=effective, dry_run=dry_run,
         number=number if creates else None,
         previous=latest.number if latest is not None else None,
         changes=changes, other=other, impact=impact, version=None if dry_run else version,
     )
-    return report
+
+
+@contextmanager
+def recorded_as_versions(tracks, *, by=None, reason: str = "", source: str = "", using: str = "default"):
+    """Record what the block changes in the frameworks of `tracks` (ids or rows) as versions,
+    effective today, in one transaction with it.
+
+    For the writes that change a framework without a file: the admin's edits of
+    requirements and the requirements spreadsheet. A rewording there is never
+    substantive (nothing asks for `reconfirm`): confirmed claims carry over and the
+    progress page says they were confirmed against an earlier wording. Who gains or loses
+    eligibility is not measured (that costs a pass over everyone on the track; the dry run
+    of a file does it).
+
+    Yields a list that holds, after the block, the outcome of each version appended.
+    """
+    ids = sorted({getattr(track, "pk", track) for track in tracks} - {None})
+    today = timezone.localdate()
+    outcomes: list[LoadOutcome] = []
+    with transaction.atomic(using=using):
+        befores = []
+        for track in Track.objects.using(using).select_for_update().filter(pk__in=ids).order_by("pk"):
+            latest = latest_version(track, using=using)
+            # Today, or the latest version's date when the company dated that one ahead.
+            effective = max(today, latest.effective_date) if latest is not None else today
+            befores.append((track, _capture(track, effective=effective, measure_people=False, using=using)))
+        yield outcomes
+        for track, before in befores:
+            # The checklists are the caller's to recount (services.checklists_changed).
+            outcome = _record(before, track, reconfirm_wanted=set(), tracks_touched=set(), recount=False, by=by,
+                              file_name=source, reason=reason, dry_run=False, using=using)
+            if outcome.number is not None:
+                outcomes.append(outcome)
 
 
 def _mark_to_confirm_again(requirement_ids, *, by, at, number, reason, using) -> list[Evidence]:

@@ -13,7 +13,7 @@ data changed under the import: the whole import rolls back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -22,6 +22,7 @@ from django.db.models.functions import Lower
 
 from common import audit
 from grades import services as grade_services
+from grades import versions as grade_versions
 from grades.models import Employee, GradeChange, Requirement, Track, TrackLevel
 from grades.roles import DEVELOPER
 
@@ -293,6 +294,8 @@ def _start_ledger(person, hire, levels, by) -> Employee:
 class RequirementsWritten:
     created: int = 0
     updated: int = 0
+    # The versions of the tracks' frameworks the import appended (grades.versions.LoadOutcome).
+    versions: list = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -302,10 +305,24 @@ class RequirementsWritten:
 REQUIREMENTS_REASON = "requirements spreadsheet import"
 
 
-def requirements_write(*, plan: RequirementsPlan, by=None) -> RequirementsWritten:
-    """Create and update the requirements of `plan`; call inside the transaction it was made in."""
+def requirements_write(*, plan: RequirementsPlan, by=None, source: str = "") -> RequirementsWritten:
+    """Create and update the requirements of `plan`; call inside the transaction it was made in.
+
+    What the import changes in each track's framework is a new version of it, with `source`
+    (the spreadsheet's name) as its file; `versions` lists them.
+    """
     written = RequirementsWritten()
     tracks = {track.slug: track for track in Track.objects.all()}
+    changing = {tracks[row.track].pk for row in plan.rows if row.writes}
+    with grade_versions.recorded_as_versions(changing, by=by, reason=REQUIREMENTS_REASON, source=source) as versions:
+        _requirements_write(plan, tracks, written, by)
+    written.versions = versions
+    # New, moved and reactivated requirements change the checklists of everyone on their tracks.
+    grade_services.checklists_changed(track_ids=changing)
+    return written
+
+
+def _requirements_write(plan: RequirementsPlan, tracks: dict, written: RequirementsWritten, by) -> None:
     levels = {level.code: level for level in selectors.imported_levels()}
     for row in plan.rows:
         if not row.writes:
@@ -338,9 +355,6 @@ def requirements_write(*, plan: RequirementsPlan, by=None) -> RequirementsWritte
         except ValidationError as exc:
             raise ImportRefused(f"row {row.row.number}: {' '.join(exc.messages)} Nothing was written.") from exc
         audit.save(requirement, by=by, reason=REQUIREMENTS_REASON)
-    # New, moved and reactivated requirements change the checklists of everyone on their tracks.
-    grade_services.checklists_changed(track_ids={tracks[row.track].pk for row in plan.rows if row.writes})
-    return written
 
 
 def import_run_record(*, kind: str, source: str, by, written: int, unchanged: int, skipped: int, report: str) -> ImportRun:

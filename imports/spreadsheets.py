@@ -85,8 +85,13 @@ def requirements_confirm(table: csvfile.CsvTable, *, by, expected: str, source: 
                 "The requirements changed since the preview; nothing was written. "
                 "Check the new preview and confirm again."
             )
-        written = services.requirements_write(plan=plan, by=by)
+        written = services.requirements_write(plan=plan, by=by, source=source)
         report = requirements_report(plan, done=True)
+        for outcome in written.versions:
+            report += (
+                f"\nVersion {outcome.number} of {outcome.track}'s framework: "
+                f"{len(outcome.changes)} requirement change(s)."
+            )
         if written.total:
             services.import_run_record(
                 kind=ImportKind.REQUIREMENTS_CSV,

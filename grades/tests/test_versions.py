@@ -287,7 +287,9 @@ def test_the_dry_run_prints_the_difference_and_the_impact_and_writes_nothing(
     assert mailoutbox == []
 
 
-def test_the_load_does_what_the_dry_run_said(tmp_path, people, hr, django_capture_on_commit_callbacks, mailoutbox):
+def test_the_load_does_what_the_dry_run_said(
+    tmp_path, people, hr, client, django_capture_on_commit_callbacks, mailoutbox
+):
     path = write(tmp_path, version_two())
     dry = load_framework(path, dry_run=True, effective=D(2030, 1, 1)).outcome
     with django_capture_on_commit_callbacks(execute=True):
@@ -295,9 +297,16 @@ def test_the_load_does_what_the_dry_run_said(tmp_path, people, hr, django_captur
 
     assert [c.line() for c in done.changes] == [c.line() for c in dry.changes]
     assert done.impact.claims() == dry.impact.claims()
-    assert (done.impact.gaining, done.impact.losing) == (None, None)  # measured by the dry run only
+    assert (done.impact.gaining, done.impact.losing) == (dry.impact.gaining, dry.impact.losing) == (1, 1)
     version = FrameworkVersion.objects.get(track__slug=SLUG, number=2)
     assert version == done.version and version.loaded_by == hr and version.effective_date == D(2030, 1, 1)
+    # The version keeps the figures the load measured, for the versions page.
+    assert version.changes["people"] == {"gaining": 1, "losing": 1}
+    assert version.changes["claims"] == done.impact.claims()
+    client.force_login(hr)
+    page = client.get(reverse("grades:track_versions", args=[SLUG])).content.decode()
+    assert "On 2030-01-01: became ready for a defense 1, no longer ready 1." in page
+    assert "Claims: 1 waiting withdrawn, 1 to be confirmed again, 2 carried over" in page
     assert {k: version.changes[k] for k in ("added", "removed", "reworded", "moved", "reconfirm")} == {
         "added": 1, "removed": 1, "reworded": 2, "moved": 1, "reconfirm": ["docs"],
     }

@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from grades.models import Employee, Requirement, TrackLevel
+from grades.models import Employee, FrameworkVersion, Requirement, TrackLevel
 from grades.tests.factories import RequirementFactory, UserFactory, hire
 from imports import csvfile
 from imports.models import ImportKind, ImportRun
@@ -290,6 +290,7 @@ def test_requirements_preview_confirm_and_reupload(client, hr, existing_requirem
         ["fullstack", "middle", "csv-new", "hard_skill", "Другой трек", "", "", ""],
     ]
     before = snapshot()
+    versions_before = {slug: latest_version_number(slug) for slug in ("backend", "fullstack")}
 
     response = upload(client, REQUIREMENTS_URL, csv_bytes(rows, delimiter=","), name="reqs.csv")
 
@@ -323,12 +324,27 @@ def test_requirements_preview_confirm_and_reupload(client, hr, existing_requirem
     )
     assert not Requirement.objects.filter(key__in=["csv-entry", "csv-qa", "csv-badcheck", "csv-badjson", "csv-cat"]).exists()
     assert ImportRun.objects.get().written == 4
+    # What it changed in each track's framework is a version of it, named after the spreadsheet.
+    backend = FrameworkVersion.objects.filter(track__slug="backend").latest("number")
+    assert backend.number == versions_before["backend"] + 1
+    assert (backend.file_name, backend.loaded_by) == ("reqs.csv", hr)
+    # csv-existing came in without a version (a factory), so against version 1 it is new too.
+    assert {k: backend.changes[k] for k in ("added", "reworded")} == {"added": 3, "reworded": 0}
+    assert Requirement.objects.get(pk=existing_requirement.pk).wording_version == backend
+    fullstack = FrameworkVersion.objects.filter(track__slug="fullstack").latest("number")
+    assert fullstack.number == versions_before["fullstack"] + 1 and fullstack.changes["added"] == 1
+    assert f"Version {backend.number} of backend's framework" in ImportRun.objects.get().report
     after = snapshot()
 
     again = upload(client, REQUIREMENTS_URL, csv_bytes(rows, delimiter=","), name="reqs.csv")
     assert again.context["to_write"] == 0
     confirm(client, REQUIREMENTS_URL, again)
     assert snapshot() == after
+    assert latest_version_number("backend") == backend.number  # nothing changed: no version
+
+
+def latest_version_number(slug) -> int:
+    return FrameworkVersion.objects.filter(track__slug=slug).latest("number").number
 
 
 def test_a_retired_requirement_named_in_the_file_is_reactivated(client, hr, existing_requirement):
