@@ -214,6 +214,7 @@ def _review_clauses(f: dict) -> tuple[list[str], list]:
     _match(clauses, params, f.get("track"), "t.slug = %s")
     _match(clauses, params, f.get("level"), "tl.code = %s")
     _match(clauses, params, f.get("status"), "r.status = %s")
+    _match(clauses, params, f.get("session"), "r.session_id = %s")
     if f.get("date_from"):
         clauses.append("r.requested_at >= %s")
         params.append(_start_of(f["date_from"]))
@@ -298,6 +299,7 @@ def _reviews_sql(vendor: str, f: dict) -> Statement:
             FROM reviews_committeeseat s JOIN reviews_vote vo ON vo.seat_id = s.id
             GROUP BY s.review_id
         ) v ON v.review_id = r.id{ballot.join}
+        LEFT JOIN reviews_defensesession ds ON ds.id = r.session_id
         {_where(clauses)}
     """
     expressions = [
@@ -307,7 +309,7 @@ def _reviews_sql(vendor: str, f: dict) -> Statement:
         ballot.when_shown("COALESCE(v.approvals, 0)"), ballot.when_shown("COALESCE(v.rejections, 0)"),
         ballot.when_shown("COALESCE(v.abstentions, 0)"),
         "CASE WHEN r.status IN ('passed', 'failed') THEN r.status ELSE '' END",
-        "r.override_reason", "r.decision_note",
+        "r.override_reason", "r.decision_note", "COALESCE(ds.name, '')",
     ]
     return Statement(expressions, body, params, ["r.requested_at", "r.id"])
 
@@ -559,9 +561,9 @@ REPORTS: dict[str, Report] = {
                 Column("status", CODE), Column("requested_at", DATE), Column("scheduled_for", DATE),
                 Column("decided_at", DATE), Column("approvals", NUMBER), Column("rejections", NUMBER),
                 Column("abstentions", NUMBER), Column("outcome", CODE), Column("override_reason"),
-                Column("decision_note"),
+                Column("decision_note"), Column("session"),
             ],
-            filters=("track", "level", "status", "date_from", "date_to"),
+            filters=("track", "level", "status", "date_from", "date_to", "session"),
             build=_reviews_sql,
         ),
         Report(
@@ -631,6 +633,8 @@ class ReportFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "")] + [(s, s) for s in REVIEW_STATUSES])
     date_from = forms.DateField(required=False, input_formats=["%Y-%m-%d"], validators=[validate_calendar_date])
     date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"], validators=[validate_calendar_date])
+    # A defense session's id (reviews.DefenseSession): its defenses only.
+    session = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
     delimiter = forms.ChoiceField(
         required=False, choices=[(";", ";"), (",", ","), ("tab", "tab"), ("\t", "tab")]
     )
@@ -644,7 +648,7 @@ class ReportFilterForm(forms.Form):
     def __init__(self, *args, report: Report, **kwargs):
         super().__init__(*args, **kwargs)
         self.report = report
-        for name in ("track", "level", "status", "date_from", "date_to"):
+        for name in ("track", "level", "status", "date_from", "date_to", "session"):
             if name not in report.filters:
                 del self.fields[name]
 
@@ -663,6 +667,14 @@ class ReportFilterForm(forms.Form):
         if code and not Level.objects.filter(code=code).exists():
             raise forms.ValidationError(_("No level %(code)s.") % {"code": code})
         return code
+
+    def clean_session(self):
+        from reviews.models import DefenseSession
+
+        pk = self.cleaned_data.get("session")
+        if pk and not DefenseSession.objects.filter(pk=pk).exists():
+            raise forms.ValidationError(_("No defense session %(id)s.") % {"id": pk})
+        return pk
 
     def clean(self):
         data = super().clean()

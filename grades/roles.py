@@ -74,6 +74,8 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         # in the admin with history (reviews 0007, pay 0004 give these to HR).
         "reviews.view_decisionpolicy",
         "reviews.change_decisionpolicy",
+        # Defense sessions are made on the site; the admin reads them (reviews 0012).
+        "reviews.view_defensesession",
         "pay.view_salaryband",
         "pay.add_salaryband",
         "pay.change_salaryband",

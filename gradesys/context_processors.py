@@ -3,8 +3,10 @@
 from django.utils.functional import cached_property
 
 from exports import policies as export_policies
+from exports.reports import REPORTS
 from grades import policies
 from grades.roles import viewer_facts
+from reviews import policies as review_policies
 
 
 class Navigation:
@@ -33,8 +35,17 @@ class Navigation:
         return policies.may_see_people_list(self.user)
 
     @cached_property
+    def sessions(self) -> bool:
+        return review_policies.may_see_sessions(self.user)
+
+    @cached_property
     def exports(self) -> bool:
         return export_policies.may_use_reports(self.user)
+
+    def downloads(self, name: str) -> bool:
+        """Whether the person may download the report called `name`."""
+        report = REPORTS.get(name)
+        return report is not None and export_policies.may_download(self.user, report)
 
     @property
     def admin(self) -> bool:

@@ -28,7 +28,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from grades.policies import is_hr
 
-from .models import CommitteeSeat, DecisionPolicy, PromotionReview, ReviewEvent, Vote
+from .models import CommitteeSeat, DecisionPolicy, DefenseSession, PromotionReview, ReviewEvent, Vote
 from .policies import visible_reviews
 
 READ_ONLY_NOTE = _(
@@ -127,7 +127,7 @@ class PromotionReviewAdmin(GuardedAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["candidate", "track", "from_level", "to_level", "status"]}),
         (_("Request"), {"fields": ["requested_by", "requested_at", "recommendation"]}),
-        (_("Defense"), {"fields": ["scheduled_for", "place", "scheduled_by", "override_reason"]}),
+        (_("Defense"), {"fields": ["scheduled_for", "place", "scheduled_by", "override_reason", "session"]}),
         (_("Decision"), {"fields": ["decided_at", "decided_by", "decision_note", "grade_change", "withdrawn_reason"]}),
     ]
 
@@ -146,6 +146,20 @@ class PromotionReviewAdmin(GuardedAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         return super().change_view(request, object_id, form_url, {"subtitle": READ_ONLY_NOTE, **(extra_context or {})})
+
+
+@admin.register(DefenseSession)
+class DefenseSessionAdmin(GuardedAdminMixin, ReadOnlyMixin, HROnlyMixin, admin.ModelAdmin):
+    """Read-only: HR makes sessions and puts defenses in them on the site (/reviews/sessions/)."""
+
+    list_display = ["name", "name_ru", "starts_on", "ends_on", "created_by"]
+    list_select_related = ["created_by"]
+    search_fields = ["name", "name_ru"]
+    date_hierarchy = "starts_on"
+    fields = ["name", "name_ru", "starts_on", "ends_on", "created_by", "created_at"]
+
+    def changelist_view(self, request, extra_context=None):
+        return super().changelist_view(request, {"subtitle": READ_ONLY_NOTE, **(extra_context or {})})
 
 
 @admin.register(Vote)

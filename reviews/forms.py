@@ -158,3 +158,36 @@ class DecideForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=_textarea(2), required=False, max_length=MAX_TEXT)
+
+
+class SessionForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=120)
+    name_ru = forms.CharField(label=_("Name in Russian"), max_length=120, required=False)
+    starts_on = forms.DateField(label=_("First day"), input_formats=["%Y-%m-%d"], validators=[validate_calendar_date],
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    ends_on = forms.DateField(label=_("Last day"), input_formats=["%Y-%m-%d"], validators=[validate_calendar_date],
+                              widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class _Ids(forms.TypedMultipleChoiceField):
+    """Ids of rows, offered or not: the service says why one may not be chosen."""
+
+    def valid_value(self, value) -> bool:
+        return str(value).isdigit() and 0 < int(value) < 2**31
+
+
+class SessionAddForm(forms.Form):
+    """The defenses to put in a session, by id (the service checks each)."""
+
+    reviews = _Ids(coerce=int, choices=(), error_messages={
+        "required": _("Choose the defenses to put in the session."),
+        "invalid_choice": _("%(value)s is not a defense."),
+    })
+
+    def __init__(self, *args, candidates=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reviews"].choices = [(review.pk, str(review.candidate)) for review in candidates]
+
+
+class SessionRemoveForm(forms.Form):
+    review = forms.IntegerField(min_value=1)

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Case, F, Q, Value, When
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from simple_history.models import HistoricalRecords
@@ -92,6 +93,11 @@ class PromotionReview(models.Model):
     grade_change = models.OneToOneField(
         GradeChange, on_delete=models.PROTECT, null=True, blank=True, related_name="review"
     )
+    # The defense session (committee days) HR put the defense in, if any; see DefenseSession.
+    session = models.ForeignKey(
+        "DefenseSession", on_delete=models.PROTECT, null=True, blank=True, related_name="reviews",
+        verbose_name=_("defense session"),
+    )
     # 1 while the review is open, NULL otherwise: with the unique constraint below,
     # at most one open review per person, on MySQL/MariaDB as well as SQLite.
     open_marker = models.GeneratedField(
@@ -162,6 +168,49 @@ class PromotionReview(models.Model):
     @property
     def is_decided(self) -> bool:
         return self.status in DECIDED_STATUSES
+
+
+class DefenseSession(models.Model):
+    """A group of defenses the committee hears together (e.g. a quarter's committee days), so
+    that it can compare its candidates side by side before deciding.
+
+    HR makes a session for a range of dates and puts scheduled defenses in it whose date
+    falls in the range (reviews.services.session_add); a defense moved out of the range
+    leaves its session. A decided defense stays in its session for good.
+    """
+
+    name = models.CharField(_("name"), max_length=120)
+    name_ru = models.CharField(_("name (Russian)"), max_length=120, blank=True)
+    starts_on = models.DateField(_("first day"))
+    ends_on = models.DateField(_("last day"))
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-starts_on", "-id"]
+        verbose_name = _("defense session")
+        verbose_name_plural = _("defense sessions")
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__gte=F("starts_on")), name="session_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.starts_on:%Y-%m-%d} – {self.ends_on:%Y-%m-%d})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:session", args=[self.pk])
+
+    def holds(self, day) -> bool:
+        return self.starts_on <= day <= self.ends_on
+
+    @property
+    def display_name(self) -> str:
+        """The name in the reader's language (the Russian one when given)."""
+        if (get_language() or "en").startswith("ru") and self.name_ru:
+            return self.name_ru
+        return self.name
 
 
 class CommitteeSeat(models.Model):

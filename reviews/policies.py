@@ -15,7 +15,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from grades.models import Employee
 from grades.policies import is_hr, is_lead_of
-from grades.roles import COMMITTEE, TEAM_LEAD, user_has_role
+from grades.roles import COMMITTEE, HR, MANAGER, TEAM_LEAD, user_has_role
 
 from .models import CommitteeSeat, PromotionReview, SeatRole
 
@@ -189,3 +189,17 @@ def may_withdraw(user, review) -> bool:
 def may_see_calendar(user) -> bool:
     """HR's calendar of the defenses ahead."""
     return is_hr(user)
+
+
+# --- Defense sessions ----------------------------------------------------------------------------
+
+
+def may_manage_sessions(user) -> bool:
+    """HR makes defense sessions and puts defenses in them, as it schedules the defenses."""
+    return is_hr(user)
+
+
+def may_see_sessions(user) -> bool:
+    """Who reads the sessions: HR, the committee, team leads and managers. A session page
+    shows each of them only the defenses they may see (visible_reviews)."""
+    return any(user_has_role(user, role) for role in (HR, COMMITTEE, TEAM_LEAD, MANAGER))

@@ -345,3 +345,111 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
         time_in_level_start=start,
         months_in_level=grade_rules.whole_months_between(start, on) if start else 0,
     )
+
+
+# --- Defense sessions ------------------------------------------------------------------------------
+
+
+def sessions_for(user) -> QuerySet:
+    """The sessions `user` reads: every one for HR; for others those holding a defense they may see.
+
+    Each with `n_reviews`, the number of its defenses the reader may see.
+    """
+    from django.db.models import Count
+
+    from .models import DefenseSession
+
+    if not policies.may_see_sessions(user):
+        return DefenseSession.objects.none()
+    visible = policies.visible_reviews(user).filter(session=OuterRef("pk"))
+    sessions = DefenseSession.objects.annotate(
+        n_reviews=Subquery(
+            visible.order_by().values("session").annotate(n=Count("pk")).values("n")[:1]
+        )
+    )
+    if policies.is_hr(user):
+        return sessions
+    return sessions.filter(Exists(visible))
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """One candidate of a defense session, as the committee compares them."""
+
+    review: PromotionReview
+    months_in_level: int | None
+    # Lines confirmed of the lines counted up to the level defended (None once decided:
+    # the candidate's figures then belong to their next step).
+    done: int | None
+    total: int | None
+    visibility: str  # policies.VOTES_*
+    votes: dict[str, int]  # value → count, when the reader may see them
+    voted: int  # seats that have voted
+    seats: int
+
+    @property
+    def share(self) -> int | None:
+        if self.total is None:
+            return None
+        return round(100 * self.done / self.total) if self.total else 100
+
+
+def session_rows(session, user, *, on: datetime.date | None = None) -> list[SessionRow]:
+    """The defenses of `session` that `user` may see, by date, each with what the committee
+    compares. Two queries: the reviews with their people, and their seats with votes."""
+    on = on or timezone.localdate()
+    reviews = list(
+        policies.visible_reviews(user).filter(session=session).with_people()
+        .order_by("scheduled_for", "id")
+    )
+    seats_by_review: dict[int, list[CommitteeSeat]] = {}
+    for seat in CommitteeSeat.objects.filter(review__in=[r.pk for r in reviews]).select_related("vote").order_by("id"):
+        seats_by_review.setdefault(seat.review_id, []).append(seat)
+    is_hr = policies.is_hr(user)
+    rows = []
+    for review in reviews:
+        seats = seats_by_review.get(review.pk, [])
+        mine = next((seat for seat in seats if seat.member_id == user.pk), None)
+        visibility = policies.vote_visibility(is_hr=is_hr, seat=mine, decided=review.is_decided)
+        cast = [seat.vote for seat in seats if hasattr(seat, "vote")]
+        votes = {}
+        if visibility in (policies.VOTES_ALL, policies.VOTES_TALLY):
+            for vote in cast:
+                votes[vote.value] = votes.get(vote.value, 0) + 1
+        candidate = review.candidate
+        months = None
+        if candidate.current_level_since and review.is_open:
+            start = grade_rules.time_in_level_start(candidate.current_level_since, candidate.probation_end)
+            months = grade_rules.whole_months_between(start, on)
+        rows.append(SessionRow(
+            review=review, months_in_level=months,
+            done=candidate.checklist_done if review.is_open else None,
+            total=candidate.checklist_total if review.is_open else None,
+            visibility=visibility, votes=votes,
+            voted=len(cast) if visibility != policies.VOTES_NONE else 0, seats=len(seats),
+        ))
+    return rows
+
+
+@dataclass(frozen=True)
+class OutcomeLine:
+    track: object
+    level: Level
+    passed: int
+    failed: int
+    pending: int
+    withdrawn: int
+
+
+def session_outcomes(rows: list[SessionRow]) -> list[OutcomeLine]:
+    """Passed, failed and undecided defenses per track and level defended: counts only."""
+    from .models import ReviewStatus
+
+    lines: dict[tuple[int, int], list] = {}
+    for row in rows:
+        review = row.review
+        line = lines.setdefault((review.track_id, review.to_level_id), [review.track, review.to_level, 0, 0, 0, 0])
+        index = {ReviewStatus.PASSED: 2, ReviewStatus.FAILED: 3, ReviewStatus.WITHDRAWN: 5}.get(review.status, 4)
+        line[index] += 1
+    ordered = sorted(lines.values(), key=lambda line: (line[0].name, line[1].rank))
+    return [OutcomeLine(*line) for line in ordered]

@@ -27,6 +27,7 @@ from .models import (
     OPEN_STATUSES,
     CommitteeSeat,
     DecisionPolicy,
+    DefenseSession,
     PromotionReview,
     ReviewEvent,
     ReviewStatus,
@@ -62,7 +63,7 @@ def _event(review, action, actor, *, note="", data=None, at=None):
 def _lock(review: PromotionReview) -> PromotionReview:
     return (
         PromotionReview.objects.select_for_update()
-        .select_related("candidate__user", "candidate__team_lead", "to_level", "from_level")
+        .select_related("candidate__user", "candidate__team_lead", "to_level", "from_level", "session")
         .get(pk=review.pk)
     )
 
@@ -256,7 +257,12 @@ def review_schedule(
     review.scheduled_by = by
     if override_reason:
         review.override_reason = override_reason
-    audit.save(review, by=by, update_fields=["status", "scheduled_for", "place", "scheduled_by", "override_reason"])
+    fields = ["status", "scheduled_for", "place", "scheduled_by", "override_reason"]
+    if review.session_id is not None and not review.session.holds(timezone.localdate(when)):
+        # Moved out of its session's days: it leaves the session (the history says so).
+        review.session = None
+        fields.append("session")
+    audit.save(review, by=by, update_fields=fields)
     _event(
         review,
         ReviewEvent.Action.MOVED if moving else ReviewEvent.Action.SCHEDULED,
@@ -388,3 +394,85 @@ def review_withdraw(*, review: PromotionReview, by: User, reason: str = "") -> P
     return review
 
 
+
+
+# --- Defense sessions ------------------------------------------------------------------------------
+
+SESSION_NAME_MAX = 120
+
+
+def _session_fields(name: str, name_ru: str, starts_on, ends_on) -> tuple[str, str]:
+    name, name_ru = (name or "").strip(), (name_ru or "").strip()
+    if not name:
+        raise ReviewError(_("A session needs a name."))
+    if len(name) > SESSION_NAME_MAX or len(name_ru) > SESSION_NAME_MAX:
+        raise ReviewError(_("A session's name is longer than %(n)s characters.") % {"n": SESSION_NAME_MAX})
+    if starts_on is None or ends_on is None:
+        raise ReviewError(_("A session needs its first and last day."))
+    if ends_on < starts_on:
+        raise ReviewError(_("The session's last day is before its first day."))
+    if (ends_on - starts_on).days > 366:
+        raise ReviewError(_("A session spans at most a year."))
+    return name, name_ru
+
+
+@transaction.atomic
+def session_create(*, name: str, name_ru: str = "", starts_on: datetime.date, ends_on: datetime.date,
+                   by: User) -> DefenseSession:
+    """HR makes a defense session for a range of days (its history names who)."""
+    if not policies.may_manage_sessions(by):
+        raise PermissionError(_("Only HR makes defense sessions."))
+    name, name_ru = _session_fields(name, name_ru, starts_on, ends_on)
+    session = DefenseSession(name=name, name_ru=name_ru, starts_on=starts_on, ends_on=ends_on, created_by=by)
+    audit.save(session, by=by, reason="defense session made")
+    return session
+
+
+@transaction.atomic
+def session_add(*, session: DefenseSession, reviews, by: User) -> int:
+    """Put scheduled defenses in `session`; each must be on one of its days and in no other
+    session. All or nothing: one that may not join refuses the lot. Returns how many joined
+    (a defense already in the session is left as it is)."""
+    if not policies.may_manage_sessions(by):
+        raise PermissionError(_("Only HR puts defenses in a session."))
+    ids = sorted({getattr(review, "pk", review) for review in reviews})
+    if not ids:
+        raise ReviewError(_("Choose the defenses to put in the session."))
+    session = DefenseSession.objects.select_for_update().get(pk=session.pk)
+    locked = list(
+        PromotionReview.objects.select_for_update().filter(pk__in=ids).select_related("candidate__user").order_by("pk")
+    )
+    if len(locked) != len(ids):
+        raise ReviewError(_("A chosen defense does not exist."))
+    joining = []
+    for review in locked:
+        if review.session_id == session.pk:
+            continue
+        if review.status != ReviewStatus.SCHEDULED:
+            raise ReviewError(_("%(who)s: only a scheduled defense can join a session.") % {"who": review.candidate})
+        if review.session_id is not None:
+            raise ReviewError(_("%(who)s: the defense is in another session already.") % {"who": review.candidate})
+        if not session.holds(timezone.localdate(review.scheduled_for)):
+            raise ReviewError(
+                _("%(who)s: the defense is on %(day)s, outside the session's days.")
+                % {"who": review.candidate, "day": timezone.localdate(review.scheduled_for).isoformat()}
+            )
+        review.session = session
+        joining.append(review)
+    for review in joining:
+        audit.save(review, by=by, reason=f"put in defense session {session.pk}", update_fields=["session"])
+    return len(joining)
+
+
+@transaction.atomic
+def session_remove(*, session: DefenseSession, review: PromotionReview, by: User) -> None:
+    """Take an undecided defense out of its session."""
+    if not policies.may_manage_sessions(by):
+        raise PermissionError(_("Only HR takes defenses out of a session."))
+    review = _lock(review)
+    if review.session_id != session.pk:
+        raise ReviewError(_("That defense is not in this session."))
+    if review.is_decided:
+        raise ReviewError(_("A decided defense stays in its session."))
+    review.session = None
+    audit.save(review, by=by, reason=f"taken out of defense session {session.pk}", update_fields=["session"])

@@ -39,8 +39,27 @@ from grades.models import Employee, Level, Track
 from grades.templatetags.grades_tags import level_name, localized
 
 from . import policies, rules, services
-from .forms import DecideForm, RequestForm, ReviewFilterForm, ScheduleForm, VoteForm, WithdrawForm
-from .models import CommitteeSeat, DecisionPolicy, PromotionReview, ReviewEvent, ReviewStatus, SeatRole, VoteValue
+from .forms import (
+    DecideForm,
+    RequestForm,
+    ReviewFilterForm,
+    ScheduleForm,
+    SessionAddForm,
+    SessionForm,
+    SessionRemoveForm,
+    VoteForm,
+    WithdrawForm,
+)
+from .models import (
+    CommitteeSeat,
+    DecisionPolicy,
+    DefenseSession,
+    PromotionReview,
+    ReviewEvent,
+    ReviewStatus,
+    SeatRole,
+    VoteValue,
+)
 from .policies import VOTES_ALL, VOTES_PROGRESS, vote_visibility
 from .selectors import (
     review_for_page,
@@ -48,6 +67,9 @@ from .selectors import (
     review_packet,
     review_seats,
     seat_candidate_choices,
+    session_outcomes,
+    session_rows,
+    sessions_for,
 )
 
 PAGE_SIZE = 50
@@ -691,3 +713,99 @@ def request_review(request, employee_pk):
                 "level": review.to_level.name})
             return redirect(review)
     return progress_response(request, employee, status=400, bound=(REQUEST_FORM, employee.pk, form))
+
+
+# --- Defense sessions ------------------------------------------------------------------------------
+
+# How many scheduled defenses the "put in this session" form offers at most.
+SESSION_CANDIDATES = 200
+
+
+def _session_for(request, pk) -> DefenseSession:
+    """The session, to someone who reads sessions and sees at least one of its defenses (HR:
+    every session); anyone else gets the same 404 as for a session that does not exist."""
+    session = sessions_for(request.user).filter(pk=pk).first()
+    if session is None:
+        raise Http404(_("No such session."))
+    return session
+
+
+def _joinable(session) -> list[PromotionReview]:
+    """Scheduled defenses on the session's days that are in no session yet."""
+    start = timezone.make_aware(datetime.datetime.combine(session.starts_on, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(session.ends_on + datetime.timedelta(days=1), datetime.time.min))
+    return list(
+        PromotionReview.objects.filter(
+            status=ReviewStatus.SCHEDULED, session__isnull=True, scheduled_for__gte=start, scheduled_for__lt=end,
+        ).with_people().order_by("scheduled_for", "id")[:SESSION_CANDIDATES]
+    )
+
+
+@login_required
+def sessions(request):
+    """The defense sessions; HR makes a new one here (POST)."""
+    if not policies.may_see_sessions(request.user):
+        raise PermissionDenied(_("Defense sessions are for HR, the committee, team leads and managers."))
+    form = SessionForm()
+    status = 200
+    if request.method == "POST":
+        if not policies.may_manage_sessions(request.user):
+            raise PermissionDenied(_("Only HR makes defense sessions."))
+        form = SessionForm(request.POST)
+        if form.is_valid():
+            try:
+                session = services.session_create(by=request.user, **form.cleaned_data)
+            except services.ReviewError as exc:
+                messages.error(request, str(exc))
+            else:
+                messages.success(request, _("The session is made; put its defenses in it."))
+                return redirect(session)
+        status = 400
+    context = {
+        "sessions": list(sessions_for(request.user).select_related("created_by")),
+        "form": form if policies.may_manage_sessions(request.user) else None,
+    }
+    return render(request, "reviews/sessions.html", context, status=status)
+
+
+@login_required
+def session_detail(request, pk):
+    """A session's candidates side by side; HR puts defenses in it or takes them out (POST)."""
+    session = _session_for(request, pk)
+    manages = policies.may_manage_sessions(request.user)
+    add_form = SessionAddForm(candidates=_joinable(session)) if manages else None
+    status = 200
+    if request.method == "POST":
+        if not manages:
+            raise PermissionDenied(_("Only HR puts defenses in a session."))
+        try:
+            if "remove" in request.POST:
+                form = SessionRemoveForm(request.POST)
+                review = PromotionReview.objects.filter(pk=form.cleaned_data["review"]).first() if form.is_valid() else None
+                if review is None:
+                    raise services.ReviewError(_("That defense is not in this session."))
+                services.session_remove(session=session, review=review, by=request.user)
+                messages.success(request, _("%(who)s's defense was taken out of the session.") % {"who": review.candidate})
+            else:
+                add_form = SessionAddForm(request.POST, candidates=_joinable(session))
+                if not add_form.is_valid():
+                    raise services.ReviewError(" ".join(e for errors in add_form.errors.values() for e in errors))
+                added = services.session_add(session=session, reviews=add_form.cleaned_data["reviews"], by=request.user)
+                messages.success(request, _("%(n)s defense(s) put in the session.") % {"n": added})
+        except services.ReviewError as exc:
+            messages.error(request, str(exc))
+            status = 400
+        else:
+            return redirect(session)
+    rows = session_rows(session, request.user)
+    context = {"session": session, "rows": rows, "add_form": add_form, "manages": manages}
+    return render(request, "reviews/session_detail.html", context, status=status)
+
+
+@read_only
+@login_required
+def session_summary(request, pk):
+    """What the session decided: passed, failed and undecided defenses per track and level."""
+    session = _session_for(request, pk)
+    outcomes = session_outcomes(session_rows(session, request.user))
+    return render(request, "reviews/session_summary.html", {"session": session, "outcomes": outcomes})

@@ -43,7 +43,7 @@ from grades.models import (
     Mentorship,
 )
 from reviews import services as review_services
-from reviews.models import CommitteeSeat, PromotionReview, ReviewEvent, ReviewStatus, SeatRole, Vote
+from reviews.models import CommitteeSeat, DefenseSession, PromotionReview, ReviewEvent, ReviewStatus, SeatRole, Vote
 
 pytestmark = pytest.mark.django_db
 
@@ -100,6 +100,11 @@ ACCESS: list[tuple[str, ...]] = [
     ("vote",                       "login",  "403",    "404",    "done",    "404",     "done",    "403",     "404",     "403"),
     ("decide a review",            "login",  "403",    "404",    "403",     "404",     "403",     "done",    "404",     "done"),
     ("withdraw a review",          "login",  "done",   "404",    "done",    "404",     "403",     "done",    "404",     "done"),
+    ("defense sessions",           "login",  "403",    "403",    "200",     "200",     "200",     "200",     "200",     "200"),
+    ("make a defense session",     "login",  "403",    "403",    "403",     "403",     "403",     "done",    "403",     "done"),
+    ("a defense session",          "login",  "404",    "404",    "200+",    "404",     "200+",    "200+",    "404",     "200+"),
+    ("put a defense in a session", "login",  "404",    "404",    "404",     "404",     "404",     "done",    "404",     "done"),
+    ("a session's outcome",        "login",  "404",    "404",    "200-",    "404",     "200-",    "200-",    "404",     "200-"),
     ("exports index",              "login",  "403",    "403",    "403",     "403",     "403",     "200",     "200",     "200"),
     ("download roster",            "login",  "403",    "403",    "403",     "403",     "403",     "200",     "200",     "200"),
     ("download grade-history",     "login",  "403",    "403",    "403",     "403",     "403",     "200",     "200",     "200"),
@@ -213,6 +218,7 @@ def written_state() -> tuple:
         list(Vote.objects.order_by("id").values()),
         list(ReviewEvent.objects.order_by("id").values()),
         list(GradeChange.objects.order_by("id").values()),
+        list(DefenseSession.objects.order_by("id").values()),
         list(Employee.objects.order_by("id").values()),
         list(User.objects.order_by("id").values("id", "is_staff", "is_superuser", "is_active", "password")),
     )
@@ -272,6 +278,23 @@ def _confirmed_against_an_earlier_wording(world: World) -> None:
         status=EvidenceStatus.CONFIRMED, decided_by=world.dev.team_lead.user, decided_at=claim.claimed_at,
         reconfirm_needed=True,
     )
+
+
+TABLE_SESSION = "Table session"
+
+
+def _empty_session(world: World) -> DefenseSession:
+    """A defense session over the day of the person's scheduled defense."""
+    day = timezone.localdate(world.review().scheduled_for)
+    return review_services.session_create(name=TABLE_SESSION, starts_on=day, ends_on=day, by=world.users["HR"])
+
+
+def _session_with_the_review(world: World) -> None:
+    review_services.session_add(session=_empty_session(world), reviews=[world.review_id], by=world.users["HR"])
+
+
+def _session(world: World) -> DefenseSession:
+    return DefenseSession.objects.get(name=TABLE_SESSION)
 
 
 def _claim_status(world: World) -> str:
@@ -373,6 +396,29 @@ ACTIONS: dict[str, Action] = {
         method="post",
         data=lambda w: {"reason": "Not now."},
         done=lambda w, user: w.review().status == ReviewStatus.WITHDRAWN,
+    ),
+    "defense sessions": Action("reviews:sessions", lambda w: "/reviews/sessions/"),
+    "make a defense session": Action(
+        "reviews:sessions",
+        lambda w: "/reviews/sessions/",
+        method="post",
+        data=lambda w: {"name": "Made in the table", "starts_on": "2031-03-01", "ends_on": "2031-03-02"},
+        done=lambda w, user: DefenseSession.objects.filter(name="Made in the table", created_by=user).exists(),
+    ),
+    "a defense session": Action(
+        "reviews:session", lambda w: f"/reviews/sessions/{_session(w).pk}/", setup=_session_with_the_review,
+    ),
+    "put a defense in a session": Action(
+        "reviews:session",
+        lambda w: f"/reviews/sessions/{_session(w).pk}/",
+        method="post",
+        data=lambda w: {"reviews": [w.review_id]},
+        setup=_empty_session,
+        done=lambda w, user: w.review().session_id == _session(w).pk,
+    ),
+    "a session's outcome": Action(
+        "reviews:session_summary", lambda w: f"/reviews/sessions/{_session(w).pk}/summary/",
+        setup=_session_with_the_review,
     ),
     "exports index": Action("exports:index", lambda w: "/exports/"),
     **{
