@@ -32,7 +32,7 @@ def _track_ladder(rows, synonyms, *, owners=None) -> rules.TrackLadder:
     }
     names = rules.ladder_names([(ladder, code, name, name_ru) for ladder, code, _r, name, name_ru, _e, _pk in rows], synonyms)
     return rules.TrackLadder(
-        levels=levels, names=names, shipped=all(row[0] == Ladder.DEFAULT_SLUG for row in rows)
+        levels=levels, names=names, shipped=bool(rows) and all(row[0] == Ladder.DEFAULT_SLUG for row in rows)
     )
 
 
