@@ -144,16 +144,25 @@ def load_mapping(path: str | Path | None = None) -> LegacyMapping:
 
 
 def check_mapping_targets(mapping: LegacyMapping) -> None:
-    """The mapping's level codes (of the shipped ladder, the one the legacy system's grades map to)
-    and track slugs must exist here."""
-    from grades.models import Ladder, Level, Track
+    """The mapping's levels and track slugs must exist here.
 
-    levels = set(Level.objects.filter(ladder__slug=Ladder.DEFAULT_SLUG).values_list("code", flat=True))
+    A level is named by its code (the level of that code on whichever ladder a person's
+    track climbs) or as ladder/code (that ladder's level only, for a code two ladders share
+    under different old names).
+    """
+    from grades.models import Level, Track
+
+    ladder_codes = set(Level.objects.values_list("ladder__slug", "code"))
+    codes = {code for _ladder, code in ladder_codes}
+    levels = codes | {f"{ladder}/{code}" for ladder, code in ladder_codes}
     tracks = set(Track.objects.values_list("slug", flat=True))
     bad_levels = sorted(set(mapping.levels) - levels)
     bad_tracks = sorted(set(mapping.tracks) - tracks)
     if bad_levels:
-        raise LegacyError(f"{mapping.path}: levels: {', '.join(bad_levels)} is not a level code ({', '.join(sorted(levels))})")
+        raise LegacyError(
+            f"{mapping.path}: levels: {', '.join(bad_levels)} is not a level code ({', '.join(sorted(codes))}) "
+            "nor ladder/code"
+        )
     if bad_tracks:
         raise LegacyError(f"{mapping.path}: tracks: {', '.join(bad_tracks)} is not a track slug ({', '.join(sorted(tracks))})")
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from grades import framework_loader
 from grades import rules as grade_rules
+from grades.models import FIRST_RANK
 
 from . import rules
 
@@ -35,21 +36,26 @@ def attname(name: str) -> str:
 @dataclass(frozen=True)
 class RequirementFacts:
     track_names: Mapping[str, str]  # normalised name → slug
+    # The shipped ladder: a row whose track is unknown (or not in `ladders`) is read against it.
     levels: Mapping[str, rules.LevelInfo]
     level_names: Mapping[str, str]
-    track_levels: Mapping[tuple[str, str], int]  # (track slug, level code) → TrackLevel pk
     existing: Mapping[tuple[str, str], Any]  # (track slug, key) → Requirement
     # The keys of the themes (grades.Category) a row may name.
     categories: frozenset[str] = frozenset(framework_loader.CATEGORIES)
-    # Tracks on a ladder of their own: the import's level names are the shipped ladder's.
-    other_ladder_tracks: frozenset[str] = frozenset()
+    # Each track's full ladder, by slug: a row's level is looked up on its track's.
+    ladders: Mapping[str, rules.TrackLadder] = field(default_factory=dict)
+
+    def ladder_of(self, track: str) -> rules.TrackLadder:
+        ladder = self.ladders.get(track)
+        return ladder if ladder is not None else rules.TrackLadder(self.levels, self.level_names)
 
 
 @dataclass
 class RequirementRowPlan:
     row: rules.SourceRow
     track: str = ""
-    level: str = ""
+    level: str = ""  # a code of the track's ladder
+    level_id: int | None = None
     key: str = ""
     values: dict[str, Any] = field(default_factory=dict)
     action: str = "skip"  # create / update / unchanged / skip
@@ -136,17 +142,24 @@ def _plan_row(row: rules.SourceRow, facts: RequirementFacts) -> RequirementRowPl
         plan.problems.append("track: is required")
     elif not plan.track:
         plan.problems.append(f"track: unknown track {raw_track!r}")
-    elif plan.track in facts.other_ladder_tracks:
-        plan.problems.append("track: " + (rules.OTHER_LADDER % {"track": plan.track}).replace(
-            "add its people in the admin", "load its requirements with its framework file (load_framework)"))
+    # The level is one of the track's own (full) ladder.
+    ladder = facts.ladder_of(plan.track)
     raw_level = values.get("level", "")
-    plan.level = facts.level_names.get(rules.normalise_name(raw_level), "")
+    plan.level = ladder.names.get(rules.normalise_name(raw_level), "")
+    info = ladder.levels.get(plan.level)
     if not raw_level:
         plan.problems.append("level: is required")
-    elif not plan.level:
-        plan.problems.append(f"level: unknown level {raw_level!r}")
-    elif facts.levels[plan.level].entry_only:
+    elif info is None:
+        plan.level = ""
+        plan.problems.append(f"level: unknown level {raw_level!r}{ladder.levels_hint(plan.track)}")
+    elif grade_rules.holds_expectations(entry_only=info.entry_only, rank=info.rank, first_rank=FIRST_RANK):
         plan.problems.append("level: the entry level has no requirements: nobody is promoted into it")
+    elif info.owner and plan.track and info.owner != plan.track:
+        plan.problems.append(
+            f"level: {info.name} is below the fork, shared with the {info.owner} track: "
+            f"its requirements are {info.owner}'s, so import them on that track"
+        )
+    plan.level_id = info.pk if info is not None else None
 
     plan.key = check(lambda: v.slug(values, "key", "row")) or ""
     category = check(lambda: v.text(values, "category", "row", limit=50))
@@ -168,7 +181,7 @@ def _plan_row(row: rules.SourceRow, facts: RequirementFacts) -> RequirementRowPl
             check_params = None
     if check_params is not None:
         try:
-            level_ranks = {code: info.rank for code, info in facts.levels.items()}
+            level_ranks = {code: level.rank for code, level in ladder.levels.items()}
             grade_rules.validate_check(check_kind, check_params, level_ranks)
         except ValueError as exc:
             plan.problems.append(f"check: {exc}")
@@ -189,7 +202,12 @@ def _compare(plan: RequirementRowPlan, facts: RequirementFacts) -> None:
         plan.action = "create"
         return
     plan.changes = [name for name in FIELDS if getattr(current, attname(name)) != plan.values[name]]
-    if current.track_level.level.code != plan.level:
+    moved = (
+        current.track_level.level_id != plan.level_id
+        if plan.level_id is not None
+        else current.track_level.level.code != plan.level
+    )
+    if moved:
         plan.changes.insert(0, "level")
     if not current.is_active:
         plan.changes.append("is_active")

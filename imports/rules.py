@@ -34,12 +34,6 @@ from common.validators import EARLIEST_DATE, LATEST_DATE, validate_calendar_date
 
 # The columns a people source returns (the legacy `people` statement, the people
 # spreadsheet). source_key is required from SQL, optional in a spreadsheet.
-# Imports name levels of the shipped ladder (their names and the mapping's synonyms).
-OTHER_LADDER = (
-    "the %(track)s track climbs a ladder of its own; an import names levels of the standard ladder only, "
-    "so add its people in the admin"
-)
-
 PEOPLE_REQUIRED = ("email", "first_name", "last_name", "track", "level", "hire_date")
 PEOPLE_OPTIONAL = ("source_key", "probation_end", "career_start", "team_lead_email")
 # The columns of the legacy `history` statement: one row per ledger entry.
@@ -151,6 +145,58 @@ class LevelInfo:
     rank: int
     name: str
     entry_only: bool
+    pk: int | None = None  # the Level row
+    # The track whose requirements on the level apply: a fork's parent below the fork.
+    owner: str = ""
+
+
+@dataclass(frozen=True)
+class TrackLadder:
+    """The levels of one track's full ladder (a fork's shared levels included), as an import
+    names them. Level codes are unique within a track's ladder, not between ladders: two
+    tracks may both have a "senior" that is not the same level."""
+
+    levels: Mapping[str, LevelInfo]  # by code, in rank order
+    names: Mapping[str, str]  # normalised name → level code
+    # The shipped ladder, whose names everyone knows: a message need not list them.
+    shipped: bool = True
+
+    def levels_hint(self, track: str) -> str:
+        """What follows "unknown level 'X'" in a problem: the track's levels, when they are
+        not the shipped ones."""
+        if self.shipped or not track:
+            return ""
+        if not self.levels:
+            return f": the {track} track has no levels"
+        return f" for the {track} track, whose levels are " + ", ".join(info.name for info in self.levels.values())
+
+
+def ladder_names(
+    levels: Sequence[tuple[str, str, str, str]], synonyms: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, str]:
+    """Every name the levels of one full ladder go by, normalised, to the level's code.
+
+    `levels` are (ladder slug, code, name, Russian name) in rank order. `synonyms` map a
+    level to the names an old system gives it, by its code (the level of that code on
+    any ladder) or by "ladder/code" (that ladder's level only, ahead of the code alone);
+    a synonym of a level this ladder does not have is left out.
+    """
+    names: dict[str, str] = {}
+    ladder_of: dict[str, str] = {}
+    for ladder, code, name, name_ru in levels:
+        ladder_of[code] = ladder
+        for alias in (code, name, name_ru):
+            if alias:
+                names[normalise_name(alias)] = code
+    bare, qualified = [], []
+    for target, aliases in (synonyms or {}).items():
+        ladder, _slash, code = target.rpartition("/")
+        if code in ladder_of and (not ladder or ladder_of[code] == ladder):
+            (qualified if ladder else bare).append((code, aliases))
+    for code, aliases in bare + qualified:
+        for alias in aliases:
+            names[normalise_name(alias)] = code
+    return names
 
 
 @dataclass(frozen=True)
@@ -166,13 +212,18 @@ class KnownPerson:
 
 @dataclass(frozen=True)
 class PeopleFacts:
+    # The shipped ladder: a row whose track is unknown (or not in `ladders`) is read against it.
     levels: Mapping[str, LevelInfo]  # by code
     level_names: Mapping[str, str]  # normalised name → level code
     track_names: Mapping[str, str]  # normalised name → track slug
     kind_names: Mapping[str, str]  # normalised name → hire / promotion / correction
     known: Mapping[str, KnownPerson]  # by lower-case e-mail
-    # Tracks on a ladder of their own: the import's level names are the shipped ladder's.
-    other_ladder_tracks: frozenset[str] = frozenset()
+    # Each track's full ladder, by slug: a row's levels are looked up on its track's.
+    ladders: Mapping[str, TrackLadder] = field(default_factory=dict)
+
+    def ladder_of(self, track: str) -> TrackLadder:
+        ladder = self.ladders.get(track)
+        return ladder if ladder is not None else TrackLadder(self.levels, self.level_names)
 
 
 @dataclass(frozen=True)
@@ -400,8 +451,6 @@ def _check_person(plan: PersonPlan, facts: PeopleFacts) -> None:
         plan.problems.append("no track")
     elif not plan.track:
         plan.problems.append(f"unknown track {raw_track!r}")
-    elif plan.track in facts.other_ladder_tracks:
-        plan.problems.append(OTHER_LADDER % {"track": plan.track})
     dates = {}
     for column in ("hire_date", "probation_end", "career_start"):
         try:
@@ -429,19 +478,21 @@ def _check_person(plan: PersonPlan, facts: PeopleFacts) -> None:
     plan.team_lead_email = normalise_email(values.get("team_lead_email"))
 
 
-def _resolve_level(raw: Any, facts: PeopleFacts) -> tuple[str, str]:
-    """(level code, problem): one of them is empty."""
+def _resolve_level(raw: Any, ladder: TrackLadder, track: str) -> tuple[str, str]:
+    """(level code, problem) of a level name on a track's ladder: one of them is empty."""
     name = text(raw)
     if not name:
         return "", "no level"
-    code = facts.level_names.get(normalise_name(name))
-    return (code, "") if code else ("", f"unknown level name {name!r}")
+    code = ladder.names.get(normalise_name(name))
+    return (code, "") if code else ("", f"unknown level name {name!r}{ladder.levels_hint(track)}")
 
 
 def _plan_ledger(
     plan: PersonPlan, rows: list[SourceRow], facts: PeopleFacts, history_problems: list[Problem]
 ) -> None:
-    level, problem = _resolve_level(plan.row.values.get("level"), facts)
+    # Every level of a person's ledger is one of their track's ladder.
+    ladder = facts.ladder_of(plan.track)
+    level, problem = _resolve_level(plan.row.values.get("level"), ladder, plan.track)
     if problem:
         plan.problems.append(problem)
     if not rows:
@@ -453,7 +504,7 @@ def _plan_ledger(
     bad_keys: list[str] = []
     for row in rows:
         messages = list(row.read_problems)
-        entry_level, level_problem = _resolve_level(row.values.get("level"), facts)
+        entry_level, level_problem = _resolve_level(row.values.get("level"), ladder, plan.track)
         if level_problem:
             messages.append(level_problem)
         raw_kind = text(row.values.get("kind"))
@@ -508,7 +559,7 @@ def _plan_ledger(
     for previous, entry in zip(entries, entries[1:]):
         if entry.kind != PROMOTION:
             continue
-        before, after = facts.levels[previous.level], facts.levels[entry.level]
+        before, after = ladder.levels[previous.level], ladder.levels[entry.level]
         if after.rank != before.rank + 1 or after.entry_only:
             plan.problems.append(
                 f"history key {entry.key}: a promotion from {before.name} to {after.name} is not a step to the next level"
@@ -516,8 +567,8 @@ def _plan_ledger(
             return
     if level and entries[-1].level != level:
         plan.problems.append(
-            f"the level {facts.levels[level].name} differs from the history's latest entry "
-            f"({facts.levels[entries[-1].level].name}, key {entries[-1].key})"
+            f"the level {ladder.levels[level].name} differs from the history's latest entry "
+            f"({ladder.levels[entries[-1].level].name}, key {entries[-1].key})"
         )
         return
     plan.entries = entries

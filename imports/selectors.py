@@ -1,4 +1,4 @@
-"""Reads the imports plan against: the ladder, the tracks and who already exists."""
+"""Reads the imports plan against: the tracks' ladders, the tracks and who already exists."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.db.models.functions import Lower
 
-from grades.models import Category, Employee, GradeChange, Ladder, Level, Requirement, Track, TrackLevel
+from grades.models import Category, Employee, GradeChange, Ladder, Level, Requirement, Track, TrackRung
 
 from . import rules
 
@@ -19,36 +19,59 @@ User = get_user_model()
 CHUNK = 500
 
 
-def imported_levels():
-    """The levels imports read and write: those of the shipped ladder (Ladder.DEFAULT_SLUG),
-    the one the legacy system's and the spreadsheets' level names map to."""
-    return Level.objects.filter(ladder__slug=Ladder.DEFAULT_SLUG)
+# How a level is read for a ladder: (ladder slug, code, rank, name, Russian name, entry only, pk).
+_LEVEL_FIELDS = ("ladder__slug", "code", "rank", "name", "name_ru", "entry_only", "pk")
 
 
-def other_ladder_tracks() -> frozenset[str]:
-    """Slugs of the tracks that climb another ladder than the shipped one: imports refuse their rows."""
-    return frozenset(Track.objects.exclude(ladder__slug=Ladder.DEFAULT_SLUG).values_list("slug", flat=True))
-
-
-def level_infos() -> dict[str, rules.LevelInfo]:
-    return {
-        level.code: rules.LevelInfo(level.code, level.rank, level.name, level.entry_only)
-        for level in imported_levels().order_by("rank")
+def _track_ladder(rows, synonyms, *, owners=None) -> rules.TrackLadder:
+    """A TrackLadder from level rows (_LEVEL_FIELDS) in rank order."""
+    owners = owners or {}
+    levels = {
+        code: rules.LevelInfo(code, rank, name, entry_only, pk, owners.get(pk, ""))
+        for _ladder, code, rank, name, _name_ru, entry_only, pk in rows
     }
+    names = rules.ladder_names([(ladder, code, name, name_ru) for ladder, code, _r, name, name_ru, _e, _pk in rows], synonyms)
+    return rules.TrackLadder(
+        levels=levels, names=names, shipped=bool(rows) and all(row[0] == Ladder.DEFAULT_SLUG for row in rows)
+    )
 
 
-def level_names(synonyms: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
-    """Every name a level of the shipped ladder is known by (code, English and Russian name,
-    and the mapping's synonyms), normalised, to its code."""
-    names: dict[str, str] = {}
-    for code, name, name_ru in imported_levels().values_list("code", "name", "name_ru"):
-        for alias in (code, name, name_ru):
-            if alias:
-                names[rules.normalise_name(alias)] = code
-    for code, aliases in (synonyms or {}).items():
-        for alias in aliases:
-            names[rules.normalise_name(alias)] = code
-    return names
+def shipped_ladder(synonyms: Mapping[str, Sequence[str]] | None = None) -> rules.TrackLadder:
+    """The shipped ladder (Ladder.DEFAULT_SLUG), what a row whose track is unknown is read against. One query."""
+    rows = Level.objects.filter(ladder__slug=Ladder.DEFAULT_SLUG).order_by("rank").values_list(*_LEVEL_FIELDS)
+    return _track_ladder(list(rows), synonyms)
+
+
+def track_ladders(
+    track_slugs: Iterable[str], synonyms: Mapping[str, Sequence[str]] | None = None
+) -> dict[str, rules.TrackLadder]:
+    """{track slug: its full ladder (a fork's shared levels included)} for these tracks, in one query.
+
+    A level name is looked up among the levels of the row's own track: codes are unique
+    within a ladder only, so two tracks may name different levels "senior".
+    """
+    wanted = sorted({slug for slug in track_slugs if slug})
+    rows: dict[str, list] = {slug: [] for slug in wanted}
+    owners: dict[str, dict[int, str]] = {slug: {} for slug in wanted}
+    rungs = (
+        TrackRung.objects.filter(track__slug__in=wanted)
+        .order_by("track_id", "rank")
+        .values_list("track__slug", "owner__slug", *(f"level__{name}" for name in _LEVEL_FIELDS))
+    )
+    for track, owner, *level in rungs:
+        rows[track].append(tuple(level))
+        owners[track][level[-1]] = owner
+    return {slug: _track_ladder(rows[slug], synonyms, owners=owners[slug]) for slug in wanted}
+
+
+def track_levels(track_slugs: Iterable[str]) -> dict[str, dict[str, Level]]:
+    """{track slug: {level code: Level}} over each track's full ladder, in one query: the rows
+    an import writes for the level codes its plan names."""
+    found: dict[str, dict[str, Level]] = {}
+    rungs = TrackRung.objects.filter(track__slug__in=sorted(set(track_slugs))).select_related("track", "level")
+    for rung in rungs:
+        found.setdefault(rung.track.slug, {})[rung.level.code] = rung.level
+    return found
 
 
 def track_names(synonyms: Mapping[str, Sequence[str]] | None = None) -> dict[str, str]:
@@ -127,18 +150,21 @@ def people_facts(
     tracks: Mapping[str, Sequence[str]] | None = None,
     kinds: Mapping[str, Sequence[str]] | None = None,
 ) -> rules.PeopleFacts:
-    """The facts `rules.plan_people` needs for these rows (their e-mails and team leads)."""
+    """The facts `rules.plan_people` needs for these rows (their tracks' ladders, their
+    e-mails and team leads), in a fixed number of queries however many rows there are."""
     emails = set()
     for row in people:
         emails.add(rules.normalise_email(row.values.get("email")))
         emails.add(rules.normalise_email(row.values.get("team_lead_email")))
+    names = track_names(tracks)
+    shipped = shipped_ladder(levels)
     return rules.PeopleFacts(
-        levels=level_infos(),
-        level_names=level_names(levels),
-        track_names=track_names(tracks),
+        levels=shipped.levels,
+        level_names=shipped.names,
+        track_names=names,
         kind_names=kind_names(kinds),
         known=known_people(emails),
-        other_ladder_tracks=other_ladder_tracks(),
+        ladders=track_ladders((names.get(rules.normalise_name(row.values.get("track"))) for row in people), levels),
     )
 
 
@@ -146,27 +172,23 @@ def people_facts(
 
 
 def requirement_facts(track_slugs: Iterable[str]):
-    """The tracks, levels, track-levels and existing requirements a requirements file may touch."""
+    """The tracks, their ladders and the existing requirements a requirements file may touch."""
     from .requirements import RequirementFacts
 
     tracks = {t.slug: t for t in Track.objects.all()}
-    wanted = [tracks[slug].pk for slug in set(track_slugs) if slug in tracks]
+    slugs = {slug for slug in track_slugs if slug in tracks}
+    wanted = [tracks[slug].pk for slug in slugs]
     existing = {}
     for req in Requirement.objects.filter(track_id__in=wanted).select_related("track", "track_level__level"):
         existing[(req.track.slug, req.key)] = req
+    shipped = shipped_ladder()
     return RequirementFacts(
         track_names=track_names_all(),
-        levels=level_infos(),
-        level_names=level_names(),
-        track_levels={
-            (slug, code): pk
-            for pk, slug, code in TrackLevel.objects.filter(
-                track_id__in=wanted, level__ladder__slug=Ladder.DEFAULT_SLUG
-            ).values_list("pk", "track__slug", "level__code")
-        },
+        levels=shipped.levels,
+        level_names=shipped.names,
         existing=existing,
         categories=frozenset(Category.objects.values_list("key", flat=True)),
-        other_ladder_tracks=other_ladder_tracks(),
+        ladders=track_ladders(slugs),
     )
 
 

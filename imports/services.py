@@ -88,7 +88,8 @@ def people_write(*, plan: rules.PeoplePlan, by=None) -> PeopleWritten:
     grade services one by one, as that case is rare.
     """
     written = PeopleWritten()
-    levels = {level.code: level for level in selectors.imported_levels()}
+    # The plan names levels by code, on each person's track's ladder.
+    levels = selectors.track_levels({p.track for p in plan.people if p.writes})
     creating = [p for p in plan.people if p.action in (rules.Action.CREATE, rules.Action.LINK)]
     if creating:
         written.entries_written += _create_people(creating, levels, by)
@@ -108,7 +109,7 @@ def people_write(*, plan: rules.PeoplePlan, by=None) -> PeopleWritten:
                 grade_services.grade_change_record(
                     employee=employee,
                     kind=entry.kind,
-                    level=levels[entry.level],
+                    level=levels[person.track][entry.level],
                     effective_date=entry.date,
                     reason=entry.reason,
                     by=by,
@@ -188,7 +189,7 @@ def _create_people(people: list[rules.PersonPlan], levels: dict, by) -> int:
                     hire_date=person.hire_date,
                     probation_end=person.probation_end,
                     career_start=person.career_start or person.hire_date,
-                    current_level_id=levels[person.entries[-1].level].pk,
+                    current_level_id=levels[person.track][person.entries[-1].level].pk,
                     current_level_since=person.entries[-1].date,
                 )
                 for person in wave
@@ -215,7 +216,7 @@ def _create_people(people: list[rules.PersonPlan], levels: dict, by) -> int:
             employee_id=by_user[person.user_id].pk,
             kind=entry.kind,
             track_id=tracks[person.track],
-            level_id=levels[entry.level].pk,
+            level_id=levels[person.track][entry.level].pk,
             effective_date=entry.date,
             reason=entry.reason,
             recorded_by=by,
@@ -277,7 +278,7 @@ def _start_ledger(person, hire, levels, by) -> Employee:
         employee=employee,
         kind=rules.HIRE,
         track=employee.track,
-        level=levels[hire.level],
+        level=levels[person.track][hire.level],
         effective_date=employee.hire_date,
         recorded_by=by,
     )
@@ -323,12 +324,13 @@ def requirements_write(*, plan: RequirementsPlan, by=None, source: str = "") -> 
 
 
 def _requirements_write(plan: RequirementsPlan, tracks: dict, written: RequirementsWritten, by) -> None:
-    levels = {level.code: level for level in selectors.imported_levels()}
+    # The plan names levels by code, on each row's track's ladder.
+    levels = selectors.track_levels({row.track for row in plan.rows if row.writes})
     for row in plan.rows:
         if not row.writes:
             continue
         track_level, _created = audit.get_or_create(
-            TrackLevel, by=by, reason=REQUIREMENTS_REASON, track=tracks[row.track], level=levels[row.level]
+            TrackLevel, by=by, reason=REQUIREMENTS_REASON, track=tracks[row.track], level=levels[row.track][row.level]
         )
         if row.action == "create":
             requirement = Requirement(track_level=track_level, key=row.key)

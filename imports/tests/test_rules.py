@@ -305,10 +305,57 @@ def test_columns_are_checked_with_a_sentence_that_lists_the_expected_ones():
     )
 
 
-def test_a_track_on_a_ladder_of_its_own_is_refused_with_a_sentence():
-    """Imports name levels of the shipped ladder: a row for a track that climbs another is refused."""
+def own_ladder(*levels, ladder="support"):
+    """A TrackLadder of (code, name, entry only) levels in rank order, on a ladder other than the shipped one."""
+    infos = {
+        code: LevelInfo(code, rank, name, entry_only, pk=100 + rank)
+        for rank, (code, name, entry_only) in enumerate(levels, start=1)
+    }
+    names = rules.ladder_names([(ladder, code, info.name, "") for code, info in infos.items()])
+    return rules.TrackLadder(infos, names, shipped=False)
+
+
+def test_each_row_is_read_against_its_own_tracks_ladder():
+    """A track on a ladder of its own: its rows name its levels; a code two ladders share
+    ("senior") is the level of each row's own track."""
+    support = own_ladder(("trainee", "Trainee", True), ("senior", "Senior", False), ("lead", "Lead", False))
     own = PeopleFacts(**{**facts().__dict__, "track_names": {"backend": "backend", "support": "support"},
-                         "other_ladder_tracks": frozenset({"support"})})
-    [row] = rules.plan_people([person("1", "a@example.com", track="support")], [], own).people
-    assert row.action == Action.SKIP
-    assert any("the support track climbs a ladder of its own" in problem for problem in row.problems)
+                         "ladders": {"support": support}})
+    plan = rules.plan_people(
+        [
+            person("1", "a@example.com", track="support", level="Senior"),
+            person("2", "b@example.com", track="support", level="Middle+"),
+            person("3", "c@example.com", track="support", level="lead"),
+            person("4", "d@example.com", track="backend", level="Senior"),
+            person("5", "e@example.com", track="support", level="lead"),
+        ],
+        [
+            history("31", "c@example.com", "Trainee", "2022-01-10", "hire"),
+            history("32", "c@example.com", "Lead", "2022-06-01", "promotion"),
+            history("51", "e@example.com", "trainee", "2022-01-10", "hire"),
+            history("52", "e@example.com", "senior", "2022-06-01", "promotion"),
+            history("53", "e@example.com", "lead", "2023-06-01", "promotion"),
+        ],
+        own,
+    )
+    assert [p.action for p in plan.people] == [Action.CREATE, Action.SKIP, Action.SKIP, Action.CREATE, Action.CREATE]
+    assert problems_of(plan) == {
+        "2": "unknown level name 'Middle+' for the support track, whose levels are Trainee, Senior, Lead",
+        "3": "history key 32: a promotion from Trainee to Lead is not a step to the next level",
+    }
+    assert (plan.people[0].track, plan.people[0].level) == ("support", "senior")
+    assert (plan.people[3].track, plan.people[3].level) == ("backend", "senior")
+    assert [(e.kind, e.level) for e in plan.people[4].entries] == [
+        ("hire", "trainee"), ("promotion", "senior"), ("promotion", "lead"),
+    ]
+
+
+def test_a_mapping_names_a_level_by_its_code_or_by_ladder_and_code():
+    """A synonym by code is the level of that code on any ladder; one by ladder/code is that
+    ladder's only and wins over a code alone; one for a level the ladder lacks is left out."""
+    levels = [("ops", "senior", "Senior", "Сеньор"), ("ops", "lead", "Lead", "")]
+    synonyms = {"senior": ["S1", "L3"], "ops/lead": ["L3"], "standard/senior": ["X"], "principal": ["P"]}
+
+    names = rules.ladder_names(levels, synonyms)
+
+    assert names == {"senior": "senior", "сеньор": "senior", "lead": "lead", "s1": "senior", "l3": "lead"}
