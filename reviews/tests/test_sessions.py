@@ -280,6 +280,16 @@ def test_the_outcome_counts_per_track_and_level_and_the_report_has_the_session(c
     lead_view = client.get(reverse("reviews:session_summary", args=[session.pk]))
     assert [(line.passed, line.pending) for line in lead_view.context["outcomes"]] == [(0, 1)]  # their report only
     assert 'data-testid="session-report"' not in lead_view.content.decode()
+
+
+# The report reads through a connection of its own on MariaDB: the rows must be committed.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_the_reviews_report_carries_and_filters_by_the_session(client, org):
+    session = week_session(org)
+    first = scheduled(org)
+    second = scheduled(org, requested(org, candidate=org["other_dev"], by=org["other_lead"]))
+    services.session_add(session=session, reviews=[first, second], by=org["hr"])
+    requested(org, candidate=org["colleague"])  # in no session
     login(client, org["hr"])
 
     report = client.get(reverse("exports:download", args=["reviews"]), {"session": session.pk, "delimiter": ","})
