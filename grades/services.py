@@ -918,13 +918,17 @@ def book_mark_read(*, employee: Employee, book, note: str, read_on: datetime.dat
 
 
 def _lock_reading(reading):
-    """The reading, locked, with its person's row (team lead selected) locked first."""
+    """The reading, locked, with its person's row locked first (_lock_evidence's order).
+
+    The team lead is not joined: a joined row would be locked too (MariaDB locks every
+    row of the statement and knows no FOR UPDATE OF); the policy reads it afterwards.
+    """
     from .models import BookReading
 
     employee_id = BookReading.objects.filter(pk=reading.pk).values_list("employee_id", flat=True).first()
     if employee_id is None:
         raise GradeError(_("That book is no longer marked as read."))
-    employee = Employee.objects.select_for_update().select_related("team_lead").get(pk=employee_id)
+    employee = Employee.objects.select_for_update().get(pk=employee_id)
     locked = BookReading.objects.select_for_update().get(pk=reading.pk)
     locked.employee = employee
     return locked

@@ -7,7 +7,7 @@ import re
 import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.html import escape
+from markupsafe import escape
 
 from common import audit
 from grades import selectors, services
@@ -369,3 +369,23 @@ def test_the_progress_page_does_not_read_more_with_more_books_and_readings(
     with django_assert_max_num_queries(PROGRESS_PAGE):
         html = client.get(f"/people/{dev.pk}/").content.decode()
     assert html.count("/acknowledge/") == 6
+
+
+def test_hrs_audit_trail_of_the_person_names_who_marked_acknowledged_and_took_back(client, team):
+    dev, lead = team["dev"], team["lead"]
+    kept, taken_back = book_of("backend", "middle"), book_of("backend", "middle-plus")
+    reading = services.book_mark_read(employee=dev, book=kept, note=NOTE, by=dev.user)
+    services.book_acknowledge(reading=reading, by=lead.user)
+    services.book_unmark_read(
+        reading=services.book_mark_read(employee=dev, book=taken_back, note=NOTE, by=dev.user), by=dev.user
+    )
+    client.force_login(team["hr"])
+    html = client.get(f"/people/{dev.pk}/trail/").content.decode()
+    assert html.count(escape(f"Book read: {kept.title}")) == 2  # marked, then acknowledged
+    assert html.count(escape(f"Book read: {taken_back.title}")) == 2  # marked, then taken back
+    rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>Book read: [^<]*</td><td>([^<]*)</td>", html)
+    assert sorted(rows) == sorted([
+        (escape(dev.user.get_full_name()), "created"), (escape(lead.user.get_full_name()), "changed"),
+        (escape(dev.user.get_full_name()), "created"), (escape(dev.user.get_full_name()), "deleted"),
+    ])
+    assert "acknowledged_by: — →" in html

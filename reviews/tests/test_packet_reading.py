@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.utils.html import escape
+from markupsafe import escape
 
 from common import audit
 from grades import services as grade_services
