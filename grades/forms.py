@@ -1,8 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.validators import validate_link
+from common.validators import validate_calendar_date, validate_link
 
+from .models import READING_NOTE_LENGTH
 from .services import MAX_COMMENT, MAX_DESCRIPTION, MAX_LINKS
 
 
@@ -62,3 +63,23 @@ class PeopleFilterForm(forms.Form):
             ("progress", _("Confirmed")),
         ],
     )
+
+
+class BookReadingForm(forms.Form):
+    """A book marked as read: a short note and the day it was finished (today when left empty)."""
+
+    note = forms.CharField(
+        label=_("A short note: what did you take from it?"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=READING_NOTE_LENGTH,
+    )
+    read_on = forms.DateField(
+        label=_("Finished on"), required=False, validators=[validate_calendar_date],
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_note(self):
+        value = " ".join(self.cleaned_data["note"].split())
+        if not value:
+            raise forms.ValidationError(_("Write a short note on the book: what you took from it."))
+        return value

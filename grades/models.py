@@ -546,6 +546,19 @@ class Requirement(models.Model):
         return bool(self.check_kind)
 
 
+class BookQuerySet(models.QuerySet):
+    def on_ladder_of(self, track):
+        """The books a person on `track` (a Track or its id) reads: the reading lists of the
+        track's own levels and, for a fork, the parent's on the levels below the fork
+        (Requirement.objects.on_ladder_of's rule, through the track's rungs)."""
+        track_id = getattr(track, "pk", track)
+        # One filter() call: both conditions apply to the same joined rung.
+        return self.filter(
+            track_level__level__rungs__track_id=track_id,
+            track_level__level__rungs__owner_id=F("track_level__track_id"),
+        )
+
+
 class Book(models.Model):
     """A book on a level's reading list."""
 
@@ -555,6 +568,7 @@ class Book(models.Model):
     position = models.PositiveSmallIntegerField(_("position"), default=0)
 
     history = HistoricalRecords()
+    objects = BookQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "id"]
@@ -799,6 +813,77 @@ class Mentorship(models.Model):
 
     def __str__(self) -> str:
         return f"{self.mentor} → {self.mentee}"
+
+
+# --- Books read ------------------------------------------------------------------------------
+
+
+# The longest note a person writes about a book they read.
+READING_NOTE_LENGTH = 500
+
+
+class BookReadingQuerySet(models.QuerySet):
+    def acknowledged(self):
+        return self.filter(acknowledged_at__isnull=False)
+
+
+class BookReading(models.Model):
+    """A person's word that they read a book of their ladder's reading list, and their team
+    lead's acknowledgement of it (the fourth criterion of a promotion: books read).
+
+    One row per person and book (a unique constraint, so two requests racing to mark the
+    same book cannot both win). The person may take it back until their team lead
+    acknowledges it; an acknowledgement is given once and is final. Every change, the
+    taking back included, is a history row naming who and when.
+
+    The book's title and author are copied when it is marked: a framework load that takes
+    the book off its list leaves the reading in place, its `book` empty, still saying
+    what was read.
+    """
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="readings")
+    book = models.ForeignKey(
+        Book, on_delete=models.SET_NULL, null=True, blank=True, related_name="readings", verbose_name=_("book")
+    )
+    title = models.CharField(_("title"), max_length=200)
+    author = models.CharField(_("author"), max_length=200, blank=True)
+    note = models.CharField(_("note"), max_length=READING_NOTE_LENGTH)
+    read_on = models.DateField(_("read on"), validators=[validate_calendar_date])
+    marked_at = models.DateTimeField(_("marked at"))
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("acknowledged by"),
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+
+    history = HistoricalRecords()
+    objects = BookReadingQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["employee", "marked_at", "id"]
+        verbose_name = _("book read")
+        verbose_name_plural = _("books read")
+        constraints = [
+            models.UniqueConstraint(fields=["employee", "book"], name="bookreading_once_per_book"),
+            models.CheckConstraint(condition=~Q(note=""), name="bookreading_note_required"),
+            # Acknowledged exactly when both who and when are recorded.
+            models.CheckConstraint(
+                condition=Q(acknowledged_by__isnull=True, acknowledged_at__isnull=True)
+                | Q(acknowledged_by__isnull=False, acknowledged_at__isnull=False),
+                name="bookreading_acknowledgement_complete",
+            ),
+            models.CheckConstraint(
+                condition=Q(acknowledged_at__isnull=True) | Q(acknowledged_at__gte=F("marked_at")),
+                name="bookreading_acknowledged_after_marking",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id}: {self.title}"
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
 
 
 # --- Evidence ----------------------------------------------------------------------

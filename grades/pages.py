@@ -14,7 +14,7 @@ from django.urls import reverse
 from common.converters import MAX_ID
 
 from . import extensions, policies, selectors
-from .models import Employee
+from .models import READING_NOTE_LENGTH, Employee
 
 
 def render_progress(request, employee, *, records=None, status=200, bound=None):
@@ -28,11 +28,16 @@ def render_progress(request, employee, *, records=None, status=200, bound=None):
     progress = selectors.employee_progress(employee, records=records)
     can_decide = policies.may_decide_claim(request.user, employee)
     _line_actions(progress.items, employee=employee, is_self=is_self, can_decide=can_decide, bound=bound)
+    may_mark = policies.may_mark_book_read(request.user, employee)
+    can_acknowledge = policies.may_acknowledge_reading(request.user, employee)
+    _book_actions(progress.reading, employee=employee, may_mark=may_mark, can_acknowledge=can_acknowledge, bound=bound)
     context = {
         "employee": employee,
         "progress": progress,
         "is_self": is_self,
         "can_decide": can_decide,
+        "can_acknowledge": can_acknowledge,
+        "reading_note_length": READING_NOTE_LENGTH,
         "bound": bound,
         # After a refused POST the address is the action's; the language switch returns here.
         "page_url": reverse("grades:me") if is_self else employee.get_absolute_url(),
@@ -88,6 +93,29 @@ def _line_actions(items, *, employee, is_self: bool, can_decide: bool, bound) ->
             item.bound_form = form
         elif kind == "edit" and item.edit_url and bound_id == evidence_id:
             item.bound_form = form
+
+
+def _book_actions(reading, *, employee, may_mark: bool, can_acknowledge: bool, bound) -> None:
+    """Give each book of the reading list the addresses of what the viewer may do with it.
+
+    Sets on each book: read_url (the person, on a book not marked yet), unmark_url (the
+    person, on a book marked and not acknowledged), acknowledge_url (their team lead, on
+    the same), and bound_form (the refused form to show again on that book).
+    """
+    if reading is None:
+        return
+    kind, bound_id, form = bound if bound else (None, None, None)
+    read = _AddressOf("grades:book_read", employee.pk)
+    unmark = _AddressOf("grades:reading_unmark")
+    acknowledge = _AddressOf("grades:reading_acknowledge")
+    for step in reading.levels:
+        for book in step.books:
+            marked = book.reading
+            open_reading = marked is not None and not marked.is_acknowledged
+            book.read_url = read(book.pk) if may_mark and marked is None else ""
+            book.unmark_url = unmark(marked.pk) if may_mark and open_reading else ""
+            book.acknowledge_url = acknowledge(marked.pk) if can_acknowledge and open_reading else ""
+            book.bound_form = form if kind == "read" and book.read_url and bound_id == book.pk else None
 
 
 def progress_response(request, subject, *, status=200, bound=None):

@@ -12,7 +12,9 @@ The rules:
   * a person claims lines of their own checklist only;
   * the person's team lead or HR decides a claim; nobody decides their own;
   * the people list is for team leads (their reports) and HR (everyone);
-  * HR records grade changes and track moves and reads the audit trail.
+  * HR records grade changes and track moves and reads the audit trail;
+  * a person marks the books of their own reading list as read; their team lead
+    acknowledges them.
 """
 
 from __future__ import annotations
@@ -85,3 +87,17 @@ def may_record_grade_change(user) -> bool:
 def may_read_trail(user) -> bool:
     """A person's audit trail (every recorded change about them) is HR's."""
     return is_hr(user)
+
+
+# --- Books read -------------------------------------------------------------------------------
+
+
+def may_mark_book_read(user, employee: Employee) -> bool:
+    """A person marks the books of their own reading list as read (and takes that back), nobody else."""
+    return user.is_authenticated and employee.user_id == user.pk
+
+
+def may_acknowledge_reading(user, employee: Employee) -> bool:
+    """The person's team lead acknowledges the books they read; nobody acknowledges their own
+    (`employee` read with `team_lead` selected)."""
+    return user.is_authenticated and user.pk != employee.user_id and is_lead_of(user, employee)

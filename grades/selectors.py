@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from . import policies, rules
 from .models import (
     Book,
+    BookReading,
     Category,
     Employee,
     Evidence,
@@ -305,6 +306,79 @@ def checklist_item(
 
 
 @dataclass
+class ReadingLevel:
+    """One level's reading list, each book with the person's reading of it (`book.reading`)."""
+
+    level: Level
+    books: list[Book]
+
+    @property
+    def read_count(self) -> int:
+        return sum(1 for book in self.books if book.reading is not None)
+
+
+@dataclass
+class ReadingList:
+    """A person's books read (the fourth criterion of a promotion), level by level.
+
+    `levels` are the levels of the person's ladder that have books, in ladder order.
+    The figures (read of total) count the books of the levels up to `up_to_rank` (the
+    next level's, or the current one's at the top), as the checklist counts lines; they
+    are a criterion of their own, never part of the checklist's figures. `others` are the
+    person's readings of books no longer on their ladder's lists (taken off by a framework
+    load, or of a track they left), read only for the review packet.
+    """
+
+    levels: list[ReadingLevel]
+    up_to_rank: int
+    others: list[BookReading] = field(default_factory=list)
+
+    def _counted(self) -> list[Book]:
+        return [book for item in self.levels if item.level.rank <= self.up_to_rank for book in item.books]
+
+    @property
+    def total(self) -> int:
+        return len(self._counted())
+
+    @property
+    def read(self) -> int:
+        return sum(1 for book in self._counted() if book.reading is not None)
+
+    @property
+    def acknowledged(self) -> int:
+        return sum(1 for book in self._counted() if book.reading is not None and book.reading.is_acknowledged)
+
+    @property
+    def any_read(self) -> bool:
+        return bool(self.others) or any(item.read_count for item in self.levels)
+
+
+def reading_list(levels: list[Level], books_of: Mapping[int, list[Book]], *, up_to_rank: int) -> ReadingList:
+    """The ReadingList of a ladder read with ladder_and_books (with the person's readings)."""
+    return ReadingList(
+        levels=[ReadingLevel(level, books_of[level.pk]) for level in levels if books_of.get(level.pk)],
+        up_to_rank=up_to_rank,
+    )
+
+
+def reading_packet(employee: Employee, *, up_to: Level | None) -> ReadingList:
+    """The books a candidate read, level by level, for the review packet; the figures count the
+    levels up to `up_to` (the level defended). Two queries: the ladder's reading lists with
+    the person's readings, and their readings of books no longer on those lists."""
+    levels, books_of = ladder_and_books(employee.track_id, employee.pk)
+    on_ladder = [book.pk for books in books_of.values() for book in books]
+    others = list(
+        BookReading.objects.filter(employee_id=employee.pk)
+        .exclude(book_id__in=on_ladder)
+        .select_related("acknowledged_by")
+        .order_by("read_on", "id")
+    )
+    packet = reading_list(levels, books_of, up_to_rank=up_to.rank if up_to is not None else 0)
+    packet.others = others
+    return packet
+
+
+@dataclass
 class Progress(ChecklistFigures):
     employee: Employee
     level: Level | None
@@ -322,6 +396,8 @@ class Progress(ChecklistFigures):
     last_failed_defense: datetime.date | None = None
     # The person's own ladder (their track's full ladder), in rank order.
     ladder: list[Level] = field(default_factory=list)
+    # The reading list of every level of the ladder, each book with the person's reading of it.
+    reading: ReadingList | None = None
 
     def ready_on(self, day: datetime.date) -> bool:
         """Whether the person could defend their next level on `day`, as this page sees it:
@@ -441,15 +517,17 @@ def attach_levels(records: PersonRecords, levels: dict[int, Level]) -> None:
     employee.current_level = levels.get(employee.current_level_id)
 
 
-def ladder_and_books(track_id: int) -> tuple[list[Level], dict[int, list[Book]]]:
+def ladder_and_books(track_id: int, employee_id: int | None = None) -> tuple[list[Level], dict[int, list[Book]]]:
     """The track's full ladder in rank order (track_ladder's), and the reading list of each
     level, in one query.
 
     A LEFT JOIN of the level pages of the rungs' owners (a fork reads its parent's below
     the fork) and their books: one row per (level, book), a level without books once.
+    With `employee_id`, each book also joins that person's reading of it: every book gets
+    `reading`, a BookReading (with `acknowledged_by` when acknowledged) or None.
     Returns (levels, {level id: [books in list order]}).
     """
-    rows = sorted(
+    rows = (
         Level.objects.filter(rungs__track_id=track_id)
         .annotate(owner_id=F("rungs__owner_id"))
         .annotate(shelf=FilteredRelation("track_levels", condition=Q(track_levels__track_id=F("rungs__owner_id"))))
@@ -459,10 +537,17 @@ def ladder_and_books(track_id: int) -> tuple[list[Level], dict[int, list[Book]]]
             book_author=F("shelf__books__author"),
             book_position=F("shelf__books__position"),
         )
-        .order_by(),
-        # Put in order here, as the page's other short lists are (person_records).
-        key=lambda row: (row.rank, row.book_position or 0, row.book_id or 0),
+        .order_by()
     )
+    if employee_id is not None:
+        rows = rows.annotate(
+            # Not "read": a reserved word of MySQL, and Django leaves the alias unquoted.
+            own_reading=FilteredRelation(
+                "shelf__books__readings", condition=Q(shelf__books__readings__employee_id=employee_id)
+            )
+        ).annotate(**{f"reading_{name}": F(f"own_reading__{column}") for name, column in _READING_COLUMNS})
+    # Put in order here, as the page's other short lists are (person_records).
+    rows = sorted(rows, key=lambda row: (row.rank, row.book_position or 0, row.book_id or 0))
     levels: list[Level] = []
     books: dict[int, list[Book]] = {}
     for row in rows:
@@ -470,8 +555,45 @@ def ladder_and_books(track_id: int) -> tuple[list[Level], dict[int, list[Book]]]
             levels.append(row)
             books[row.pk] = []
         if row.book_id is not None:
-            books[row.pk].append(Book(id=row.book_id, title=row.book_title, author=row.book_author))
+            book = Book(id=row.book_id, title=row.book_title, author=row.book_author)
+            if employee_id is not None:
+                book.reading = _reading_of(row, employee_id, book)
+                book.reading_state = reading_state(book.reading)
+            books[row.pk].append(book)
     return levels, books
+
+
+# A person's reading of a book as ladder_and_books joins it: (name, column of BookReading).
+_READING_COLUMNS = (
+    ("id", "id"), ("note", "note"), ("read_on", "read_on"), ("marked_at", "marked_at"),
+    ("acknowledged_at", "acknowledged_at"), ("acknowledged_by_id", "acknowledged_by_id"),
+    ("acknowledged_by_username", "acknowledged_by__username"),
+    ("acknowledged_by_first_name", "acknowledged_by__first_name"),
+    ("acknowledged_by_last_name", "acknowledged_by__last_name"),
+)
+
+
+def reading_state(reading: BookReading | None) -> str:
+    """A book's state for a person: `unread`, `read` (marked, waiting for the team lead) or `acknowledged`."""
+    if reading is None:
+        return "unread"
+    return "acknowledged" if reading.is_acknowledged else "read"
+
+
+def _reading_of(row, employee_id: int, book: Book) -> BookReading | None:
+    if row.reading_id is None:
+        return None
+    reading = BookReading(
+        id=row.reading_id, employee_id=employee_id, book_id=book.pk, title=book.title, author=book.author,
+        note=row.reading_note, read_on=row.reading_read_on, marked_at=row.reading_marked_at,
+        acknowledged_at=row.reading_acknowledged_at, acknowledged_by_id=row.reading_acknowledged_by_id,
+    )
+    if reading.acknowledged_by_id is not None:
+        reading.acknowledged_by = get_user_model()(
+            id=reading.acknowledged_by_id, username=row.reading_acknowledged_by_username,
+            first_name=row.reading_acknowledged_by_first_name, last_name=row.reading_acknowledged_by_last_name,
+        )
+    return reading
 
 
 # The columns of a checklist row: the requirement's with its theme and group, then its claim's
@@ -579,14 +701,15 @@ def employee_progress(
     """Everything the progress page shows about one person, in a fixed number of queries.
 
     Four queries: the mentorships and the ledgers (person_records, unless `records`
-    are given), the ladder with the track's books, the checklist with the claims. The
+    are given), the ladder with the track's books and the person's readings of them,
+    the checklist with the claims. The
     last failed defense is the person's own column. A claim's events are not read here
     (claim_history).
     """
     on = on or today()
     if records is None:
         records = person_records(employee.pk) or PersonRecords(employee, {}, [])
-    levels, books_of = ladder_and_books(employee.track_id)
+    levels, books_of = ladder_and_books(employee.track_id, employee.pk)
     attach_levels(records, {level.pk: level for level in levels})
     ledgers = records.ledgers
     history = ledgers.get(employee.pk, [])
@@ -597,6 +720,7 @@ def employee_progress(
     following = next_level(levels, level) if on_ladder else None
     books = books_of[following.pk] if following else []
     target_rank = following.rank if following else (level.rank if on_ladder else 0)
+    reading = reading_list(levels, books_of, up_to_rank=target_rank)
 
     levels_by_id = {item.pk: item for item in levels}
     mentorships = [m for m in records.mentorships if m.mentor_id == employee.pk]
@@ -667,6 +791,7 @@ def employee_progress(
         mentorships=mentorships,
         mentored_by=mentored_by,
         books=books,
+        reading=reading,
         earliest_defense=earliest,
         earliest_reasons=reasons,
         time_in_level_start=start,

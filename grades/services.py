@@ -856,3 +856,113 @@ def track_ladders_refresh(*, tracks=None, by: User | None = None, reason: str = 
         )
         changed += 1
     return changed
+
+
+# --- Books read -----------------------------------------------------------------------------------
+
+
+def _clean_reading_note(note: str) -> str:
+    from .models import READING_NOTE_LENGTH
+
+    note = " ".join((note or "").split())
+    if not note:
+        raise GradeError(_("Write a short note on the book: what you took from it."))
+    if len(note) > READING_NOTE_LENGTH:
+        raise GradeError(_("The note is longer than %(n)s characters.") % {"n": READING_NOTE_LENGTH})
+    return note
+
+
+def _clean_read_on(read_on: datetime.date | None, today: datetime.date) -> datetime.date:
+    if read_on is None:
+        return today
+    if read_on > today:
+        raise GradeError(_("The day you finished the book cannot be in the future."))
+    try:
+        from common.validators import validate_calendar_date
+
+        validate_calendar_date(read_on)
+    except ValidationError as exc:
+        raise GradeError(" ".join(exc.messages)) from exc
+    return read_on
+
+
+@transaction.atomic
+def book_mark_read(*, employee: Employee, book, note: str, read_on: datetime.date | None = None, by: User):
+    """The person marks a book of their ladder's reading list as read, with a note and the day
+    they finished it (today when not given). Once per person and book."""
+    from django.utils import timezone
+
+    from .models import Book, BookReading
+
+    if not policies.may_mark_book_read(by, employee):
+        raise PermissionError("Only the person themself can mark their books as read.")
+    # The person's row first, as every writer of their records locks it.
+    employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    if not Book.objects.on_ladder_of(employee.track_id).filter(pk=book.pk).exists():
+        raise GradeError(_("That book is not on the reading list of your track."))
+    note = _clean_reading_note(note)
+    read_on = _clean_read_on(read_on, timezone.localdate())
+    already = _("You have already marked that book as read.")
+    if BookReading.objects.filter(employee=employee, book=book).exists():
+        raise GradeError(already)
+    try:
+        # A savepoint: the unique constraint settles a race the lock did not (a row of
+        # the person written without it).
+        with transaction.atomic():
+            return audit.create(
+                BookReading, by=by, employee=employee, book=book, title=book.title, author=book.author,
+                note=note, read_on=read_on, marked_at=timezone.now(),
+            )
+    except IntegrityError as exc:
+        raise GradeError(already) from exc
+
+
+def _lock_reading(reading):
+    """The reading, locked, with its person's row locked first (_lock_evidence's order).
+
+    The team lead is not joined: a joined row would be locked too (MariaDB locks every
+    row of the statement and knows no FOR UPDATE OF); the policy reads it afterwards.
+    """
+    from .models import BookReading
+
+    employee_id = BookReading.objects.filter(pk=reading.pk).values_list("employee_id", flat=True).first()
+    if employee_id is None:
+        raise GradeError(_("That book is no longer marked as read."))
+    employee = Employee.objects.select_for_update().get(pk=employee_id)
+    locked = BookReading.objects.select_for_update().get(pk=reading.pk)
+    locked.employee = employee
+    return locked
+
+
+@transaction.atomic
+def book_unmark_read(*, reading, by: User) -> None:
+    """The person takes back a book marked as read, while their team lead has not acknowledged it.
+
+    The row goes; its history keeps the marking and the taking back, each with who and when.
+    """
+    reading = _lock_reading(reading)
+    if not policies.may_mark_book_read(by, reading.employee):
+        raise PermissionError("Only the person themself can take back a book marked as read.")
+    if reading.is_acknowledged:
+        raise GradeError(_("Your team lead has acknowledged this book; it stays marked as read."))
+    audit.delete(reading, by=by, reason="taken back before acknowledgement")
+
+
+@transaction.atomic
+def book_acknowledge(*, reading, by: User):
+    """The person's team lead acknowledges a book they marked as read. Once, and final."""
+    from django.utils import timezone
+
+    reading = _lock_reading(reading)
+    if not policies.may_acknowledge_reading(by, reading.employee):
+        raise PermissionError("Only the person's team lead can acknowledge the books they read.")
+    if reading.is_acknowledged:
+        raise GradeError(_("This book has already been acknowledged."))
+    now = timezone.now()
+    if now < reading.marked_at:  # the server clock went back
+        raise GradeError(_("The book is marked as read at %(at)s, later than the server's clock; it can be "
+                           "acknowledged from then on.") % {"at": date_format(timezone.localtime(reading.marked_at), "DATETIME_FORMAT")})
+    reading.acknowledged_by = by
+    reading.acknowledged_at = now
+    audit.save(reading, by=by, update_fields=["acknowledged_by", "acknowledged_at"])
+    return reading

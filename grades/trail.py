@@ -2,8 +2,8 @@
 A person's audit trail: who changed what about them, and when, from every record the product keeps.
 
 Sources, merged by time:
-  * django-simple-history: the employee row, their mentorships, their claims
-    (changes made in the product and in Django admin alike: the history middleware
+  * django-simple-history: the employee row, their mentorships, their claims, the
+    books they marked as read (changes made in the product and in Django admin alike: the history middleware
     records the user);
   * the append-only ledgers: grade changes, claim events;
   * what the apps built on the core register in extensions.TRAIL_SOURCES (the
@@ -22,7 +22,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 
 from . import extensions
-from .models import Employee, Evidence, EvidenceEvent, GradeChange, Mentorship
+from .models import BookReading, Employee, Evidence, EvidenceEvent, GradeChange, Mentorship
 
 HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 # Fields whose values are not shown in the trail (internal markers and denormalised copies).
@@ -126,6 +126,11 @@ def person_trail(employee: Employee) -> list[TrailEntry]:
                 detail=event.comment,
             )
         )
+    entries += history_entries(
+        BookReading.history.filter(employee_id=employee.pk).select_related("history_user")
+        .order_by("history_date", "history_id"),
+        lambda r: _("Book read: %(title)s") % {"title": r.title},
+    )
     for source in extensions.TRAIL_SOURCES:
         entries += source(employee)
     user_type = ContentType.objects.get_for_model(employee.user)

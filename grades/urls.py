@@ -20,4 +20,7 @@ urlpatterns = [
     path("evidence/<id:pk>/withdraw/", views.evidence_withdraw, name="evidence_withdraw"),
     path("evidence/<id:pk>/decide/", views.evidence_decide, name="evidence_decide"),
     path("evidence/<id:pk>/reconfirm/", views.evidence_reconfirm, name="evidence_reconfirm"),
+    path("people/<id:pk>/books/<id:book_pk>/read/", views.book_read, name="book_read"),
+    path("readings/<id:pk>/unmark/", views.reading_unmark, name="reading_unmark"),
+    path("readings/<id:pk>/acknowledge/", views.reading_acknowledge, name="reading_acknowledge"),
 ]

@@ -18,8 +18,8 @@ from common.http import read_only
 
 from . import extensions, pages, policies, rules, selectors, services
 from . import versions as framework_versions
-from .forms import DecisionForm, EvidenceForm, PeopleFilterForm
-from .models import Evidence, Level, Requirement, Track, TrackLevel, TrackRung
+from .forms import BookReadingForm, DecisionForm, EvidenceForm, PeopleFilterForm
+from .models import Book, BookReading, Evidence, Level, Requirement, Track, TrackLevel, TrackRung
 from .roles import viewer_facts
 
 
@@ -398,3 +398,73 @@ def evidence_reconfirm(request, pk):
 def _refetch(request, employee):
     """The employee again with the relations the progress page reads."""
     return _visible_employee(request, employee.pk)
+
+
+# --- Books read ---------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def book_read(request, pk, book_pk):
+    """The person marks a book of their ladder's reading list as read, with a note."""
+    employee = _visible_employee(request, pk)
+    if not policies.may_mark_book_read(request.user, employee):
+        raise PermissionDenied(_("Only the person themself can mark their books as read."))
+    book = get_object_or_404(Book.objects.only("title", "author"), pk=book_pk)
+    form = BookReadingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.book_mark_read(
+                employee=employee, book=book, note=form.cleaned_data["note"],
+                read_on=form.cleaned_data["read_on"], by=request.user,
+            )
+        except services.GradeError as exc:
+            # Shown at the top: the book may not be on the page at all.
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Marked as read; your team lead can acknowledge it."))
+            return redirect(_progress_url(request, employee))
+    return pages.progress_response(request, employee, status=400, bound=("read", book.pk, form))
+
+
+def _reading_for(request, pk) -> BookReading:
+    """A reading of someone the user may see; 404 otherwise, as for anything that does not exist."""
+    visible = policies.visible_employees(request.user)
+    return get_object_or_404(
+        BookReading.objects.select_related("employee__user", "employee__team_lead").filter(employee__in=visible),
+        pk=pk,
+    )
+
+
+@login_required
+@require_POST
+def reading_unmark(request, pk):
+    """The person takes back a book marked as read, before their team lead acknowledges it."""
+    reading = _reading_for(request, pk)
+    employee = reading.employee
+    if not policies.may_mark_book_read(request.user, employee):
+        raise PermissionDenied(_("Only the person themself can take back a book marked as read."))
+    try:
+        services.book_unmark_read(reading=reading, by=request.user)
+    except services.GradeError as exc:
+        messages.error(request, str(exc))
+        return pages.progress_response(request, employee, status=400)
+    messages.success(request, _("The book is no longer marked as read."))
+    return redirect(_progress_url(request, employee))
+
+
+@login_required
+@require_POST
+def reading_acknowledge(request, pk):
+    """The person's team lead acknowledges a book they read; once."""
+    reading = _reading_for(request, pk)
+    employee = reading.employee
+    if not policies.may_acknowledge_reading(request.user, employee):
+        raise PermissionDenied(_("Only the person's team lead can acknowledge the books they read."))
+    try:
+        services.book_acknowledge(reading=reading, by=request.user)
+    except services.GradeError as exc:
+        messages.error(request, str(exc))
+        return pages.progress_response(request, employee, status=400)
+    messages.success(request, _("Book acknowledged."))
+    return redirect(_progress_url(request, employee))

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grades import policies as grade_policies
+from grades import selectors as grade_selectors
 from grades.pages import progress_response
 from common.http import read_only
 from common.text_filters import render_text
@@ -514,6 +515,7 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "packet_lines": _packet_lines(progress) if progress.next_level else [],
         "unmet": unmet,
         "packet_level_differs": progress.next_level is not None and progress.next_level.pk != review.to_level_id,
+        "packet_reading": grade_selectors.reading_packet(review.candidate, up_to=progress.next_level or review.to_level),
         "seats": seats,
         "my_seat": my_seat,
         "visibility": visibility,

@@ -58,8 +58,8 @@ def count(client, django_assert_num_queries, url, expected):
 # session, user, the viewer's roles with their employee id and whether they lead anyone
 # (one statement: grades.roles.viewer_facts), the mentorships both ways, the ledgers of the
 # person and their mentees with the person's row, the review box (the reviews app's panel:
-# the person's reviews; the last failed defense is the person's own column), the next
-# level with its reading list, the
+# the person's reviews; the last failed defense is the person's own column), the ladder
+# with its reading lists and the person's readings of them, the
 # checklist with the person's claims and who decided them = 8. A claim's history is read
 # only when it is opened (claim_history).
 PROGRESS_PAGE = 8

@@ -34,7 +34,10 @@ from django.utils.html import escape
 
 from exports.reports import REPORTS
 from grades import selectors
+from grades import services as grade_services
 from grades.models import (
+    Book,
+    BookReading,
     Employee,
     Evidence,
     EvidenceEvent,
@@ -92,6 +95,9 @@ ACCESS: list[tuple[str, ...]] = [
     ("withdraw a claim",           "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
     ("confirm a claim",            "login",  "403",    "404",    "done",    "404",     "404",     "done",    "404",     "done"),
     ("confirm a claim again",      "login",  "403",    "404",    "done",    "404",     "404",     "done",    "404",     "done"),
+    ("mark a book read",           "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
+    ("take back a book read",      "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
+    ("acknowledge a book read",    "login",  "403",    "404",    "done",    "404",     "404",     "403",     "404",     "403"),
     ("request a review",           "login",  "done",   "404",    "done",    "404",     "404",     "403",     "404",     "403"),
     ("review list",                "login",  "200+",   "200-",   "200+",    "200-",    "200+",    "200+",    "200-",    "200+"),
     ("review detail",              "login",  "200+",   "404",    "200+",    "404",     "200+",    "200+",    "404",     "200+"),
@@ -132,6 +138,7 @@ class World:
     claim_id: int
     requirement_id: int
     review_id: int
+    book_id: int = 0
 
     @property
     def dev_name(self) -> str:
@@ -191,6 +198,7 @@ def _load_world() -> World:
         claim_id=claimed.pk,
         requirement_id=claimable.requirement.pk,
         review_id=review.pk,
+        book_id=Book.objects.on_ladder_of(dev.track_id).exclude(readings__employee=dev).order_by("id").first().pk,
     )
 
 
@@ -220,6 +228,7 @@ def written_state() -> tuple:
         list(GradeChange.objects.order_by("id").values()),
         list(DefenseSession.objects.order_by("id").values()),
         list(Employee.objects.order_by("id").values()),
+        list(BookReading.objects.order_by("id").values()),
         list(User.objects.order_by("id").values("id", "is_staff", "is_superuser", "is_active", "password")),
     )
 
@@ -297,6 +306,15 @@ def _session(world: World) -> DefenseSession:
     return DefenseSession.objects.get(name=TABLE_SESSION)
 
 
+def _book_read(world: World) -> None:
+    """dev has marked the world's book as read."""
+    grade_services.book_mark_read(employee=world.dev, book=Book.objects.get(pk=world.book_id), note="Read.", by=world.dev.user)
+
+
+def _reading_id(world: World) -> int:
+    return BookReading.objects.get(employee=world.dev, book_id=world.book_id).pk
+
+
 def _claim_status(world: World) -> str:
     return world.claim().status
 
@@ -354,6 +372,27 @@ ACTIONS: dict[str, Action] = {
         data=lambda w: {"decision": "confirm", "comment": ""},
         setup=_confirmed_against_an_earlier_wording,
         done=lambda w, user: not w.claim().reconfirm_needed and w.claim().decided_by == user,
+    ),
+    "mark a book read": Action(
+        "grades:book_read",
+        lambda w: f"/people/{w.dev.pk}/books/{w.book_id}/read/",
+        method="post",
+        data=lambda w: {"note": "Read it over the holidays.", "read_on": ""},
+        done=lambda w, user: BookReading.objects.filter(employee=w.dev, book_id=w.book_id).exists(),
+    ),
+    "take back a book read": Action(
+        "grades:reading_unmark",
+        lambda w: f"/readings/{_reading_id(w)}/unmark/",
+        method="post",
+        setup=_book_read,
+        done=lambda w, user: not BookReading.objects.filter(employee=w.dev, book_id=w.book_id).exists(),
+    ),
+    "acknowledge a book read": Action(
+        "grades:reading_acknowledge",
+        lambda w: f"/readings/{_reading_id(w)}/acknowledge/",
+        method="post",
+        setup=_book_read,
+        done=lambda w, user: BookReading.objects.filter(pk=_reading_id(w), acknowledged_by=user).exists(),
     ),
     "request a review": Action(
         "reviews:request",
@@ -584,6 +623,9 @@ ID_URLS = [
     ("withdraw a claim", Evidence, "/evidence/{id}/withdraw/"),
     ("confirm a claim", Evidence, "/evidence/{id}/decide/"),
     ("confirm a claim again", Evidence, "/evidence/{id}/reconfirm/"),
+    ("mark a book read", Employee, "/people/{id}/books/{book}/read/"),
+    ("take back a book read", BookReading, "/readings/{id}/unmark/"),
+    ("acknowledge a book read", BookReading, "/readings/{id}/acknowledge/"),
     ("request a review", Employee, "/reviews/request/{id}/"),
     ("review detail", PromotionReview, "/reviews/{id}/"),
     ("schedule a review", PromotionReview, "/reviews/{id}/schedule/"),
@@ -602,6 +644,8 @@ IDOR_CASES = [
 
 
 def _hidden_object_id(world: World, model) -> int:
+    if model is BookReading:
+        return _reading_id(world)
     return {Employee: world.dev.pk, Evidence: world.claim_id, PromotionReview: world.review_id}[model]
 
 
@@ -620,7 +664,7 @@ def test_an_existing_hidden_id_and_a_missing_id_answer_alike(demo, row, model, t
         ("just above the largest id", _max_id(model) + 1),
         ("far above the largest id", _max_id(model) + 10_000),
     ):
-        url = template.format(id=pk, requirement=demo.requirement_id)
+        url = template.format(id=pk, requirement=demo.requirement_id, book=demo.book_id)
         response, body = _request(client, action.method, url, data)
         assert response.status_code == 404, f"{label} id {pk}: {response.status_code}"
         assert demo.dev_name not in body
