@@ -41,6 +41,7 @@ from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from common import audit
 from demo import people as demo_people
 from grades import rules as grade_rules
 from grades import selectors as grade_selectors
@@ -956,7 +957,60 @@ def seed_reviews(*, today: datetime.date, seed: int) -> dict[str, int]:
         for chunk in _chunks(reviews, WRITE_CHUNK):
             _write(world, chunk, created)
         _note_failures(reviews)
+        created["defense sessions"] = _seed_sessions(today, hr=world.logins[HR_LOGIN])
     return created
+
+
+# The defenses of the last year and of the month ahead are grouped into a session per quarter.
+SESSION_YEARS_BACK = 1
+SESSION_DAYS_AHEAD = 30
+
+
+def _quarter(day: datetime.date) -> tuple[datetime.date, datetime.date]:
+    first_month = 3 * ((day.month - 1) // 3) + 1
+    start = datetime.date(day.year, first_month, 1)
+    following = datetime.date(day.year + 1, 1, 1) if first_month == 10 else datetime.date(day.year, first_month + 3, 1)
+    return start, following - datetime.timedelta(days=1)
+
+
+def _seed_sessions(today: datetime.date, *, hr: int) -> int:
+    """Put the scheduled and decided defenses of the last year and the month ahead, in no
+    session yet, into a session per calendar quarter (made when missing, by the HR login);
+    returns how many sessions were made. A second run finds them in their sessions."""
+    from reviews.models import DefenseSession
+
+    first = _quarter(datetime.date(today.year - SESSION_YEARS_BACK, today.month, 1))[0]
+    last = today + datetime.timedelta(days=SESSION_DAYS_AHEAD)
+    start = timezone.make_aware(datetime.datetime.combine(first, datetime.time.min))
+    end = timezone.make_aware(datetime.datetime.combine(last + datetime.timedelta(days=1), datetime.time.min))
+    loose = PromotionReview.objects.filter(
+        session__isnull=True, scheduled_for__gte=start, scheduled_for__lt=end,
+        status__in=[ReviewStatus.SCHEDULED, ReviewStatus.PASSED, ReviewStatus.FAILED],
+    ).values_list("pk", "scheduled_for")
+    by_quarter: dict[tuple[datetime.date, datetime.date], list[int]] = defaultdict(list)
+    for pk, when in loose:
+        by_quarter[_quarter(timezone.localdate(when))].append(pk)
+    if not by_quarter:
+        return 0
+    made = 0
+    hr_user = User.objects.get(pk=hr)
+    existing = {}
+    for session in DefenseSession.objects.filter(starts_on__in=[q[0] for q in by_quarter]).order_by("-pk"):
+        existing[(session.starts_on, session.ends_on)] = session
+    for (q_start, q_end), ids in sorted(by_quarter.items()):
+        number = (q_start.month - 1) // 3 + 1
+        session = existing.get((q_start, q_end))
+        if session is None:
+            session = DefenseSession(
+                name=f"Committee, Q{number} {q_start.year}",
+                name_ru=f"Комитет, {number}-й квартал {q_start.year}",
+                starts_on=q_start, ends_on=q_end, created_by=hr_user,
+            )
+            audit.save(session, by=hr_user, reason="seed_demo")
+            made += 1
+        for chunk in _chunks(ids, WRITE_CHUNK):
+            PromotionReview.objects.filter(pk__in=list(chunk)).update(session=session)
+    return made
 
 
 def _note_failures(reviews: Sequence[_Review]) -> None:

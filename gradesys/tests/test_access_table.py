@@ -292,18 +292,20 @@ def _confirmed_against_an_earlier_wording(world: World) -> None:
 TABLE_SESSION = "Table session"
 
 
-def _empty_session(world: World) -> DefenseSession:
-    """A defense session over the day of the person's scheduled defense."""
+def _empty_session(world: World) -> None:
+    """The person's defense out of its demo session, and a new session over its day."""
+    PromotionReview.objects.filter(pk=world.review_id).update(session=None)
     day = timezone.localdate(world.review().scheduled_for)
-    return review_services.session_create(name=TABLE_SESSION, starts_on=day, ends_on=day, by=world.users["HR"])
+    review_services.session_create(name=TABLE_SESSION, starts_on=day, ends_on=day, by=world.users["HR"])
 
 
-def _session_with_the_review(world: World) -> None:
-    review_services.session_add(session=_empty_session(world), reviews=[world.review_id], by=world.users["HR"])
-
-
-def _session(world: World) -> DefenseSession:
+def _table_session(world: World) -> DefenseSession:
     return DefenseSession.objects.get(name=TABLE_SESSION)
+
+
+def _demo_session(world: World) -> DefenseSession:
+    """The session the demo put the person's scheduled defense in."""
+    return world.review().session
 
 
 def _book_read(world: World) -> None:
@@ -444,20 +446,17 @@ ACTIONS: dict[str, Action] = {
         data=lambda w: {"name": "Made in the table", "starts_on": "2031-03-01", "ends_on": "2031-03-02"},
         done=lambda w, user: DefenseSession.objects.filter(name="Made in the table", created_by=user).exists(),
     ),
-    "a defense session": Action(
-        "reviews:session", lambda w: f"/reviews/sessions/{_session(w).pk}/", setup=_session_with_the_review,
-    ),
+    "a defense session": Action("reviews:session", lambda w: f"/reviews/sessions/{_demo_session(w).pk}/"),
     "put a defense in a session": Action(
         "reviews:session",
-        lambda w: f"/reviews/sessions/{_session(w).pk}/",
+        lambda w: f"/reviews/sessions/{_table_session(w).pk}/",
         method="post",
         data=lambda w: {"reviews": [w.review_id]},
         setup=_empty_session,
-        done=lambda w, user: w.review().session_id == _session(w).pk,
+        done=lambda w, user: w.review().session_id == _table_session(w).pk,
     ),
     "a session's outcome": Action(
-        "reviews:session_summary", lambda w: f"/reviews/sessions/{_session(w).pk}/summary/",
-        setup=_session_with_the_review,
+        "reviews:session_summary", lambda w: f"/reviews/sessions/{_demo_session(w).pk}/summary/"
     ),
     "exports index": Action("exports:index", lambda w: "/exports/"),
     **{
