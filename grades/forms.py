@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_link
 
-from .services import MAX_COMMENT, MAX_DESCRIPTION, MAX_LINKS
+from .services import MAX_COMMENT, MAX_CORRECTION_REASON, MAX_DESCRIPTION, MAX_LINKS, MAX_MEASURE, MAX_UNIT
 
 
 class EvidenceForm(forms.Form):
@@ -61,4 +61,27 @@ class PeopleFilterForm(forms.Form):
             ("waiting", _("Claims waiting")),
             ("progress", _("Confirmed")),
         ],
+    )
+
+
+class DeliveryFactForm(forms.Form):
+    """A delivery fact, new or corrected (`fact` names the one corrected; `reason` says why).
+
+    The numbers and the rules between the fields are checked by the service
+    (services.delivery_values), which the spreadsheet import shares.
+    """
+
+    period_start = forms.DateField(label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=_("Period end"), widget=forms.DateInput(attrs={"type": "date"}))
+    measure = forms.CharField(
+        label=_("Measure (empty for sprint completion)"), required=False, max_length=MAX_MEASURE,
+    )
+    committed = forms.DecimalField(label=_("Committed (sprint completion)"), required=False)
+    done = forms.DecimalField(label=_("Done (sprint completion)"), required=False)
+    value = forms.DecimalField(label=_("Value (another measure)"), required=False)
+    unit = forms.CharField(label=_("Unit (story points, tasks, days…)"), required=False, max_length=MAX_UNIT)
+    link = forms.CharField(label=_("Source (a board or a report, http or https)"), required=False, max_length=500)
+    fact = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why is it corrected?"), required=False, max_length=MAX_CORRECTION_REASON,
     )

@@ -12,7 +12,9 @@ The rules:
   * a person claims lines of their own checklist only;
   * the person's team lead or HR decides a claim; nobody decides their own;
   * the people list is for team leads (their reports) and HR (everyone);
-  * HR records grade changes and track moves and reads the audit trail.
+  * HR records grade changes and track moves and reads the audit trail;
+  * the person's team lead or HR records their delivery facts; the others who see
+    the person read them.
 """
 
 from __future__ import annotations
@@ -85,3 +87,13 @@ def may_record_grade_change(user) -> bool:
 def may_read_trail(user) -> bool:
     """A person's audit trail (every recorded change about them) is HR's."""
     return is_hr(user)
+
+
+def may_record_delivery(user, employee: Employee) -> bool:
+    """The person's team lead or HR records and corrects their delivery facts; nobody their own.
+
+    Everyone who may see the person (may_view_person) reads them.
+    """
+    if not user.is_authenticated or user.pk == employee.user_id:
+        return False
+    return is_hr(user) or is_lead_of(user, employee)

@@ -32,6 +32,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from grades import policies as grade_policies
+from grades import selectors as grade_selectors
 from grades.pages import progress_response
 from common.http import read_only
 from common.text_filters import render_text
@@ -511,6 +512,8 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "can_withdraw": can_withdraw,
         "forms": forms,
         "member_selects": _member_selects(forms["schedule"], seat_people) if can_schedule else [],
+        # The candidate's delivery over their time in the current level (criterion 2 of a promotion).
+        "productivity": grade_selectors.delivery(review.candidate_id, since=progress.since),
     }
     return render(request, "reviews/detail.html", context, status=status)
 
