@@ -260,3 +260,130 @@ def test_delivery_reads_the_periods_since_a_date_by_measure(team, django_assert_
     assert not completion.good_level
     assert (incidents.label, incidents.figures, incidents.trend) == ("Incidents resolved", [4.0], None)
     assert len(completion.polyline.split()) == 3
+
+
+# --- The person's delivery page ----------------------------------------------------------------
+
+
+def page(dev) -> str:
+    return f"/people/{dev.pk}/delivery/"
+
+
+def form_data(start: D, committed="20", done="18", **extra) -> dict:
+    end = start + datetime.timedelta(days=13)
+    return {"period_start": start.isoformat(), "period_end": end.isoformat(), "measure": "",
+            "committed": committed, "done": done, "value": "", "unit": "", "link": "", **extra}
+
+
+@pytest.mark.parametrize("who", ["lead", "hr"])
+def test_the_lead_and_hr_see_the_form_and_record_a_fact(client, team, who):
+    user = team["hr"] if who == "hr" else team["lead"].user
+    client.force_login(user)
+    response = client.get(page(team["dev"]))
+    assert response.status_code == 200
+    assert 'id="record-delivery"' in response.content.decode()
+    assert "No facts recorded yet." in response.content.decode()
+
+    done = client.post(page(team["dev"]), form_data(D(2024, 1, 1), link="https://jira.example.com/board/7"))
+
+    assert done.status_code == 302 and done["Location"] == page(team["dev"])
+    fact = DeliveryFact.objects.get()
+    assert (fact.employee, fact.recorded_by, fact.done, fact.link) == (
+        team["dev"], user, Decimal(18), "https://jira.example.com/board/7",
+    )
+    assert fact.history.get().history_user == user
+    body = client.get(page(team["dev"])).content.decode()
+    assert "Fact recorded." in body and "18 of 20 done (90%)" in body and 'data-testid="delivery-chart"' in body
+
+
+def test_the_developer_reads_their_own_facts_without_forms(client, team):
+    services.delivery_fact_record(employee=team["dev"], by=team["lead"].user, **sprint(D(2024, 1, 1)))
+    services.delivery_fact_record(employee=team["dev"], by=team["lead"].user, **sprint(D(2024, 1, 15), done="20"))
+    client.force_login(team["dev"].user)
+    response = client.get(page(team["dev"]))
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.count("<tr data-fact=") == 2 and 'data-trend="rising"' in body
+    assert 'id="record-delivery"' not in body and "Save the correction" not in body
+    assert response.context["can_record"] is False
+    # The progress page leads here.
+    assert page(team["dev"]) in client.get("/me/").content.decode()
+
+
+def test_the_developer_cannot_record_their_own_facts(client, team):
+    client.force_login(team["dev"].user)
+    before = facts_state()
+    response = client.post(page(team["dev"]), form_data(D(2024, 1, 1)))
+    assert response.status_code == 403
+    assert facts_state() == before
+
+
+@pytest.mark.parametrize("who", ["other_lead", "stranger", "manager"])
+def test_someone_who_may_not_see_the_person_gets_404_and_nothing_changes(client, team, who):
+    client.force_login(team[who] if who == "manager" else team[who].user)
+    services.delivery_fact_record(employee=team["dev"], by=team["lead"].user, **sprint(D(2024, 1, 1)))
+    before = facts_state()
+    assert client.get(page(team["dev"])).status_code == 404
+    assert client.post(page(team["dev"]), form_data(D(2024, 2, 1))).status_code == 404
+    # An id that was never used answers the same.
+    assert client.get("/people/999999/delivery/").status_code == 404
+    assert facts_state() == before
+
+
+def test_anonymous_is_sent_to_sign_in(client, team):
+    response = client.get(page(team["dev"]))
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+@pytest.mark.parametrize("data, message", [
+    (form_data(D(2024, 1, 1), committed="-5"), "committed cannot be negative"),
+    (form_data(D(2024, 1, 1), period_end="2023-12-01"), "before it starts"),
+    (form_data(D(2024, 1, 1), period_end="not a date"), "Enter a valid date."),
+    (form_data(D(2024, 1, 1), link="javascript:alert(1)"), "is not an http(s) link"),
+    (form_data(D(2024, 1, 5)), "overlaps the Sprint completion fact"),
+])
+def test_a_refused_fact_shows_the_form_again_with_the_reason(client, team, data, message):
+    services.delivery_fact_record(employee=team["dev"], by=team["lead"].user, **sprint(D(2023, 12, 25)))
+    client.force_login(team["lead"].user)
+    before = facts_state()
+    response = client.post(page(team["dev"]), data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert message in body.replace("&#x27;", "'").replace("&quot;", '"')
+    assert 'id="record-delivery"' in body
+    assert facts_state() == before
+
+
+def test_the_lead_corrects_a_fact_with_a_reason_and_the_page_says_so(client, team):
+    fact = services.delivery_fact_record(employee=team["dev"], by=team["lead"].user, **sprint(D(2024, 1, 1)))
+    client.force_login(team["lead"].user)
+    refused = client.post(page(team["dev"]), {**form_data(D(2024, 1, 1), done="15"), "fact": fact.pk, "reason": ""})
+    assert refused.status_code == 400 and "Say why the fact is corrected" in refused.content.decode()
+    assert DeliveryFact.objects.get().done == Decimal(18)
+
+    done = client.post(page(team["dev"]), {**form_data(D(2024, 1, 1), done="15"), "fact": fact.pk,
+                                           "reason": "two tickets were reopened"})
+
+    assert done.status_code == 302
+    fact.refresh_from_db()
+    assert fact.done == Decimal(15)
+    assert fact.history.latest().history_change_reason == "corrected: two tickets were reopened"
+    assert "corrected" in client.get(page(team["dev"])).content.decode()
+
+
+def test_a_correction_names_a_fact_of_this_person_only(client, team):
+    theirs = services.delivery_fact_record(employee=team["stranger"], by=team["hr"], **sprint(D(2024, 1, 1)))
+    client.force_login(team["lead"].user)
+    before = facts_state()
+    response = client.post(page(team["dev"]), {**form_data(D(2024, 1, 1)), "fact": theirs.pk, "reason": "x"})
+    assert response.status_code == 400
+    assert facts_state() == before
+
+
+def test_the_trail_lists_the_facts(client, team):
+    fact = services.delivery_fact_record(employee=team["dev"], by=team["lead"].user, **sprint(D(2024, 1, 1)))
+    services.delivery_fact_correct(fact=fact, by=team["hr"], reason="recount", **sprint(D(2024, 1, 1), done="17"))
+    client.force_login(team["hr"])
+    body = client.get(f"/people/{team['dev'].pk}/trail/").content.decode()
+    assert "Delivery: Sprint completion 2024-01-01 – 2024-01-14" in body
+    assert "done: 18.00 → 17.00 (corrected: recount)" in body
