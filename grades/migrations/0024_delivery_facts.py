@@ -1,7 +1,8 @@
 """Delivery facts (sprint completion or a measure the company names) and who may handle them.
 
-HR records and corrects facts (the person's page and the spreadsheet import) and sees them
-in the admin; team leads see them. Added to the groups only (as 0021 does for themes), so
+HR adds facts in bulk with the admin's spreadsheet import (imports.policies.may_import_delivery
+asks for the add permission); who records and corrects one person's facts on their page is
+grades.policies.may_record_delivery. Added to the groups only (as 0021 does for themes), so
 nothing else about the roles changes; grades.roles.ROLE_PERMISSIONS lists the same.
 """
 
