@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.converters import MAX_ID
 from common.validators import validate_link
 
 from .services import MAX_COMMENT, MAX_CORRECTION_REASON, MAX_DESCRIPTION, MAX_LINKS, MAX_MEASURE, MAX_UNIT
@@ -81,7 +82,7 @@ class DeliveryFactForm(forms.Form):
     value = forms.DecimalField(label=_("Value (another measure)"), required=False)
     unit = forms.CharField(label=_("Unit (story points, tasks, days…)"), required=False, max_length=MAX_UNIT)
     link = forms.CharField(label=_("Source (a board or a report, http or https)"), required=False, max_length=500)
-    fact = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    fact = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     reason = forms.CharField(
         label=_("Why is it corrected?"), required=False, max_length=MAX_CORRECTION_REASON,
     )

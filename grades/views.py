@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
@@ -446,6 +447,7 @@ def _delivery_page(request, employee, *, bound: DeliveryFactForm | None = None, 
     return render(request, "grades/delivery.html", context, status=status)
 
 
+@transaction.non_atomic_requests
 @login_required
 @require_http_methods(["GET", "POST"])
 def delivery(request, pk):
@@ -453,7 +455,9 @@ def delivery(request, pk):
 
     Whoever may see the person reads them; the person's team lead and HR record and
     correct them here. Someone who may not see the person gets 404, as on the other
-    pages of a person.
+    pages of a person. Outside the request transaction, as the pages that only read
+    are (common.http.read_only): reading the page takes no write lock, and a fact is
+    written in the service's own transaction, which a refusal rolls back whole.
     """
     from .models import DeliveryFact
 

@@ -387,3 +387,16 @@ def test_the_trail_lists_the_facts(client, team):
     body = client.get(f"/people/{team['dev'].pk}/trail/").content.decode()
     assert "Delivery: Sprint completion 2024-01-01 – 2024-01-14" in body
     assert "done: 18.00 → 17.00 (corrected: recount)" in body
+
+
+@pytest.mark.parametrize("extra", [
+    {"fact": "abc"}, {"fact": str(10**30)}, {"fact": "-1"},
+    {"committed": "NaN"}, {"committed": "1e999999"}, {"done": "1e-9"}, {"measure": "x\x00y"},
+    {"period_start": "9999-12-31"}, {"link": "https://exa mple.com"},
+])
+def test_hostile_input_is_refused_with_400_and_nothing_changes(client, team, extra):
+    client.force_login(team["lead"].user)
+    before = facts_state()
+    response = client.post(page(team["dev"]), {**form_data(D(2024, 1, 1)), **extra})
+    assert response.status_code == 400
+    assert facts_state() == before
