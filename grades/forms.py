@@ -1,10 +1,11 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from common.converters import MAX_ID
 from common.validators import validate_calendar_date, validate_link
 
 from .models import READING_NOTE_LENGTH
-from .services import MAX_COMMENT, MAX_DESCRIPTION, MAX_LINKS
+from .services import MAX_COMMENT, MAX_CORRECTION_REASON, MAX_DESCRIPTION, MAX_LINKS, MAX_MEASURE, MAX_UNIT
 
 
 class EvidenceForm(forms.Form):
@@ -83,3 +84,26 @@ class BookReadingForm(forms.Form):
         if not value:
             raise forms.ValidationError(_("Write a short note on the book: what you took from it."))
         return value
+
+
+class DeliveryFactForm(forms.Form):
+    """A delivery fact, new or corrected (`fact` names the one corrected; `reason` says why).
+
+    The numbers and the rules between the fields are checked by the service
+    (services.delivery_values), which the spreadsheet import shares.
+    """
+
+    period_start = forms.DateField(label=_("Period start"), widget=forms.DateInput(attrs={"type": "date"}))
+    period_end = forms.DateField(label=_("Period end"), widget=forms.DateInput(attrs={"type": "date"}))
+    measure = forms.CharField(
+        label=_("Measure (empty for sprint completion)"), required=False, max_length=MAX_MEASURE,
+    )
+    committed = forms.DecimalField(label=_("Committed (sprint completion)"), required=False)
+    done = forms.DecimalField(label=_("Done (sprint completion)"), required=False)
+    value = forms.DecimalField(label=_("Value (another measure)"), required=False)
+    unit = forms.CharField(label=_("Unit (story points, tasks, days…)"), required=False, max_length=MAX_UNIT)
+    link = forms.CharField(label=_("Source (a board or a report, http or https)"), required=False, max_length=500)
+    fact = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
+    reason = forms.CharField(
+        label=_("Why is it corrected?"), required=False, max_length=MAX_CORRECTION_REASON,
+    )

@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from simple_history.models import HistoricalRecords
 
-from common.validators import validate_calendar_date
+from common.validators import validate_calendar_date, validate_link
 
 from . import rules
 
@@ -1095,3 +1095,101 @@ class FrameworkVersion(AppendOnlyModel):
 
     def count(self, what: str) -> int:
         return int((self.changes or {}).get(what) or 0)
+
+
+# --- Delivery (productivity) ------------------------------------------------------------------
+
+# The measure a fact of the default kind carries: sprint completion, committed vs done.
+# Any other measure is named by the company (velocity, lead time, releases...) and
+# carries one value, with a unit if it has one.
+SPRINT_COMPLETION = ""
+
+
+class DeliveryFactQuerySet(models.QuerySet):
+    def of_measure(self, measure: str):
+        """Facts of one measure ("" is sprint completion), the name compared without regard to case."""
+        return self.filter(measure__iexact=measure) if measure else self.filter(measure="")
+
+    def overlapping(self, start: datetime.date, end: datetime.date):
+        """Facts whose period shares at least one day with start..end (both included)."""
+        return self.filter(period_start__lte=end, period_end__gte=start)
+
+
+class DeliveryFact(models.Model):
+    """How much a person delivered in a period: their usefulness to the company, as measured.
+
+    By default sprint completion, what was committed to a sprint against what was done
+    (done may exceed committed: work pulled into a running sprint counts); or a measure
+    the company names, with its value and unit. Periods of one person and measure never
+    overlap (services.delivery_fact_record refuses it). The person's team lead or HR
+    records a fact; a correction is an edit with a reason, and every write leaves a
+    history row naming who made it (services, through common.audit).
+    """
+
+    employee = models.ForeignKey(
+        Employee, on_delete=models.PROTECT, related_name="delivery_facts", verbose_name=_("employee")
+    )
+    period_start = models.DateField(_("period start"), validators=[validate_calendar_date])
+    period_end = models.DateField(_("period end"), validators=[validate_calendar_date])
+    # Empty: sprint completion (committed, done). Otherwise the company's name of the measure (value).
+    measure = models.CharField(_("measure"), max_length=100, blank=True, default=SPRINT_COMPLETION)
+    committed = models.DecimalField(_("committed"), max_digits=10, decimal_places=2, null=True, blank=True)
+    done = models.DecimalField(_("done"), max_digits=10, decimal_places=2, null=True, blank=True)
+    value = models.DecimalField(_("value"), max_digits=12, decimal_places=2, null=True, blank=True)
+    unit = models.CharField(_("unit"), max_length=30, blank=True)
+    link = models.CharField(_("source"), max_length=500, blank=True, validators=[validate_link])
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    history = HistoricalRecords()
+    objects = DeliveryFactQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["employee", "period_start", "id"]
+        verbose_name = _("delivery fact")
+        verbose_name_plural = _("delivery facts")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(period_end__gte=F("period_start")),
+                name="deliveryfact_period_in_order",
+                violation_error_message=_("A period cannot end before it starts."),
+            ),
+            # Sprint completion carries committed and done; a named measure carries a value.
+            models.CheckConstraint(
+                condition=Q(measure="", committed__isnull=False, done__isnull=False, value__isnull=True)
+                | (~Q(measure="") & Q(committed__isnull=True, done__isnull=True, value__isnull=False)),
+                name="deliveryfact_shape_of_measure",
+            ),
+            models.CheckConstraint(
+                condition=(Q(committed__isnull=True) | Q(committed__gt=0))
+                & (Q(done__isnull=True) | Q(done__gte=0))
+                & (Q(value__isnull=True) | Q(value__gte=0)),
+                name="deliveryfact_numbers_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["employee", "period_start"], name="deliveryfact_emp_start")]
+
+    def __str__(self) -> str:
+        return f"{self.employee_id} · {self.measure_label} · {self.period_start}–{self.period_end}"
+
+    @property
+    def is_sprint_completion(self) -> bool:
+        return self.measure == SPRINT_COMPLETION
+
+    @property
+    def measure_label(self) -> str:
+        from django.utils.translation import gettext
+
+        return gettext("Sprint completion") if self.is_sprint_completion else self.measure
+
+    @property
+    def figure(self):
+        """The number a trend is drawn from: percent done of committed, or the measure's value."""
+        if self.is_sprint_completion:
+            if self.committed is None or self.done is None or not self.committed:
+                return None
+            return self.done * 100 / self.committed
+        return self.value

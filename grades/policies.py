@@ -15,6 +15,8 @@ The rules:
   * HR records grade changes and track moves and reads the audit trail;
   * a person marks the books of their own reading list as read; their team lead
     acknowledges them.
+  * the person's team lead or HR records their delivery facts; the others who see
+    the person read them.
 """
 
 from __future__ import annotations
@@ -101,3 +103,13 @@ def may_acknowledge_reading(user, employee: Employee) -> bool:
     """The person's team lead acknowledges the books they read; nobody acknowledges their own
     (`employee` read with `team_lead` selected)."""
     return user.is_authenticated and user.pk != employee.user_id and is_lead_of(user, employee)
+
+
+def may_record_delivery(user, employee: Employee) -> bool:
+    """The person's team lead or HR records and corrects their delivery facts; nobody their own.
+
+    Everyone who may see the person (may_view_person) reads them.
+    """
+    if not user.is_authenticated or user.pk == employee.user_id:
+        return False
+    return is_hr(user) or is_lead_of(user, employee)

@@ -63,6 +63,10 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "grades.view_evidence",
         "grades.change_evidence",
         "grades.view_evidenceevent",
+        # Delivery facts (grades 0024 gives these to HR).
+        "grades.view_deliveryfact",
+        "grades.add_deliveryfact",
+        "grades.change_deliveryfact",
         "auth.view_user",
         "auth.add_user",
         "auth.change_user",
@@ -93,6 +97,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "grades.view_evidence",
         "grades.change_evidence",
         "grades.view_evidenceevent",
+        "grades.view_deliveryfact",
         "reviews.view_promotionreview",
     ],
     COMMITTEE: _FRAMEWORK_VIEW

@@ -423,3 +423,72 @@ def earliest_defense_reasons(
         "After the failed defense on %(failed)s the next one waits %(months)s months: from %(date)s."
     ) % {"failed": last_failed_defense.isoformat(), "months": cooldown_months, "date": by_cooldown.isoformat()}
     return [cooldown_reason, time_reason] if by_cooldown > by_time else [time_reason, cooldown_reason]
+
+
+# --- Delivery (productivity) -----------------------------------------------------------------
+
+TREND_RISING = "rising"
+TREND_STEADY = "steady"
+TREND_FALLING = "falling"
+# A change across the periods within this share of their average level is steady.
+TREND_TOLERANCE = 0.05
+# Sprint completion at or above this percentage of the committed work is a good level.
+GOOD_COMPLETION = 80
+
+
+def delivery_trend(values: Sequence[float], *, tolerance: float = TREND_TOLERANCE) -> str | None:
+    """Whether a measure rises, holds or falls over periods (values in time order).
+
+    The least-squares line through the values, one step per period, gives the change
+    from the first period to the last; a change within `tolerance` of the average level
+    (or none at all) is steady. One value, or none, makes no trend: None.
+    """
+    points = [float(value) for value in values]
+    n = len(points)
+    if n < 2:
+        return None
+    mean_x = (n - 1) / 2
+    mean_y = sum(points) / n
+    spread = sum((x - mean_x) ** 2 for x in range(n))
+    slope = sum((x - mean_x) * (y - mean_y) for x, y in zip(range(n), points)) / spread
+    change = slope * (n - 1)
+    if abs(change) <= tolerance * abs(mean_y) or abs(change) < 1e-9:
+        return TREND_STEADY
+    return TREND_RISING if change > 0 else TREND_FALLING
+
+
+def consistently_at_least(values: Sequence[float], floor: float) -> bool:
+    """Every value is at least `floor` (and there is at least one)."""
+    return bool(values) and all(float(value) >= floor for value in values)
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    x: float
+    y: float
+    value: float
+
+
+def chart_points(
+    values: Sequence[float], *, width: int = 320, height: int = 120, pad: int = 12
+) -> list[ChartPoint]:
+    """Where each value goes on a small line chart `width` × `height` (SVG units, y down).
+
+    Periods are spaced evenly from left to right; the vertical scale runs from zero
+    (or the lowest value, when one is negative) to the highest value: a single period
+    is a point at the top, a flat level a line along it. Values that are all zero lie
+    on the middle line.
+    """
+    points = [float(value) for value in values]
+    if not points:
+        return []
+    low = min(0.0, min(points))
+    high = max(points)
+    inner_w, inner_h = width - 2 * pad, height - 2 * pad
+    step = inner_w / (len(points) - 1) if len(points) > 1 else 0
+    result = []
+    for index, value in enumerate(points):
+        x = pad + index * step if len(points) > 1 else width / 2
+        y = pad + inner_h / 2 if high == low else pad + inner_h * (high - value) / (high - low)
+        result.append(ChartPoint(round(x, 1), round(y, 1), value))
+    return result

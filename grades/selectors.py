@@ -1048,3 +1048,87 @@ def employees_with_wrong_counts(employees: QuerySet[Employee] | None = None) -> 
         checklist_done=F("recounted_checklist_done"),
         waiting_claims=F("recounted_waiting_claims"),
     )
+
+
+# --- Delivery facts ---------------------------------------------------------------------------
+
+# The size of a delivery chart, in SVG units (the template draws it; rules.chart_points places it).
+CHART_WIDTH = 320
+CHART_HEIGHT = 120
+
+
+@dataclass
+class DeliverySeries:
+    """One measure's facts in time order, with the figure of each and their trend."""
+
+    measure: str  # "" for sprint completion
+    label: str
+    facts: list
+    figures: list[float]
+    trend: str | None  # rules.TREND_RISING, TREND_STEADY, TREND_FALLING; None with fewer than two periods
+    # Sprint completion only: every period at or above rules.GOOD_COMPLETION percent.
+    good_level: bool
+    points: list[rules.ChartPoint]
+
+    @property
+    def is_sprint_completion(self) -> bool:
+        return self.measure == ""
+
+    @property
+    def unit(self) -> str:
+        """What the figures are in: percent for sprint completion, the latest fact's unit otherwise."""
+        return "%" if self.is_sprint_completion else self.facts[-1].unit
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{point.x},{point.y}" for point in self.points)
+
+
+@dataclass
+class Delivery:
+    """A person's delivery facts from `since` on (all of them when None), by measure."""
+
+    since: datetime.date | None
+    facts: list
+    series: list[DeliverySeries]
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+
+    @property
+    def good_completion(self) -> int:
+        return rules.GOOD_COMPLETION
+
+
+def delivery(employee: Employee | int, *, since: datetime.date | None = None) -> Delivery:
+    """The person's delivery facts whose period reaches `since` or later, and each measure's trend.
+
+    One query. Facts are in time order; sprint completion comes first among the measures,
+    the others by name (a measure's name is compared without regard to case).
+    """
+    from .models import DeliveryFact
+
+    employee_id = getattr(employee, "pk", employee)
+    facts = DeliveryFact.objects.filter(employee_id=employee_id)
+    if since is not None:
+        facts = facts.filter(period_end__gte=since)
+    facts = list(facts.select_related("recorded_by").order_by("period_start", "id"))
+    by_measure: dict[str, list] = {}
+    for fact in facts:
+        by_measure.setdefault(fact.measure.casefold(), []).append(fact)
+    series = []
+    for key in sorted(by_measure, key=lambda key: (key != "", key)):
+        group = by_measure[key]
+        figures = [float(fact.figure) for fact in group if fact.figure is not None]
+        is_completion = key == ""
+        series.append(
+            DeliverySeries(
+                measure=group[-1].measure,
+                label=group[-1].measure_label,
+                facts=group,
+                figures=figures,
+                trend=rules.delivery_trend(figures),
+                good_level=is_completion and rules.consistently_at_least(figures, rules.GOOD_COMPLETION),
+                points=rules.chart_points(figures, width=CHART_WIDTH, height=CHART_HEIGHT),
+            )
+        )
+    return Delivery(since=since, facts=facts, series=series)

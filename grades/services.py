@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -19,7 +20,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common import audit
-from common.validators import validate_link
+from common.validators import validate_calendar_date, validate_link
 
 from . import extensions, notifications, policies, rules
 from .models import (
@@ -966,3 +967,212 @@ def book_acknowledge(*, reading, by: User):
     reading.acknowledged_at = now
     audit.save(reading, by=by, update_fields=["acknowledged_by", "acknowledged_at"])
     return reading
+
+
+# --- Delivery facts ---------------------------------------------------------------------------
+
+MAX_MEASURE = 100
+MAX_UNIT = 30
+# The reason goes into the history row with "corrected: " before it (common.audit.REASON_LENGTH).
+CORRECTED = "corrected: "
+MAX_CORRECTION_REASON = audit.REASON_LENGTH - len(CORRECTED)
+# The longest period a fact may cover: a sprint, a month, a quarter, up to a year.
+MAX_PERIOD_DAYS = 366
+# Digits before the decimal point the columns hold (DeliveryFact: 10 and 12 digits, 2 after it).
+_NUMBER_LIMITS = {"committed": Decimal("99999999.99"), "done": Decimal("99999999.99"), "value": Decimal("9999999999.99")}
+# Names that mean the default measure when typed out (a spreadsheet's measure column).
+SPRINT_COMPLETION_NAMES = frozenset({"sprint completion", "sprint_completion", "sprint-completion"})
+
+
+@dataclass
+class DeliveryValues:
+    """A delivery fact's values, normalised (the measure's name, numbers as Decimal)."""
+
+    period_start: datetime.date | None
+    period_end: datetime.date | None
+    measure: str = ""
+    committed: Decimal | None = None
+    done: Decimal | None = None
+    value: Decimal | None = None
+    unit: str = ""
+    link: str = ""
+
+    def as_fields(self) -> dict:
+        return {
+            "period_start": self.period_start, "period_end": self.period_end, "measure": self.measure,
+            "committed": self.committed, "done": self.done, "value": self.value, "unit": self.unit,
+            "link": self.link,
+        }
+
+
+def delivery_measure(name: str) -> str:
+    """The stored name of a measure: spaces collapsed; "" (sprint completion) for its own names."""
+    name = " ".join((name or "").split())
+    if name.casefold() in SPRINT_COMPLETION_NAMES or name.casefold() == _("Sprint completion").casefold():
+        return ""
+    return name
+
+
+def delivery_values(
+    *, period_start, period_end, measure="", committed=None, done=None, value=None, unit="", link="",
+    today: datetime.date | None = None,
+) -> tuple[DeliveryValues, list[str]]:
+    """The values of a delivery fact, normalised, and every reason they cannot be one (empty when they can).
+
+    Reads no database: the web form, the service and the spreadsheet import check with it.
+    Sprint completion (measure "") needs committed (more than zero: a sprint with nothing
+    committed has no completion) and done (zero or more; more than committed is allowed,
+    work pulled into a running sprint counts); a named measure needs a value of zero or
+    more. A period ends on or after its start, by today, and lasts at most a year.
+    """
+    from django.utils import timezone
+
+    problems: list[str] = []
+    values = DeliveryValues(
+        period_start=period_start, period_end=period_end, measure=delivery_measure(measure),
+        committed=committed, done=done, value=value,
+        unit=" ".join((unit or "").split()), link=(link or "").strip(),
+    )
+    today = today or timezone.localdate()
+    for name, day in (("period_start", period_start), ("period_end", period_end)):
+        if day is None:
+            problems.append(_("%(field)s: enter a date.") % {"field": name})
+            continue
+        try:
+            validate_calendar_date(day)
+        except ValidationError as exc:
+            problems.append(f"{name}: {' '.join(exc.messages)}")
+    if period_start is not None and period_end is not None and not problems:
+        if period_end < period_start:
+            problems.append(
+                _("The period ends on %(end)s, before it starts (%(start)s).")
+                % {"end": period_end.isoformat(), "start": period_start.isoformat()}
+            )
+        elif (period_end - period_start).days + 1 > MAX_PERIOD_DAYS:
+            problems.append(_("A period lasts at most a year; split a longer one into periods."))
+        if period_end > today:
+            problems.append(
+                _("The period ends on %(end)s, after today: record it once the period is over.")
+                % {"end": period_end.isoformat()}
+            )
+    if len(values.measure) > MAX_MEASURE:
+        problems.append(_("The measure's name is longer than %(n)s characters.") % {"n": MAX_MEASURE})
+    if len(values.unit) > MAX_UNIT:
+        problems.append(_("The unit is longer than %(n)s characters.") % {"n": MAX_UNIT})
+    for name in ("committed", "done", "value"):
+        number = getattr(values, name)
+        if number is None:
+            continue
+        if not isinstance(number, Decimal) or not number.is_finite():
+            problems.append(_("%(field)s: enter a number.") % {"field": name})
+            setattr(values, name, None)
+        elif number < 0:
+            problems.append(_("%(field)s cannot be negative (%(number)s).") % {"field": name, "number": number})
+        elif number > _NUMBER_LIMITS[name]:
+            problems.append(_("%(field)s is too large (%(number)s).") % {"field": name, "number": number})
+        elif number.as_tuple().exponent < -2:
+            problems.append(_("%(field)s: at most two decimal places (%(number)s).") % {"field": name, "number": number})
+    if values.measure == "":
+        if values.committed is None or values.done is None:
+            problems.append(_("Sprint completion needs both the committed and the done amounts."))
+        elif values.committed == 0:
+            problems.append(_("Committed is zero: a sprint with nothing committed has no completion."))
+        if values.value is not None:
+            problems.append(_("Sprint completion has committed and done, not a value; name the measure the value is of."))
+    else:
+        if values.value is None:
+            problems.append(_("The measure %(measure)s needs a value.") % {"measure": values.measure})
+        if values.committed is not None or values.done is not None:
+            problems.append(
+                _("Committed and done are for sprint completion; %(measure)s takes a value.") % {"measure": values.measure}
+            )
+    if values.link:
+        try:
+            validate_link(values.link)
+        except ValidationError as exc:
+            problems.append(" ".join(exc.messages))
+    return values, problems
+
+
+def delivery_overlap(employee_id: int, values: DeliveryValues, *, exclude: int | None = None):
+    """The person's stored fact of the same measure whose period shares a day with `values`', or None."""
+    from .models import DeliveryFact
+
+    found = DeliveryFact.objects.filter(employee_id=employee_id).of_measure(values.measure).overlapping(
+        values.period_start, values.period_end
+    )
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    return found.order_by("period_start", "id").first()
+
+
+def _overlap_message(fact) -> str:
+    return _("The period overlaps the %(measure)s fact of %(start)s – %(end)s already recorded for this person; "
+             "correct that one instead.") % {
+        "measure": fact.measure_label, "start": fact.period_start.isoformat(), "end": fact.period_end.isoformat(),
+    }
+
+
+def _checked_delivery(employee: Employee, values: dict, *, exclude: int | None = None) -> DeliveryValues:
+    checked, problems = delivery_values(**values)
+    if problems:
+        raise GradeError(" ".join(problems))
+    overlap = delivery_overlap(employee.pk, checked, exclude=exclude)
+    if overlap is not None:
+        raise GradeError(_overlap_message(overlap))
+    return checked
+
+
+@transaction.atomic
+def delivery_fact_record(*, employee: Employee, by: User, **values):
+    """The person's team lead (or HR) records a delivery fact (see delivery_values for what one holds).
+
+    Periods of one person and measure never overlap. Locks the person's row, so two
+    writers of their facts check for overlaps one after the other.
+    """
+    from .models import DeliveryFact
+
+    if not policies.may_record_delivery(by, employee):
+        raise PermissionError("Only the person's team lead or HR records their delivery facts.")
+    employee = Employee.objects.select_for_update().get(pk=employee.pk)
+    checked = _checked_delivery(employee, values)
+    fact = DeliveryFact(employee=employee, recorded_by=by, **checked.as_fields())
+    try:
+        fact.full_clean(exclude=["employee", "recorded_by"])
+    except ValidationError as exc:
+        raise GradeError(" ".join(exc.messages)) from exc
+    return audit.save(fact, by=by, reason="delivery fact recorded", force_insert=True)
+
+
+@transaction.atomic
+def delivery_fact_correct(*, fact, by: User, reason: str, **values):
+    """The person's team lead (or HR) corrects a recorded fact, saying why.
+
+    The fact is changed in place; its history keeps every earlier version with who
+    changed it, when and why. The same checks as recording apply.
+    """
+    from .models import DeliveryFact
+
+    employee_id = DeliveryFact.objects.filter(pk=fact.pk).values_list("employee_id", flat=True).get()
+    employee = Employee.objects.select_for_update().select_related("team_lead").get(pk=employee_id)
+    if not policies.may_record_delivery(by, employee):
+        raise PermissionError("Only the person's team lead or HR corrects their delivery facts.")
+    locked = DeliveryFact.objects.select_for_update().get(pk=fact.pk)
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise GradeError(_("Say why the fact is corrected; the reason is kept with its history."))
+    if len(reason) > MAX_CORRECTION_REASON:
+        raise GradeError(_("The reason is longer than %(n)s characters.") % {"n": MAX_CORRECTION_REASON})
+    checked = _checked_delivery(employee, values, exclude=locked.pk)
+    fields = checked.as_fields()
+    changed = [name for name, new in fields.items() if getattr(locked, name) != new]
+    if not changed:
+        raise GradeError(_("The correction changes nothing."))
+    for name in changed:
+        setattr(locked, name, fields[name])
+    try:
+        locked.full_clean(exclude=["employee", "recorded_by"])
+    except ValidationError as exc:
+        raise GradeError(" ".join(exc.messages)) from exc
+    audit.save(locked, by=by, reason=CORRECTED + reason, update_fields=changed)
+    return locked

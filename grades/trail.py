@@ -3,7 +3,8 @@ A person's audit trail: who changed what about them, and when, from every record
 
 Sources, merged by time:
   * django-simple-history: the employee row, their mentorships, their claims, the
-    books they marked as read (changes made in the product and in Django admin alike: the history middleware
+    books they marked as read, their delivery facts (with the reason of each correction)
+    (changes made in the product and in Django admin alike: the history middleware
     records the user);
   * the append-only ledgers: grade changes, claim events;
   * what the apps built on the core register in extensions.TRAIL_SOURCES (the
@@ -131,6 +132,7 @@ def person_trail(employee: Employee) -> list[TrailEntry]:
         .order_by("history_date", "history_id"),
         lambda r: _("Book read: %(title)s") % {"title": r.title},
     )
+    entries += _delivery_entries(employee)
     for source in extensions.TRAIL_SOURCES:
         entries += source(employee)
     user_type = ContentType.objects.get_for_model(employee.user)
@@ -154,4 +156,32 @@ def person_trail(employee: Employee) -> list[TrailEntry]:
             )
         )
     entries.sort(key=lambda e: e.at, reverse=True)
+    return entries
+
+
+def _delivery_entries(employee: Employee) -> list[TrailEntry]:
+    """The recording and every correction of the person's delivery facts, with the reason given."""
+    from .models import DeliveryFact
+
+    entries = []
+    last_of: dict = {}
+    for record in (
+        DeliveryFact.history.filter(employee_id=employee.pk).select_related("history_user").order_by("history_date", "history_id")
+    ):
+        previous = last_of.get(record.id)
+        last_of[record.id] = record
+        label = _("Sprint completion") if record.measure == "" else record.measure
+        detail = _changes(record, previous) if record.history_type == "~" else ""
+        if record.history_change_reason and record.history_type != "+":
+            detail = f"{detail} ({record.history_change_reason})" if detail else record.history_change_reason
+        entries.append(
+            TrailEntry(
+                at=record.history_date,
+                actor=actor_name(record.history_user),
+                subject=_("Delivery: %(measure)s %(start)s – %(end)s")
+                % {"measure": label, "start": f"{record.period_start:%Y-%m-%d}", "end": f"{record.period_end:%Y-%m-%d}"},
+                action=HISTORY_ACTIONS.get(record.history_type, record.history_type),
+                detail=detail,
+            )
+        )
     return entries

@@ -14,6 +14,7 @@ urlpatterns = [
     path("people/", views.people, name="people"),
     path("people/<id:pk>/", views.person, name="person"),
     path("people/<id:pk>/trail/", views.person_trail, name="person_trail"),
+    path("people/<id:pk>/delivery/", views.delivery, name="delivery"),
     path("people/<id:pk>/claim/<id:requirement_pk>/", views.claim, name="claim"),
     path("people/<id:pk>/requirements/<id:requirement_pk>/history/", views.claim_history, name="claim_history"),
     path("evidence/<id:pk>/edit/", views.evidence_edit, name="evidence_edit"),

@@ -6,19 +6,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from common.http import read_only
 
 from . import extensions, pages, policies, rules, selectors, services
 from . import versions as framework_versions
-from .forms import BookReadingForm, DecisionForm, EvidenceForm, PeopleFilterForm
+from .forms import BookReadingForm, DecisionForm, DeliveryFactForm, EvidenceForm, PeopleFilterForm
 from .models import Book, BookReading, Evidence, Level, Requirement, Track, TrackLevel, TrackRung
 from .roles import viewer_facts
 
@@ -468,3 +469,91 @@ def reading_acknowledge(request, pk):
         return pages.progress_response(request, employee, status=400)
     messages.success(request, _("Book acknowledged."))
     return redirect(_progress_url(request, employee))
+
+
+# --- Delivery -----------------------------------------------------------------------------------
+
+
+def _delivery_page(request, employee, *, bound: DeliveryFactForm | None = None, status: int = 200):
+    """The person's delivery facts, and the forms of the viewer who may record them.
+
+    `bound` is a refused form to show again: the new fact's, or a correction's (its `fact`).
+    """
+    from .models import DeliveryFact
+
+    can_record = policies.may_record_delivery(request.user, employee)
+    found = selectors.delivery(employee)
+    bound_fact = None
+    if bound is not None and bound.is_bound:
+        raw = bound.data.get("fact") or ""
+        bound_fact = int(raw) if raw.isascii() and raw.isdigit() else None
+    corrections = {}
+    if can_record:
+        for fact in found.facts:
+            if bound is not None and bound_fact == fact.pk:
+                corrections[fact.pk] = bound
+                continue
+            initial = {name: getattr(fact, name) for name in (
+                "period_start", "period_end", "measure", "committed", "done", "value", "unit", "link",
+            )}
+            corrections[fact.pk] = DeliveryFactForm(initial={**initial, "fact": fact.pk}, auto_id=f"id_fact{fact.pk}_%s")
+    new_form = None
+    if can_record:
+        new_form = bound if bound is not None and bound_fact is None else DeliveryFactForm()
+    context = {
+        "employee": employee,
+        "delivery": found,
+        "facts": list(reversed(found.facts)),
+        "can_record": can_record,
+        "form": new_form,
+        "corrections": corrections,
+        "bound_fact": bound_fact,
+        "back_url": reverse("grades:me") if employee.user_id == request.user.pk else employee.get_absolute_url(),
+        "has_history": set(
+            DeliveryFact.history.filter(id__in=[fact.pk for fact in found.facts], history_type="~")
+            .values_list("id", flat=True)
+        ) if found.facts else set(),
+    }
+    return render(request, "grades/delivery.html", context, status=status)
+
+
+@transaction.non_atomic_requests
+@login_required
+@require_http_methods(["GET", "POST"])
+def delivery(request, pk):
+    """A person's delivery facts (sprint completion or the company's other measures).
+
+    Whoever may see the person reads them; the person's team lead and HR record and
+    correct them here. Someone who may not see the person gets 404, as on the other
+    pages of a person. Outside the request transaction, as the pages that only read
+    are (common.http.read_only): reading the page takes no write lock, and a fact is
+    written in the service's own transaction, which a refusal rolls back whole.
+    """
+    from .models import DeliveryFact
+
+    employee = get_object_or_404(
+        policies.visible_employees(request.user).select_related("user", "team_lead__user", "track"), pk=pk
+    )
+    if request.method != "POST":
+        return _delivery_page(request, employee)
+    if not policies.may_record_delivery(request.user, employee):
+        raise PermissionDenied(_("Only the person's team lead or HR records their delivery facts."))
+    form = DeliveryFactForm(request.POST)
+    if not form.is_valid():
+        return _delivery_page(request, employee, bound=form, status=400)
+    data = dict(form.cleaned_data)
+    fact_id, reason = data.pop("fact"), data.pop("reason")
+    data["measure"], data["unit"], data["link"] = data["measure"] or "", data["unit"] or "", data["link"] or ""
+    try:
+        if fact_id:
+            fact = DeliveryFact.objects.filter(pk=fact_id, employee=employee).first()
+            if fact is None:
+                raise services.GradeError(_("That fact is not one of this person's."))
+            services.delivery_fact_correct(fact=fact, by=request.user, reason=reason, **data)
+        else:
+            services.delivery_fact_record(employee=employee, by=request.user, **data)
+    except services.GradeError as exc:
+        messages.error(request, str(exc))
+        return _delivery_page(request, employee, bound=form, status=400)
+    messages.success(request, _("Fact corrected.") if fact_id else _("Fact recorded."))
+    return redirect("grades:delivery", pk=employee.pk)

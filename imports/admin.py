@@ -57,6 +57,7 @@ class ImportRunAdmin(GuardedAdminMixin, admin.ModelAdmin):
         return (
             policies.may_import_people(user)
             or policies.may_import_requirements(user)
+            or policies.may_import_delivery(user)
             or super().has_view_permission(request, obj)
         )
 
@@ -68,6 +69,7 @@ class ImportRunAdmin(GuardedAdminMixin, admin.ModelAdmin):
             **(extra_context or {}),
             "can_import_people": policies.may_import_people(request.user),
             "can_import_requirements": policies.may_import_requirements(request.user),
+            "can_import_delivery": policies.may_import_delivery(request.user),
         }
         return super().changelist_view(request, extra_context)
 
@@ -127,7 +129,10 @@ class ImportRunAdmin(GuardedAdminMixin, admin.ModelAdmin):
             "delimiter": {";": ";", ",": ",", "\t": "tab"}[table.delimiter],
             "warning": warning,
         }
-        if spec.slug == "people":
+        if spec.context is not None:
+            shown = spec.context(plan)
+            context.update(shown, warning=" ".join(part for part in (warning, shown.get("warning", "")) if part))
+        elif spec.slug == "people":
             rows = [p for p in plan.people if p.writes]
             # The account each linked row becomes, named so HR sees whose it is.
             linked = [p.user_id for p in rows[:PREVIEW_ROWS] if p.action == rules.Action.LINK]

@@ -14,6 +14,7 @@ class ImportKind(models.TextChoices):
     LEGACY = "legacy", _("Old system's database")
     PEOPLE_CSV = "people_csv", _("People spreadsheet")
     REQUIREMENTS_CSV = "requirements_csv", _("Requirements spreadsheet")
+    DELIVERY_CSV = "delivery_csv", _("Delivery facts spreadsheet")
 
 
 class ImportRun(models.Model):

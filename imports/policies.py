@@ -14,3 +14,11 @@ def may_import_people(user) -> bool:
 def may_import_requirements(user) -> bool:
     """Whoever may add and change requirements: importing a framework file does both."""
     return user.is_active and user.is_staff and user.has_perms(REQUIREMENT_PERMISSIONS)
+
+
+DELIVERY_PERMISSIONS = ("grades.add_deliveryfact",)
+
+
+def may_import_delivery(user) -> bool:
+    """Whoever may add delivery facts in the admin (HR): the import adds them for many people at once."""
+    return user.is_active and user.is_staff and user.has_perms(DELIVERY_PERMISSIONS)

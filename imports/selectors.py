@@ -200,3 +200,37 @@ def track_names_all() -> dict[str, str]:
             if alias:
                 names[rules.normalise_name(alias)] = slug
     return names
+
+
+def delivery_facts(emails: Iterable[str], *, lock: bool = False):
+    """What a delivery spreadsheet is planned against: the employees of `emails` and their stored facts.
+
+    With `lock` (inside the confirming transaction) those employees' rows are locked
+    first, in id order, as the delivery services lock a person before writing their facts.
+    """
+    from django.utils import timezone
+
+    from grades.models import DeliveryFact
+
+    from .delivery import FIELDS, DeliveryFacts, StoredFact
+
+    people: dict[str, tuple[int, str]] = {}
+    for chunk in _chunks(sorted({rules.normalise_email(email) for email in emails if email})):
+        for employee in (
+            Employee.objects.annotate(email_lower=Lower("user__email"))
+            .filter(email_lower__in=chunk)
+            .select_related("user")
+            .order_by("pk")
+        ):
+            people.setdefault(employee.email_lower, (employee.pk, str(employee)))
+    ids = sorted({pk for pk, _name in people.values()})
+    if lock:
+        for chunk in _chunks(ids):
+            list(Employee.objects.select_for_update().filter(pk__in=chunk).order_by("pk").values_list("pk", flat=True))
+    stored: dict[int, list] = defaultdict(list)
+    for chunk in _chunks(ids):
+        for fact in DeliveryFact.objects.filter(employee_id__in=chunk).order_by("employee_id", "period_start", "id"):
+            stored[fact.employee_id].append(
+                StoredFact(fact.pk, fact.measure, tuple(getattr(fact, name) for name in FIELDS))
+            )
+    return DeliveryFacts(people=people, stored=dict(stored), today=timezone.localdate())

@@ -359,6 +359,34 @@ def _requirements_write(plan: RequirementsPlan, tracks: dict, written: Requireme
         audit.save(requirement, by=by, reason=REQUIREMENTS_REASON)
 
 
+# --- Delivery facts ---------------------------------------------------------------------------
+
+DELIVERY_REASON = "delivery spreadsheet import"
+
+
+def delivery_write(*, plan, by=None) -> int:
+    """Add the facts of `plan` (imports.delivery) whose action is create; call inside the
+    transaction it was made in, with the people's rows locked (selectors.delivery_facts).
+
+    Each fact is checked as the model's own validation has it and written with its
+    history row naming `by`. Returns the number written.
+    """
+    from grades.models import DeliveryFact
+
+    facts = []
+    for row in plan.rows:
+        if not row.writes:
+            continue
+        fact = DeliveryFact(employee_id=row.employee_id, recorded_by=by, **row.values.as_fields())
+        try:
+            fact.full_clean(exclude=["employee", "recorded_by"])
+        except ValidationError as exc:
+            raise ImportRefused(f"row {row.row.number}: {' '.join(exc.messages)} Nothing was written.") from exc
+        facts.append(fact)
+    audit.bulk_create(facts, by=by, reason=DELIVERY_REASON, batch_size=BATCH)
+    return len(facts)
+
+
 def import_run_record(*, kind: str, source: str, by, written: int, unchanged: int, skipped: int, report: str) -> ImportRun:
     return ImportRun.objects.create(
         kind=kind,

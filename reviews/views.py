@@ -535,6 +535,8 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "can_withdraw": can_withdraw,
         "forms": forms,
         "member_selects": _member_selects(forms["schedule"], seat_people) if can_schedule else [],
+        # The candidate's delivery over their time in the current level (criterion 2 of a promotion).
+        "productivity": grade_selectors.delivery(review.candidate_id, since=progress.since),
     }
     return render(request, "reviews/detail.html", context, status=status)
 

@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('grades', '0023_framework_versions_first'),
+        ('grades', '0024_delivery_facts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -38,6 +38,7 @@ from grades import services as grade_services
 from grades.models import (
     Book,
     BookReading,
+    DeliveryFact,
     Employee,
     Evidence,
     EvidenceEvent,
@@ -89,6 +90,8 @@ ACCESS: list[tuple[str, ...]] = [
     ("the person's progress",      "login",  "200+",   "404",    "200+",    "404",     "404",     "200+",    "404",     "200+"),
     ("the person's audit trail",   "login",  "403",    "404",    "403",     "404",     "404",     "200+",    "404",     "200+"),
     ("a claim's history",          "login",  "200+",   "404",    "200+",    "404",     "404",     "200+",    "404",     "200+"),
+    ("the person's delivery",      "login",  "200+",   "404",    "200+",    "404",     "404",     "200+",    "404",     "200+"),
+    ("record a delivery fact",     "login",  "403",    "404",    "done",    "404",     "404",     "done",    "404",     "done"),
     ("people list",                "login",  "403",    "403",    "200+",    "200-",    "403",     "200+",    "403",     "200+"),
     ("claim a requirement",        "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
     ("edit a claim",               "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
@@ -227,6 +230,7 @@ def written_state() -> tuple:
         list(ReviewEvent.objects.order_by("id").values()),
         list(GradeChange.objects.order_by("id").values()),
         list(DefenseSession.objects.order_by("id").values()),
+        list(DeliveryFact.objects.order_by("id").values()),
         list(Employee.objects.order_by("id").values()),
         list(BookReading.objects.order_by("id").values()),
         list(User.objects.order_by("id").values("id", "is_staff", "is_superuser", "is_active", "password")),
@@ -335,6 +339,14 @@ ACTIONS: dict[str, Action] = {
     "the person's audit trail": Action("grades:person_trail", lambda w: f"/people/{w.dev.pk}/trail/"),
     "a claim's history": Action(
         "grades:claim_history", lambda w: f"/people/{w.dev.pk}/requirements/{w.claim().requirement_id}/history/"
+    ),
+    "the person's delivery": Action("grades:delivery", lambda w: f"/people/{w.dev.pk}/delivery/"),
+    "record a delivery fact": Action(
+        "grades:delivery",
+        lambda w: f"/people/{w.dev.pk}/delivery/",
+        method="post",
+        data=lambda w: {"period_start": "2024-03-04", "period_end": "2024-03-17", "committed": "21", "done": "19"},
+        done=lambda w, user: DeliveryFact.objects.filter(employee=w.dev, recorded_by=user, done=19).exists(),
     ),
     "people list": Action("grades:people", lambda w: "/people/"),
     "claim a requirement": Action(
@@ -617,6 +629,8 @@ def _max_id(model) -> int:
 ID_URLS = [
     ("the person's progress", Employee, "/people/{id}/"),
     ("the person's audit trail", Employee, "/people/{id}/trail/"),
+    ("the person's delivery", Employee, "/people/{id}/delivery/"),
+    ("record a delivery fact", Employee, "/people/{id}/delivery/"),
     ("claim a requirement", Employee, "/people/{id}/claim/{requirement}/"),
     ("edit a claim", Evidence, "/evidence/{id}/edit/"),
     ("withdraw a claim", Evidence, "/evidence/{id}/withdraw/"),
@@ -651,6 +665,8 @@ def _hidden_object_id(world: World, model) -> int:
 @pytest.mark.parametrize(
     "row, model, template, role", IDOR_CASES, ids=[f"{case[0]}/{case[3]}" for case in IDOR_CASES]
 )
+
+
 def test_an_existing_hidden_id_and_a_missing_id_answer_alike(demo, row, model, template, role):
     action = ACTIONS[row]
     client = _client_for(demo.users[role])

@@ -150,8 +150,9 @@ def test_the_pager_is_translated(client, org, monkeypatch):
 # each, one JSON array), the candidate's mentorships and the id of the level above theirs;
 # the ledgers of the candidate and of their mentees; the checklist with each line's live
 # claim and its decider; the event trail with its actors; the reading lists of the candidate's
-# ladder with their readings, and their readings of books no longer on those lists.
-DETAIL_QUERIES = 9
+# ladder with their readings, and their readings of books no longer on those lists; the
+# candidate's delivery facts.
+DETAIL_QUERIES = 10
 # HR on an open review also reads who may be seated, for the schedule form.
 DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + 1
 # Once every seat has voted, HR's page also reads the decision policy, to say what the votes
