@@ -386,6 +386,11 @@ class SessionRow:
     votes: dict[str, int]  # value → count, when the reader may see them
     voted: int  # seats that have voted
     seats: int
+    # Productivity: the trend of sprint completion over the time in level and its latest
+    # figure in percent (None when nothing was recorded); reading: books marked read.
+    completion_trend: str | None = None
+    completion_last: float | None = None
+    books_read: int = 0
 
     @property
     def share(self) -> int | None:
@@ -406,6 +411,9 @@ def session_rows(session, user, *, on: datetime.date | None = None) -> list[Sess
     for seat in CommitteeSeat.objects.filter(review__in=[r.pk for r in reviews]).select_related("vote").order_by("id"):
         seats_by_review.setdefault(seat.review_id, []).append(seat)
     is_hr = policies.is_hr(user)
+    candidates = [review.candidate_id for review in reviews]
+    completion = _completion_by_candidate(candidates)
+    books = _books_read_by_candidate(candidates)
     rows = []
     for review in reviews:
         seats = seats_by_review.get(review.pk, [])
@@ -417,18 +425,53 @@ def session_rows(session, user, *, on: datetime.date | None = None) -> list[Sess
             for vote in cast:
                 votes[vote.value] = votes.get(vote.value, 0) + 1
         candidate = review.candidate
-        months = None
+        months, start = None, None
         if candidate.current_level_since and review.is_open:
             start = grade_rules.time_in_level_start(candidate.current_level_since, candidate.probation_end)
             months = grade_rules.whole_months_between(start, on)
+        # Over the time in the level defended from: up to the decision once decided.
+        figures = [
+            float(fact.figure) for fact in completion.get(candidate.pk, [])
+            if fact.figure is not None and (start is None or fact.period_end >= start)
+            and (review.is_open or review.decided_at is None or fact.period_start <= timezone.localdate(review.decided_at))
+        ]
         rows.append(SessionRow(
             review=review, months_in_level=months,
             done=candidate.checklist_done if review.is_open else None,
             total=candidate.checklist_total if review.is_open else None,
             visibility=visibility, votes=votes,
             voted=len(cast) if visibility != policies.VOTES_NONE else 0, seats=len(seats),
+            completion_trend=grade_rules.delivery_trend(figures),
+            completion_last=round(figures[-1]) if figures else None,
+            books_read=books.get(candidate.pk, 0),
         ))
     return rows
+
+
+def _completion_by_candidate(employee_ids: list[int]) -> dict[int, list]:
+    """The sprint-completion facts of these people in time order, by person. One query."""
+    from grades.models import DeliveryFact
+
+    facts: dict[int, list] = {}
+    for fact in (
+        DeliveryFact.objects.filter(employee_id__in=employee_ids, measure="")
+        .only("employee_id", "period_start", "period_end", "committed", "done", "value", "measure")
+        .order_by("period_start", "id")
+    ):
+        facts.setdefault(fact.employee_id, []).append(fact)
+    return facts
+
+
+def _books_read_by_candidate(employee_ids: list[int]) -> dict[int, int]:
+    """How many books each of these people marked read. One query."""
+    from django.db.models import Count
+
+    from grades.models import BookReading
+
+    return dict(
+        BookReading.objects.filter(employee_id__in=employee_ids).order_by()
+        .values("employee_id").annotate(n=Count("pk")).values_list("employee_id", "n")
+    )
 
 
 @dataclass(frozen=True)

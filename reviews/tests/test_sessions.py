@@ -7,11 +7,14 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from grades import services as grade_services
+from grades.models import Book
 from grades.tests.factories import hire
 from reviews import services
 from reviews.models import DefenseSession, PromotionReview
@@ -218,6 +221,14 @@ def test_the_committee_compares_its_candidates_side_by_side(client, org):
     second = scheduled(org, requested(org, candidate=org["other_dev"], by=org["other_lead"]))
     services.session_add(session=session, reviews=[first, second], by=org["hr"])
     services.review_vote(review=first, by=org["product"], value="approve")
+    # Dana's sprints in her level: 70%, 80%, 90% (rising); Dana has read one book.
+    for month, done in ((1, 7), (2, 8), (3, 9)):
+        grade_services.delivery_fact_record(
+            employee=org["dev"], by=org["lead"].user, period_start=datetime.date(2024, month, 1),
+            period_end=datetime.date(2024, month, 14), committed=Decimal(10), done=Decimal(done),
+        )
+    book = Book.objects.on_ladder_of(org["dev"].track).first()
+    grade_services.book_mark_read(employee=org["dev"], book=book, note="Useful.", by=org["dev"].user)
 
     login(client, org["hr"])
     response = client.get(reverse("reviews:session", args=[session.pk]))
@@ -230,6 +241,10 @@ def test_the_committee_compares_its_candidates_side_by_side(client, org):
     # Middle since hire (2021-03-01), probation to 2021-06-01: months from then.
     assert rows[first.pk].months_in_level >= 12
     assert rows[first.pk].votes == {"approve": 1} and rows[first.pk].voted == 1
+    assert (rows[first.pk].completion_trend, rows[first.pk].completion_last, rows[first.pk].books_read) == (
+        "rising", 90, 1,
+    )
+    assert (rows[second.pk].completion_last, rows[second.pk].books_read) == (None, 0)
     page = response.content.decode()
     assert f'href="{reverse("reviews:session_summary", args=[session.pk])}"' in page
 
