@@ -1,9 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from common.validators import validate_link
+from common.validators import MAX_LINK_LENGTH, validate_calendar_date, validate_link
 
-from .services import MAX_COMMENT, MAX_DESCRIPTION, MAX_LINKS
+from .services import MAX_COMMENT, MAX_DESCRIPTION, MAX_GOAL, MAX_LINKS
 
 
 class EvidenceForm(forms.Form):
@@ -61,4 +61,24 @@ class PeopleFilterForm(forms.Form):
             ("waiting", _("Claims waiting")),
             ("progress", _("Confirmed")),
         ],
+    )
+
+
+class GoalForm(forms.Form):
+    """A goal of the growth plan: what is to be done, a link, and by when."""
+
+    text = forms.CharField(
+        label=_("Goal: what is to be done for this requirement"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=MAX_GOAL,
+        error_messages={"required": _("Write the goal: what is to be done for this requirement.")},
+    )
+    link = forms.CharField(label=_("Link (optional)"), required=False, max_length=MAX_LINK_LENGTH,
+                           validators=[validate_link])
+    due_on = forms.DateField(
+        label=_("Due date (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_calendar_date],
+        error_messages={"invalid": _("Enter the due date as a real day, e.g. 2026-09-30.")},
     )

@@ -12,7 +12,9 @@ The rules:
   * a person claims lines of their own checklist only;
   * the person's team lead or HR decides a claim; nobody decides their own;
   * the people list is for team leads (their reports) and HR (everyone);
-  * HR records grade changes and track moves and reads the audit trail.
+  * HR records grade changes and track moves and reads the audit trail;
+  * the person and their team lead keep the person's growth plan; whoever sees the
+    person reads it.
 """
 
 from __future__ import annotations
@@ -85,3 +87,9 @@ def may_record_grade_change(user) -> bool:
 def may_read_trail(user) -> bool:
     """A person's audit trail (every recorded change about them) is HR's."""
     return is_hr(user)
+
+
+def may_plan(user, employee: Employee) -> bool:
+    """The person and their team lead add, edit and mark done the goals of the person's
+    growth plan (`employee` with `team_lead` selected); others who see the person read it."""
+    return user.is_authenticated and (employee.user_id == user.pk or is_lead_of(user, employee))

@@ -42,6 +42,7 @@ from .models import (
     EvidenceStatus,
     GradeChange,
     GradeChangeKind,
+    GrowthGoal,
     Level,
     Mentorship,
     Requirement,
@@ -923,3 +924,16 @@ def employees_with_wrong_counts(employees: QuerySet[Employee] | None = None) -> 
         checklist_done=F("recounted_checklist_done"),
         waiting_claims=F("recounted_waiting_claims"),
     )
+
+
+# --- Growth plans -------------------------------------------------------------------------------
+
+
+def growth_plan(employee: Employee, *, requirement_ids=None) -> list[GrowthGoal]:
+    """The person's growth goals, oldest first, each with its requirement and who marked it
+    done: one query, however many goals. `requirement_ids` keeps the goals of those lines
+    only (a review packet's checklist)."""
+    goals = GrowthGoal.objects.filter(employee_id=employee.pk)
+    if requirement_ids is not None:
+        goals = goals.filter(requirement_id__in=list(requirement_ids))
+    return list(goals.select_related("requirement", "done_by").order_by("id"))

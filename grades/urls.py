@@ -20,4 +20,7 @@ urlpatterns = [
     path("evidence/<id:pk>/withdraw/", views.evidence_withdraw, name="evidence_withdraw"),
     path("evidence/<id:pk>/decide/", views.evidence_decide, name="evidence_decide"),
     path("evidence/<id:pk>/reconfirm/", views.evidence_reconfirm, name="evidence_reconfirm"),
+    path("people/<id:pk>/plan/<id:requirement_pk>/", views.goal_add, name="goal_add"),
+    path("goals/<id:pk>/edit/", views.goal_edit, name="goal_edit"),
+    path("goals/<id:pk>/done/", views.goal_done, name="goal_done"),
 ]
