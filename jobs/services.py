@@ -241,9 +241,11 @@ def _goal_mails(today: datetime.date) -> tuple[list[PlannedMail], dict]:
     person (their own goals) and to their team lead (their reports'), each goal at most once
     a week per recipient (rules.goal_reminder_due)."""
     goals = selectors.overdue_goals(today=today)
+    counts = {"goals_overdue": len(goals), "goals_reminded_this_week": 0, "goals_nobody_to_tell": 0}
+    if not goals:
+        return [], counts
     last_sent = selectors.last_reminders(ReminderKind.GOAL, today, every_days=rules.GOAL_REMINDER_EVERY_DAYS)
     by_recipient: dict[int, PlannedMail] = {}
-    counts = {"goals_overdue": len(goals), "goals_reminded_this_week": 0, "goals_nobody_to_tell": 0}
     key = rules.goal_key(today)
     for goal in goals:
         employee = goal.employee
