@@ -331,3 +331,12 @@ def test_the_progress_page_costs_the_same_whatever_the_number_of_goals(client, t
         page = client.get(url)
     assert len(one.captured_queries) == PROGRESS_PAGE
     assert body(page).count('data-testid="goal"') >= GrowthGoal.objects.count()
+
+
+def test_the_persons_audit_trail_lists_the_goals_writes(client, team):
+    goal = add(team)
+    services.growth_goal_edit(goal=goal, text="Pair on the retry worker, then demo it", by=team["lead"].user)
+    services.growth_goal_mark(goal=goal, done=True, by=team["dev"].user)
+    html = body(login(client, team["hr"]).get(f"/people/{team['dev'].pk}/trail/"))
+    assert html.count(f"Growth goal: {goal.requirement}") == 3
+    assert "text: Pair with Lena on the retry worker. → Pair on the retry worker, then demo it" in html
