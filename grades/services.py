@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common import audit
-from common.validators import validate_link
+from common.validators import validate_calendar_date, validate_link
 
 from . import extensions, notifications, policies, rules
 from .models import (
@@ -870,8 +870,6 @@ def _clean_goal(*, text: str, link: str, due_on, today: datetime.date, check_due
     product counts with and not before `today`. A goal already past due keeps its date
     when only its words change.
     """
-    from common.validators import validate_calendar_date
-
     text = (text or "").strip()
     if not text:
         raise GradeError(_("Write the goal: what is to be done for this requirement."))
