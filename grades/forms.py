@@ -2,10 +2,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.converters import MAX_ID
-from common.validators import validate_calendar_date, validate_link
+from common.validators import MAX_LINK_LENGTH, validate_calendar_date, validate_link
 
 from .models import READING_NOTE_LENGTH
-from .services import MAX_COMMENT, MAX_CORRECTION_REASON, MAX_DESCRIPTION, MAX_LINKS, MAX_MEASURE, MAX_UNIT
+from .services import (
+    MAX_COMMENT,
+    MAX_CORRECTION_REASON,
+    MAX_DESCRIPTION,
+    MAX_GOAL,
+    MAX_LINKS,
+    MAX_MEASURE,
+    MAX_UNIT,
+)
 
 
 class EvidenceForm(forms.Form):
@@ -106,4 +114,24 @@ class DeliveryFactForm(forms.Form):
     fact = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput)
     reason = forms.CharField(
         label=_("Why is it corrected?"), required=False, max_length=MAX_CORRECTION_REASON,
+    )
+
+
+class GoalForm(forms.Form):
+    """A goal of the growth plan: what is to be done, a link, and by when."""
+
+    text = forms.CharField(
+        label=_("Goal: what is to be done for this requirement"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=MAX_GOAL,
+        error_messages={"required": _("Write the goal: what is to be done for this requirement.")},
+    )
+    link = forms.CharField(label=_("Link (optional)"), required=False, max_length=MAX_LINK_LENGTH,
+                           validators=[validate_link])
+    due_on = forms.DateField(
+        label=_("Due date (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[validate_calendar_date],
+        error_messages={"invalid": _("Enter the due date as a real day, e.g. 2026-09-30.")},
     )

@@ -1193,3 +1193,60 @@ class DeliveryFact(models.Model):
                 return None
             return self.done * 100 / self.committed
         return self.value
+
+
+class GrowthGoal(models.Model):
+    """One goal of a person's growth plan: what the developer and their team lead agree is
+    to be done about one unmet line of the next level's checklist, by when.
+
+    Both of them add, edit and mark goals done (grades.services, policies.may_plan); who
+    may see the person reads them. One goal per person and requirement; goals stay
+    when the line is met or the person moves on, as the record of what was agreed.
+    """
+
+    employee = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="growth_goals")
+    requirement = models.ForeignKey(Requirement, on_delete=models.PROTECT, related_name="growth_goals")
+    text = models.TextField(_("goal"))
+    link = models.CharField(_("link"), max_length=500, blank=True)
+    due_on = models.DateField(_("due on"), null=True, blank=True, validators=[validate_calendar_date])
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        verbose_name=_("done by"),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("agreed by")
+    )
+    created_at = models.DateTimeField(_("agreed at"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["employee", "id"]
+        verbose_name = _("growth goal")
+        verbose_name_plural = _("growth goals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["employee", "requirement"],
+                name="growthgoal_one_per_line",
+                violation_error_message=_("There is already a goal for that requirement; edit it instead."),
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="growthgoal_text_required"),
+            # Done exactly when it says who marked it done and when.
+            models.CheckConstraint(
+                condition=Q(done_at__isnull=True, done_by__isnull=True)
+                | Q(done_at__isnull=False, done_by__isnull=False),
+                name="growthgoal_done_has_who_and_when",
+            ),
+        ]
+        indexes = [
+            # The reminder of goals past due: open goals by due date.
+            models.Index(fields=["done_at", "due_on"], name="growthgoal_open_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.employee}: {self.text[:60]}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.done_at is not None

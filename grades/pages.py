@@ -31,6 +31,7 @@ def render_progress(request, employee, *, records=None, status=200, bound=None):
     may_mark = policies.may_mark_book_read(request.user, employee)
     can_acknowledge = policies.may_acknowledge_reading(request.user, employee)
     _book_actions(progress.reading, employee=employee, may_mark=may_mark, can_acknowledge=can_acknowledge, bound=bound)
+    _plan_actions(progress, employee=employee, may_plan=policies.may_plan(request.user, employee), bound=bound)
     context = {
         "employee": employee,
         "progress": progress,
@@ -116,6 +117,43 @@ def _book_actions(reading, *, employee, may_mark: bool, can_acknowledge: bool, b
             book.unmark_url = unmark(marked.pk) if may_mark and open_reading else ""
             book.acknowledge_url = acknowledge(marked.pk) if can_acknowledge and open_reading else ""
             book.bound_form = form if kind == "read" and book.read_url and bound_id == book.pk else None
+
+
+# The progress page's names for a refused growth goal form (the `bound` kind).
+GOAL_ADD = "goal_add"
+GOAL_EDIT = "goal_edit"
+
+
+def _plan_actions(progress, *, employee, may_plan: bool, bound) -> None:
+    """Give each checklist line its growth goal and the addresses of what the viewer may do.
+
+    Sets on each item: goal (the person's goal on the line, or None), goal_overdue (past
+    its due date and not done), goal_add_url (the
+    person or their lead, on an unmet line of the next level's checklist without a goal),
+    goal_edit_url and goal_done_url (the same two people, on a line with a goal), and
+    goal_form (the refused goal form to show again on that line). The goals are read in
+    one query (selectors.growth_plan), none when there is no next level.
+    """
+    items = progress.items
+    goals = {goal.requirement_id: goal for goal in selectors.growth_plan(employee)} if progress.next_level else {}
+    unmet = {id(item) for item in progress.unmet} if may_plan else set()
+    kind, bound_id, form = bound if bound else (None, None, None)
+    add = _AddressOf("grades:goal_add", employee.pk)
+    edit = _AddressOf("grades:goal_edit")
+    done = _AddressOf("grades:goal_done")
+    today = selectors.today()
+    for item in items:
+        goal = goals.get(item.requirement.pk)
+        item.goal = goal
+        item.goal_overdue = goal is not None and goal.done_at is None and goal.due_on is not None and goal.due_on < today
+        item.goal_add_url = add(item.requirement.pk) if goal is None and id(item) in unmet else ""
+        item.goal_edit_url = edit(goal.pk) if goal is not None and may_plan else ""
+        item.goal_done_url = done(goal.pk) if goal is not None and may_plan else ""
+        item.goal_form = None
+        if kind == GOAL_ADD and item.goal_add_url and bound_id == item.requirement.pk:
+            item.goal_form = form
+        elif kind == GOAL_EDIT and item.goal_edit_url and bound_id == goal.pk:
+            item.goal_form = form
 
 
 def progress_response(request, subject, *, status=200, bound=None):

@@ -17,6 +17,9 @@ The rules:
     acknowledges them.
   * the person's team lead or HR records their delivery facts; the others who see
     the person read them.
+  * HR records grade changes and track moves and reads the audit trail;
+  * the person and their team lead keep the person's growth plan; whoever sees the
+    person reads it.
 """
 
 from __future__ import annotations
@@ -113,3 +116,9 @@ def may_record_delivery(user, employee: Employee) -> bool:
     if not user.is_authenticated or user.pk == employee.user_id:
         return False
     return is_hr(user) or is_lead_of(user, employee)
+
+
+def may_plan(user, employee: Employee) -> bool:
+    """The person and their team lead add, edit and mark done the goals of the person's
+    growth plan (`employee` with `team_lead` selected); others who see the person read it."""
+    return user.is_authenticated and (employee.user_id == user.pk or is_lead_of(user, employee))

@@ -43,6 +43,7 @@ from .models import (
     EvidenceStatus,
     GradeChange,
     GradeChangeKind,
+    GrowthGoal,
     Level,
     Mentorship,
     Requirement,
@@ -1132,3 +1133,16 @@ def delivery(employee: Employee | int, *, since: datetime.date | None = None) ->
             )
         )
     return Delivery(since=since, facts=facts, series=series)
+
+
+# --- Growth plans -------------------------------------------------------------------------------
+
+
+def growth_plan(employee: Employee, *, requirement_ids=None) -> list[GrowthGoal]:
+    """The person's growth goals, oldest first, each with its requirement and who marked it
+    done: one query, however many goals. `requirement_ids` keeps the goals of those lines
+    only (a review packet's checklist)."""
+    goals = GrowthGoal.objects.filter(employee_id=employee.pk)
+    if requirement_ids is not None:
+        goals = goals.filter(requirement_id__in=list(requirement_ids))
+    return list(goals.select_related("requirement", "done_by").order_by("id"))

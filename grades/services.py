@@ -1176,3 +1176,132 @@ def delivery_fact_correct(*, fact, by: User, reason: str, **values):
         raise GradeError(" ".join(exc.messages)) from exc
     audit.save(locked, by=by, reason=CORRECTED + reason, update_fields=changed)
     return locked
+
+
+# --- Growth plans -------------------------------------------------------------------------------
+
+MAX_GOAL = 2000
+
+
+def _clean_goal(*, text: str, link: str, due_on, today: datetime.date, check_due: bool) -> tuple[str, str]:
+    """The goal's text and link, cleaned; GradeError for what cannot be stored.
+
+    A due date is checked when it is set or changed (`check_due`): it must be a date the
+    product counts with and not before `today`. A goal already past due keeps its date
+    when only its words change.
+    """
+    text = (text or "").strip()
+    if not text:
+        raise GradeError(_("Write the goal: what is to be done for this requirement."))
+    if len(text) > MAX_GOAL:
+        raise GradeError(_("The goal is longer than %(n)s characters.") % {"n": MAX_GOAL})
+    link = (link or "").strip()
+    if link:
+        try:
+            validate_link(link)
+        except ValidationError as exc:
+            raise GradeError(" ".join(exc.messages)) from exc
+    if due_on is not None and check_due:
+        if not isinstance(due_on, datetime.date) or isinstance(due_on, datetime.datetime):
+            raise GradeError(_("The due date is not a date."))
+        try:
+            validate_calendar_date(due_on)
+        except ValidationError as exc:
+            raise GradeError(" ".join(exc.messages)) from exc
+        if due_on < today:
+            raise GradeError(
+                _("The due date %(date)s is in the past; choose today or a later day.") % {"date": due_on.isoformat()}
+            )
+    return text, link
+
+
+@transaction.atomic
+def growth_goal_add(
+    *, employee: Employee, requirement, text: str, link: str = "", due_on: datetime.date | None = None, by: User
+):
+    """The person or their team lead agrees a goal for one unmet line of the next level's checklist.
+
+    Refused: anyone else (PermissionError); a requirement that is not on the person's
+    checklist of the next level, or one already met (confirmed, met by data, or in an
+    "at least N" group that has enough done); a second goal on the same line; an empty
+    goal, a link that is not http(s), a due date in the past.
+    """
+    from django.utils import timezone
+
+    from .models import GrowthGoal
+    from .selectors import employee_progress
+
+    employee = Employee.objects.select_for_update().select_related("team_lead").get(pk=employee.pk)
+    if not policies.may_plan(by, employee):
+        raise PermissionError(_("Only the person and their team lead can change the growth plan."))
+    today = timezone.localdate()
+    text, link = _clean_goal(text=text, link=link, due_on=due_on, today=today, check_due=True)
+    progress = employee_progress(employee, on=today)
+    if progress.next_level is None:
+        raise GradeError(_("%(person)s is at the top of the ladder; there is no next level to plan for.") % {"person": employee})
+    line = next((item for item in progress.items if item.requirement.pk == requirement.pk), None)
+    if line is None:
+        raise GradeError(
+            _("That requirement is not on the checklist of %(level)s, the next level.") % {"level": progress.next_level.name}
+        )
+    if all(item is not line for item in progress.unmet):
+        raise GradeError(_("That requirement is already met; a goal is for what is still to do."))
+    if GrowthGoal.objects.filter(employee=employee, requirement_id=requirement.pk).exists():
+        raise GradeError(_("There is already a goal for that requirement; edit it instead."))
+    try:
+        with transaction.atomic():
+            return audit.create(
+                GrowthGoal, by=by, reason="goal agreed", employee=employee, requirement_id=requirement.pk,
+                text=text, link=link, due_on=due_on, created_by=by, created_at=timezone.now(),
+            )
+    except IntegrityError as exc:  # a concurrent add of the same line won the race
+        raise GradeError(_("There is already a goal for that requirement; edit it instead.")) from exc
+
+
+def _lock_goal(goal):
+    """The goal, locked, with its person (and their team lead) read, the person's row locked first."""
+    from .models import GrowthGoal
+
+    employee_id = GrowthGoal.objects.filter(pk=goal.pk).values_list("employee_id", flat=True).get()
+    employee = Employee.objects.select_for_update().select_related("team_lead").get(pk=employee_id)
+    locked = GrowthGoal.objects.select_for_update().get(pk=goal.pk)
+    locked.employee = employee
+    return locked
+
+
+@transaction.atomic
+def growth_goal_edit(*, goal, text: str, link: str = "", due_on: datetime.date | None = None, by: User):
+    """The person or their team lead changes a goal's words, link or due date.
+
+    An edit that changes nothing writes nothing.
+    """
+    from django.utils import timezone
+
+    goal = _lock_goal(goal)
+    if not policies.may_plan(by, goal.employee):
+        raise PermissionError(_("Only the person and their team lead can change the growth plan."))
+    text, link = _clean_goal(
+        text=text, link=link, due_on=due_on, today=timezone.localdate(), check_due=due_on != goal.due_on
+    )
+    if (text, link, due_on) == (goal.text, goal.link, goal.due_on):
+        return goal
+    goal.text, goal.link, goal.due_on = text, link, due_on
+    audit.save(goal, by=by, reason="goal edited", update_fields=["text", "link", "due_on"])
+    return goal
+
+
+@transaction.atomic
+def growth_goal_mark(*, goal, done: bool, by: User):
+    """The person or their team lead marks a goal done (recording who and when), or open again."""
+    from django.utils import timezone
+
+    goal = _lock_goal(goal)
+    if not policies.may_plan(by, goal.employee):
+        raise PermissionError(_("Only the person and their team lead can change the growth plan."))
+    if done and goal.done_at is not None:
+        raise GradeError(_("The goal is already marked done."))
+    if not done and goal.done_at is None:
+        raise GradeError(_("The goal is not marked done."))
+    goal.done_at, goal.done_by = (timezone.now(), by) if done else (None, None)
+    audit.save(goal, by=by, reason="goal done" if done else "goal reopened", update_fields=["done_at", "done_by"])
+    return goal

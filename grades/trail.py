@@ -2,8 +2,8 @@
 A person's audit trail: who changed what about them, and when, from every record the product keeps.
 
 Sources, merged by time:
-  * django-simple-history: the employee row, their mentorships, their claims, the
-    books they marked as read, their delivery facts (with the reason of each correction)
+  * django-simple-history: the employee row, their mentorships, their growth goals, their
+    claims, the books they marked as read, their delivery facts (with the reason of each correction)
     (changes made in the product and in Django admin alike: the history middleware
     records the user);
   * the append-only ledgers: grade changes, claim events;
@@ -23,7 +23,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext as _
 
 from . import extensions
-from .models import BookReading, Employee, Evidence, EvidenceEvent, GradeChange, Mentorship
+from .models import BookReading, Employee, Evidence, EvidenceEvent, GradeChange, GrowthGoal, Mentorship
 
 HISTORY_ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 # Fields whose values are not shown in the trail (internal markers and denormalised copies).
@@ -101,6 +101,11 @@ def person_trail(employee: Employee) -> list[TrailEntry]:
         Mentorship.history.filter(mentor_id=employee.pk).select_related("history_user", "mentee__user")
         .order_by("history_date"),
         lambda r: _("Mentorship (mentee %(name)s)") % {"name": r.mentee},
+    )
+    entries += history_entries(
+        GrowthGoal.history.filter(employee_id=employee.pk).select_related("history_user", "requirement")
+        .order_by("history_date"),
+        lambda r: _("Growth goal: %(requirement)s") % {"requirement": r.requirement},
     )
     for change in GradeChange.objects.filter(employee=employee).select_related("level", "recorded_by"):
         entries.append(

@@ -24,4 +24,7 @@ urlpatterns = [
     path("people/<id:pk>/books/<id:book_pk>/read/", views.book_read, name="book_read"),
     path("readings/<id:pk>/unmark/", views.reading_unmark, name="reading_unmark"),
     path("readings/<id:pk>/acknowledge/", views.reading_acknowledge, name="reading_acknowledge"),
+    path("people/<id:pk>/plan/<id:requirement_pk>/", views.goal_add, name="goal_add"),
+    path("goals/<id:pk>/edit/", views.goal_edit, name="goal_edit"),
+    path("goals/<id:pk>/done/", views.goal_done, name="goal_done"),
 ]

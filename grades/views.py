@@ -19,8 +19,8 @@ from common.http import read_only
 
 from . import extensions, pages, policies, rules, selectors, services
 from . import versions as framework_versions
-from .forms import BookReadingForm, DecisionForm, DeliveryFactForm, EvidenceForm, PeopleFilterForm
-from .models import Book, BookReading, Evidence, Level, Requirement, Track, TrackLevel, TrackRung
+from .forms import BookReadingForm, DecisionForm, DeliveryFactForm, EvidenceForm, GoalForm, PeopleFilterForm
+from .models import Book, BookReading, Evidence, GrowthGoal, Level, Requirement, Track, TrackLevel, TrackRung
 from .roles import viewer_facts
 
 
@@ -557,3 +557,76 @@ def delivery(request, pk):
         return _delivery_page(request, employee, bound=form, status=400)
     messages.success(request, _("Fact corrected.") if fact_id else _("Fact recorded."))
     return redirect("grades:delivery", pk=employee.pk)
+
+
+# --- Growth plan --------------------------------------------------------------------------------
+
+@login_required
+@require_POST
+def goal_add(request, pk, requirement_pk):
+    """The person or their team lead agrees a goal on an unmet line of the next level's checklist."""
+    employee = _visible_employee(request, pk)
+    if not policies.may_plan(request.user, employee):
+        raise PermissionDenied(_("Only the person and their team lead can change the growth plan."))
+    requirement = Requirement.objects.filter(pk=requirement_pk).first()
+    if requirement is None:
+        messages.error(request, _("That requirement does not exist."))
+        return pages.progress_response(request, employee, status=400)
+    form = GoalForm(request.POST)
+    if form.is_valid():
+        try:
+            services.growth_goal_add(employee=employee, requirement=requirement, by=request.user, **form.cleaned_data)
+        except services.GradeError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The goal is added to the growth plan."))
+            return redirect(_progress_url(request, employee))
+    return pages.progress_response(request, employee, status=400, bound=(pages.GOAL_ADD, requirement.pk, form))
+
+
+def _goal_for(request, pk) -> GrowthGoal:
+    """A goal of someone the user may see (404 otherwise), with its person and their lead."""
+    visible = policies.visible_employees(request.user)
+    return get_object_or_404(
+        GrowthGoal.objects.select_related("employee__user", "employee__team_lead").filter(employee__in=visible), pk=pk
+    )
+
+
+@login_required
+@require_POST
+def goal_edit(request, pk):
+    goal = _goal_for(request, pk)
+    employee = goal.employee
+    if not policies.may_plan(request.user, employee):
+        raise PermissionDenied(_("Only the person and their team lead can change the growth plan."))
+    form = GoalForm(request.POST)
+    if form.is_valid():
+        try:
+            services.growth_goal_edit(goal=goal, by=request.user, **form.cleaned_data)
+        except services.GradeError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("The goal is saved."))
+            return redirect(_progress_url(request, employee))
+    return pages.progress_response(request, _refetch(request, employee), status=400, bound=(pages.GOAL_EDIT, goal.pk, form))
+
+
+@login_required
+@require_POST
+def goal_done(request, pk):
+    """Mark a goal done (done=1) or open again (done=0)."""
+    goal = _goal_for(request, pk)
+    employee = goal.employee
+    if not policies.may_plan(request.user, employee):
+        raise PermissionDenied(_("Only the person and their team lead can change the growth plan."))
+    done = request.POST.get("done")
+    if done not in ("0", "1"):
+        messages.error(request, _("Say whether the goal is done or open again."))
+        return pages.progress_response(request, _refetch(request, employee), status=400)
+    try:
+        services.growth_goal_mark(goal=goal, done=done == "1", by=request.user)
+    except services.GradeError as exc:
+        messages.error(request, str(exc))
+        return pages.progress_response(request, _refetch(request, employee), status=400)
+    messages.success(request, _("The goal is marked done.") if done == "1" else _("The goal is open again."))
+    return redirect(_progress_url(request, employee))

@@ -66,6 +66,8 @@ class ReminderKind(models.TextChoices):
     DEFENSE = "defense", _("Defense coming up")
     # object_id is an Evidence claim; key is the day it was sent (at most one per 7 days, see rules).
     CLAIM = "claim", _("Claim waiting for a decision")
+    # object_id is a GrowthGoal; key is the day it was sent (at most one per 7 days, see rules).
+    GOAL = "goal", _("Growth goal past its due date")
 
 
 class Reminder(models.Model):

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 # A claim waiting for its team lead is mentioned again at most this often.
 CLAIM_REMINDER_EVERY_DAYS = 7
+# So is a growth goal past its due date, to the person and their team lead.
+GOAL_REMINDER_EVERY_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -74,3 +76,15 @@ def claim_reminder_due(
     if last_reminded_on is None:
         return True
     return (today - last_reminded_on).days >= CLAIM_REMINDER_EVERY_DAYS
+
+
+def goal_key(today: datetime.date) -> str:
+    return today.isoformat()
+
+
+def goal_reminder_due(*, last_reminded_on: datetime.date | None, today: datetime.date) -> bool:
+    """A goal past due is mentioned again once its last reminder is a week old (or never sent),
+    as a waiting claim is (claim_reminder_due)."""
+    if last_reminded_on is None:
+        return True
+    return (today - last_reminded_on).days >= GOAL_REMINDER_EVERY_DAYS

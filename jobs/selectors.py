@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from grades import rules as grade_rules
 from grades import selectors as grade_selectors
-from grades.models import Employee, Evidence, EvidenceStatus, Level
+from grades.models import Employee, Evidence, EvidenceStatus, GrowthGoal, Level
 from reviews.models import CommitteeSeat, PromotionReview, ReviewStatus
 
 from . import rules
@@ -159,9 +159,17 @@ def last_claim_reminders(today: datetime.date) -> dict[tuple[int, int], datetime
     Older reminders cannot hold a new one back (rules.claim_reminder_due), so they are
     not read: one query bounded by a week of reminders (index reminder_kind_sent_on).
     """
-    since = today - datetime.timedelta(days=rules.CLAIM_REMINDER_EVERY_DAYS)
+    return last_reminders(ReminderKind.CLAIM, today, every_days=rules.CLAIM_REMINDER_EVERY_DAYS)
+
+
+def last_reminders(kind: str, today: datetime.date, *, every_days: int) -> dict[tuple[int, int], datetime.date]:
+    """{(object id, recipient id): day of the latest reminder} of `kind` in the last `every_days` days.
+
+    One query bounded by those days of reminders (index reminder_kind_sent_on).
+    """
+    since = today - datetime.timedelta(days=every_days)
     latest: dict[tuple[int, int], datetime.date] = {}
-    rows = Reminder.objects.filter(kind=ReminderKind.CLAIM, sent_on__gte=since).values_list(
+    rows = Reminder.objects.filter(kind=kind, sent_on__gte=since).values_list(
         "object_id", "recipient_id", "sent_on"
     )
     for object_id, recipient_id, sent_on in rows:
@@ -169,3 +177,20 @@ def last_claim_reminders(today: datetime.date) -> dict[tuple[int, int], datetime
         if pair not in latest or sent_on > latest[pair]:
             latest[pair] = sent_on
     return latest
+
+
+
+# --- Growth goals -----------------------------------------------------------------------------------
+
+
+def overdue_goals(*, today: datetime.date) -> list[GrowthGoal]:
+    """Growth goals not done whose due date is before `today`, of people still employed.
+
+    One query (index growthgoal_open_due), with the person, their team lead and the requirement.
+    """
+    return list(
+        GrowthGoal.objects.filter(done_at__isnull=True, due_on__lt=today)
+        .filter(still_employed(today, "employee__"))
+        .select_related("employee__user", "employee__team_lead__user", "requirement")
+        .order_by("due_on", "id")
+    )

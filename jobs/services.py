@@ -236,6 +236,50 @@ def _claim_mails(now: datetime.datetime, older_than_days: int, today: datetime.d
     return list(by_lead.values()), counts
 
 
+def _goal_mails(today: datetime.date) -> tuple[list[PlannedMail], dict]:
+    """One mail per person listing growth goals past their due date and not done: to the
+    person (their own goals) and to their team lead (their reports'), each goal at most once
+    a week per recipient (rules.goal_reminder_due)."""
+    goals = selectors.overdue_goals(today=today)
+    counts = {"goals_overdue": len(goals), "goals_reminded_this_week": 0, "goals_nobody_to_tell": 0}
+    if not goals:
+        return [], counts
+    last_sent = selectors.last_reminders(ReminderKind.GOAL, today, every_days=rules.GOAL_REMINDER_EVERY_DAYS)
+    by_recipient: dict[int, PlannedMail] = {}
+    key = rules.goal_key(today)
+    for goal in goals:
+        employee = goal.employee
+        recipients = [employee] + ([employee.team_lead] if employee.team_lead_id else [])
+        told = False
+        for person in recipients:
+            if not selectors.can_be_told(person, today):
+                continue
+            told = True
+            if not rules.goal_reminder_due(last_reminded_on=last_sent.get((goal.pk, person.user_id)), today=today):
+                counts["goals_reminded_this_week"] += 1
+                continue
+            mail = by_recipient.setdefault(person.user_id, PlannedMail(template="goals", recipient=person.user))
+            reminder = Reminder(kind=ReminderKind.GOAL, object_id=goal.pk, recipient=person.user, key=key, sent_on=today)
+            mail.entries.append(
+                (
+                    reminder,
+                    {
+                        "goal_id": goal.pk,
+                        "name": employee.name,
+                        "own": person.pk == employee.pk,
+                        "requirement": str(goal.requirement),
+                        "goal": goal.text,
+                        "due_on": goal.due_on,
+                        "days_overdue": (today - goal.due_on).days,
+                        "url": employee.get_absolute_url(),
+                    },
+                )
+            )
+        if not told:
+            counts["goals_nobody_to_tell"] += 1
+    return list(by_recipient.values()), counts
+
+
 def reviews_remind(
     *,
     now: datetime.datetime | None = None,
@@ -243,12 +287,14 @@ def reviews_remind(
     claims_older_than: int = 7,
     dry_run: bool = False,
 ) -> JobResult:
-    """Remind committee members of their defenses in the next `days` days, and team leads
-    of claims waiting more than `claims_older_than` days.
+    """Remind committee members of their defenses in the next `days` days, team leads
+    of claims waiting more than `claims_older_than` days, and people and their team
+    leads of growth goals past their due date and not done.
 
     A defense is reminded once per review, member and scheduled moment: if it is
     moved, its members hear about the new date again. A waiting claim is mentioned
-    at most once every seven days (rules.claim_reminder_due). Neither depends on a
+    at most once every seven days (rules.claim_reminder_due), and so is a goal past
+    due (rules.goal_reminder_due). None depends on a
     window, so a missed day is caught up by the next run.
     """
     if days < 1:
@@ -261,8 +307,11 @@ def reviews_remind(
     with transaction.atomic():
         defense_mails, defense_counts = _defense_mails(now, days, today)
         claim_mails, claim_counts = _claim_mails(now, claims_older_than, today)
-        mails = defense_mails + claim_mails
-        counts = {**defense_counts, **claim_counts, "days": days, "claims_older_than": claims_older_than}
+        goal_mails, goal_counts = _goal_mails(today)
+        mails = defense_mails + claim_mails + goal_mails
+        counts = {
+            **defense_counts, **claim_counts, **goal_counts, "days": days, "claims_older_than": claims_older_than,
+        }
         last_covered = JobRun.objects.covered_until(REMIND_REVIEWS)
         covered_until = max(today, last_covered) if last_covered else today
         if dry_run:

@@ -126,7 +126,7 @@ class PromotionReviewAdmin(GuardedAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
     inlines = [SeatInline, EventInline]
     fieldsets = [
         (None, {"fields": ["candidate", "track", "from_level", "to_level", "status"]}),
-        (_("Request"), {"fields": ["requested_by", "requested_at", "recommendation"]}),
+        (_("Request"), {"fields": ["requested_by", "requested_at", "statement", "recommendation"]}),
         (_("Defense"), {"fields": ["scheduled_for", "place", "scheduled_by", "override_reason", "session"]}),
         (_("Decision"), {"fields": ["decided_at", "decided_by", "decision_note", "grade_change", "withdrawn_reason"]}),
     ]

@@ -88,13 +88,31 @@ def _day_start(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
+def _statement_field() -> forms.CharField:
+    return forms.CharField(
+        label=_("Statement: why the candidate is ready for the next level, pointing at the evidence"),
+        widget=_textarea(6),
+        max_length=MAX_TEXT,
+        error_messages={
+            "required": _("Write the statement: why the candidate is ready for the next level, pointing at the evidence."),
+        },
+    )
+
+
 class RequestForm(forms.Form):
+    statement = _statement_field()
     recommendation = forms.CharField(
         label=_("Recommendation: example projects or features that show the skills of the next level"),
         widget=_textarea(4),
         required=False,
         max_length=MAX_TEXT,
     )
+
+
+class StatementForm(forms.Form):
+    """The candidate or their team lead rewrites the statement until the defense is scheduled."""
+
+    statement = _statement_field()
 
 
 class MemberChoiceField(forms.TypedChoiceField):

@@ -90,6 +90,14 @@ class PromotionReview(models.Model):
     )
     decision_note = models.TextField(_("decision note"), blank=True)
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    # Why the candidate is ready, pointing at their evidence: written with the request,
+    # changed by the candidate or their team lead until the defense is scheduled.
+    # Reviews requested before it existed have none.
+    statement = models.TextField(
+        _("candidate's statement"),
+        blank=True,
+        help_text=_("Why the candidate is ready for the next level, pointing at the evidence."),
+    )
     grade_change = models.OneToOneField(
         GradeChange, on_delete=models.PROTECT, null=True, blank=True, related_name="review"
     )
@@ -326,6 +334,7 @@ class ReviewEvent(AppendOnlyModel):
         PASSED = "passed", _("Passed")
         FAILED = "failed", _("Failed")
         WITHDRAWN = "withdrawn", _("Withdrawn")
+        STATEMENT = "statement", _("Statement edited")
 
     review = models.ForeignKey(PromotionReview, on_delete=models.PROTECT, related_name="events")
     action = models.CharField(_("action"), max_length=12, choices=Action.choices)
@@ -346,7 +355,7 @@ class ReviewEvent(AppendOnlyModel):
                 condition=Q(
                     action__in=[
                         "requested", "scheduled", "moved", "voted", "vote_changed",
-                        "passed", "failed", "withdrawn",
+                        "passed", "failed", "withdrawn", "statement",
                     ]
                 ),
                 name="reviewevent_action_valid",

@@ -166,6 +166,11 @@ def may_request(user, candidate) -> bool:
     return user.is_authenticated and (candidate.user_id == user.pk or is_lead_of(user, candidate))
 
 
+def may_edit_statement(user, review) -> bool:
+    """The candidate or their team lead changes the statement (the review's state is the service's check)."""
+    return may_request(user, review.candidate)
+
+
 def may_schedule(user) -> bool:
     """HR schedules and moves defenses and seats the committee."""
     return is_hr(user)

@@ -496,3 +496,37 @@ def session_outcomes(rows: list[SessionRow]) -> list[OutcomeLine]:
         line[index] += 1
     ordered = sorted(lines.values(), key=lambda line: (line[0].name, line[1].rank))
     return [OutcomeLine(*line) for line in ordered]
+
+
+# --- The growth plan in the packet ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PlanGoal:
+    """A goal of the candidate's growth plan as the packet shows it."""
+
+    goal: object  # grades.models.GrowthGoal, with its requirement and done_by
+    level: Level
+    # Past its due date and not done.
+    overdue: bool
+
+
+def packet_plan(review: PromotionReview, packet: Packet, *, on: datetime.date | None = None) -> list[PlanGoal]:
+    """The candidate's goals on the lines of the packet's checklist, in checklist order.
+
+    One query (grades.selectors.growth_plan), none when the packet has no checklist.
+    """
+    order = {item.requirement.pk: (index, item.level) for index, item in enumerate(packet.items)}
+    if not order:
+        return []
+    on = on or timezone.localdate()
+    goals = grade_selectors.growth_plan(review.candidate, requirement_ids=order)
+    goals.sort(key=lambda goal: (order[goal.requirement_id][0], goal.pk))
+    return [
+        PlanGoal(
+            goal=goal,
+            level=order[goal.requirement_id][1],
+            overdue=goal.done_at is None and goal.due_on is not None and goal.due_on < on,
+        )
+        for goal in goals
+    ]

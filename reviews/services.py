@@ -73,12 +73,14 @@ def _lock(review: PromotionReview) -> PromotionReview:
 
 @transaction.atomic
 def review_request(
-    *, candidate: Employee, by: User, recommendation: str = "", on: datetime.date | None = None
+    *, candidate: Employee, by: User, statement: str = "", recommendation: str = "",
+    on: datetime.date | None = None,
 ) -> PromotionReview:
     """The candidate or their team lead asks for a defense of the next level.
 
-    `on` is the day the eligibility rules are judged for; it exists for tests and
-    back-office scripts, and views never pass a user's value for it.
+    `statement` says why the candidate is ready, pointing at their evidence: required,
+    at most MAX_TEXT characters. `on` is the day the eligibility rules are judged for;
+    it exists for tests and back-office scripts, and views never pass a user's value for it.
     """
     candidate = (
         Employee.objects.select_for_update().select_related("user", "team_lead", "current_level")
@@ -105,6 +107,7 @@ def review_request(
     )
     if refusal:
         raise ReviewError(refusal)
+    statement = _statement(statement)
     review = PromotionReview(
         candidate=candidate,
         track_id=candidate.track_id,
@@ -113,13 +116,45 @@ def review_request(
         requested_by=by,
         requested_at=timezone.now(),
         recommendation=_text(recommendation, _("The recommendation")),
+        statement=statement,
     )
     try:
         with transaction.atomic():
             audit.save(review, by=by)
     except IntegrityError as exc:  # a concurrent request won the race
         raise ReviewError(_("There is already an open review for this person.")) from exc
-    _event(review, ReviewEvent.Action.REQUESTED, by, note=review.recommendation)
+    _event(review, ReviewEvent.Action.REQUESTED, by, note=review.recommendation, data={"statement": statement})
+    return review
+
+
+def _statement(value: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise ReviewError(_("Write the statement: why the candidate is ready for the next level, pointing at the evidence."))
+    return _text(value, _("The statement"))
+
+
+@transaction.atomic
+def review_statement_edit(*, review: PromotionReview, by: User, statement: str) -> PromotionReview:
+    """The candidate or their team lead rewrites the statement while the review waits for HR.
+
+    Once the defense is scheduled the committee prepares on the statement as it stands, so
+    it no longer changes. Each edit is an event in the review's trail, with the text before
+    and after; the review's history row keeps them too.
+    """
+    review = _lock(review)
+    if not policies.may_edit_statement(by, review):
+        raise PermissionError(_("Only the candidate or their team lead can change the statement."))
+    if review.status != ReviewStatus.REQUESTED:
+        raise ReviewError(_("The review is %(status)s; the statement can no longer be changed.") % {
+            "status": review.get_status_display().lower()})
+    statement = _statement(statement)
+    if statement == review.statement:
+        raise ReviewError(_("The statement is the same as before; nothing was changed."))
+    previous = review.statement
+    review.statement = statement
+    audit.save(review, by=by, reason="statement edited", update_fields=["statement"])
+    _event(review, ReviewEvent.Action.STATEMENT, by, data={"statement": statement, "previous": previous})
     return review
 
 

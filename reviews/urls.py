@@ -18,4 +18,5 @@ urlpatterns = [
     path("<id:pk>/vote/", views.vote, name="vote"),
     path("<id:pk>/decide/", views.decide, name="decide"),
     path("<id:pk>/withdraw/", views.withdraw, name="withdraw"),
+    path("<id:pk>/statement/", views.statement, name="statement"),
 ]

@@ -48,6 +48,7 @@ from .forms import (
     SessionAddForm,
     SessionForm,
     SessionRemoveForm,
+    StatementForm,
     VoteForm,
     WithdrawForm,
 )
@@ -63,6 +64,7 @@ from .models import (
 )
 from .policies import VOTES_ALL, VOTES_PROGRESS, vote_visibility
 from .selectors import (
+    packet_plan,
     review_for_page,
     review_list_queryset,
     review_packet,
@@ -488,6 +490,7 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
     can_decide = policies.may_decide(user) and review.status == ReviewStatus.SCHEDULED
     can_vote = policies.may_vote(user, my_seat) and review.status == ReviewStatus.SCHEDULED
     can_withdraw = review.is_open and policies.may_withdraw(user, review)
+    can_edit_statement = review.status == ReviewStatus.REQUESTED and policies.may_edit_statement(user, review)
 
     forms = {}
     seat_people = {}
@@ -537,6 +540,11 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "member_selects": _member_selects(forms["schedule"], seat_people) if can_schedule else [],
         # The candidate's delivery over their time in the current level (criterion 2 of a promotion).
         "productivity": grade_selectors.delivery(review.candidate_id, since=progress.since),
+        # The statement's edit form for the candidate and their lead while HR has not scheduled yet.
+        "statement_form": (
+            bound.get("statement") or StatementForm(initial={"statement": review.statement})
+        ) if can_edit_statement else None,
+        "packet_plan": packet_plan(review, progress),
     }
     return render(request, "reviews/detail.html", context, status=status)
 
@@ -624,6 +632,26 @@ def decide(request, pk):
 
 @login_required
 @require_POST
+def statement(request, pk):
+    """The candidate or their team lead rewrites the statement until the defense is scheduled."""
+    review = _review_for(request, pk)
+    if not policies.may_edit_statement(request.user, review):
+        raise PermissionDenied(_("Only the candidate or their team lead can change the statement."))
+    form = StatementForm(request.POST)
+    if not form.is_valid():
+        return _detail_response(request, review, status=400, bound={"statement": form})
+    try:
+        services.review_statement_edit(review=review, by=request.user, statement=form.cleaned_data["statement"])
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.ReviewError as exc:
+        return _refused(request, review, exc, bound={"statement": form})
+    messages.success(request, _("The statement is saved."))
+    return redirect(review)
+
+
+@login_required
+@require_POST
 def withdraw(request, pk):
     review = _review_for(request, pk)
     form = WithdrawForm(request.POST)
@@ -706,7 +734,8 @@ def request_review(request, employee_pk):
     if form.is_valid():
         try:
             review = services.review_request(
-                candidate=employee, by=request.user, recommendation=form.cleaned_data["recommendation"]
+                candidate=employee, by=request.user, statement=form.cleaned_data["statement"],
+                recommendation=form.cleaned_data["recommendation"],
             )
         except PermissionError as exc:
             raise PermissionDenied(str(exc)) from exc

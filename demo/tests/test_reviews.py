@@ -378,7 +378,7 @@ def test_hr_can_open_a_demo_review_of_every_status(seeded, client):
 def test_lead_still_gets_a_defense_to_vote_on_when_dev_already_has_a_review():
     grades_demo.demo_seed(employees=SMALL, seed=1, today=TODAY, password="x")
     dev = Employee.objects.get(user__username="dev")
-    own = services.review_request(candidate=dev, by=dev.user, on=TODAY)
+    own = services.review_request(statement="Ready for the next level.", candidate=dev, by=dev.user, on=TODAY)
     demo.seed_reviews(today=TODAY, seed=1)
     assert list(PromotionReview.objects.filter(candidate=dev)) == [own]
     assert own.events.count() == 1, "a person who has a review is left as they are"

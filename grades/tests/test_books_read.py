@@ -342,7 +342,7 @@ def test_the_progress_page_in_russian(client, team):
 
 # The progress page's statements (grades/tests/test_query_counts.py pins them exactly): the
 # reading lists and the person's readings of them come with the ladder, in its statement.
-PROGRESS_PAGE = 8
+from grades.tests.test_query_counts import PROGRESS_PAGE  # noqa: E402
 
 
 def test_the_progress_page_does_not_read_more_with_more_books_and_readings(

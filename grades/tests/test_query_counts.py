@@ -60,9 +60,10 @@ def count(client, django_assert_num_queries, url, expected):
 # person and their mentees with the person's row, the review box (the reviews app's panel:
 # the person's reviews; the last failed defense is the person's own column), the ladder
 # with its reading lists and the person's readings of them, the
-# checklist with the person's claims and who decided them = 8. A claim's history is read
-# only when it is opened (claim_history).
-PROGRESS_PAGE = 8
+# checklist with the person's claims and who decided them, the growth plan's goals with
+# their requirements and who marked them done = 9. A claim's history is read only when it
+# is opened (claim_history).
+PROGRESS_PAGE = 9
 
 
 @pytest.mark.parametrize("grown", [False, True], ids=["small", "grown"])

@@ -310,7 +310,7 @@ def test_a_defense_after_the_move_is_for_the_new_track(dev, hr, lead):
     from reviews import services as reviews
 
     move(dev, hr)
-    review = reviews.review_request(candidate=dev, by=lead.user, recommendation="Ready.")
+    review = reviews.review_request(statement="Ready for the next level.", candidate=dev, by=lead.user, recommendation="Ready.")
 
     assert review.track.slug == "fullstack"
     assert (review.from_level.code, review.to_level.code) == ("middle", "middle-plus")
@@ -454,7 +454,7 @@ def test_a_person_without_a_hire_entry_is_not_moved(hr):
 def test_an_open_review_blocks_the_move_until_it_is_closed(dev, hr, lead, claims):
     from reviews import services as reviews
 
-    review = reviews.review_request(candidate=dev, by=lead.user, recommendation="Ready.")
+    review = reviews.review_request(statement="Ready for the next level.", candidate=dev, by=lead.user, recommendation="Ready.")
     before = db_state()
 
     with pytest.raises(services.GradeError, match="has an open promotion review for the Back-end developer track"):
@@ -550,7 +550,7 @@ def test_a_refused_move_in_the_admin_shows_why_and_changes_nothing(client, dev, 
 def test_an_open_review_is_shown_on_the_admin_form(client, dev, hr, lead):
     from reviews import services as reviews
 
-    reviews.review_request(candidate=dev, by=lead.user, recommendation="Ready.")
+    reviews.review_request(statement="Ready for the next level.", candidate=dev, by=lead.user, recommendation="Ready.")
     client.force_login(hr)
     before = db_state()
 

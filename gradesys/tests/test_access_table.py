@@ -44,8 +44,10 @@ from grades.models import (
     EvidenceEvent,
     EvidenceStatus,
     GradeChange,
+    GrowthGoal,
     Mentorship,
 )
+from grades import services as grade_services
 from reviews import services as review_services
 from reviews.models import CommitteeSeat, DefenseSession, PromotionReview, ReviewEvent, ReviewStatus, SeatRole, Vote
 
@@ -114,6 +116,10 @@ ACCESS: list[tuple[str, ...]] = [
     ("a defense session",          "login",  "404",    "404",    "200+",    "404",     "200+",    "200+",    "404",     "200+"),
     ("put a defense in a session", "login",  "404",    "404",    "404",     "404",     "404",     "done",    "404",     "done"),
     ("a session's outcome",        "login",  "404",    "404",    "200-",    "404",     "200-",    "200-",    "404",     "200-"),
+    ("edit the statement",         "login",  "done",   "404",    "done",    "404",     "404",     "403",     "404",     "403"),
+    ("add a growth goal",          "login",  "done",   "404",    "done",    "404",     "404",     "403",     "404",     "403"),
+    ("edit a growth goal",         "login",  "done",   "404",    "done",    "404",     "404",     "403",     "404",     "403"),
+    ("mark a growth goal done",    "login",  "done",   "404",    "done",    "404",     "404",     "403",     "404",     "403"),
     ("exports index",              "login",  "403",    "403",    "403",     "403",     "403",     "200",     "200",     "200"),
     ("download roster",            "login",  "403",    "403",    "403",     "403",     "403",     "200",     "200",     "200"),
     ("download grade-history",     "login",  "403",    "403",    "403",     "403",     "403",     "200",     "200",     "200"),
@@ -231,6 +237,7 @@ def written_state() -> tuple:
         list(GradeChange.objects.order_by("id").values()),
         list(DefenseSession.objects.order_by("id").values()),
         list(DeliveryFact.objects.order_by("id").values()),
+        list(GrowthGoal.objects.order_by("id").values()),
         list(Employee.objects.order_by("id").values()),
         list(BookReading.objects.order_by("id").values()),
         list(User.objects.order_by("id").values("id", "is_staff", "is_superuser", "is_active", "password")),
@@ -319,6 +326,30 @@ def _book_read(world: World) -> None:
 
 def _reading_id(world: World) -> int:
     return BookReading.objects.get(employee=world.dev, book_id=world.book_id).pk
+
+
+def _request_anew(world: World) -> None:
+    """The person's scheduled review withdrawn and a new one requested: its statement may change."""
+    _withdraw_open_review(world)
+    review_services.review_request(candidate=world.dev, by=world.dev.user, statement="Ready: see the billing work.")
+
+
+def _open_review_id(world: World) -> int:
+    return PromotionReview.objects.open().get(candidate=world.dev).pk
+
+
+def _unmet_requirement_id(world: World) -> int:
+    return selectors.employee_progress(world.dev).unmet[0].requirement.pk
+
+
+def _add_goal(world: World) -> None:
+    requirement = selectors.employee_progress(world.dev).unmet[0].requirement
+    grade_services.growth_goal_add(employee=world.dev, requirement=requirement, text="Pair on the billing retries.",
+                                   by=world.dev.user)
+
+
+def _goal(world: World) -> GrowthGoal:
+    return GrowthGoal.objects.get(employee=world.dev)
 
 
 def _claim_status(world: World) -> str:
@@ -412,9 +443,41 @@ ACTIONS: dict[str, Action] = {
         "reviews:request",
         lambda w: f"/reviews/request/{w.dev.pk}/",
         method="post",
-        data=lambda w: {"recommendation": "Ready for the next level."},
+        data=lambda w: {"statement": "Ready for the next level.", "recommendation": "Ready for the next level."},
         setup=_withdraw_open_review,
         done=lambda w, user: PromotionReview.objects.open().filter(candidate=w.dev, requested_by=user).exists(),
+    ),
+    "edit the statement": Action(
+        "reviews:statement",
+        lambda w: f"/reviews/{_open_review_id(w)}/statement/",
+        method="post",
+        data=lambda w: {"statement": "Ready: the billing rewrite and the runbook."},
+        setup=_request_anew,
+        done=lambda w, user: PromotionReview.objects.get(pk=_open_review_id(w)).statement
+        == "Ready: the billing rewrite and the runbook.",
+    ),
+    "add a growth goal": Action(
+        "grades:goal_add",
+        lambda w: f"/people/{w.dev.pk}/plan/{_unmet_requirement_id(w)}/",
+        method="post",
+        data=lambda w: {"text": "Pair on the billing retries.", "link": "", "due_on": ""},
+        done=lambda w, user: GrowthGoal.objects.filter(employee=w.dev, created_by=user).exists(),
+    ),
+    "edit a growth goal": Action(
+        "grades:goal_edit",
+        lambda w: f"/goals/{_goal(w).pk}/edit/",
+        method="post",
+        data=lambda w: {"text": "Edited: pair on the retries and write the runbook.", "link": "", "due_on": ""},
+        setup=_add_goal,
+        done=lambda w, user: _goal(w).text == "Edited: pair on the retries and write the runbook.",
+    ),
+    "mark a growth goal done": Action(
+        "grades:goal_done",
+        lambda w: f"/goals/{_goal(w).pk}/done/",
+        method="post",
+        data=lambda w: {"done": "1"},
+        setup=_add_goal,
+        done=lambda w, user: _goal(w).done_by == user,
     ),
     "review list": Action("reviews:list", lambda w: "/reviews/"),
     "review detail": Action("reviews:detail", lambda w: f"/reviews/{w.review_id}/"),
@@ -645,6 +708,7 @@ ID_URLS = [
     ("vote", PromotionReview, "/reviews/{id}/vote/"),
     ("decide a review", PromotionReview, "/reviews/{id}/decide/"),
     ("withdraw a review", PromotionReview, "/reviews/{id}/withdraw/"),
+    ("add a growth goal", Employee, "/people/{id}/plan/{requirement}/"),
 ]
 
 # Per URL, every signed-in role the table answers 404: the roles that may not see the object.

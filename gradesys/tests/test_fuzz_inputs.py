@@ -567,7 +567,8 @@ REVIEWS = [
         "request-review",
         draw={"data": form_data({"recommendation": TEXTS})},
         by="lead",
-        request=lambda ex: post(f"/reviews/request/{ex.org['dev'].pk}/", ex.data),
+        # The statement is required and fuzzed in reviews' own tests; here it is a fixed valid one.
+        request=lambda ex: post(f"/reviews/request/{ex.org['dev'].pk}/", {"statement": "Ready.", **ex.data}),
         accepts=text_acceptable("recommendation"),
         accepted=review_requested,
         examples=(

@@ -158,7 +158,7 @@ def test_a_run_for_an_earlier_day_than_covered_sends_nothing(lead, mailoutbox, d
 def test_people_who_cannot_defend_now_are_left_out(lead, mailoutbox, django_capture_on_commit_callbacks):
     listed_ = eligible_on(TODAY, lead=lead)
     with_open_review = eligible_on(TODAY, lead=lead)
-    review_services.review_request(candidate=with_open_review, by=lead.user, on=TODAY)
+    review_services.review_request(statement="Ready for the next level.", candidate=with_open_review, by=lead.user, on=TODAY)
     below_top = eligible_on(TODAY, lead=lead, level_code="senior-plus")
     at_top = hire(level_code="senior-plus-plus", hire_date=grade_rules.add_months(TODAY, -12), team_lead=lead)
     left = eligible_on(TODAY, lead=lead)

@@ -69,7 +69,7 @@ def test_dry_run_lists_the_reminders_and_writes_and_sends_nothing(
     assert out.count(f"review #{review.pk} at ") == 4
     assert "Would mail lead (1 claim(s)):" in out
     assert f"claim #{waiting.pk} by {org['colleague'].name}, 10 days waiting" in out
-    assert "Would send 5 mail(s): 4 defense(s), 1 claim(s)." in out
+    assert "Would send 5 mail(s): 4 defense(s), 1 claim(s), 0 goal(s)." in out
     assert written() == before == ([], [])
     assert callbacks == [] and mailoutbox == []
 
@@ -92,7 +92,7 @@ def test_committee_members_are_reminded_of_a_defense_in_two_days_once(
     assert set(Reminder.objects.values_list("kind", "object_id", "recipient_id", "key")) == {
         (ReminderKind.DEFENSE, review.pk, user.pk, rules.defense_key(review.scheduled_for)) for user in committee
     }
-    assert "Sent 4 mail(s): 4 defense(s), 0 claim(s)." in out
+    assert "Sent 4 mail(s): 4 defense(s), 0 claim(s), 0 goal(s)." in out
 
     remind(django_capture_on_commit_callbacks)
     remind(django_capture_on_commit_callbacks, "--days", "5")
@@ -169,7 +169,7 @@ def test_claims_waiting_longer_than_the_threshold_are_sent_to_the_team_lead(
         (ReminderKind.CLAIM, old.pk, lead.user_id),
         (ReminderKind.CLAIM, other_team.pk, org["other_lead"].user_id),
     }
-    assert "Sent 2 mail(s): 0 defense(s), 2 claim(s)." in out
+    assert "Sent 2 mail(s): 0 defense(s), 2 claim(s), 0 goal(s)." in out
 
     remind(django_capture_on_commit_callbacks, "--claims-older-than", "2")
     [_first, second] = mails_to(mailoutbox, lead.user)
@@ -301,6 +301,6 @@ def test_the_query_count_does_not_grow_with_the_number_of_claims_and_defenses(
     assert Reminder.objects.filter(kind=ReminderKind.DEFENSE).count() == 12
 
     # Savepoint; seats of coming defenses, their reminders; waiting claims, last week's
-    # claim reminders; last covered day; the run, the reminders' insert, their read-back,
-    # the run's update; release.
-    assert len(few) == len(many) == 11, [q["sql"] for q in many.captured_queries]
+    # claim reminders; growth goals past due (none: their reminders are not read); last
+    # covered day; the run, the reminders' insert, their read-back, the run's update; release.
+    assert len(few) == len(many) == 12, [q["sql"] for q in many.captured_queries]

@@ -30,7 +30,7 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0008_decision_policy_row'),
+        ('reviews', '0010_review_statement'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

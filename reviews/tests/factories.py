@@ -74,7 +74,8 @@ def in_a_week() -> datetime.datetime:
 def requested(org: dict, *, candidate=None, by=None) -> PromotionReview:
     candidate = candidate or org["dev"]
     return services.review_request(
-        candidate=candidate, by=user_of(by or candidate.team_lead), recommendation="Led the billing rewrite."
+        candidate=candidate, by=user_of(by or candidate.team_lead), recommendation="Led the billing rewrite.",
+        statement="Ready: the search rewrite and the on-call runbook show the Middle+ skills.",
     )
 
 

@@ -31,7 +31,7 @@ def reviews(org):
     user = org["other_dev"].user
     user.first_name, user.last_name = "Olga", "Otherova"
     user.save(update_fields=["first_name", "last_name"])
-    open_review = services.review_request(candidate=org["other_dev"], by=org["other_dev"].user,
+    open_review = services.review_request(statement="Ready for the next level.", candidate=org["other_dev"], by=org["other_dev"].user,
                                           recommendation="Ships every week")
     return {"passed": passed, "open": open_review}
 
@@ -144,7 +144,7 @@ def test_a_staff_committee_member_sees_only_their_reviews_and_no_votes(client, o
     from reviews import services
 
     services.review_vote(review=review, by=org["product"], value="reject", comment="Secret opinion")
-    unseen = services.review_request(candidate=org["other_dev"], by=org["other_dev"].user)
+    unseen = services.review_request(statement="Ready for the next level.", candidate=org["other_dev"], by=org["other_dev"].user)
     cto = org["cto"]
     cto.is_staff = True
     cto.save()

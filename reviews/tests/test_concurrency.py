@@ -108,8 +108,8 @@ def test_two_requests_racing_open_one_review():
         lead = candidate.team_lead.user
 
         results = race(
-            lambda: services.review_request(candidate=candidate, by=candidate.user),
-            lambda: services.review_request(candidate=candidate, by=lead),
+            lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user),
+            lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=lead),
         )
 
         assert outcomes(results) == ["error", "ok"]

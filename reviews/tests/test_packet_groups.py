@@ -46,7 +46,7 @@ def confirm(org, key):
 
 
 def test_a_group_with_enough_done_leaves_nothing_unmet_and_the_defense_is_scheduled(org):
-    review = services.review_request(candidate=org["dev"], by=org["lead"].user, recommendation="Ready.")
+    review = services.review_request(statement="Ready for the next level.", candidate=org["dev"], by=org["lead"].user, recommendation="Ready.")
     for key in ("writes-tests", "explains-work", "python"):
         confirm(org, key)
     # One language of the two the group asks for: Go and Rust are both still open.
@@ -64,7 +64,7 @@ def test_a_group_with_enough_done_leaves_nothing_unmet_and_the_defense_is_schedu
 
 
 def test_the_review_page_shows_the_groups_tally_and_the_texts_shape(client, org):
-    review = services.review_request(candidate=org["dev"], by=org["lead"].user, recommendation="Ready.")
+    review = services.review_request(statement="Ready for the next level.", candidate=org["dev"], by=org["lead"].user, recommendation="Ready.")
     confirm(org, "python")
     client.force_login(org["hr"])
     body = client.get(f"/reviews/{review.pk}/").content.decode()

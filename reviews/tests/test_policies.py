@@ -122,7 +122,7 @@ def test_a_failed_defense_is_noted_on_the_persons_row_and_starts_the_cooldown():
     today = timezone.localdate()
     assert Employee.objects.get(pk=candidate.pk).last_failed_defense_on == today
     with pytest.raises(ReviewError, match="Too early"):
-        services.review_request(candidate=Employee.objects.get(pk=candidate.pk), by=candidate.user)
+        services.review_request(statement="Ready for the next level.", candidate=Employee.objects.get(pk=candidate.pk), by=candidate.user)
 
 
 def test_a_passed_defense_leaves_the_failed_day_alone():

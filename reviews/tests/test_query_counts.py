@@ -43,7 +43,7 @@ def login(client, person):
 def more_reviews(org, count: int) -> None:
     """`count` more requested reviews of the lead's reports, each with its request event."""
     for _ in range(count):
-        services.review_request(candidate=hire(level_code="middle", team_lead=org["lead"]), by=org["lead"].user)
+        services.review_request(statement="Ready for the next level.", candidate=hire(level_code="middle", team_lead=org["lead"]), by=org["lead"].user)
 
 
 # --- The list ------------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ def test_list_query_count_is_pinned(client, org, who, django_assert_num_queries)
 def test_the_list_ids_read_first_are_the_visible_reviews(org):
     """review_list_queryset takes another road for developers and team leads, to the same rows."""
     dev_review = scheduled(org)
-    other = services.review_request(candidate=org["other_dev"], by=org["other_dev"].user)
+    other = services.review_request(statement="Ready for the next level.", candidate=org["other_dev"], by=org["other_dev"].user)
     # The other team's lead sits on dev's committee instead of dev's own lead... and on a review
     # of a person they do not lead: the seat alone makes it visible to them.
     services.review_withdraw(review=dev_review, by=org["hr"], reason="Re-seated below.")
@@ -151,8 +151,8 @@ def test_the_pager_is_translated(client, org, monkeypatch):
 # the ledgers of the candidate and of their mentees; the checklist with each line's live
 # claim and its decider; the event trail with its actors; the reading lists of the candidate's
 # ladder with their readings, and their readings of books no longer on those lists; the
-# candidate's delivery facts.
-DETAIL_QUERIES = 10
+# candidate's delivery facts; the candidate's growth goals on the packet's lines.
+DETAIL_QUERIES = 11
 # HR on an open review also reads who may be seated, for the schedule form.
 DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + 1
 # Once every seat has voted, HR's page also reads the decision policy, to say what the votes
@@ -202,7 +202,7 @@ def test_hr_reads_a_decided_review_without_the_schedule_form(client, org, django
 def test_a_senior_candidate_with_mentees_costs_the_same(client, org, django_assert_num_queries):
     """The checks judged from data read the mentorships and the mentees' ledgers, in the same statements."""
     lead = org["lead"]
-    review = services.review_request(candidate=lead, by=lead.user)
+    review = services.review_request(statement="Ready for the next level.", candidate=lead, by=lead.user)
     MentorshipFactory(mentor=lead, mentee=org["colleague"], started_on=datetime.date(2022, 2, 1))
     response = detail_queries(client, org["hr"], review, django_assert_num_queries, DETAIL_QUERIES_HR_OPEN)
     kinds = {item.requirement.check_kind for item in response.context["progress"].items}
@@ -288,7 +288,7 @@ def test_the_packet_judges_the_data_checks_as_the_progress_page_does(org):
     MentorshipFactory(mentor=lead, mentee=org["dev"], started_on=datetime.date(2021, 4, 1))
     MentorshipFactory(mentor=lead, mentee=org["other_dev"], started_on=datetime.date(2020, 2, 1),
                       ended_on=datetime.date(2020, 12, 1))
-    review = services.review_request(candidate=lead, by=lead.user)
+    review = services.review_request(statement="Ready for the next level.", candidate=lead, by=lead.user)
     packet, progress = packet_and_progress(review, org["hr"])
     assert summary(packet) == summary(progress)
     met = {item.requirement.check_kind: item.state for item in packet.items if item.requirement.check_kind}
@@ -369,7 +369,7 @@ def test_a_refused_schedule_shows_the_posted_choices_again(client, org):
 
 def test_who_may_see_a_review_page_is_the_rule_of_the_list(org):
     """review_for_page tests visibility on the row read; visible_reviews in SQL: the same rule."""
-    reviews = [scheduled(org), services.review_request(candidate=org["other_dev"], by=org["other_dev"].user)]
+    reviews = [scheduled(org), services.review_request(statement="Ready for the next level.", candidate=org["other_dev"], by=org["other_dev"].user)]
     admin = UserFactory(username="root", is_superuser=True)
     people = ["hr", "cto", "lead", "dev", "other_lead", "other_dev", "colleague", "manager", "spare"]
     for review in reviews:

@@ -141,7 +141,7 @@ def ready_candidate(*, level_code="middle", hire_date=datetime.date(2022, 1, 10)
 
 def requested_review(candidate=None):
     candidate = candidate or ready_candidate()
-    return services.review_request(candidate=candidate, by=candidate.user, recommendation="Shipped search")
+    return services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user, recommendation="Shipped search")
 
 
 def scheduled_review(candidate=None, *, hr=None):
@@ -168,7 +168,7 @@ def test_a_full_defense_promotes_the_candidate(candidate, hr, mailoutbox, django
     lead = candidate.team_lead.user
     start = timezone.now()
 
-    review = services.review_request(candidate=candidate, by=candidate.user, recommendation="Led the search rewrite")
+    review = services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user, recommendation="Led the search rewrite")
     assert (review.status, review.from_level, review.to_level) == ("requested", level("middle"), level("middle-plus"))
     assert review.track_id == candidate.track_id
     assert review.requested_by == candidate.user
@@ -209,7 +209,7 @@ def test_a_full_defense_promotes_the_candidate(candidate, hr, mailoutbox, django
 
 def test_the_team_lead_may_request(candidate):
     lead = candidate.team_lead.user
-    review = services.review_request(candidate=candidate, by=lead, recommendation="Ready for Middle+")
+    review = services.review_request(statement="Ready for the next level.", candidate=candidate, by=lead, recommendation="Ready for Middle+")
     assert review.requested_by == lead
     event = review.events.get()
     assert (event.action, event.actor, event.note) == ("requested", lead, "Ready for Middle+")
@@ -249,7 +249,7 @@ def test_every_state_change_records_who_and_when(hr):
 def test_a_request_is_always_for_the_next_level(current, target):
     # No caller can ask for a skip: the service picks the target from the ledger.
     candidate = ready_candidate(level_code=current)
-    review = services.review_request(candidate=candidate, by=candidate.user)
+    review = services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user)
     assert (review.from_level, review.to_level) == (level(current), level(target))
 
 
@@ -262,19 +262,19 @@ def test_only_the_candidate_or_their_lead_may_request(who, candidate, refused):
         "other lead": lambda: hire(level_code="senior", roles=[TEAM_LEAD]).user,
         "manager": lambda: UserFactory(roles=["Manager"]),
     }[who]()
-    refused(lambda: services.review_request(candidate=candidate, by=by), PermissionError,
+    refused(lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=by), PermissionError,
             "Only the candidate or their team lead", candidate)
 
 
 def test_a_person_at_the_top_of_the_ladder_cannot_request(refused):
     candidate = ready_candidate(level_code="senior-plus-plus")
-    refused(lambda: services.review_request(candidate=candidate, by=candidate.user), ReviewError,
+    refused(lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user), ReviewError,
             "top of the ladder", candidate)
 
 
 def test_a_person_without_a_grade_cannot_request(refused):
     candidate = EmployeeFactory(team_lead=hire(level_code="senior"))
-    refused(lambda: services.review_request(candidate=candidate, by=candidate.user), ReviewError,
+    refused(lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user), ReviewError,
             "no grade yet", candidate)
 
 
@@ -282,13 +282,13 @@ def test_too_early_names_the_earliest_date(refused):
     hired = timezone.localdate() - datetime.timedelta(days=60)
     candidate = ready_candidate(hire_date=hired)
     earliest = grade_rules.add_months(hired, 6)  # Middle+ needs six months in Middle
-    message = refused(lambda: services.review_request(candidate=candidate, by=candidate.user), ReviewError,
+    message = refused(lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user), ReviewError,
                       earliest.isoformat(), candidate)
     assert "Too early" in message
     day_before = earliest - datetime.timedelta(days=1)
-    refused(lambda: services.review_request(candidate=candidate, by=candidate.user, on=day_before),
+    refused(lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user, on=day_before),
             ReviewError, earliest.isoformat(), candidate)
-    review = services.review_request(candidate=candidate, by=candidate.user, on=earliest)
+    review = services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user, on=earliest)
     assert review.status == ReviewStatus.REQUESTED
 
 
@@ -297,7 +297,7 @@ def test_no_request_during_probation(refused):
     hired = today - datetime.timedelta(days=30)
     probation_end = today + datetime.timedelta(days=60)
     candidate = ready_candidate(hire_date=hired, probation_end=probation_end)
-    message = refused(lambda: services.review_request(candidate=candidate, by=candidate.user), ReviewError,
+    message = refused(lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user), ReviewError,
                       probation_end.isoformat(), candidate)
     assert "probation" in message
     # Time in level counts from the end of probation.
@@ -306,23 +306,23 @@ def test_no_request_during_probation(refused):
 
 def test_a_second_open_review_is_refused(candidate, hr, refused):
     review = requested_review(candidate)
-    refused(lambda: services.review_request(candidate=candidate, by=candidate.team_lead.user), ReviewError,
+    refused(lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.team_lead.user), ReviewError,
             "already an open review", candidate)
     services.review_schedule(review=review, when=in_a_week(), place="", members=committee_for(candidate), by=hr)
-    refused(lambda: services.review_request(candidate=candidate, by=candidate.user), ReviewError,
+    refused(lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user), ReviewError,
             "already an open review", candidate)
 
 
 def test_a_withdrawn_review_frees_the_way_for_a_new_request(candidate):
     first = requested_review(candidate)
     services.review_withdraw(review=first, by=candidate.user)
-    second = services.review_request(candidate=candidate, by=candidate.user)
+    second = services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user)
     assert second.pk != first.pk
     assert list(PromotionReview.objects.filter(candidate=candidate).open()) == [second]
 
 
 def test_an_overlong_recommendation_is_refused(candidate, refused):
-    refused(lambda: services.review_request(candidate=candidate, by=candidate.user, recommendation="x" * 5001),
+    refused(lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user, recommendation="x" * 5001),
             ReviewError, "longer than", candidate)
 
 
@@ -338,11 +338,11 @@ def test_after_a_failed_defense_the_next_request_waits_three_months(candidate, h
     allowed_from = grade_rules.add_months(failed_on, 3)
 
     for day in (failed_on, allowed_from - datetime.timedelta(days=1)):
-        message = refused(lambda: services.review_request(candidate=candidate, by=candidate.user, on=day),
+        message = refused(lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user, on=day),
                           ReviewError, allowed_from.isoformat(), candidate)
         assert "Too early" in message
 
-    again = services.review_request(candidate=candidate, by=candidate.user, on=allowed_from)
+    again = services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user, on=allowed_from)
     assert (again.status, again.to_level) == (ReviewStatus.REQUESTED, level("middle-plus"))
 
 
@@ -352,16 +352,16 @@ def test_the_cool_down_follows_the_setting(candidate, hr, settings, refused):
     services.review_decide(review=review, by=hr)
     review.refresh_from_db()
     allowed_from = grade_rules.add_months(timezone.localdate(review.decided_at), 1)
-    refused(lambda: services.review_request(candidate=candidate, by=candidate.user,
+    refused(lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user,
                                             on=allowed_from - datetime.timedelta(days=1)),
             ReviewError, allowed_from.isoformat(), candidate)
-    assert services.review_request(candidate=candidate, by=candidate.user, on=allowed_from).pk
+    assert services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user, on=allowed_from).pk
 
 
 def test_a_withdrawn_review_starts_no_cool_down(candidate):
     review, _members, hr = scheduled_review(candidate)
     services.review_withdraw(review=review, by=hr)
-    assert services.review_request(candidate=candidate, by=candidate.user).status == ReviewStatus.REQUESTED
+    assert services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user).status == ReviewStatus.REQUESTED
 
 
 # --- Schedule -----------------------------------------------------------------------------------

@@ -247,6 +247,7 @@ def test_the_committee_compares_its_candidates_side_by_side(client, org):
     assert (rows[second.pk].completion_last, rows[second.pk].books_read) == (None, 0)
     page = response.content.decode()
     assert f'href="{reverse("reviews:session_summary", args=[session.pk])}"' in page
+    assert "90% · rising" in page
 
     # A member who has not voted sees who has voted, not how.
     login(client, org["cto"])

@@ -70,7 +70,7 @@ def test_full_defense_lead_requests_hr_schedules_committee_votes_hr_decides(
     page = login(client, lead).get(f"/people/{dev.pk}/")
     assert page.status_code == 200
     assert "Request a defense of Middle+" in body(page)
-    response = client.post(f"/reviews/request/{dev.pk}/", {"recommendation": "Led the billing rewrite"})
+    response = client.post(f"/reviews/request/{dev.pk}/", {"statement": "Ready for the next level.", "recommendation": "Led the billing rewrite"})
     review = PromotionReview.objects.get(candidate=dev)
     assert response.status_code == 302 and response["Location"] == f"/reviews/{review.pk}/"
     assert (review.status, review.from_level.code, review.to_level.code) == ("requested", "middle", "middle-plus")
@@ -137,7 +137,7 @@ def test_a_failing_vote_fails_and_the_cooldown_shows_on_the_progress_page(client
 
     # Requesting during the cool-down: 400, the date in the message, nothing written.
     before = db_state()
-    response = login(client, org["lead"]).post(f"/reviews/request/{dev.pk}/", {"recommendation": "Try again"})
+    response = login(client, org["lead"]).post(f"/reviews/request/{dev.pk}/", {"statement": "Ready for the next level.", "recommendation": "Try again"})
     assert response.status_code == 400
     assert f"Too early: the next defense may be held from {earliest:%Y-%m-%d}." in messages_of(response)
     assert "Try again" in body(response)  # the form is shown again with what was typed
@@ -380,7 +380,7 @@ def test_the_developer_requests_their_own_defense(client, org):
     dev = org["dev"]
     page = login(client, dev).get("/me/")
     assert "Request a defense of Middle+" in body(page)
-    response = client.post(f"/reviews/request/{dev.pk}/", {"recommendation": ""})
+    response = client.post(f"/reviews/request/{dev.pk}/", {"statement": "Ready for the next level.", "recommendation": ""})
     assert response.status_code == 302
     review = PromotionReview.objects.get(candidate=dev)
     assert review.requested_by == dev.user
@@ -392,7 +392,7 @@ def test_the_developer_requests_their_own_defense(client, org):
 def test_a_skip_is_not_possible(client, org):
     """The target is never a parameter: a forged `to_level` is ignored, the next rank is taken."""
     dev = org["dev"]
-    response = login(client, dev).post(f"/reviews/request/{dev.pk}/", {"to_level": "senior", "recommendation": ""})
+    response = login(client, dev).post(f"/reviews/request/{dev.pk}/", {"to_level": "senior", "statement": "Ready for the next level.", "recommendation": ""})
     assert response.status_code == 302
     assert PromotionReview.objects.get(candidate=dev).to_level.code == "middle-plus"
     # The rule behind the service refuses any target but the next rank.
@@ -421,7 +421,7 @@ def test_request_during_probation_is_400_with_the_date(client, org):
     newcomer = hire(level_code="middle", team_lead=org["lead"], hire_date=today - datetime.timedelta(days=50),
                     probation_end=probation_end)
     before = db_state()
-    response = login(client, newcomer).post(f"/reviews/request/{newcomer.pk}/", {"recommendation": ""})
+    response = login(client, newcomer).post(f"/reviews/request/{newcomer.pk}/", {"statement": "Ready for the next level.", "recommendation": ""})
     assert response.status_code == 400
     [message] = messages_of(response)
     assert message.startswith(f"The probation period runs until {probation_end:%Y-%m-%d}")
@@ -433,7 +433,7 @@ def test_request_too_early_is_400_with_the_date(client, org):
     newcomer = hire(level_code="middle", team_lead=org["lead"], hire_date=today - datetime.timedelta(days=30))
     earliest = grade_rules.add_months(today - datetime.timedelta(days=30), 6)
     before = db_state()
-    response = login(client, org["lead"]).post(f"/reviews/request/{newcomer.pk}/", {"recommendation": ""})
+    response = login(client, org["lead"]).post(f"/reviews/request/{newcomer.pk}/", {"statement": "Ready for the next level.", "recommendation": ""})
     assert response.status_code == 400
     assert f"Too early: the next defense may be held from {earliest:%Y-%m-%d}." in messages_of(response)
     assert db_state() == before
@@ -443,7 +443,7 @@ def test_a_second_open_review_is_400(client, org):
     dev = org["dev"]
     requested(org)
     before = db_state()
-    response = login(client, dev).post(f"/reviews/request/{dev.pk}/", {"recommendation": ""})
+    response = login(client, dev).post(f"/reviews/request/{dev.pk}/", {"statement": "Ready for the next level.", "recommendation": ""})
     assert response.status_code == 400
     assert "There is already an open review for this person." in messages_of(response)
     assert db_state() == before
@@ -454,7 +454,7 @@ def test_top_of_the_ladder_has_no_form_and_is_refused(client, org):
     page = login(client, top).get("/me/")
     assert "Request a defense" not in body(page)
     before = db_state()
-    response = client.post(f"/reviews/request/{top.pk}/", {"recommendation": ""})
+    response = client.post(f"/reviews/request/{top.pk}/", {"statement": "Ready for the next level.", "recommendation": ""})
     assert response.status_code == 400
     assert "The person is at the top of the ladder." in messages_of(response)
     assert db_state() == before
@@ -464,7 +464,7 @@ def test_top_of_the_ladder_has_no_form_and_is_refused(client, org):
 def test_only_the_candidate_or_their_lead_request(client, org, who, status):
     dev = org["dev"]
     before = db_state()
-    response = login(client, org[who]).post(f"/reviews/request/{dev.pk}/", {"recommendation": ""})
+    response = login(client, org[who]).post(f"/reviews/request/{dev.pk}/", {"statement": "Ready for the next level.", "recommendation": ""})
     assert response.status_code == status
     assert db_state() == before
     if who != "hr":
@@ -475,7 +475,7 @@ def test_only_the_candidate_or_their_lead_request(client, org, who, status):
 def test_request_with_a_too_long_recommendation_is_400(client, org):
     dev = org["dev"]
     before = db_state()
-    response = login(client, dev).post(f"/reviews/request/{dev.pk}/", {"recommendation": "x" * 5001})
+    response = login(client, dev).post(f"/reviews/request/{dev.pk}/", {"statement": "Ready for the next level.", "recommendation": "x" * 5001})
     assert response.status_code == 400
     assert "at most 5000 characters" in body(response)
     assert db_state() == before
@@ -646,7 +646,7 @@ def test_unknown_review_is_404(client, org):
 
 def test_text_is_escaped(client, org):
     dev = org["dev"]
-    services.review_request(candidate=dev, by=dev.user, recommendation="<script>alert(1)</script>")
+    services.review_request(statement="Ready for the next level.", candidate=dev, by=dev.user, recommendation="<script>alert(1)</script>")
     review = PromotionReview.objects.get(candidate=dev)
     html = body(login(client, org["hr"]).get(f"/reviews/{review.pk}/"))
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
@@ -660,9 +660,9 @@ def many(org):
     """Reviews of three people: dev (scheduled, cto and the lead seated), a fullstack developer
     (requested), and a passed one of the colleague's from the past."""
     dev_review = scheduled(org)
-    other_review = services.review_request(candidate=org["other_dev"], by=org["other_dev"].user)
+    other_review = services.review_request(statement="Ready for the next level.", candidate=org["other_dev"], by=org["other_dev"].user)
     colleague = org["colleague"]
-    colleague_review = services.review_request(candidate=colleague, by=org["lead"].user)
+    colleague_review = services.review_request(statement="Ready for the next level.", candidate=colleague, by=org["lead"].user)
     services.review_withdraw(review=colleague_review, by=org["lead"].user)
     return {"dev": dev_review, "other": other_review, "colleague": colleague_review}
 
@@ -730,7 +730,7 @@ def test_the_list_paginates(client, org, monkeypatch):
 
     monkeypatch.setattr(views, "PAGE_SIZE", 2)
     for _ in range(5):
-        services.review_request(candidate=hire(level_code="middle", team_lead=org["lead"]), by=org["lead"].user)
+        services.review_request(statement="Ready for the next level.", candidate=hire(level_code="middle", team_lead=org["lead"]), by=org["lead"].user)
     login(client, org["hr"])
     first = client.get("/reviews/?status=requested")
     assert first.context["page"].paginator.num_pages == 3
@@ -771,16 +771,16 @@ def test_the_review_box_adds_one_query_to_the_progress_page(client, org):
 def test_upcoming_defenses_grouped_by_day_for_hr_only(client, org):
     first_day = in_a_week()
     dev_review = scheduled(org, when=first_day)
-    other = services.review_request(candidate=org["other_dev"], by=org["other_dev"].user)
+    other = services.review_request(statement="Ready for the next level.", candidate=org["other_dev"], by=org["other_dev"].user)
     services.review_schedule(review=other, when=first_day + datetime.timedelta(hours=3), place="Room 2",
                              members={**members(org), SeatRole.TEAM_LEAD: org["other_lead"].user}, by=org["hr"],
                              override_reason="ok")
-    third = services.review_request(candidate=org["colleague"], by=org["lead"].user)
+    third = services.review_request(statement="Ready for the next level.", candidate=org["colleague"], by=org["lead"].user)
     services.review_schedule(review=third, when=first_day + datetime.timedelta(days=2), place="Room 3",
                              members=members(org), by=org["hr"], override_reason="ok")
     # A defense that was due yesterday and is still undecided is not "upcoming".
     past = hire(level_code="middle", team_lead=org["lead"], hire_date=datetime.date(2020, 1, 1))
-    stale = services.review_request(candidate=past, by=org["lead"].user)
+    stale = services.review_request(statement="Ready for the next level.", candidate=past, by=org["lead"].user)
     services.review_schedule(review=stale, when=first_day, place="Room 1", members=members(org), by=org["hr"],
                              override_reason="ok")
     PromotionReview.objects.filter(pk=stale.pk).update(scheduled_for=timezone.now() - datetime.timedelta(days=1))

@@ -14,6 +14,11 @@ def describe_item(template: str, item: dict) -> str:
             f"review #{item['review_id']} at {when:%Y-%m-%d %H:%M}: {item['candidate']} "
             f"{item['from_level']} → {item['to_level']}, {item['url']}"
         )
+    if template == "goals":
+        return (
+            f"goal #{item['goal_id']} of {item['name']}, due {item['due_on']:%Y-%m-%d}, "
+            f"{item['days_overdue']} days past: {item['requirement']}, {item['url']}"
+        )
     return (
         f"claim #{item['claim_id']} by {item['name']}, {item['days_waiting']} days waiting: "
         f"{item['requirement']}, {item['url']}"

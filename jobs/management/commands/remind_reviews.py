@@ -10,7 +10,9 @@ class Command(BaseCommand):
         "Remind committee members of the defenses they sit on in the next --days days (once per "
         "defense and member; a defense moved to another date or time is reminded again), and "
         "team leads of their reports' claims waiting for a decision for more than "
-        "--claims-older-than days (at most once a week per claim). One mail per person. Safe to "
+        "--claims-older-than days (at most once a week per claim), and people and their team leads "
+        "of growth goals past their due date and not done (at most once a week per goal). One "
+        "mail per person. Safe to "
         "run twice: what was reminded is recorded and not sent again; a missed day is caught up "
         "by the next run. Run it daily from cron."
     )
@@ -38,4 +40,4 @@ class Command(BaseCommand):
                 f"--claims-older-than must be a number of days from 0 to 3660, not {claims_older_than}."
             )
         result = services.reviews_remind(days=days, claims_older_than=claims_older_than, dry_run=dry_run)
-        write_result(self, result, what={"defenses": "defense(s)", "claims": "claim(s)"})
+        write_result(self, result, what={"defenses": "defense(s)", "claims": "claim(s)", "goals": "goal(s)"})
