@@ -86,8 +86,20 @@ def scheduled(org: dict, review=None, *, when=None) -> PromotionReview:
     )
 
 
+def defense_day_came(review: PromotionReview, *, days_ago: int = 0) -> PromotionReview:
+    """Time passes: the defense scheduled ahead is held now (or `days_ago` days ago).
+
+    Votes and the decision are taken only from the defense's day; the services refuse to
+    schedule in the past, so the date is moved here, as the clock would move it.
+    """
+    when = timezone.now() - datetime.timedelta(days=days_ago, minutes=1)
+    PromotionReview.objects.filter(pk=review.pk).update(scheduled_for=when)
+    review.scheduled_for = when
+    return review
+
+
 def voted(org: dict, review=None, *, values=("approve", "approve", "approve", "approve")) -> PromotionReview:
-    review = review or scheduled(org)
+    review = defense_day_came(review or scheduled(org))
     for (role, user), value in zip(members(org).items(), values):
         services.review_vote(review=review, by=user, value=value, comment=f"{role} says {value}")
     return review
