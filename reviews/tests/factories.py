@@ -10,7 +10,7 @@ from django.utils import timezone
 from grades.models import GradeChange, Requirement
 from grades.tests.factories import EvidenceFactory, UserFactory, hire
 from reviews import services
-from reviews.models import CommitteeSeat, PromotionReview, ReviewEvent, SeatRole, Vote
+from reviews.models import CommitteeSeat, PacketSnapshot, PromotionReview, ReviewEvent, SeatRole, Vote
 
 
 def organisation() -> dict:
@@ -120,5 +120,6 @@ def db_state():
         list(Vote.objects.order_by("id").values()),
         list(ReviewEvent.objects.order_by("id").values()),
         list(GradeChange.objects.order_by("id").values()),
+        list(PacketSnapshot.objects.order_by("id").values()),
         list(Employee.objects.order_by("id").values("id", "current_level_id", "current_level_since")),
     )
