@@ -400,3 +400,16 @@ def test_the_snapshot_format_is_plain_versioned_json_open_to_new_sections(org):
         packet.done_count, packet.total, packet.since, packet.months_in_level)
     assert sum(len(lines) for _level, lines in read.lines) == len(packet.items)
     assert [change.level.code for change in read.history] == [change.level.code for change in packet.history]
+
+
+def test_the_decision_mail_carries_the_reasons_not_the_votes(org, mailoutbox, django_capture_on_commit_callbacks):
+    review = defense_day_came(scheduled(org))
+    for user in members(org).values():
+        services.review_vote(review=review, by=user, value="reject", comment="secret-remark",
+                             notes={"skills": "secret-note"})
+    with django_capture_on_commit_callbacks(execute=True):
+        services.review_decide(review=review, by=org["hr"], reasons={"productivity": "Sprints slip often"})
+    assert len(mailoutbox) == 2
+    for mail in mailoutbox:
+        assert "Productivity: Sprints slip often" in mail.body
+        assert "secret-remark" not in mail.body and "secret-note" not in mail.body
