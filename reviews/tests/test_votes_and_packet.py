@@ -377,7 +377,7 @@ def test_the_kept_packet_reads_in_the_readers_language(client, org):
     client.cookies["django_language"] = "ru"
     response = login(client, org["dev"]).get(f"/reviews/{review.pk}/", HTTP_ACCEPT_LANGUAGE="ru")
     assert _lines(response)[requirement.pk][1] == str(requirement.text)
-    assert "Пакет в том виде, в каком его видела комиссия" in body(response)
+    assert "Материалы в том виде, в каком их видела комиссия" in body(response)
 
 
 def test_the_snapshot_format_is_plain_versioned_json_open_to_new_sections(org):
