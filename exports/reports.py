@@ -243,8 +243,8 @@ class _Ballot:
     `join` (one %s: the reader's user id) finds the reader's own seat `ms` and its
     vote `mv` on each review; `shown` is true on the rows whose votes, comments and
     counts the reader may see (VOTES_ALL), `progress` on those where they may see
-    who has voted and when (VOTES_PROGRESS and above). For HR both are always true
-    and no join is needed.
+    who has voted and when (VOTES_PROGRESS and above). For HR `progress` is always
+    true, and `shown` too except on the reviews where they sit and have not voted.
     """
 
     join: str = ""
@@ -261,14 +261,16 @@ class _Ballot:
 
 def _ballot(f: dict) -> _Ballot:
     viewer = f.get(VIEWER) or policies.NOBODY
-    if viewer.is_hr:
-        return _Ballot()
     # Unique index seat_one_per_member (review, member): at most one seat, so no row is doubled.
     decided = "r.status IN ('passed', 'failed')"
-    return _Ballot(
-        join="""
+    join = """
         LEFT JOIN reviews_committeeseat ms ON ms.review_id = r.id AND ms.member_id = %s
-        LEFT JOIN reviews_vote mv ON mv.seat_id = ms.id""",
+        LEFT JOIN reviews_vote mv ON mv.seat_id = ms.id"""
+    if viewer.is_hr:
+        # HR sees every vote, except as a member who has not voted yet on a review they sit on.
+        return _Ballot(join=join, params=(viewer.user_id,), shown=f"({decided} OR ms.id IS NULL OR mv.id IS NOT NULL)")
+    return _Ballot(
+        join=join,
         params=(viewer.user_id,),
         shown=f"({decided} OR mv.id IS NOT NULL)",
         progress=f"({decided} OR ms.id IS NOT NULL)",

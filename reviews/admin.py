@@ -128,7 +128,8 @@ class PromotionReviewAdmin(GuardedAdminMixin, ReadOnlyMixin, admin.ModelAdmin):
         (None, {"fields": ["candidate", "track", "from_level", "to_level", "status"]}),
         (_("Request"), {"fields": ["requested_by", "requested_at", "statement", "recommendation"]}),
         (_("Defense"), {"fields": ["scheduled_for", "place", "scheduled_by", "override_reason", "session"]}),
-        (_("Decision"), {"fields": ["decided_at", "decided_by", "decision_note", "grade_change", "withdrawn_reason"]}),
+        (_("Decision"), {"fields": ["decided_at", "decided_by", "decision_note", "decision_reasons", "grade_change",
+                                   "withdrawn_reason"]}),
     ]
 
     def get_queryset(self, request):

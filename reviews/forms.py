@@ -8,10 +8,12 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_calendar_date
 
+from . import rules
 from .models import CommitteeSeat, ReviewStatus, SeatRole, VoteValue
 from .services import MAX_TEXT
 
@@ -165,13 +167,53 @@ class ScheduleForm(forms.Form):
         return [self[role] for role in SeatRole.values]
 
 
+def _criterion_fields(form: forms.Form, prefix: str, label: str) -> None:
+    """Add one optional text field per criterion (rules.CRITERIA), named `<prefix><key>`."""
+    for key, name in rules.CRITERIA:
+        form.fields[f"{prefix}{key}"] = forms.CharField(
+            label=format_lazy(label, criterion=name), widget=_textarea(2), required=False, max_length=MAX_TEXT,
+        )
+
+
+def _criterion_values(form: forms.Form, prefix: str) -> dict[str, str]:
+    return {key: form.cleaned_data.get(f"{prefix}{key}", "") for key in rules.CRITERION_KEYS}
+
+
 class VoteForm(forms.Form):
+    """The vote, its comment and an optional note per criterion."""
+
     value = forms.ChoiceField(label=_("Your vote"), choices=VoteValue.choices, widget=forms.RadioSelect)
     comment = forms.CharField(label=_("Comment"), widget=_textarea(3), required=False, max_length=MAX_TEXT)
 
+    NOTE = "note_"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _criterion_fields(self, self.NOTE, _("Note on: {criterion}"))
+
+    @classmethod
+    def initial_of(cls, vote) -> dict:
+        """The form's initial values for a vote already cast."""
+        return {"value": vote.value, "comment": vote.comment,
+                **{f"{cls.NOTE}{key}": text for key, text in (vote.notes or {}).items()}}
+
+    def notes(self) -> dict[str, str]:
+        return _criterion_values(self, self.NOTE)
+
 
 class DecideForm(forms.Form):
+    """The overall reason and the reasons per criterion; the candidate reads them all."""
+
     note = forms.CharField(label=_("Decision note"), widget=_textarea(3), required=False, max_length=MAX_TEXT)
+
+    REASON = "reason_"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _criterion_fields(self, self.REASON, _("Reason: {criterion}"))
+
+    def reasons(self) -> dict[str, str]:
+        return _criterion_values(self, self.REASON)
 
 
 class WithdrawForm(forms.Form):

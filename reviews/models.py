@@ -89,6 +89,8 @@ class PromotionReview(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     decision_note = models.TextField(_("decision note"), blank=True)
+    # {criterion key (rules.CRITERIA): the reason the decision gives for it}; the candidate reads them.
+    decision_reasons = models.JSONField(_("reasons per criterion"), default=dict, blank=True)
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
     # Why the candidate is ready, pointing at their evidence: written with the request,
     # changed by the candidate or their team lead until the defense is scheduled.
@@ -257,6 +259,8 @@ class Vote(models.Model):
     seat = models.OneToOneField(CommitteeSeat, on_delete=models.PROTECT, related_name="vote")
     value = models.CharField(_("vote"), max_length=8, choices=VoteValue.choices)
     comment = models.TextField(_("comment"), blank=True)
+    # {criterion key (rules.CRITERIA): the member's note on it}; only criteria noted are kept.
+    notes = models.JSONField(_("notes per criterion"), default=dict, blank=True)
     cast_at = models.DateTimeField(_("cast at"))
     changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
 
@@ -320,6 +324,30 @@ class DecisionPolicy(SingleRowModel):
 
     def __str__(self) -> str:
         return str(_("Decision policy"))
+
+
+class PacketSnapshot(AppendOnlyModel):
+    """The candidate's packet as the committee saw it, kept when the decision is recorded.
+
+    Written once, in the decision's transaction, and never changed: a decided review's
+    page shows this rather than the candidate's checklist of today. `data` is the dict of
+    reviews.selectors.packet_freeze, versioned by its "schema" key; read it back with
+    reviews.selectors.packet_from_snapshot. Reviews decided before packets were kept have
+    no snapshot.
+    """
+
+    review = models.OneToOneField(PromotionReview, on_delete=models.PROTECT, related_name="frozen_packet")
+    taken_at = models.DateTimeField(_("taken at"))
+    data = models.JSONField(_("packet"))
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("packet as decided")
+        verbose_name_plural = _("packets as decided")
+
+    def __str__(self) -> str:
+        return f"{self.review_id}: {self.taken_at:%Y-%m-%d %H:%M}"
 
 
 class ReviewEvent(AppendOnlyModel):

@@ -54,4 +54,9 @@ def review_decided(review_id: int) -> None:
     recipients = [review.candidate.user.email]
     if review.candidate.team_lead_id:
         recipients.append(review.candidate.team_lead.user.email)
-    _send(review, "decided", recipients)
+    from . import rules
+
+    # The reasons per criterion, labelled in the mail's language (the labels are lazy).
+    reasons = [(label, review.decision_reasons[key]) for key, label in rules.CRITERIA
+               if (review.decision_reasons or {}).get(key)]
+    _send(review, "decided", recipients, {"reasons": reasons})

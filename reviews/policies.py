@@ -37,16 +37,25 @@ def vote_visibility(*, is_hr: bool, seat, decided: bool) -> str:
     senior voice on the committee), and the committee exists to collect four
     independent judgements. Once a member has voted they see the others, and they may
     still change their vote until the decision — by then their first judgement is on
-    record in the audit trail. HR runs the process and records the decision, so HR sees
-    everything all along. The candidate and a team lead who does not sit on the
-    committee learn the outcome and the decision note, and the counts only after the
-    decision: a running tally before it would put pressure on the members who have not
-    voted yet, and who voted how is the committee's business, not the candidate's.
+    record in the audit trail. A seat comes first: an HR person who sits on the committee
+    (the HR director is often in the HR group too) is a member like the others and sees
+    their votes only once they have voted.
+
+    HR who does not sit on the committee sees everything all along: HR schedules the
+    defense, chases the members who have not voted and records the decision with its
+    reasons per criterion, written from the members' notes; casting no vote, HR cannot
+    be nudged by the others' votes, and what HR reads is what the decision states.
+
+    The candidate and a team lead who does not sit on the committee learn the outcome
+    and the decision's reasons (overall and per criterion), and the counts only after
+    the decision: a running tally before it would put pressure on the members who have
+    not voted yet, and who voted how (values, comments, notes per criterion) is the
+    committee's business, not the candidate's.
     """
-    if is_hr:
-        return VOTES_ALL
     if seat is not None:
         return VOTES_ALL if decided or hasattr(seat, "vote") else VOTES_PROGRESS
+    if is_hr:
+        return VOTES_ALL
     return VOTES_TALLY if decided else VOTES_NONE
 
 

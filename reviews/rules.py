@@ -4,11 +4,55 @@ from __future__ import annotations
 
 import datetime
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+
+from django.utils.translation import gettext_lazy
 
 MAJORITY = "majority"
 UNANIMOUS = "unanimous"
 DECISION_RULES = (MAJORITY, UNANIMOUS)
+
+
+# The four criteria of a new level (the grade system's general provisions): the skills of
+# the level's checklist, rising productivity, healthy relations in the team, books read.
+# A vote may note something per criterion, and the decision gives its reasons per criterion.
+# Defined here once; forms, pages and the stored notes use these keys.
+CRITERIA = (
+    ("skills", gettext_lazy("Skills (the checklist)")),
+    ("productivity", gettext_lazy("Productivity")),
+    ("relations", gettext_lazy("Relations in the team")),
+    ("reading", gettext_lazy("Books read")),
+)
+CRITERION_KEYS = tuple(key for key, _label in CRITERIA)
+
+
+def criterion_label(key: str) -> str:
+    """The criterion's name in the reader's language (the key itself for an unknown one)."""
+    return str(dict(CRITERIA).get(key, key))
+
+
+def before_defense_day(defense_day: datetime.date | None, today: datetime.date) -> bool:
+    """True while the defense's (local) date has not come: no vote and no decision yet.
+
+    The committee judges the defense it attends; a vote cast before it would judge the
+    packet alone. From the defense's day on, votes and the decision are taken (a late
+    decision is fine: the promotion is still dated at the defense).
+    """
+    return defense_day is None or today < defense_day
+
+
+def decision_reasons_refusal(*, passed: bool, note: str, reasons: Mapping[str, str]) -> str | None:
+    """Why a decision cannot be recorded with these reasons, or None when it can.
+
+    A failed defense says why: the candidate reads the reasons on their review and works
+    on them before the next try, so at least the overall note or one criterion's reason
+    is required. A passed defense may give reasons but needs none.
+    """
+    from django.utils.translation import gettext as _
+
+    if passed or note.strip() or any(text.strip() for text in reasons.values()):
+        return None
+    return _("A defense that does not pass needs a reason: write the decision note or the reason for at least one criterion.")
 
 
 def outcome(votes: Iterable[str], rule: str = MAJORITY) -> bool:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
@@ -28,7 +29,7 @@ from grades.models import (
 from grades.selectors import ChecklistFigures, ChecklistItem, checklist_item
 
 from . import policies
-from .models import CommitteeSeat, PromotionReview, Vote
+from .models import CommitteeSeat, PacketSnapshot, PromotionReview, Vote
 
 
 def review_list_queryset(user) -> QuerySet[PromotionReview]:
@@ -102,7 +103,8 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
 
     Who may see it is the rule of policies.visible_reviews, tested on the row read (policies.may_see_review)
     rather than in SQL: the seats are on the row anyway. None when there is no such review
-    or the user may not see it.
+    or the user may not see it; `user` None reads it for the services (no one's view).
+    The packet kept at the decision (`frozen_packet`) is joined too.
     """
     mentorships = _json_rows(
         Mentorship.objects.filter(mentor=OuterRef("candidate_id")).annotate(grouping=F("mentor_id")),
@@ -120,7 +122,7 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
     review = (
         PromotionReview.objects.filter(pk=pk)
         .with_people()
-        .select_related("requested_by", "scheduled_by", "decided_by", "candidate__current_level")
+        .select_related("requested_by", "scheduled_by", "decided_by", "candidate__current_level", "frozen_packet")
         .annotate(seat_rows=seats, mentorship_rows=mentorships, next_level_pk=Subquery(next_level[:1]))
         # No ordering for one row: Django's check of an ORDER BY against a select list this
         # wide cost a third of the statement's time.
@@ -131,7 +133,7 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
     except PromotionReview.DoesNotExist:
         return None
     review.page_seats = _seats_from_rows(review, review.seat_rows or [])
-    if not policies.may_see_review(user, review, review.page_seats):
+    if user is not None and not policies.may_see_review(user, review, review.page_seats):
         return None
     return review
 
@@ -139,10 +141,11 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
 # The keys of a seat row (see review_for_page) and the columns they are read from.
 SEAT_ROW_FIELDS = (
     "id", "role", "member_id", "first_name", "last_name", "username", "is_active", "vote_id", "value", "comment",
+    "notes",
 )
 SEAT_ROW_COLUMNS = (
     "id", "role", "member_id", "member__first_name", "member__last_name", "member__username", "member__is_active",
-    "vote__id", "vote__value", "vote__comment",
+    "vote__id", "vote__value", "vote__comment", "vote__notes",
 )
 
 
@@ -177,8 +180,12 @@ def _seats_from_rows(review: PromotionReview, rows: list[dict]) -> list[Committe
         CommitteeSeat.review.field.set_cached_value(seat, review)
         vote = None
         if row["vote_id"] is not None:
+            notes = row.get("notes") or {}
+            if isinstance(notes, str):  # SQLite nests a JSON column as its text
+                notes = json.loads(notes)
             vote = _from_db(Vote, db, {
                 "id": row["vote_id"], "seat_id": seat.pk, "value": row["value"], "comment": row["comment"],
+                "notes": notes if isinstance(notes, dict) else {},
             })
             Vote.seat.field.set_cached_value(vote, seat)
         # None cached: `seat.vote` raises DoesNotExist without asking the database.
@@ -242,6 +249,8 @@ class Packet(ChecklistFigures):
     history: list[GradeChange]
     time_in_level_start: datetime.date | None
     months_in_level: int
+    # The day the packet was judged for (data-judged lines, time in level).
+    on: datetime.date | None = None
 
 
 def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -> Packet:
@@ -344,6 +353,7 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
         history=history,
         time_in_level_start=start,
         months_in_level=grade_rules.whole_months_between(start, on) if start else 0,
+        on=on,
     )
 
 
@@ -516,7 +526,11 @@ def packet_plan(review: PromotionReview, packet: Packet, *, on: datetime.date | 
 
     One query (grades.selectors.growth_plan), none when the packet has no checklist.
     """
-    order = {item.requirement.pk: (index, item.level) for index, item in enumerate(packet.items)}
+    if isinstance(packet, FrozenPacket):
+        lines = [(line.requirement_pk, level) for level, level_lines in packet.lines for line in level_lines]
+    else:
+        lines = [(item.requirement.pk, item.level) for item in packet.items]
+    order = {pk: (index, level) for index, (pk, level) in enumerate(lines)}
     if not order:
         return []
     on = on or timezone.localdate()
@@ -530,3 +544,301 @@ def packet_plan(review: PromotionReview, packet: Packet, *, on: datetime.date | 
         )
         for goal in goals
     ]
+
+
+# --- The packet as decided ------------------------------------------------------------------------
+#
+# When HR records the decision, the packet the committee judged is kept (models.PacketSnapshot):
+# the checklist line by line with each line's wording in both languages and its state, the
+# figures it adds up to, the time in level and the grade history. A decided review's page
+# shows that, not the candidate's checklist of today. The format is versioned by "schema";
+# sections may be added under keys of their own (a reader ignores keys it does not know),
+# and a change to an existing section's meaning takes a new schema number.
+
+PACKET_SCHEMA = 1
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _level_data(level) -> dict | None:
+    if level is None:
+        return None
+    return {"id": level.pk, "code": level.code, "name": level.name, "name_ru": level.name_ru, "rank": level.rank}
+
+
+def _line_data(item, tallies) -> dict:
+    requirement, claim = item.requirement, item.evidence
+    group = requirement.group if requirement.group_id is not None else None
+    tally = tallies.get(requirement.group_id) if group is not None else None
+    decided_by = None
+    if claim is not None and claim.decided_by_id is not None:
+        decided_by = claim.decided_by.get_full_name() or claim.decided_by.get_username()
+    return {
+        "requirement": requirement.pk,
+        "key": requirement.key,
+        "text": requirement.text,
+        "text_en": requirement.text_en,
+        "category": {
+            "key": requirement.category.key, "name": requirement.category.name,
+            "name_ru": requirement.category.name_ru,
+        },
+        "proficiency": requirement.proficiency,
+        "examples": requirement.examples,
+        "check_kind": requirement.check_kind,
+        "state": item.state,
+        # A data-judged line's account of why it is met or not, in the language of the decision.
+        "detail": item.detail,
+        "group": None if group is None else {
+            "id": group.pk, "key": group.key, "name": group.name, "name_ru": group.name_ru,
+            "at_least": group.at_least, "need": tally.need, "done": tally.done, "size": len(tally.items),
+        },
+        "claim": None if claim is None else {
+            "id": claim.pk,
+            "status": claim.status,
+            "reconfirm_needed": bool(claim.reconfirm_needed),
+            "description": claim.description,
+            "links": list(claim.links or []),
+            "claimed_at": _iso(claim.claimed_at),
+            "decided_at": _iso(claim.decided_at),
+            "decided_by": decided_by,
+            "decision_comment": claim.decision_comment,
+        },
+    }
+
+
+def packet_freeze(review: PromotionReview, packet: Packet) -> dict:
+    """The packet of `review` as JSON-ready data (schema PACKET_SCHEMA), to keep at the decision.
+
+    `packet` is review_packet's reading of the review (the day it was judged for is
+    `on`). Plain values only: ids, texts in both languages, states and dates, so that
+    the page can show it whatever happens to the checklist, the claims or the people later.
+    """
+    tallies = packet.tallies
+    return {
+        "schema": PACKET_SCHEMA,
+        "review": review.pk,
+        "on": _iso(packet.on),
+        "level": _level_data(packet.level),
+        "next_level": _level_data(packet.next_level),
+        "since": _iso(packet.since),
+        "time_in_level_start": _iso(packet.time_in_level_start),
+        "months_in_level": packet.months_in_level,
+        "figures": {
+            "done": packet.done_count,
+            "total": packet.total,
+            "data_met": packet.data_met,
+            "data_total": packet.data_total,
+            "waiting": packet.waiting_count,
+            "unmet": len(packet.unmet),
+        },
+        "checklist": [
+            {
+                "level": _level_data(level),
+                "lines": [_line_data(item, tallies) for block in blocks for item in block.items],
+            }
+            for level, blocks in packet.blocks_by_level()
+        ],
+        "history": [
+            {
+                "effective_date": _iso(change.effective_date),
+                "level": _level_data(change.level),
+                "kind": change.kind,
+                "reason": change.reason,
+            }
+            for change in packet.history
+        ],
+    }
+
+
+@dataclass(frozen=True)
+class FrozenLevel:
+    """A level as the packet kept it; reads like a Level for the `level_name` filter."""
+
+    id: int
+    code: str
+    name: str
+    name_ru: str
+    rank: int
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@dataclass(frozen=True)
+class FrozenClaim:
+    status: str
+    description: str
+    links: list
+    decision_comment: str
+
+
+@dataclass(frozen=True)
+class FrozenLine:
+    """One kept checklist line, with the attributes of the review page's live lines (views.PacketLine)."""
+
+    state: str
+    requirement_pk: int
+    state_label: str
+    text: str
+    category: str
+    checked_from_data: bool
+    detail: str
+    evidence: FrozenClaim | None
+    decided: str
+    proficiency: str = ""
+    examples: str = ""
+    group_head: str = ""
+    in_group: bool = False
+
+
+@dataclass(frozen=True)
+class FrozenChange:
+    effective_date: datetime.date | None
+    level: FrozenLevel | None
+    kind: str
+    reason: str
+
+    def get_kind_display(self) -> str:
+        from grades.models import GradeChangeKind
+
+        return str(GradeChangeKind(self.kind).label) if self.kind in GradeChangeKind.values else self.kind
+
+
+@dataclass
+class FrozenPacket:
+    """A kept packet read back for the page: the attributes the template reads of a Packet,
+    and `lines`, [(level, [FrozenLine])] in ladder order."""
+
+    schema: int
+    on: datetime.date | None
+    level: FrozenLevel | None
+    next_level: FrozenLevel | None
+    since: datetime.date | None
+    time_in_level_start: datetime.date | None
+    months_in_level: int
+    done_count: int
+    total: int
+    data_met: int
+    data_total: int
+    waiting_count: int
+    unmet_count: int
+    lines: list = field(default_factory=list)
+    history: list = field(default_factory=list)
+    taken_at: datetime.datetime | None = None
+
+
+def _date(value) -> datetime.date | None:
+    return datetime.date.fromisoformat(value) if value else None
+
+
+def _frozen_level(data) -> FrozenLevel | None:
+    if not data:
+        return None
+    return FrozenLevel(id=data["id"], code=data.get("code", ""), name=data.get("name", ""),
+                       name_ru=data.get("name_ru", ""), rank=data.get("rank", 0))
+
+
+def _in_reader_language(original: str, translated: str, *, russian_is_original: bool) -> str:
+    """A text kept in both languages, in the reader's (falling back to the one there is)."""
+    from django.utils.translation import get_language
+
+    russian = (get_language() or "en").startswith("ru")
+    if russian_is_original:
+        return original if russian else (translated or original)
+    return (translated or original) if russian else original
+
+
+def _frozen_line(data: dict, *, first_of_group: bool) -> FrozenLine:
+    from django.utils.translation import gettext as _
+
+    from common.text_filters import render_text
+    from grades.selectors import STATE_LABELS
+
+    state = data.get("state", "missing")
+    category = data.get("category") or {}
+    group = data.get("group")
+    claim = data.get("claim")
+    decided = ""
+    if claim and claim.get("decided_by"):
+        when = ""
+        if claim.get("decided_at"):
+            when = f"{timezone.localtime(datetime.datetime.fromisoformat(claim['decided_at'])):%Y-%m-%d}"
+        decided = _("Decided by %(who)s on %(when)s") % {"who": claim["decided_by"], "when": when}
+    group_head = ""
+    if group and first_of_group:
+        name = _in_reader_language(group.get("name", ""), group.get("name_ru", ""), russian_is_original=False)
+        name = name or _("At least %(n)s of these") % {"n": group.get("at_least", 0)}
+        group_head = _("%(group)s · %(done)s of %(need)s done, any %(need)s of these %(total)s") % {
+            "group": name, "done": group.get("done", 0), "need": group.get("need", 0), "total": group.get("size", 0),
+        }
+    text = _in_reader_language(data.get("text", ""), data.get("text_en", ""), russian_is_original=True)
+    return FrozenLine(
+        state=state,
+        requirement_pk=data.get("requirement"),
+        state_label=str(STATE_LABELS.get(state, STATE_LABELS["missing"])),
+        text=render_text(text),
+        category=_in_reader_language(category.get("name", ""), category.get("name_ru", ""), russian_is_original=False),
+        checked_from_data=bool(data.get("check_kind")),
+        detail=data.get("detail", ""),
+        evidence=None if not claim else FrozenClaim(
+            status=claim.get("status", ""), description=claim.get("description", ""),
+            links=list(claim.get("links") or []), decision_comment=claim.get("decision_comment", ""),
+        ),
+        decided=decided,
+        proficiency=data.get("proficiency", ""),
+        examples=render_text(data["examples"]) if data.get("examples") else "",
+        group_head=group_head,
+        in_group=bool(group),
+    )
+
+
+def packet_from_snapshot(data: dict, *, taken_at: datetime.datetime | None = None) -> FrozenPacket:
+    """The page's reading of a packet kept by packet_freeze: texts in the reader's language."""
+    figures = data.get("figures") or {}
+    lines = []
+    for block in data.get("checklist") or []:
+        previous_group = None
+        level_lines = []
+        for line in block.get("lines") or []:
+            group_id = (line.get("group") or {}).get("id")
+            level_lines.append(_frozen_line(line, first_of_group=group_id is not None and group_id != previous_group))
+            previous_group = group_id
+        lines.append((_frozen_level(block.get("level")), level_lines))
+    return FrozenPacket(
+        schema=data.get("schema", 0),
+        on=_date(data.get("on")),
+        level=_frozen_level(data.get("level")),
+        next_level=_frozen_level(data.get("next_level")),
+        since=_date(data.get("since")),
+        time_in_level_start=_date(data.get("time_in_level_start")),
+        months_in_level=data.get("months_in_level", 0),
+        done_count=figures.get("done", 0),
+        total=figures.get("total", 0),
+        data_met=figures.get("data_met", 0),
+        data_total=figures.get("data_total", 0),
+        waiting_count=figures.get("waiting", 0),
+        unmet_count=figures.get("unmet", 0),
+        lines=lines,
+        history=[
+            FrozenChange(
+                effective_date=_date(change.get("effective_date")), level=_frozen_level(change.get("level")),
+                kind=change.get("kind", ""), reason=change.get("reason", ""),
+            )
+            for change in data.get("history") or []
+        ],
+        taken_at=taken_at,
+    )
+
+
+def review_snapshot(review: PromotionReview):
+    """The packet kept at `review`'s decision (read with review_for_page), or None."""
+    try:
+        return review.frozen_packet
+    except PacketSnapshot.DoesNotExist:
+        return None

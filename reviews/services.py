@@ -22,12 +22,13 @@ from grades import selectors as grade_selectors
 from grades.models import Employee, GradeChangeKind
 from grades.services import GradeError, grade_change_record, record_failed_defense
 
-from . import notifications, policies, rules
+from . import notifications, policies, rules, selectors
 from .models import (
     OPEN_STATUSES,
     CommitteeSeat,
     DecisionPolicy,
     DefenseSession,
+    PacketSnapshot,
     PromotionReview,
     ReviewEvent,
     ReviewStatus,
@@ -317,9 +318,40 @@ def review_schedule(
 # --- Vote ---------------------------------------------------------------------------------------
 
 
+def defense_day(review: PromotionReview) -> datetime.date | None:
+    """The local date of the defense (None while it is not scheduled)."""
+    return timezone.localdate(review.scheduled_for) if review.scheduled_for else None
+
+
+def _refuse_before_defense(review: PromotionReview, message: str) -> None:
+    day = defense_day(review)
+    if rules.before_defense_day(day, timezone.localdate()):
+        raise ReviewError(message % {"date": day.isoformat() if day else "—"})
+
+
+def _per_criterion(texts: dict | None, what: str) -> dict[str, str]:
+    """{criterion: text} cleaned: known criteria only (rules.CRITERIA), blank ones dropped."""
+    texts = texts or {}
+    unknown = sorted(set(texts) - set(rules.CRITERION_KEYS))
+    if unknown:
+        raise ReviewError(_("Unknown criterion: %(keys)s.") % {"keys": ", ".join(unknown)})
+    cleaned = {}
+    for key in rules.CRITERION_KEYS:
+        text = _text(texts.get(key, ""), f"{what} ({rules.criterion_label(key)})")
+        if text:
+            cleaned[key] = text
+    return cleaned
+
+
 @transaction.atomic
-def review_vote(*, review: PromotionReview, by: User, value: str, comment: str = "") -> Vote:
-    """A seated member votes, or changes their vote, while the review is scheduled."""
+def review_vote(
+    *, review: PromotionReview, by: User, value: str, comment: str = "", notes: dict[str, str] | None = None
+) -> Vote:
+    """A seated member votes, or changes their vote, from the defense's day until the decision.
+
+    `notes` maps criteria (rules.CRITERIA) to the member's note on each; criteria left
+    out or blank carry none. Changing a vote replaces its notes.
+    """
     review = _lock(review)
     seat = review.seats.filter(member=by).first()
     if not policies.may_vote(by, seat):
@@ -327,15 +359,17 @@ def review_vote(*, review: PromotionReview, by: User, value: str, comment: str =
     if review.status != ReviewStatus.SCHEDULED:
         raise ReviewError(_("Votes are taken only while the defense is scheduled; it is %(status)s.") % {
             "status": review.get_status_display().lower()})
+    _refuse_before_defense(review, _("Votes are taken from the day of the defense, %(date)s."))
     if value not in VoteValue.values:
         raise ReviewError(_("Choose approve, reject or abstain."))
     comment = _text(comment, _("The comment"))
+    notes = _per_criterion(notes, _("The note"))
     now = timezone.now()
     vote = Vote.objects.filter(seat=seat).first()
     if vote is None:
         try:
             with transaction.atomic():
-                vote = audit.create(Vote, by=by, seat=seat, value=value, comment=comment, cast_at=now)
+                vote = audit.create(Vote, by=by, seat=seat, value=value, comment=comment, notes=notes, cast_at=now)
         except IntegrityError as exc:  # one vote per seat
             raise ReviewError(_("You have already voted; change your vote instead.")) from exc
         action = ReviewEvent.Action.VOTED
@@ -343,10 +377,10 @@ def review_vote(*, review: PromotionReview, by: User, value: str, comment: str =
         if now < vote.cast_at:  # the server clock went back, or the vote was imported with a later time
             raise ReviewError(_("Your vote is recorded at %(at)s, later than the server's clock; it cannot "
                                 "be changed before then.") % {"at": date_format(timezone.localtime(vote.cast_at), "DATETIME_FORMAT")})
-        vote.value, vote.comment, vote.changed_at = value, comment, now
-        audit.save(vote, by=by, update_fields=["value", "comment", "changed_at"])
+        vote.value, vote.comment, vote.notes, vote.changed_at = value, comment, notes, now
+        audit.save(vote, by=by, update_fields=["value", "comment", "notes", "changed_at"])
         action = ReviewEvent.Action.VOTE_CHANGED
-    _event(review, action, by, note=comment, data={"role": seat.role, "vote": value}, at=now)
+    _event(review, action, by, note=comment, data={"role": seat.role, "vote": value, "notes": notes}, at=now)
     return vote
 
 
@@ -354,11 +388,17 @@ def review_vote(*, review: PromotionReview, by: User, value: str, comment: str =
 
 
 @transaction.atomic
-def review_decide(*, review: PromotionReview, by: User, note: str = "") -> PromotionReview:
-    """Record the committee's decision once every seat has voted.
+def review_decide(
+    *, review: PromotionReview, by: User, note: str = "", reasons: dict[str, str] | None = None
+) -> PromotionReview:
+    """Record the committee's decision once every seat has voted, from the defense's day on.
 
-    Passing appends the promotion to the grade ledger in the same transaction;
-    failing starts the cool-down before the next defense.
+    `note` is the overall reason, `reasons` the reasons per criterion (rules.CRITERIA);
+    the candidate reads both, and a failed defense needs at least one of them
+    (rules.decision_reasons_refusal). The candidate's packet as the committee saw it
+    is kept (models.PacketSnapshot). Passing appends the promotion to the grade ledger
+    in the same transaction, dated at the defense; failing starts the cool-down before
+    the next defense from the defense's date.
     """
     if not policies.may_decide(by):
         raise PermissionError(_("Only HR records the committee's decision."))
@@ -366,6 +406,8 @@ def review_decide(*, review: PromotionReview, by: User, note: str = "") -> Promo
     if review.status != ReviewStatus.SCHEDULED:
         raise ReviewError(_("The review is %(status)s; only a scheduled defense can be decided.") % {
             "status": review.get_status_display().lower()})
+    _refuse_before_defense(review, _("The decision is recorded from the day of the defense, %(date)s."))
+    held_on = defense_day(review)
     seats = list(review.seats.select_related("vote"))
     missing = [seat for seat in seats if not hasattr(seat, "vote")]
     if not seats or missing:
@@ -374,18 +416,28 @@ def review_decide(*, review: PromotionReview, by: User, note: str = "") -> Promo
     # Read in this transaction: the rule applied is the one written to the trail below.
     rule = DecisionPolicy.current().rule
     passed = rules.outcome([seat.vote.value for seat in seats], rule)
+    note = _text(note, _("The decision note"))
+    reasons = _per_criterion(reasons, _("The reason"))
+    refusal = rules.decision_reasons_refusal(passed=passed, note=note, reasons=reasons)
+    if refusal:
+        raise ReviewError(refusal)
     now = timezone.now()
+    # The packet as the committee saw it, read before the promotion moves the candidate on.
+    packet_review = selectors.review_for_page(None, review.pk)
+    snapshot = selectors.packet_freeze(packet_review, selectors.review_packet(packet_review, on=held_on))
     review.status = ReviewStatus.PASSED if passed else ReviewStatus.FAILED
     review.decided_at = now
     review.decided_by = by
-    review.decision_note = _text(note, _("The decision note"))
+    review.decision_note = note
+    review.decision_reasons = reasons
     if passed:
         try:
             review.grade_change = grade_change_record(
                 employee=review.candidate,
                 kind=GradeChangeKind.PROMOTION,
                 level=review.to_level,
-                effective_date=timezone.localdate(now),
+                # The new level starts at the defense, whenever HR records the decision.
+                effective_date=held_on,
                 reason=_("Passed the defense of %(level)s (review #%(id)s).") % {"level": review.to_level.name, "id": review.pk},
                 by=by,
             )
@@ -393,14 +445,20 @@ def review_decide(*, review: PromotionReview, by: User, note: str = "") -> Promo
             # For instance the person was corrected to another level meanwhile.
             raise ReviewError(_("The promotion cannot be recorded: %(why)s") % {"why": exc}) from exc
     else:
-        record_failed_defense(employee=review.candidate, on=timezone.localdate(now))
-    audit.save(review, by=by, update_fields=["status", "decided_at", "decided_by", "decision_note", "grade_change"])
+        record_failed_defense(employee=review.candidate, on=held_on)
+    audit.save(review, by=by, update_fields=[
+        "status", "decided_at", "decided_by", "decision_note", "decision_reasons", "grade_change",
+    ])
+    PacketSnapshot.objects.create(review=review, taken_at=now, data=snapshot)
     _event(
         review,
         ReviewEvent.Action.PASSED if passed else ReviewEvent.Action.FAILED,
         by,
         note=review.decision_note,
-        data={"rule": rule, "votes": {seat.role: seat.vote.value for seat in seats}},
+        data={
+            "rule": rule, "votes": {seat.role: seat.vote.value for seat in seats}, "reasons": reasons,
+            "held_on": held_on.isoformat(), "packet_schema": snapshot["schema"],
+        },
         at=now,
     )
     transaction.on_commit(partial(notifications.review_decided, review.pk))

@@ -64,11 +64,13 @@ from .models import (
 )
 from .policies import VOTES_ALL, VOTES_PROGRESS, vote_visibility
 from .selectors import (
+    packet_from_snapshot,
     packet_plan,
     review_for_page,
     review_list_queryset,
     review_packet,
     review_seats,
+    review_snapshot,
     seat_candidate_choices,
     session_outcomes,
     session_rows,
@@ -483,8 +485,21 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
     votes = [seat.vote for seat in seats if hasattr(seat, "vote")]
     all_voted = bool(seats) and len(votes) == len(seats)
     tally = Counter(vote.value for vote in votes)
-    progress = review_packet(review)
-    unmet = progress.unmet
+    # A decided review shows the packet kept at its decision; one decided before packets were
+    # kept shows today's, labelled so. An open review shows today's.
+    snapshot = review_snapshot(review) if review.is_decided else None
+    if snapshot is not None:
+        progress = packet_from_snapshot(snapshot.data, taken_at=snapshot.taken_at)
+        packet_lines = progress.lines if progress.next_level else []
+        unmet = []
+    else:
+        progress = review_packet(review)
+        packet_lines = _packet_lines(progress) if progress.next_level else []
+        unmet = progress.unmet
+    defense_on = services.defense_day(review)
+    before_defense = review.status == ReviewStatus.SCHEDULED and rules.before_defense_day(
+        defense_on, timezone.localdate()
+    )
 
     can_schedule = policies.may_schedule(user) and review.is_open
     can_decide = policies.may_decide(user) and review.status == ReviewStatus.SCHEDULED
@@ -501,9 +516,7 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
             seat_people = _seat_choices(review, seats)
     if can_vote:
         mine = getattr(my_seat, "vote", None)
-        forms["vote"] = bound.get("vote") or VoteForm(
-            initial={"value": mine.value, "comment": mine.comment} if mine else None
-        )
+        forms["vote"] = bound.get("vote") or VoteForm(initial=VoteForm.initial_of(mine) if mine else None)
     if can_decide:
         forms["decide"] = bound.get("decide") or DecideForm()
     if can_withdraw:
@@ -515,8 +528,17 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "page_url": review.get_absolute_url(),
         "review": review,
         "progress": progress,
-        "packet_lines": _packet_lines(progress) if progress.next_level else [],
+        "packet_lines": packet_lines,
+        "packet_frozen": snapshot is not None,
+        "packet_not_kept": review.is_decided and snapshot is None,
         "unmet": unmet,
+        "criteria": rules.CRITERIA,
+        "decision_reasons": [
+            (label, review.decision_reasons[key]) for key, label in rules.CRITERIA
+            if (review.decision_reasons or {}).get(key)
+        ],
+        "defense_on": defense_on,
+        "before_defense": before_defense,
         "packet_level_differs": progress.next_level is not None and progress.next_level.pk != review.to_level_id,
         "packet_reading": grade_selectors.reading_packet(review.candidate, up_to=progress.next_level or review.to_level),
         "seats": seats,
@@ -597,7 +619,8 @@ def vote(request, pk):
         return _detail_response(request, review, status=400, bound={"vote": form})
     try:
         services.review_vote(
-            review=review, by=request.user, value=form.cleaned_data["value"], comment=form.cleaned_data["comment"]
+            review=review, by=request.user, value=form.cleaned_data["value"], comment=form.cleaned_data["comment"],
+            notes=form.notes(),
         )
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
@@ -617,7 +640,9 @@ def decide(request, pk):
     if not form.is_valid():
         return _detail_response(request, review, status=400, bound={"decide": form})
     try:
-        review = services.review_decide(review=review, by=request.user, note=form.cleaned_data["note"])
+        review = services.review_decide(
+            review=review, by=request.user, note=form.cleaned_data["note"], reasons=form.reasons()
+        )
     except PermissionError as exc:
         raise PermissionDenied(str(exc)) from exc
     except services.ReviewError as exc:
@@ -626,7 +651,8 @@ def decide(request, pk):
         messages.success(request, _("Passed: %(name)s is now %(level)s.") % {
             "name": review.candidate, "level": review.to_level.name})
     else:
-        messages.success(request, _("Not passed this time; the cool-down before the next defense starts today."))
+        messages.success(request, _("Not passed this time; the cool-down before the next defense counts from the defense on %(date)s.") % {
+            "date": services.defense_day(review).isoformat()})
     return redirect(review)
 
 

@@ -18,7 +18,7 @@ from grades.tests.factories import UserFactory
 from reviews import policies, services
 from reviews.models import CommitteeSeat, SeatRole, Vote
 from reviews.policies import VOTES_ALL, VOTES_NONE, VOTES_PROGRESS, VOTES_TALLY, VoteViewer
-from reviews.tests.factories import members, organisation, requested, scheduled
+from reviews.tests.factories import defense_day_came, members, organisation, requested, scheduled
 
 # Committed data: on MariaDB the export reads through a connection of its own, which
 # cannot see a test transaction. serialized_rollback restores the migrations' rows.
@@ -54,7 +54,7 @@ def org():
 @pytest.fixture
 def half_voted(org):
     """A scheduled defense of `dev`: three seats voted (one changed their mind), the CTO not yet."""
-    review = scheduled(org)
+    review = defense_day_came(scheduled(org))
     seats = members(org)
     services.review_vote(review=review, by=seats[SeatRole.PRODUCT], value="reject", comment="Not yet ready")
     services.review_vote(review=review, by=seats[SeatRole.PRODUCT], value="approve", comment="Convinced after all")
@@ -136,7 +136,7 @@ def test_hr_reads_every_vote_all_along(org, half_voted):
 
 def test_each_review_is_judged_on_its_own(org, half_voted):
     """A decided review shows its votes beside an undecided one that hides them."""
-    other = scheduled(org, requested(org, candidate=org["other_dev"]))
+    other = defense_day_came(scheduled(org, requested(org, candidate=org["other_dev"])))
     for user in members(org).values():
         services.review_vote(review=other, by=user, value="reject", comment="Not this time")
     services.review_decide(review=other, by=org["hr"], note="Try again in spring")
@@ -160,6 +160,25 @@ def test_a_withdrawn_review_keeps_its_votes_secret(org, half_voted):
     assert tally(rows(manager, "reviews", "?status=withdrawn"), half_voted) == ("", "", "")
     hr_votes = rows(signed_in(org["hr"]), "votes", "?status=withdrawn")
     assert sorted(row["vote"] for row in hr_votes) == ["", "abstain", "approve", "approve"]
+
+
+def test_hr_on_the_committee_reads_no_votes_before_casting_their_own(org, half_voted):
+    """An HR person who sits on the committee is a member first, as on the review page."""
+    from grades.roles import HR
+
+    org["cto"].groups.add(Group.objects.get(name=HR))  # the CTO seat's member, in HR too
+    cto = signed_in(org["cto"])
+    seat = CommitteeSeat.objects.get(review=half_voted, member=org["cto"])
+    assert policies.report_vote_visibility(is_hr=True, seat=seat, decided=False) == VOTES_PROGRESS
+    votes = rows(cto, "votes", "?status=scheduled")
+    assert [(row["vote"], row["comment"]) for row in votes] == [("", "")] * 4
+    assert all(row["cast_at"] for row in votes if row["seat"] != "cto")
+    assert tally(rows(cto, "reviews"), half_voted) == ("", "", "")
+
+    services.review_vote(review=half_voted, by=org["cto"], value="reject", comment="Needs more scope")
+    votes = {row["seat"]: row for row in rows(cto, "votes", "?status=scheduled")}
+    assert (votes["product"]["vote"], votes["cto"]["comment"]) == ("approve", "Needs more scope")
+    assert tally(rows(cto, "reviews"), half_voted) == ("2", "1", "1")
 
 
 # --- The command ------------------------------------------------------------------------------------

@@ -42,7 +42,7 @@ from grades.models import Evidence, Level, Track
 from reviews import services as review_services
 from reviews.forms import ReviewFilterForm
 from reviews.models import PromotionReview, ReviewStatus, SeatRole, Vote
-from reviews.tests.factories import members, requested, scheduled, voted
+from reviews.tests.factories import defense_day_came, members, requested, scheduled, voted
 
 from .fuzz_harness import (
     CHARS,
@@ -72,8 +72,8 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def review_to_vote(org):
-    """A scheduled defense of `dev`, with the committee seated and nobody voted yet."""
-    return scheduled(org)
+    """A scheduled defense of `dev` on its day, with the committee seated and nobody voted yet."""
+    return defense_day_came(scheduled(org))
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from grades import services as grade_services
 from grades.models import Evidence, EvidenceEvent
 from grades.tests.factories import UserFactory
 from reviews.models import Vote
-from reviews.tests.factories import db_state, organisation, scheduled
+from reviews.tests.factories import db_state, defense_day_came, organisation, scheduled
 
 pytestmark = pytest.mark.django_db
 
@@ -317,7 +317,7 @@ def test_a_claim_without_the_csrf_token_is_403_and_writes_nothing():
 
 def test_a_vote_without_the_csrf_token_is_403_and_writes_nothing():
     org = organisation()
-    review = scheduled(org)
+    review = defense_day_came(scheduled(org))
     client = Client(enforce_csrf_checks=True)
     client.force_login(org["cto"])
     url = f"/reviews/{review.pk}/vote/"

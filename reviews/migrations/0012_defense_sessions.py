@@ -30,7 +30,7 @@ def grant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0010_review_statement'),
+        ('reviews', '0011_votes_per_criterion_frozen_packet'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 from grades.models import GradeChange, Requirement
 from grades.tests.factories import EvidenceFactory, UserFactory, hire
 from reviews import services
-from reviews.models import CommitteeSeat, PromotionReview, ReviewEvent, SeatRole, Vote
+from reviews.models import CommitteeSeat, PacketSnapshot, PromotionReview, ReviewEvent, SeatRole, Vote
 
 
 def organisation() -> dict:
@@ -87,8 +87,20 @@ def scheduled(org: dict, review=None, *, when=None) -> PromotionReview:
     )
 
 
+def defense_day_came(review: PromotionReview, *, days_ago: int = 0) -> PromotionReview:
+    """Time passes: the defense scheduled ahead is held now (or `days_ago` days ago).
+
+    Votes and the decision are taken only from the defense's day; the services refuse to
+    schedule in the past, so the date is moved here, as the clock would move it.
+    """
+    when = timezone.now() - datetime.timedelta(days=days_ago, minutes=1)
+    PromotionReview.objects.filter(pk=review.pk).update(scheduled_for=when)
+    review.scheduled_for = when
+    return review
+
+
 def voted(org: dict, review=None, *, values=("approve", "approve", "approve", "approve")) -> PromotionReview:
-    review = review or scheduled(org)
+    review = defense_day_came(review or scheduled(org))
     for (role, user), value in zip(members(org).items(), values):
         services.review_vote(review=review, by=user, value=value, comment=f"{role} says {value}")
     return review
@@ -109,5 +121,6 @@ def db_state():
         list(Vote.objects.order_by("id").values()),
         list(ReviewEvent.objects.order_by("id").values()),
         list(GradeChange.objects.order_by("id").values()),
+        list(PacketSnapshot.objects.order_by("id").values()),
         list(Employee.objects.order_by("id").values("id", "current_level_id", "current_level_since")),
     )

@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from grades.tests.factories import UserFactory
 from reviews.models import CommitteeSeat, PromotionReview, ReviewEvent, Vote
-from reviews.tests.factories import db_state, decided, organisation, requested, scheduled
+from reviews.tests.factories import db_state, decided, defense_day_came, organisation, requested, scheduled
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +140,7 @@ def test_votes_and_trail_admin_pages_load_for_hr(client, org, reviews):
 def test_a_staff_committee_member_sees_only_their_reviews_and_no_votes(client, org):
     """Committee members may view reviews in the admin, but the admin keeps the votes secret
     (as the review page does before they vote) and shows only reviews they sit on."""
-    review = scheduled(org)
+    review = defense_day_came(scheduled(org))
     from reviews import services
 
     services.review_vote(review=review, by=org["product"], value="reject", comment="Secret opinion")

@@ -13,7 +13,7 @@ from grades.models import Employee, GradeChange
 from grades.tests.factories import UserFactory
 from reviews import services
 from reviews.models import CommitteeSeat, PromotionReview, ReviewEvent, SeatRole, Vote
-from reviews.tests.factories import confirm_checklist, in_a_week, members, organisation, requested, scheduled
+from reviews.tests.factories import confirm_checklist, defense_day_came, in_a_week, members, organisation, requested, scheduled
 
 pytestmark = pytest.mark.django_db
 
@@ -79,7 +79,7 @@ def test_giving_a_seat_to_someone_else_records_the_old_seat_gone_and_the_new_one
 
 
 def test_a_vote_and_its_change_record_the_member(org, start):
-    review = scheduled(org)
+    review = defense_day_came(scheduled(org))
 
     vote = services.review_vote(review=review, by=org["cto"], value="approve", comment="Ready")
     services.review_vote(review=review, by=org["cto"], value="reject", comment="Second thoughts")
@@ -103,7 +103,7 @@ def test_a_vote_refused_writes_no_history(org):
 
 
 def test_the_decision_records_hr_and_the_promotion_is_its_own_record(org, start):
-    review = scheduled(org)
+    review = defense_day_came(scheduled(org))
     for user in members(org).values():
         services.review_vote(review=review, by=user, value="approve")
     employee_history = Employee.history.filter(id=org["dev"].pk).count()

@@ -15,7 +15,7 @@ from grades.tests.factories import level
 from reviews import services
 from reviews.models import PromotionReview, ReviewEvent, ReviewStatus, Vote, VoteValue
 from reviews.services import ReviewError
-from reviews.tests.test_services import ready_candidate, scheduled_review, voted_review
+from reviews.tests.test_services import held_review, ready_candidate, voted_review
 
 # Real commits, so that each thread's connection sees the others' rows; serialized_rollback
 # puts back the levels, tracks and role groups that the data migrations created.
@@ -123,7 +123,7 @@ def test_two_requests_racing_open_one_review():
 
 def test_members_voting_at_the_same_moment_are_all_recorded():
     for _round in range(3):
-        review, members, _hr = scheduled_review()
+        review, members, _hr = held_review()
         values = dict(zip(members, [VoteValue.APPROVE, VoteValue.REJECT, VoteValue.ABSTAIN, VoteValue.APPROVE]))
 
         results = race(*[
@@ -138,7 +138,7 @@ def test_members_voting_at_the_same_moment_are_all_recorded():
 
 
 def test_a_member_changing_their_vote_twice_at_once_keeps_one_vote():
-    review, members, _hr = scheduled_review()
+    review, members, _hr = held_review()
     cto = members["cto"]
     services.review_vote(review=review, by=cto, value=VoteValue.ABSTAIN)
 

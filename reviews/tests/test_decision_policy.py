@@ -77,7 +77,7 @@ def test_there_is_only_one_row():
 def test_the_same_votes_are_decided_by_the_rule_in_the_row(org, rule, status):
     review = voted(org, values=SPLIT)
     set_rule(rule)
-    review = services.review_decide(review=review, by=org["hr"])
+    review = services.review_decide(review=review, by=org["hr"], note="Split committee")
     review.refresh_from_db()
     assert review.status == status
     assert review.events.order_by("-id").first().data["rule"] == rule
@@ -86,7 +86,7 @@ def test_the_same_votes_are_decided_by_the_rule_in_the_row(org, rule, status):
 def test_a_change_in_the_admin_decides_the_next_defense(org, hr_client):
     review = voted(org, values=SPLIT)
     assert hr_client.post(CHANGE, {"rule": "unanimous"}).status_code == 302
-    services.review_decide(review=review, by=org["hr"])
+    services.review_decide(review=review, by=org["hr"], note="Split committee")
     review.refresh_from_db()
     assert review.status == ReviewStatus.FAILED
 

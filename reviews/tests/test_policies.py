@@ -11,7 +11,10 @@ from grades.tests.factories import UserFactory
 from reviews import policies, services
 from reviews.models import CommitteeSeat, PromotionReview, ReviewEvent, SeatRole
 from reviews.services import ReviewError
-from reviews.tests.test_services import committee_for, in_a_week, ready_candidate, requested_review, scheduled_review
+from reviews.tests.factories import defense_day_came
+from reviews.tests.test_services import (
+    committee_for, held_review, in_a_week, ready_candidate, requested_review, scheduled_review,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -115,12 +118,14 @@ def test_the_schedule_page_offers_each_seat_its_own_people_and_refuses_others(cl
 def test_a_failed_defense_is_noted_on_the_persons_row_and_starts_the_cooldown():
     candidate = ready_candidate()
     review, members, hr = scheduled_review(candidate)
+    defense_day_came(review, days_ago=3)
     for member in members.values():
         services.review_vote(review=review, by=member, value="reject")
     assert Employee.objects.get(pk=candidate.pk).last_failed_defense_on is None
-    services.review_decide(review=review, by=hr)
-    today = timezone.localdate()
-    assert Employee.objects.get(pk=candidate.pk).last_failed_defense_on == today
+    services.review_decide(review=review, by=hr, note="Not yet")
+    # The cool-down counts from the defense, not from the day HR recorded the decision.
+    held_on = timezone.localdate() - datetime.timedelta(days=3)
+    assert Employee.objects.get(pk=candidate.pk).last_failed_defense_on == held_on
     with pytest.raises(ReviewError, match="Too early"):
         services.review_request(statement="Ready for the next level.", candidate=Employee.objects.get(pk=candidate.pk), by=candidate.user)
 
@@ -128,7 +133,7 @@ def test_a_failed_defense_is_noted_on_the_persons_row_and_starts_the_cooldown():
 def test_a_passed_defense_leaves_the_failed_day_alone():
     candidate = ready_candidate()
     Employee.objects.filter(pk=candidate.pk).update(last_failed_defense_on=datetime.date(2020, 5, 1))
-    review, members, hr = scheduled_review(candidate)
+    review, members, hr = held_review(candidate)
     for member in members.values():
         services.review_vote(review=review, by=member, value="approve")
     services.review_decide(review=review, by=hr)

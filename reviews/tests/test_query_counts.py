@@ -158,6 +158,9 @@ DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + 1
 # Once every seat has voted, HR's page also reads the decision policy, to say what the votes
 # would decide (one row by its key).
 DETAIL_QUERIES_HR_ALL_VOTED = DETAIL_QUERIES_HR_OPEN + 1
+# A decided review shows the packet kept at its decision, joined to the review: neither the
+# ledgers nor the checklist are read.
+DETAIL_QUERIES_DECIDED = DETAIL_QUERIES - 2
 
 
 def detail_queries(client, person, review, django_assert_num_queries, expected):
@@ -195,8 +198,9 @@ def test_detail_query_count_is_pinned_and_constant(client, org, who, expected, d
 
 def test_hr_reads_a_decided_review_without_the_schedule_form(client, org, django_assert_num_queries):
     review = decided(org)
-    response = detail_queries(client, org["hr"], review, django_assert_num_queries, DETAIL_QUERIES)
+    response = detail_queries(client, org["hr"], review, django_assert_num_queries, DETAIL_QUERIES_DECIDED)
     assert "schedule" not in response.context["forms"]
+    assert response.context["packet_frozen"]
 
 
 def test_a_senior_candidate_with_mentees_costs_the_same(client, org, django_assert_num_queries):

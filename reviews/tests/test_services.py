@@ -28,6 +28,7 @@ from reviews import services
 from reviews.models import (
     CommitteeSeat,
     DecisionPolicy,
+    PacketSnapshot,
     PromotionReview,
     ReviewEvent,
     ReviewStatus,
@@ -36,6 +37,7 @@ from reviews.models import (
     VoteValue,
 )
 from reviews.services import ReviewError
+from reviews.tests.factories import defense_day_came
 
 pytestmark = pytest.mark.django_db
 
@@ -55,6 +57,7 @@ def snapshot(employee):
         "votes": list(Vote.objects.order_by("id").values()),
         "events": list(ReviewEvent.objects.order_by("id").values()),
         "grade_changes": list(GradeChange.objects.order_by("id").values()),
+        "packets": list(PacketSnapshot.objects.order_by("id").values()),
         "employee": Employee.objects.filter(pk=employee.pk)
         .values("current_level_id", "current_level_since")
         .get(),
@@ -153,9 +156,15 @@ def scheduled_review(candidate=None, *, hr=None):
     return review, members, hr
 
 
-def voted_review(candidate=None, *, hr=None, votes=None):
-    """(review, members, hr): scheduled, and every seat has voted; `votes` overrides approvals by role."""
+def held_review(candidate=None, *, hr=None):
+    """(review, members, hr): scheduled, and the defense's day has come (votes are taken)."""
     review, members, hr = scheduled_review(candidate, hr=hr)
+    return defense_day_came(review), members, hr
+
+
+def voted_review(candidate=None, *, hr=None, votes=None):
+    """(review, members, hr): held, and every seat has voted; `votes` overrides approvals by role."""
+    review, members, hr = held_review(candidate, hr=hr)
     for role, member in members.items():
         services.review_vote(review=review, by=member, value=(votes or {}).get(role, A))
     return review, members, hr
@@ -182,6 +191,7 @@ def test_a_full_defense_promotes_the_candidate(candidate, hr, mailoutbox, django
     assert review.override_reason == ""
     assert {seat.role: seat.member for seat in review.seats.all()} == members
 
+    defense_day_came(review, days_ago=2)
     for role, member in members.items():
         services.review_vote(review=review, by=member, value=A, comment=f"{role} is convinced")
 
@@ -196,7 +206,8 @@ def test_a_full_defense_promotes_the_candidate(candidate, hr, mailoutbox, django
     assert promotion == GradeChange.objects.filter(employee=candidate).order_by("-id").first()
     assert (promotion.kind, promotion.level, promotion.track_id) == (
         GradeChangeKind.PROMOTION, level("middle-plus"), candidate.track_id)
-    assert promotion.effective_date == timezone.localdate(review.decided_at)
+    # Dated at the defense, two days before HR recorded the decision.
+    assert promotion.effective_date == timezone.localdate(review.scheduled_for) == timezone.localdate() - datetime.timedelta(days=2)
     assert promotion.recorded_by == hr
     assert f"#{review.pk}" in promotion.reason
     candidate.refresh_from_db()
@@ -233,9 +244,12 @@ def test_every_state_change_records_who_and_when(hr):
     assert times == sorted(times)
     assert start <= times[0] and times[-1] <= timezone.now()
     assert events[1].data["members"] == {role: member.username for role, member in members.items()}
-    assert events[2].data == {"role": CTO, "vote": R}
-    assert events[-2].data == {"role": CTO, "vote": A}
-    assert events[-1].data == {"rule": "majority", "votes": {CTO: A, PRODUCT: A, HR_DIRECTOR: A, LEAD: A}}
+    assert events[2].data == {"role": CTO, "vote": R, "notes": {}}
+    assert events[-2].data == {"role": CTO, "vote": A, "notes": {}}
+    assert events[-1].data == {
+        "rule": "majority", "votes": {CTO: A, PRODUCT: A, HR_DIRECTOR: A, LEAD: A}, "reasons": {},
+        "held_on": timezone.localdate(review.scheduled_for).isoformat(), "packet_schema": 1,
+    }
 
 
 # --- Request ------------------------------------------------------------------------------------
@@ -331,10 +345,10 @@ def test_an_overlong_recommendation_is_refused(candidate, refused):
 
 def test_after_a_failed_defense_the_next_request_waits_three_months(candidate, hr, refused):
     review, _members, _hr = voted_review(candidate, hr=hr, votes={CTO: R, PRODUCT: R})
-    services.review_decide(review=review, by=hr)
+    services.review_decide(review=review, by=hr, note="Not yet")
     review.refresh_from_db()
     assert review.status == ReviewStatus.FAILED
-    failed_on = timezone.localdate(review.decided_at)
+    failed_on = timezone.localdate(review.scheduled_for)
     allowed_from = grade_rules.add_months(failed_on, 3)
 
     for day in (failed_on, allowed_from - datetime.timedelta(days=1)):
@@ -349,9 +363,9 @@ def test_after_a_failed_defense_the_next_request_waits_three_months(candidate, h
 def test_the_cool_down_follows_the_setting(candidate, hr, settings, refused):
     settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS = 1
     review, _members, _hr = voted_review(candidate, hr=hr, votes={CTO: R, PRODUCT: R})
-    services.review_decide(review=review, by=hr)
+    services.review_decide(review=review, by=hr, note="Not yet")
     review.refresh_from_db()
-    allowed_from = grade_rules.add_months(timezone.localdate(review.decided_at), 1)
+    allowed_from = grade_rules.add_months(timezone.localdate(review.scheduled_for), 1)
     refused(lambda: services.review_request(statement="Ready for the next level.", candidate=candidate, by=candidate.user,
                                             on=allowed_from - datetime.timedelta(days=1)),
             ReviewError, allowed_from.isoformat(), candidate)
@@ -478,13 +492,13 @@ def test_a_closed_review_cannot_be_scheduled(trait, hr, refused):
     if trait == "withdrawn":
         services.review_withdraw(review=review, by=hr)
     else:
-        services.review_decide(review=review, by=hr)
+        services.review_decide(review=review, by=hr, note="Decided")
     refused(lambda: services.review_schedule(review=review, when=in_a_week(), place="", members=members, by=hr),
             ReviewError, "can no longer be scheduled", review.candidate)
 
 
 def test_moving_a_defense(candidate, hr, mailoutbox, django_capture_on_commit_callbacks):
-    review, members, _hr = scheduled_review(candidate, hr=hr)
+    review, members, _hr = held_review(candidate, hr=hr)
     services.review_vote(review=review, by=members[CTO], value=A)
     seats_before = list(review.seats.order_by("id").values_list("id", "role", "member"))
     later = timezone.now() + datetime.timedelta(days=14)
@@ -503,7 +517,7 @@ def test_moving_a_defense(candidate, hr, mailoutbox, django_capture_on_commit_ca
 
 
 def test_moving_may_replace_a_member_who_has_not_voted(candidate, hr, mailoutbox, django_capture_on_commit_callbacks):
-    review, members, _hr = scheduled_review(candidate, hr=hr)
+    review, members, _hr = held_review(candidate, hr=hr)
     services.review_vote(review=review, by=members[CTO], value=A)
     replacement = UserFactory(roles=[COMMITTEE])
     new_members = {**members, PRODUCT: replacement}
@@ -515,7 +529,7 @@ def test_moving_may_replace_a_member_who_has_not_voted(candidate, hr, mailoutbox
 
 
 def test_moving_may_not_give_away_a_seat_that_has_voted(candidate, hr, refused):
-    review, members, _hr = scheduled_review(candidate, hr=hr)
+    review, members, _hr = held_review(candidate, hr=hr)
     services.review_vote(review=review, by=members[CTO], value=A)
     new_members = {**members, CTO: UserFactory(roles=[COMMITTEE])}
     message = refused(lambda: services.review_schedule(review=review, when=in_a_week(), place="",
@@ -561,7 +575,7 @@ def test_moving_an_overridden_defense_keeps_the_stored_reason(hr):
 
 
 def test_a_member_votes(hr):
-    review, members, _hr = scheduled_review(hr=hr)
+    review, members, _hr = held_review(hr=hr)
     before = timezone.now()
     vote = services.review_vote(review=review, by=members[PRODUCT], value=X, comment="Not my area")
     vote.refresh_from_db()
@@ -569,11 +583,11 @@ def test_a_member_votes(hr):
     assert before <= vote.cast_at <= timezone.now()
     event = review.events.get(action="voted")
     assert (event.actor, event.at, event.note, event.data) == (
-        members[PRODUCT], vote.cast_at, "Not my area", {"role": PRODUCT, "vote": X})
+        members[PRODUCT], vote.cast_at, "Not my area", {"role": PRODUCT, "vote": X, "notes": {}})
 
 
 def test_a_vote_may_change_until_the_decision(hr):
-    review, members, _hr = scheduled_review(hr=hr)
+    review, members, _hr = held_review(hr=hr)
     first = services.review_vote(review=review, by=members[CTO], value=R, comment="Weak on design")
     second = services.review_vote(review=review, by=members[CTO], value=A, comment="Convinced after all")
     assert second.pk == first.pk
@@ -582,13 +596,13 @@ def test_a_vote_may_change_until_the_decision(hr):
     assert vote.changed_at >= vote.cast_at
     assert actions(review)[-2:] == ["voted", "vote_changed"]
     changed = review.events.get(action="vote_changed")
-    assert (changed.actor, changed.data) == (members[CTO], {"role": CTO, "vote": A})
+    assert (changed.actor, changed.data) == (members[CTO], {"role": CTO, "vote": A, "notes": {}})
 
 
 def test_a_vote_recorded_later_than_the_clock_is_not_changed(hr, refused):
     """A vote whose cast time is ahead of the server's clock (an import, a clock set back) is
     refused with a message instead of breaking the changed-after-cast rule with an error."""
-    review, members, _hr = scheduled_review(hr=hr)
+    review, members, _hr = held_review(hr=hr)
     vote = services.review_vote(review=review, by=members[CTO], value=R, comment="Weak on design")
     Vote.objects.filter(pk=vote.pk).update(cast_at=timezone.now() + datetime.timedelta(hours=3))
     refused(lambda: services.review_vote(review=review, by=members[CTO], value=A), ReviewError,
@@ -618,13 +632,13 @@ def test_nobody_votes_before_the_defense_is_scheduled(candidate, refused):
 
 @pytest.mark.parametrize("value", ["", "yes", "APPROVE", None])
 def test_an_unknown_vote_is_refused(value, hr, refused):
-    review, members, _hr = scheduled_review(hr=hr)
+    review, members, _hr = held_review(hr=hr)
     refused(lambda: services.review_vote(review=review, by=members[CTO], value=value), ReviewError,
             "approve, reject or abstain", review.candidate)
 
 
 def test_an_overlong_comment_is_refused(hr, refused):
-    review, members, _hr = scheduled_review(hr=hr)
+    review, members, _hr = held_review(hr=hr)
     refused(lambda: services.review_vote(review=review, by=members[CTO], value=A, comment="x" * 5001),
             ReviewError, "longer than", review.candidate)
 
@@ -635,7 +649,7 @@ def test_no_votes_after_the_review_is_closed(outcome, hr, refused):
     if outcome == "withdrawn":
         services.review_withdraw(review=review, by=hr)
     else:
-        services.review_decide(review=review, by=hr)
+        services.review_decide(review=review, by=hr, note="Decided")
     refused(lambda: services.review_vote(review=review, by=members[CTO], value=R), ReviewError,
             outcome, review.candidate)
 
@@ -660,7 +674,7 @@ def test_the_decision_follows_the_decision_policy(rule, votes, passed, hr):
     # Changed after the votes: the rule in force when HR records the decision is the one applied.
     DecisionPolicy.objects.filter(pk=DecisionPolicy.ROW_ID).update(rule=rule)
     candidate = review.candidate
-    review = services.review_decide(review=review, by=hr)
+    review = services.review_decide(review=review, by=hr, note="Decided by the rule")
     review.refresh_from_db()
     candidate.refresh_from_db()
     assert review.status == (ReviewStatus.PASSED if passed else ReviewStatus.FAILED)
@@ -698,7 +712,7 @@ def test_only_hr_decides(who, hr, refused):
 
 
 def test_no_decision_before_every_seat_has_voted(hr, refused):
-    review, members, _hr = scheduled_review(hr=hr)
+    review, members, _hr = held_review(hr=hr)
     services.review_vote(review=review, by=members[CTO], value=A)
     services.review_vote(review=review, by=members[LEAD], value=A)
     message = refused(lambda: services.review_decide(review=review, by=hr), ReviewError,
@@ -754,21 +768,22 @@ def test_a_decision_mails_the_candidate_and_the_team_lead_only(hr, mailoutbox, d
 def test_a_failed_decision_mail_says_so(hr, mailoutbox, django_capture_on_commit_callbacks):
     review, _members, _hr = voted_review(hr=hr, votes={CTO: R, PRODUCT: R})
     with django_capture_on_commit_callbacks(execute=True):
-        services.review_decide(review=review, by=hr)
+        services.review_decide(review=review, by=hr, note="Not yet")
     assert len(mailoutbox) == 2
     assert all(mail.subject.startswith("Defense not passed") for mail in mailoutbox)
 
 
 def test_no_mail_carries_anyone_s_vote(candidate, hr, mailoutbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        review, members, _hr = scheduled_review(candidate, hr=hr)
+        review, members, _hr = held_review(candidate, hr=hr)
     comments = {role: f"secret-{role}-remark" for role in members}
     for role, member in members.items():
         services.review_vote(review=review, by=member, value=R if role == CTO else A, comment=comments[role])
     with django_capture_on_commit_callbacks(execute=True):
         services.review_schedule(review=review, when=in_a_week(), place="Room 2", members=members, by=hr)
+    defense_day_came(review)
     with django_capture_on_commit_callbacks(execute=True):
-        services.review_decide(review=review, by=hr)
+        services.review_decide(review=review, by=hr, note="Decided")
     assert len(mailoutbox) == 4 + 4 + 2
     for mail in mailoutbox:
         text = f"{mail.subject}\n{mail.body}".lower()
@@ -825,7 +840,7 @@ def test_a_closed_review_cannot_be_withdrawn(outcome, hr, refused):
     if outcome == "withdrawn":
         services.review_withdraw(review=review, by=hr)
     else:
-        services.review_decide(review=review, by=hr)
+        services.review_decide(review=review, by=hr, note="Decided")
     refused(lambda: services.review_withdraw(review=review, by=review.candidate.user), ReviewError,
             "can no longer be withdrawn", review.candidate)
 

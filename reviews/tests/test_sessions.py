@@ -20,6 +20,7 @@ from reviews import services
 from reviews.models import DefenseSession, PromotionReview
 from reviews.tests.factories import (
     db_state,
+    defense_day_came,
     in_a_week,
     members,
     organisation,
@@ -220,6 +221,7 @@ def test_the_committee_compares_its_candidates_side_by_side(client, org):
     first = scheduled(org)
     second = scheduled(org, requested(org, candidate=org["other_dev"], by=org["other_lead"]))
     services.session_add(session=session, reviews=[first, second], by=org["hr"])
+    defense_day_came(first)
     services.review_vote(review=first, by=org["product"], value="approve")
     # Dana's sprints in her level: 70%, 80%, 90% (rising); Dana has read one book.
     for month, done in ((1, 7), (2, 8), (3, 9)):

@@ -20,6 +20,7 @@ from reviews.tests.factories import (
     confirm_checklist,
     db_state,
     decided,
+    defense_day_came,
     in_a_week,
     members,
     organisation,
@@ -89,7 +90,8 @@ def test_full_defense_lead_requests_hr_schedules_committee_votes_hr_decides(
     assert {seat.role: seat.member for seat in review.seats.all()} == members(org)
     assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in members(org).values())
 
-    # Each member votes on the page; 3 approvals to 1 rejection pass under the majority rule.
+    # The defense's day comes. Each member votes on the page; 3 approvals to 1 rejection pass under the majority rule.
+    defense_day_came(review)
     for role, value in [("cto", "approve"), ("product", "reject"), ("hrdirector", "approve"), ("lead", "approve")]:
         response = login(client, org[role]).post(f"/reviews/{review.pk}/vote/",
                                                  {"value": value, "comment": f"{role}: ok"})
@@ -172,7 +174,7 @@ def build(org, state) -> PromotionReview:
     if state == "requested":
         return requested(org)
     if state == "scheduled":
-        return scheduled(org)
+        return defense_day_came(scheduled(org))
     if state == "voted":
         return voted(org)
     if state == "passed":
@@ -239,7 +241,7 @@ def test_every_wrong_role_and_state_is_refused_and_changes_nothing(client, org, 
     ],
 )
 def test_named_refusals_on_a_scheduled_review(client, org, action, actor, status, message):
-    review = scheduled(org)
+    review = defense_day_came(scheduled(org))
     services.review_vote(review=review, by=org["cto"], value="approve")
     payload = {
         "schedule": schedule_data(org),
@@ -266,7 +268,7 @@ def test_voting_after_the_decision_is_400(client, org):
 
 
 def test_members_change_their_vote_until_the_decision(client, org):
-    review = scheduled(org)
+    review = defense_day_came(scheduled(org))
     login(client, org["cto"])
     assert client.post(f"/reviews/{review.pk}/vote/", {"value": "approve", "comment": "yes"}).status_code == 302
     page = client.get(f"/reviews/{review.pk}/")
@@ -492,7 +494,7 @@ def test_others_see_the_box_without_the_form(client, org):
 
 
 def test_a_member_sees_other_votes_only_after_voting(client, org):
-    review = scheduled(org)
+    review = defense_day_came(scheduled(org))
     services.review_vote(review=review, by=org["cto"], value="reject", comment="Weak on incident handling")
 
     page = login(client, org["product"]).get(f"/reviews/{review.pk}/")
@@ -512,7 +514,7 @@ def test_a_member_sees_other_votes_only_after_voting(client, org):
 
 
 def test_hr_sees_every_vote_all_along(client, org):
-    review = scheduled(org)
+    review = defense_day_came(scheduled(org))
     services.review_vote(review=review, by=org["cto"], value="reject", comment="Weak on incident handling")
     html = body(login(client, org["hr"]).get(f"/reviews/{review.pk}/"))
     assert "Weak on incident handling" in html and 'data-testid="vote"' in html
@@ -702,6 +704,7 @@ def test_waiting_for_my_vote(client, org, many):
     login(client, org["cto"])
     assert listed(client, "?mine=1") == {review.pk}
     assert 'data-testid="awaiting-my-vote"' in body(client.get("/reviews/"))
+    defense_day_came(review)
     services.review_vote(review=review, by=org["cto"], value="approve")
     assert listed(client, "?mine=1") == set()
     assert 'data-testid="awaiting-my-vote"' not in body(client.get("/reviews/"))
