@@ -51,6 +51,8 @@ OWN_RECORD = {
     "grades.EvidenceEvent": ("actor", "at"),
     "grades.FrameworkVersion": ("loaded_by", "loaded_at"),
     "reviews.ReviewEvent": ("actor", "at"),
+    "reviews.RelationsAssessment": ("author", "at"),
+    "reviews.FeedbackAnswer": ("author", "answered_at"),
     "imports.ImportRun": ("recorded_by", "recorded_at"),
 }
 

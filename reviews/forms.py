@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from common.validators import validate_calendar_date
 
 from .models import CommitteeSeat, ReviewStatus, SeatRole, VoteValue
+from .models import RelationsRating
 from .services import MAX_TEXT
 
 
@@ -158,3 +159,33 @@ class DecideForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), widget=_textarea(2), required=False, max_length=MAX_TEXT)
+
+
+# --- Team relations (criterion 3) ------------------------------------------------------------------
+
+
+class AssessmentForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How does the candidate get on with the team?"),
+        choices=RelationsRating.choices, coerce=int, widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note: what you saw or heard, with examples"), widget=_textarea(3), max_length=MAX_TEXT,
+    )
+
+
+class FeedbackAskForm(forms.Form):
+    """The colleague to ask, by employee id; the page draws the select itself, the service checks the person."""
+
+    colleague = forms.IntegerField(label=_("Colleague"), min_value=1)
+
+
+class FeedbackAnswerForm(forms.Form):
+    text = forms.CharField(
+        label=_("How does the candidate get on with the team? Examples help"), widget=_textarea(4),
+        max_length=MAX_TEXT,
+    )
+    rating = forms.TypedChoiceField(
+        label=_("Rating (optional)"),
+        choices=[("", "—"), *RelationsRating.choices], coerce=int, empty_value=None, required=False,
+    )

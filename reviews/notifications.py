@@ -55,3 +55,12 @@ def review_decided(review_id: int) -> None:
     if review.candidate.team_lead_id:
         recipients.append(review.candidate.team_lead.user.email)
     _send(review, "decided", recipients)
+
+
+def feedback_requested(request_id: int) -> None:
+    """The colleague HR asked for feedback on a candidate's team relations."""
+    from .models import FeedbackRequest
+
+    feedback_request = FeedbackRequest.objects.select_related("colleague__user").get(pk=request_id)
+    review = _review(feedback_request.review_id)
+    _send(review, "feedback_requested", [feedback_request.colleague.user.email], {"feedback_request": feedback_request})
