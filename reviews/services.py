@@ -402,11 +402,10 @@ def _rating(value, *, required: bool) -> int | None:
     """A rating of the 1–5 scale (None allowed when not required); ReviewError otherwise."""
     if value in (None, "") and not required:
         return None
-    try:
-        rating = int(value)
-    except (TypeError, ValueError):
-        rating = 0
-    if isinstance(value, bool) or not 1 <= rating <= 5:
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    rating = value if isinstance(value, int) and not isinstance(value, bool) else 0
+    if not 1 <= rating <= 5:
         raise ReviewError(_("Choose a rating from 1 to 5."))
     return rating
 

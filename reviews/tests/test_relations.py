@@ -1,0 +1,351 @@
+"""Team relations (criterion 3): HR's and the team lead's assessments, colleague feedback, who
+sees what, and every refusal with nothing changed in the database."""
+
+import datetime
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from grades.models import Employee
+from grades.tests.factories import UserFactory, hire
+from reviews import policies, services
+from reviews.models import FeedbackAnswer, FeedbackRequest, RelationsAssessment
+from reviews.services import ReviewError
+from reviews.tests.factories import db_state, decided, organisation, requested, scheduled, user_of, voted
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def org():
+    return organisation()
+
+
+def state():
+    """Every row a relations action (or any review action) could write."""
+    return (
+        db_state(),
+        list(RelationsAssessment.objects.order_by("id").values()),
+        list(FeedbackRequest.objects.order_by("id").values()),
+        list(FeedbackRequest.history.order_by("history_id").values()),
+        list(FeedbackAnswer.objects.order_by("id").values()),
+    )
+
+
+def login(client, person):
+    client.force_login(user_of(person))
+    return client
+
+
+def body(response) -> str:
+    return response.content.decode()
+
+
+def assess(review, by, role="hr", rating=4, note="Helps newcomers; no conflicts."):
+    return services.relations_assess(review=review, by=user_of(by), role=role, rating=rating, note=note)
+
+
+def ask(org, review, colleague=None):
+    return services.feedback_ask(review=review, by=org["hr"], colleague=colleague or org["colleague"])
+
+
+def answer(feedback_request, by, text="Always ready to help.", rating=None):
+    return services.feedback_answer(feedback_request=feedback_request, by=user_of(by), text=text, rating=rating)
+
+
+# --- Assessments: the services ----------------------------------------------------------------------
+
+
+def test_hr_and_the_lead_assess_and_revise_the_latest_counts(org):
+    review = scheduled(org)
+    first = assess(review, org["hr"], "hr", 4, "Good mood in the team.")
+    assess(review, org["lead"], "team_lead", 3, "Gets along.")
+    revised = assess(review, org["hr"], "hr", 5, "Organised the team retreat.")
+    rows = list(RelationsAssessment.objects.filter(review=review, role="hr").order_by("revision"))
+    assert [(r.revision, r.rating, r.note, r.author) for r in rows] == [
+        (1, 4, "Good mood in the team.", org["hr"]),
+        (2, 5, "Organised the team retreat.", org["hr"]),
+    ]
+    assert revised.revision == 2 and first.pk != revised.pk
+    # The earlier row is history: it cannot be changed.
+    first.note = "rewritten"
+    with pytest.raises(Exception):
+        first.save()
+
+
+def test_an_unchanged_revision_is_refused(org):
+    review = requested(org)
+    assess(review, org["hr"], "hr", 4, "Fine.")
+    before = state()
+    with pytest.raises(ReviewError, match="unchanged"):
+        assess(review, org["hr"], "hr", 4, "  Fine.  ")
+    assert state() == before
+
+
+@pytest.mark.parametrize("rating", [0, 6, -1, "x", None, "", True, 3.5])
+def test_a_rating_out_of_range_is_refused(org, rating):
+    review = requested(org)
+    before = state()
+    with pytest.raises(ReviewError, match="from 1 to 5"):
+        assess(review, org["hr"], "hr", rating, "A note.")
+    assert state() == before
+
+
+@pytest.mark.parametrize("note", ["", "   ", None, "x" * (services.MAX_TEXT + 1)])
+def test_an_empty_or_too_long_note_is_refused(org, note):
+    review = requested(org)
+    before = state()
+    with pytest.raises(ReviewError):
+        assess(review, org["lead"], "team_lead", 4, note)
+    assert state() == before
+
+
+@pytest.mark.parametrize("who, role", [
+    ("dev", "hr"), ("dev", "team_lead"),  # the candidate
+    ("colleague", "hr"), ("colleague", "team_lead"),  # another developer of the team
+    ("other_dev", "team_lead"),
+    ("cto", "hr"), ("cto", "team_lead"),  # a committee member
+    ("other_lead", "team_lead"),  # leads another team
+    ("manager", "hr"),
+    ("lead", "hr"),  # the lead writes the lead's assessment, not HR's
+    ("hr", "team_lead"),  # and HR not the lead's
+    ("hr", "ceo"),  # no such role
+])
+def test_a_wrong_role_may_not_assess(org, who, role):
+    review = scheduled(org)
+    before = state()
+    with pytest.raises(PermissionError):
+        assess(review, org[who], role)
+    assert state() == before
+
+
+def test_a_candidate_who_is_hr_does_not_assess_themself(org):
+    hr_dev = hire(level_code="middle", team_lead=org["lead"], hire_date=datetime.date(2021, 3, 1),
+                  user=UserFactory(username="hrdev", roles=["Developer", "HR"]))
+    review = services.review_request(candidate=hr_dev, by=org["lead"].user)
+    assert not policies.may_assess_relations(hr_dev.user, review, "hr")
+    with pytest.raises(PermissionError):
+        assess(review, hr_dev, "hr")
+    assert not policies.may_see_colleague_feedback(hr_dev.user, review, [])
+    assert not policies.may_see_relations_assessments(hr_dev.user, review, [])
+
+
+@pytest.mark.parametrize("close", ["decided", "withdrawn"])
+def test_a_closed_review_takes_no_assessment(org, close):
+    if close == "decided":
+        review = decided(org)
+    else:
+        review = services.review_withdraw(review=requested(org), by=org["hr"], reason="Not now.")
+    before = state()
+    for who, role in [("hr", "hr"), ("lead", "team_lead")]:
+        with pytest.raises(ReviewError, match="only while it is open"):
+            assess(review, org[who], role)
+    assert state() == before
+
+
+def test_two_rows_cannot_take_the_same_revision(org):
+    review = requested(org)
+    assess(review, org["hr"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        RelationsAssessment.objects.create(
+            review=review, role="hr", revision=1, rating=2, note="Racing.", author=org["hr"], at=timezone.now()
+        )
+
+
+def test_the_database_refuses_a_rating_out_of_range_and_an_empty_note(org):
+    review = requested(org)
+    for rating, note in [(6, "ok"), (0, "ok"), (3, "")]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            RelationsAssessment.objects.create(
+                review=review, role="hr", revision=1, rating=rating, note=note, author=org["hr"], at=timezone.now()
+            )
+
+
+# --- Colleague feedback: the services ---------------------------------------------------------------
+
+
+def test_hr_asks_the_colleague_answers_once(org, mailoutbox, django_capture_on_commit_callbacks):
+    review = scheduled(org)
+    with django_capture_on_commit_callbacks(execute=True):
+        feedback_request = ask(org, review)
+    assert [m.to for m in mailoutbox] == [[org["colleague"].user.email]]
+    assert f"/reviews/feedback/{feedback_request.pk}/" in mailoutbox[0].body
+    assert str(org["dev"]) in mailoutbox[0].subject
+    given = answer(feedback_request, org["colleague"], "Calm and helpful in incidents.", rating=5)
+    assert (given.author, given.text, given.rating) == (org["colleague"].user, "Calm and helpful in incidents.", 5)
+    before = state()
+    with pytest.raises(ReviewError, match="already answered"):
+        answer(feedback_request, org["colleague"], "A second thought.")
+    assert state() == before
+
+
+def test_the_rating_of_an_answer_is_optional_but_on_the_scale(org):
+    review = requested(org)
+    feedback_request = ask(org, review)
+    before = state()
+    for rating in [0, 6, "many"]:
+        with pytest.raises(ReviewError, match="from 1 to 5"):
+            answer(feedback_request, org["colleague"], "Fine.", rating=rating)
+    for text in ["", "  ", None]:
+        with pytest.raises(ReviewError, match="required"):
+            answer(feedback_request, org["colleague"], text)
+    assert state() == before
+    assert answer(feedback_request, org["colleague"], "Fine.", rating="").rating is None
+
+
+@pytest.mark.parametrize("who", ["dev", "other_dev", "lead", "hr", "cto", "manager"])
+def test_nobody_answers_for_someone_else(org, who):
+    review = scheduled(org)
+    feedback_request = ask(org, review)
+    before = state()
+    with pytest.raises(PermissionError):
+        answer(feedback_request, org[who], "In their name.")
+    assert state() == before
+
+
+def test_a_withdrawn_request_is_not_answered_and_the_colleague_may_be_asked_again(org):
+    review = requested(org)
+    feedback_request = ask(org, review)
+    services.feedback_withdraw(feedback_request=feedback_request, by=org["hr"])
+    feedback_request.refresh_from_db()
+    assert feedback_request.is_withdrawn and feedback_request.withdrawn_by == org["hr"]
+    assert feedback_request.history.first().history_user == org["hr"]
+    before = state()
+    with pytest.raises(ReviewError, match="withdrawn"):
+        answer(feedback_request, org["colleague"])
+    with pytest.raises(ReviewError, match="already withdrawn"):
+        services.feedback_withdraw(feedback_request=feedback_request, by=org["hr"])
+    assert state() == before
+    again = ask(org, review)
+    assert again.pk != feedback_request.pk
+
+
+def test_an_answered_request_is_not_withdrawn(org):
+    review = requested(org)
+    feedback_request = ask(org, review)
+    answer(feedback_request, org["colleague"])
+    before = state()
+    with pytest.raises(ReviewError, match="answered"):
+        services.feedback_withdraw(feedback_request=feedback_request, by=org["hr"])
+    assert state() == before
+
+
+@pytest.mark.parametrize("who", ["dev", "colleague", "lead", "cto", "manager"])
+def test_only_hr_asks_and_withdraws(org, who):
+    review = scheduled(org)
+    feedback_request = ask(org, review, org["other_dev"])
+    before = state()
+    with pytest.raises(PermissionError):
+        services.feedback_ask(review=review, by=user_of(org[who]), colleague=org["colleague"])
+    with pytest.raises(PermissionError):
+        services.feedback_withdraw(feedback_request=feedback_request, by=user_of(org[who]))
+    assert state() == before
+
+
+def test_who_may_be_asked(org):
+    review = requested(org)
+    ask(org, review)
+    gone = hire(level_code="middle", team_lead=org["lead"])
+    Employee.objects.filter(pk=gone.pk).update(left_on=datetime.date(2024, 1, 1))
+    inactive = hire(level_code="middle", team_lead=org["lead"])
+    type(inactive.user).objects.filter(pk=inactive.user_id).update(is_active=False)
+    before = state()
+    for colleague, message in [
+        (org["dev"], "candidate"), (org["colleague"], "already been asked"),
+        (gone, "not an active employee"), (inactive, "not an active employee"),
+    ]:
+        with pytest.raises(ReviewError, match=message):
+            ask(org, review, colleague)
+    assert state() == before
+
+
+def test_a_decided_review_takes_no_request_answer_or_withdrawal(org):
+    review = voted(org)
+    feedback_request = ask(org, review)
+    review = services.review_decide(review=review, by=org["hr"])
+    before = state()
+    with pytest.raises(ReviewError, match="only while it is open"):
+        ask(org, review, org["other_dev"])
+    with pytest.raises(ReviewError, match="only while it is open"):
+        answer(feedback_request, org["colleague"])
+    with pytest.raises(ReviewError, match="only while it is open"):
+        services.feedback_withdraw(feedback_request=feedback_request, by=org["hr"])
+    assert state() == before
+
+
+def test_a_lost_race_is_a_refusal_not_an_error(org, monkeypatch):
+    """When the checks read before a concurrent write commits, the constraints refuse the second row."""
+    review = requested(org)
+    feedback_request = ask(org, review)
+    answer(feedback_request, org["colleague"])
+    before = state()
+    monkeypatch.setattr(QuerySet, "exists", lambda self: False)
+    with pytest.raises(ReviewError, match="already answered"):
+        answer(feedback_request, org["colleague"], "Sent twice at once.")
+    with pytest.raises(ReviewError, match="already been asked"):
+        ask(org, review)
+    assert state() == before
+
+
+def test_the_database_keeps_one_answer_and_one_live_request(org):
+    review = requested(org)
+    feedback_request = ask(org, review)
+    answer(feedback_request, org["colleague"])
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FeedbackAnswer.objects.create(request=feedback_request, author=org["colleague"].user, text="Again",
+                                      answered_at=timezone.now())
+    with pytest.raises(IntegrityError), transaction.atomic():
+        FeedbackRequest.objects.create(review=review, colleague=org["colleague"], asked_by=org["hr"],
+                                       asked_at=timezone.now())
+
+
+# --- Who sees what ------------------------------------------------------------------------------------
+
+
+def test_the_rules_per_role(org):
+    review = scheduled(org)
+    seats = list(review.seats.all())
+    feedback_request = ask(org, review)
+    expect = {
+        # who: (sees the review, sees assessments, sees colleague feedback, may ask, sees the request)
+        "hr": (True, True, True, True, True),
+        "cto": (True, True, True, False, True),
+        "lead": (True, True, True, False, True),  # seated in the team lead's seat
+        "dev": (True, False, False, False, False),
+        "colleague": (False, False, False, False, True),  # the colleague asked
+        "other_dev": (False, False, False, False, False),
+        "other_lead": (False, False, False, False, False),
+        "manager": (False, False, False, False, False),
+        "spare": (False, False, False, False, False),  # Committee group, not seated
+    }
+    for who, answers in expect.items():
+        user = user_of(org[who])
+        got = (
+            policies.may_see_review(user, review, seats),
+            policies.may_see_relations_assessments(user, review, seats),
+            policies.may_see_colleague_feedback(user, review, seats),
+            policies.may_ask_for_feedback(user, review),
+            policies.may_see_feedback_request(user, feedback_request, seats),
+        )
+        assert got == answers, who
+
+
+def test_the_candidate_reads_the_assessments_after_the_decision_never_the_feedback(org):
+    review = voted(org)
+    seats = list(review.seats.all())
+    dev = org["dev"].user
+    assert not policies.may_see_relations_assessments(dev, review, seats)
+    review = services.review_decide(review=review, by=org["hr"])
+    assert policies.may_see_relations_assessments(dev, review, seats)
+    assert not policies.may_see_colleague_feedback(dev, review, seats)
+
+
+def test_an_unseated_lead_reads_the_assessments_not_the_feedback(org):
+    review = requested(org)  # nobody seated yet
+    lead = org["lead"].user
+    assert policies.may_see_relations_assessments(lead, review, [])
+    assert not policies.may_see_colleague_feedback(lead, review, [])
+    assert policies.may_see_colleague_feedback(org["hr"], review, [])
+    assert not policies.may_see_colleague_feedback(org["cto"], review, [])  # not seated before scheduling
