@@ -2,6 +2,7 @@
 sees what, and every refusal with nothing changed in the database."""
 
 import datetime
+import re
 
 import pytest
 from django.db import IntegrityError, transaction
@@ -41,6 +42,11 @@ def login(client, person):
 
 def body(response) -> str:
     return response.content.decode()
+
+
+def comparable(response) -> str:
+    """The page without its CSRF token, which differs per response."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", body(response))
 
 
 def assess(review, by, role="hr", rating=4, note="Helps newcomers; no conflicts."):
@@ -349,3 +355,278 @@ def test_an_unseated_lead_reads_the_assessments_not_the_feedback(org):
     assert not policies.may_see_colleague_feedback(lead, review, [])
     assert policies.may_see_colleague_feedback(org["hr"], review, [])
     assert not policies.may_see_colleague_feedback(org["cto"], review, [])  # not seated before scheduling
+
+
+# --- The pages --------------------------------------------------------------------------------------
+
+
+def relations_of(response):
+    return response.context["relations"]
+
+
+def test_the_whole_story_in_the_browser(client, org, mailoutbox, django_capture_on_commit_callbacks):
+    review = scheduled(org)
+    url = f"/reviews/{review.pk}/"
+    colleague = org["colleague"]
+
+    # HR finds the section with an assessment form and whom to ask.
+    page = login(client, org["hr"]).get(url)
+    assert 'id="packet-relations"' in body(page)
+    panel = relations_of(page)
+    assert [role for role, _label, _form in panel.assess_forms] == ["hr"]
+    choices = dict(panel.section.colleague_choices)
+    assert colleague.pk in choices and org["dev"].pk not in choices
+    response = client.post(f"/reviews/{review.pk}/relations/hr/", {"hr-rating": "4", "hr-note": "Helps everyone."})
+    assert response.status_code == 302 and response["Location"] == url
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/reviews/{review.pk}/feedback/ask/", {"colleague": colleague.pk})
+    assert response.status_code == 302 and response["Location"] == url
+    feedback_request = FeedbackRequest.objects.get(review=review, colleague=colleague)
+    assert [m.to for m in mailoutbox] == [[colleague.user.email]]
+    page = client.get(url)
+    assert colleague.pk not in dict(relations_of(page).section.colleague_choices)
+    assert "waiting for the answer" in body(page)
+
+    # The lead writes theirs, then revises it.
+    login(client, org["lead"])
+    for note in ["Gets along.", "Mentors the juniors."]:
+        response = client.post(f"/reviews/{review.pk}/relations/team_lead/",
+                               {"team_lead-rating": "5", "team_lead-note": note})
+        assert response.status_code == 302
+    assert list(RelationsAssessment.objects.filter(role="team_lead").values_list("revision", "note")) == [
+        (1, "Gets along."), (2, "Mentors the juniors.")]
+    page = client.get(url)
+    assert "Mentors the juniors." in body(page) and 'data-testid="assessment-earlier"' in body(page)
+    # The form starts from the latest version.
+    assert relations_of(page).assess_forms[0][2].initial == {"rating": 5, "note": "Mentors the juniors."}
+
+    # The colleague sees the request on their start page, answers on its page, once.
+    login(client, colleague)
+    me = client.get("/me/")
+    assert 'data-testid="feedback-box"' in body(me) and f"/reviews/feedback/{feedback_request.pk}/" in body(me)
+    assert client.get(url).status_code == 404  # the review itself is not theirs to see
+    page = client.get(f"/reviews/feedback/{feedback_request.pk}/")
+    assert page.status_code == 200 and str(org["dev"]) in body(page)
+    response = client.post(f"/reviews/feedback/{feedback_request.pk}/answer/",
+                           {"text": "Calm in incidents.", "rating": "4"})
+    assert response.status_code == 302 and response["Location"] == f"/reviews/feedback/{feedback_request.pk}/"
+    assert 'data-testid="feedback-box"' not in body(client.get("/me/"))
+    before = state()
+    response = client.post(f"/reviews/feedback/{feedback_request.pk}/answer/", {"text": "Changed my mind."})
+    assert response.status_code == 400 and state() == before
+    assert "You have already answered" in body(response)
+
+    # HR and the committee read the answer with the colleague's name.
+    for who in ["hr", "cto", "lead"]:
+        html = body(login(client, org[who]).get(url))
+        assert "Calm in incidents." in html and str(colleague) in html, who
+        assert "Helps everyone." in html and "Mentors the juniors." in html, who
+
+    # The candidate sees neither the assessments nor anything of the feedback before the decision.
+    html = body(login(client, org["dev"]).get(url))
+    assert 'id="packet-relations"' in html and 'data-testid="assessments-hidden"' in html
+    for secret in ["Helps everyone.", "Mentors the juniors.", "Calm in incidents.", str(colleague),
+                   "Colleague feedback", 'action="/reviews/feedback/']:
+        assert secret not in html, secret
+    assert relations_of(login(client, org["dev"]).get(url)).section.requests == []
+
+    # After the decision: the assessments, still no feedback.
+    voted(org, review)
+    services.review_decide(review=review, by=org["hr"])
+    html = body(login(client, org["dev"]).get(url))
+    assert "Helps everyone." in html and "Mentors the juniors." in html
+    for secret in ["Calm in incidents.", str(colleague), "Colleague feedback"]:
+        assert secret not in html, secret
+    # Nobody has a form any more.
+    panel = relations_of(login(client, org["hr"]).get(url))
+    assert panel.assess_forms == [] and panel.ask_form is None
+
+
+def test_the_section_is_one_include_in_the_review_page(org):
+    from django.conf import settings
+
+    detail = (settings.BASE_DIR / "jinja2" / "reviews" / "detail.html").read_text()
+    assert detail.count('{% include "reviews/_packet_relations.html" %}') == 1
+
+
+@pytest.mark.parametrize("data, error", [
+    ({"hr-rating": "7", "hr-note": "Fine."}, "Select a valid choice"),
+    ({"hr-rating": "0", "hr-note": "Fine."}, "Select a valid choice"),
+    ({"hr-rating": "x", "hr-note": "Fine."}, "Select a valid choice"),
+    ({"hr-note": "Fine."}, "This field is required"),
+    ({"hr-rating": "4", "hr-note": ""}, "This field is required"),
+    ({"hr-rating": "4", "hr-note": "x" * (services.MAX_TEXT + 1)}, "at most"),
+])
+def test_a_bad_assessment_is_a_400_with_the_form_again(client, org, data, error):
+    review = scheduled(org)
+    login(client, org["hr"])
+    before = state()
+    response = client.post(f"/reviews/{review.pk}/relations/hr/", data)
+    assert response.status_code == 400 and state() == before
+    assert error in body(response) and 'id="relations-hr"' in body(response)
+
+
+def test_a_whitespace_note_is_refused_by_the_service_with_a_message(client, org):
+    review = scheduled(org)
+    login(client, org["hr"])
+    before = state()
+    response = client.post(f"/reviews/{review.pk}/relations/hr/", {"hr-rating": "4", "hr-note": "   "})
+    assert response.status_code == 400 and state() == before
+
+
+@pytest.mark.parametrize("who, role, status", [
+    ("dev", "hr", 403), ("dev", "team_lead", 403),  # the candidate sees the review, may not assess
+    ("colleague", "hr", 404), ("other_dev", "team_lead", 404),  # other developers do not see it
+    ("other_lead", "team_lead", 404), ("manager", "hr", 404), ("spare", "hr", 404),  # non-members
+    ("cto", "hr", 403), ("cto", "team_lead", 403),  # a member who is neither
+    ("lead", "hr", 403), ("hr", "team_lead", 403),
+    ("hr", "ceo", 404),  # no such assessor
+])
+def test_a_wrong_role_gets_403_or_404_and_nothing_changes(client, org, who, role, status):
+    review = scheduled(org)
+    login(client, org[who])
+    before = state()
+    response = client.post(f"/reviews/{review.pk}/relations/{role}/",
+                           {f"{role}-rating": "4", f"{role}-note": "Fine."})
+    assert response.status_code == status and state() == before
+
+
+def test_a_decided_review_refuses_with_a_message(client, org):
+    review = decided(org)
+    before = state()
+    response = login(client, org["hr"]).post(f"/reviews/{review.pk}/relations/hr/",
+                                             {"hr-rating": "4", "hr-note": "Late."})
+    assert response.status_code == 400 and "only while it is open" in body(response)
+    response = client.post(f"/reviews/{review.pk}/feedback/ask/", {"colleague": org["colleague"].pk})
+    assert response.status_code == 400 and "only while it is open" in body(response)
+    assert state() == before
+
+
+@pytest.mark.parametrize("who, status", [
+    ("dev", 403), ("lead", 403), ("cto", 403),
+    ("colleague", 404), ("other_dev", 404), ("other_lead", 404), ("manager", 404),
+])
+def test_only_hr_asks_on_the_page(client, org, who, status):
+    review = scheduled(org)
+    before = state()
+    response = login(client, org[who]).post(f"/reviews/{review.pk}/feedback/ask/", {"colleague": org["other_dev"].pk})
+    assert response.status_code == status and state() == before
+
+
+@pytest.mark.parametrize("colleague, message", [
+    ("", "This field is required"), ("abc", "Enter a whole number"), ("999999", "There is no such employee"),
+    ("dev", "The candidate cannot give feedback"), ("colleague", "has already been asked"),
+])
+def test_a_bad_ask_is_a_400(client, org, colleague, message):
+    review = scheduled(org)
+    ask(org, review)
+    login(client, org["hr"])
+    before = state()
+    value = org[colleague].pk if colleague in org else colleague
+    response = client.post(f"/reviews/{review.pk}/feedback/ask/", {"colleague": value})
+    assert response.status_code == 400 and message in body(response) and state() == before
+
+
+@pytest.mark.parametrize("who, status", [
+    ("dev", 404), ("other_dev", 404), ("other_lead", 404), ("manager", 404), ("spare", 404),
+    ("hr", 403), ("cto", 403), ("lead", 403),  # they see the request, and may not answer it
+])
+def test_answering_someone_elses_request(client, org, who, status):
+    review = scheduled(org)
+    feedback_request = ask(org, review)
+    before = state()
+    response = login(client, org[who]).post(f"/reviews/feedback/{feedback_request.pk}/answer/", {"text": "Forged."})
+    assert response.status_code == status and state() == before
+
+
+@pytest.mark.parametrize("who, status", [
+    ("colleague", 200), ("hr", 200), ("cto", 200), ("lead", 200),
+    ("dev", 404), ("other_dev", 404), ("other_lead", 404), ("manager", 404), ("spare", 404),
+])
+def test_the_request_page_per_role(client, org, who, status):
+    review = scheduled(org)
+    feedback_request = ask(org, review)
+    answer(feedback_request, org["colleague"], "Kind and direct.")
+    response = login(client, org[who]).get(f"/reviews/feedback/{feedback_request.pk}/")
+    assert response.status_code == status
+    if status == 404:
+        assert "Kind and direct." not in body(response) and str(org["colleague"]) not in body(response)
+        # The same page as an id that was never used.
+        missing = client.get(f"/reviews/feedback/{feedback_request.pk + 1000}/")
+        assert missing.status_code == 404 and comparable(missing) == comparable(response)
+    else:
+        assert "Kind and direct." in body(response)
+
+
+def test_bad_answers_on_the_page(client, org):
+    review = scheduled(org)
+    feedback_request = ask(org, review)
+    login(client, org["colleague"])
+    before = state()
+    for data in [{"text": ""}, {"text": "  "}, {"text": "ok", "rating": "6"}, {"text": "ok", "rating": "0"}]:
+        response = client.post(f"/reviews/feedback/{feedback_request.pk}/answer/", data)
+        assert response.status_code == 400, data
+        assert 'action="/reviews/feedback/' in body(response)
+    assert state() == before
+
+
+def test_a_withdrawn_request_on_the_pages(client, org):
+    review = scheduled(org)
+    feedback_request = ask(org, review)
+    login(client, org["hr"])
+    for who in ["dev", "colleague", "cto", "lead"]:
+        before = state()
+        response = login(client, org[who]).post(f"/reviews/feedback/{feedback_request.pk}/withdraw/")
+        assert response.status_code == (404 if who == "dev" else 403) and state() == before, who
+    response = login(client, org["hr"]).post(f"/reviews/feedback/{feedback_request.pk}/withdraw/")
+    assert response.status_code == 302 and response["Location"] == f"/reviews/{review.pk}/"
+    before = state()
+    response = client.post(f"/reviews/feedback/{feedback_request.pk}/withdraw/")
+    assert response.status_code == 400 and "already withdrawn" in body(response)
+    login(client, org["colleague"])
+    assert 'data-testid="feedback-box"' not in body(client.get("/me/"))
+    page = client.get(f"/reviews/feedback/{feedback_request.pk}/")
+    assert 'data-testid="feedback-withdrawn"' in body(page) and "<form" not in body(page).split("feedback-page")[1]
+    response = client.post(f"/reviews/feedback/{feedback_request.pk}/answer/", {"text": "Too late."})
+    assert response.status_code == 400 and "HR has withdrawn this request." in body(response)
+    assert state() == before
+    html = body(login(client, org["hr"]).get(f"/reviews/{review.pk}/"))
+    assert 'data-state="withdrawn"' in html
+
+
+def test_an_answered_request_cannot_be_withdrawn_on_the_page(client, org):
+    review = scheduled(org)
+    feedback_request = ask(org, review)
+    answer(feedback_request, org["colleague"])
+    before = state()
+    response = login(client, org["hr"]).post(f"/reviews/feedback/{feedback_request.pk}/withdraw/")
+    assert response.status_code == 400 and state() == before
+
+
+def test_a_seated_colleague_answers_on_the_review_page(client, org):
+    """A committee member asked as a colleague finds the form on the review page, and is sent back there."""
+    review = scheduled(org)
+    feedback_request = ask(org, review, org["lead"])
+    page = login(client, org["lead"]).get(f"/reviews/{review.pk}/")
+    assert relations_of(page).answer_form is not None
+    assert f'action="/reviews/feedback/{feedback_request.pk}/answer/"' in body(page)
+    response = client.post(f"/reviews/feedback/{feedback_request.pk}/answer/", {"text": "Leads by example."})
+    assert response.status_code == 302 and response["Location"] == f"/reviews/{review.pk}/"
+
+
+def test_an_unseated_lead_sees_the_assessments_not_the_feedback_on_the_page(client, org):
+    review = requested(org)
+    assess(review, org["hr"], "hr", 2, "Two complaints this quarter.")
+    answer(ask(org, review), org["colleague"], "Sometimes harsh in reviews.")
+    html = body(login(client, org["lead"]).get(f"/reviews/{review.pk}/"))
+    assert "Two complaints this quarter." in html
+    assert "Sometimes harsh in reviews." not in html and str(org["colleague"]) not in html
+
+
+def test_the_feedback_box_is_only_on_ones_own_page(client, org):
+    review = scheduled(org)
+    ask(org, review)
+    login(client, org["lead"])
+    assert 'data-testid="feedback-box"' not in body(client.get(f"/people/{org['colleague'].pk}/"))
+    login(client, org["hr"])
+    assert 'data-testid="feedback-box"' not in body(client.get(f"/people/{org['colleague'].pk}/"))
