@@ -151,8 +151,13 @@ def test_the_pager_is_translated(client, org, monkeypatch):
 # the ledgers of the candidate and of their mentees; the checklist with each line's live
 # claim and its decider; the event trail with its actors.
 DETAIL_QUERIES = 7
+# The team relations section (selectors.review_relations): the assessments with their authors
+# and the colleague feedback requests with their answers, for HR and the committee. The candidate
+# reads neither before the decision, so their page costs nothing more. HR on an open review
+# also reads whom they may ask (counted in DETAIL_QUERIES_HR_OPEN below).
+RELATIONS_QUERIES = 2
 # HR on an open review also reads who may be seated, for the schedule form.
-DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + 1
+DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + RELATIONS_QUERIES + 1 + 1
 # Once every seat has voted, HR's page also reads the decision policy, to say what the votes
 # would decide (one row by its key).
 DETAIL_QUERIES_HR_ALL_VOTED = DETAIL_QUERIES_HR_OPEN + 1
@@ -168,9 +173,9 @@ def detail_queries(client, person, review, django_assert_num_queries, expected):
 
 
 @pytest.mark.parametrize("who, expected", [
-    ("cto", DETAIL_QUERIES),  # a committee member
+    ("cto", DETAIL_QUERIES + RELATIONS_QUERIES),  # a committee member
     ("dev", DETAIL_QUERIES),  # the candidate
-    ("lead", DETAIL_QUERIES),  # the candidate's team lead, seated too
+    ("lead", DETAIL_QUERIES + RELATIONS_QUERIES),  # the candidate's team lead, seated too
     ("hr", DETAIL_QUERIES_HR_ALL_VOTED),  # the schedule form: who may be seated; the decision rule
 ])
 def test_detail_query_count_is_pinned_and_constant(client, org, who, expected, django_assert_num_queries):
@@ -193,7 +198,7 @@ def test_detail_query_count_is_pinned_and_constant(client, org, who, expected, d
 
 def test_hr_reads_a_decided_review_without_the_schedule_form(client, org, django_assert_num_queries):
     review = decided(org)
-    response = detail_queries(client, org["hr"], review, django_assert_num_queries, DETAIL_QUERIES)
+    response = detail_queries(client, org["hr"], review, django_assert_num_queries, DETAIL_QUERIES + RELATIONS_QUERIES)
     assert "schedule" not in response.context["forms"]
 
 
