@@ -5,8 +5,9 @@ import datetime
 import re
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import QuerySet
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from grades.models import Employee
@@ -630,3 +631,23 @@ def test_the_feedback_box_is_only_on_ones_own_page(client, org):
     assert 'data-testid="feedback-box"' not in body(client.get(f"/people/{org['colleague'].pk}/"))
     login(client, org["hr"])
     assert 'data-testid="feedback-box"' not in body(client.get(f"/people/{org['colleague'].pk}/"))
+
+
+def test_the_section_costs_the_same_however_much_it_holds(client, org, django_assert_num_queries):
+    review = scheduled(org)
+    url = f"/reviews/{review.pk}/"
+    login(client, org["hr"])
+    client.get(url)
+    with CaptureQueriesContext(connection) as empty:
+        client.get(url)
+    for note in ["One.", "Two.", "Three."]:
+        assess(review, org["hr"], "hr", 4, note)
+        assess(review, org["lead"], "team_lead", 3, note)
+    for _ in range(4):
+        person = hire(level_code="middle", team_lead=org["lead"])
+        answer(ask(org, review, person), person, "Fine to work with.", rating=4)
+    withdrawn = ask(org, review, org["other_dev"])
+    services.feedback_withdraw(feedback_request=withdrawn, by=org["hr"])
+    with django_assert_num_queries(len(empty)):
+        page = client.get(url)
+    assert relations_of(page).section.answered_count == 4
