@@ -651,3 +651,16 @@ def test_the_section_costs_the_same_however_much_it_holds(client, org, django_as
     with django_assert_num_queries(len(empty)):
         page = client.get(url)
     assert relations_of(page).section.answered_count == 4
+
+
+def test_the_persons_audit_trail_lists_the_team_relations(client, org):
+    review = scheduled(org)
+    assess(review, org["hr"], "hr", 4, "Good mood.")
+    assess(review, org["hr"], "hr", 5, "Even better.")
+    answer(ask(org, review), org["colleague"], "Patient with juniors.", rating=4)
+    services.feedback_withdraw(feedback_request=ask(org, review, org["other_dev"]), by=org["hr"])
+    html = body(login(client, org["hr"]).get(f"/people/{org['dev'].pk}/trail/"))
+    for text in ["Assessed team relations as HR", "Revised the team relations assessment as HR", "Even better.",
+                 "Asked a colleague for feedback", "Withdrew a feedback request", "Answered a feedback request",
+                 "Patient with juniors.", str(org["colleague"]), str(org["other_dev"])]:
+        assert text in html, text
