@@ -1,5 +1,6 @@
 """
-Who may see what of a promotion review: the secret ballot.
+Who may see what of a promotion review: the secret ballot, and (at the end) the team
+relations of the candidate's packet.
 
 One rule decides how much of a committee's voting a person sees, and every place
 that shows votes applies it: the review page (reviews.views), and the `reviews`

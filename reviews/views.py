@@ -726,11 +726,13 @@ def relations_panel(user, review: PromotionReview, seats, bound: dict) -> Relati
     for role in section.assess_roles:
         form = bound.get(_assessment_form_name(role))
         if form is None:
-            mine = latest.get(role)
-            form = AssessmentForm(prefix=role, initial={"rating": mine.rating, "note": mine.note} if mine else None)
+            current = latest.get(role)
+            form = AssessmentForm(
+                prefix=role, initial={"rating": current.rating, "note": current.note} if current else None
+            )
         assess_forms.append((role, AssessorRole(role).label, form))
-    mine = section.my_request
-    may_answer = bool(section.is_open and mine is not None and mine.given_answer is None)
+    asked = section.my_request
+    may_answer = bool(section.is_open and asked is not None and asked.given_answer is None)
     return RelationsPanel(
         section=section,
         assess_forms=assess_forms,
