@@ -51,6 +51,8 @@ OWN_RECORD = {
     "grades.EvidenceEvent": ("actor", "at"),
     "grades.FrameworkVersion": ("loaded_by", "loaded_at"),
     "reviews.ReviewEvent": ("actor", "at"),
+    "reviews.RelationsAssessment": ("author", "at"),
+    "reviews.FeedbackAnswer": ("author", "answered_at"),
     "imports.ImportRun": ("recorded_by", "recorded_at"),
 }
 
@@ -58,6 +60,9 @@ OWN_RECORD = {
 SYSTEM_RECORD = {
     "jobs.JobRun": "started_at",
     "jobs.Reminder": "sent_on",
+    # Kept by the decision service in the decision's transaction; the review's decided_by
+    # and decided_at say who decided and when.
+    "reviews.PacketSnapshot": "taken_at",
     "axes.AccessLog": "attempt_time",
     "axes.AccessFailureLog": "attempt_time",
 }

@@ -430,9 +430,11 @@ def _record(before: _Before, track, *, reconfirm_wanted, tracks_touched, recount
     latest, effective = before.latest, before.effective
     after = snapshot(track, using=using)
     rows_after = _requirement_rows(track, using=using)
+    # Rows are matched by id: a key changed in the admin is still the same row (and its claims).
+    was = {row["pk"]: row for row in before.rows.values()}
     reworded = {
         key for key, row in rows_after.items()
-        if key in before.rows and any(before.rows[key][name] != row[name] for name in WORDING_FIELDS)
+        if row["pk"] in was and any(was[row["pk"]][name] != row[name] for name in WORDING_FIELDS)
     }
     reconfirm = reworded & set(reconfirm_wanted)
     # Against the latest version, as the versions page compares them (the rows could have
@@ -440,7 +442,8 @@ def _record(before: _Before, track, *, reconfirm_wanted, tracks_touched, recount
     base = latest.snapshot if latest is not None else before.snapshot
     changes = diff(base, after, reconfirm=reconfirm)
     other = other_changes(base, after)
-    removed_ids = [row["pk"] for key, row in before.rows.items() if row["is_active"] and not rows_after[key]["is_active"]]
+    active_after = {row["pk"] for row in rows_after.values() if row["is_active"]}
+    removed_ids = [pk for pk, row in was.items() if row["is_active"] and pk not in active_after]
     moved_ids = [rows_after[change.key]["pk"] for change in changes if change.moved or change.sign == MOVED]
 
     creates = latest is None or _json(after) != _json(latest.snapshot)

@@ -15,5 +15,8 @@ class ReviewsConfig(AppConfig):
         extensions.register_progress_panel(
             extensions.Panel(template="reviews/_progress_box.html", build=views.progress_panel)
         )
+        extensions.register_progress_panel(
+            extensions.Panel(template="reviews/_feedback_box.html", build=views.feedback_panel)
+        )
         extensions.register_trail_source(trail.review_trail)
         extensions.register_track_change_check(services.track_change_refusal)

@@ -15,6 +15,7 @@ from common.validators import validate_calendar_date
 
 from . import rules
 from .models import CommitteeSeat, ReviewStatus, SeatRole, VoteValue
+from .models import RelationsRating
 from .services import MAX_TEXT
 
 
@@ -251,3 +252,33 @@ class SessionAddForm(forms.Form):
 
 class SessionRemoveForm(forms.Form):
     review = forms.IntegerField(min_value=1)
+
+
+# --- Team relations (criterion 3) ------------------------------------------------------------------
+
+
+class AssessmentForm(forms.Form):
+    rating = forms.TypedChoiceField(
+        label=_("How does the candidate get on with the team?"),
+        choices=RelationsRating.choices, coerce=int, widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note: what you saw or heard, with examples"), widget=_textarea(3), max_length=MAX_TEXT,
+    )
+
+
+class FeedbackAskForm(forms.Form):
+    """The colleague to ask, by employee id; the page draws the select itself, the service checks the person."""
+
+    colleague = forms.IntegerField(label=_("Colleague"), min_value=1)
+
+
+class FeedbackAnswerForm(forms.Form):
+    text = forms.CharField(
+        label=_("How does the candidate get on with the team? Examples help"), widget=_textarea(4),
+        max_length=MAX_TEXT,
+    )
+    rating = forms.TypedChoiceField(
+        label=_("Rating (optional)"),
+        choices=[("", "—"), *RelationsRating.choices], coerce=int, empty_value=None, required=False,
+    )

@@ -392,3 +392,138 @@ class ReviewEvent(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} by {self.actor} at {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- Team relations (criterion 3 of a promotion) --------------------------------------------------
+
+
+class RelationsRating(models.IntegerChoices):
+    """How the candidate gets on with the team: a positive influence, not more harm than good."""
+
+    CONFLICTUAL = 1, _("1 — conflictual: does more harm than good")
+    STRAINED = 2, _("2 — strained: friction that needs attention")
+    NEUTRAL = 3, _("3 — neutral: gets along, little influence either way")
+    GOOD = 4, _("4 — good: a positive influence on the team")
+    EXCELLENT = 5, _("5 — excellent: makes the team's atmosphere better")
+
+
+class AssessorRole(models.TextChoices):
+    HR = "hr", _("HR")
+    TEAM_LEAD = "team_lead", _("Team lead")
+
+
+class RelationsAssessment(AppendOnlyModel):
+    """HR's or the candidate's team lead's assessment of the candidate's relations in the team.
+
+    Each role has one assessment per review, revised until the decision: every revision
+    is a new row with the next `revision` number, and the latest row of a role is the one
+    that counts. The rows are their own history (who and when), never changed or deleted.
+    """
+
+    review = models.ForeignKey(PromotionReview, on_delete=models.PROTECT, related_name="relations_assessments")
+    role = models.CharField(_("role"), max_length=10, choices=AssessorRole.choices)
+    revision = models.PositiveSmallIntegerField(_("revision"))
+    rating = models.PositiveSmallIntegerField(_("rating"), choices=RelationsRating.choices)
+    note = models.TextField(_("note"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("at"))
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["review", "role", "revision"]
+        verbose_name = _("team relations assessment")
+        verbose_name_plural = _("team relations assessments")
+        constraints = [
+            # Two revisions written at once cannot both take the same number.
+            models.UniqueConstraint(
+                fields=["review", "role", "revision"],
+                name="relations_one_row_per_revision",
+                violation_error_message=_("The assessment was revised meanwhile."),
+            ),
+            models.CheckConstraint(condition=Q(role__in=AssessorRole.values), name="relations_role_valid"),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="relations_rating_1_to_5"),
+            models.CheckConstraint(condition=Q(revision__gte=1), name="relations_revision_from_1"),
+            models.CheckConstraint(condition=~Q(note=""), name="relations_note_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} #{self.revision}: {self.rating}"
+
+
+class FeedbackRequest(models.Model):
+    """HR asks a colleague of the candidate how the candidate gets on with the team.
+
+    A colleague has at most one live (not withdrawn) request per review; HR may withdraw
+    a request that is not answered yet, and ask the same person again later.
+    """
+
+    review = models.ForeignKey(PromotionReview, on_delete=models.PROTECT, related_name="feedback_requests")
+    colleague = models.ForeignKey(Employee, on_delete=models.PROTECT, related_name="feedback_requests")
+    asked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(_("asked at"))
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    # 1 while the request is live, NULL once withdrawn: with the unique constraint below, one
+    # live request per colleague and review, on MySQL/MariaDB as well as SQLite.
+    live_marker = models.GeneratedField(
+        expression=Case(When(withdrawn_at__isnull=True, then=Value(1)), default=None),
+        output_field=models.PositiveSmallIntegerField(null=True),
+        db_persist=True,
+    )
+
+    history = HistoricalRecords(excluded_fields=["live_marker"])
+
+    class Meta:
+        ordering = ["review", "asked_at", "id"]
+        verbose_name = _("colleague feedback request")
+        verbose_name_plural = _("colleague feedback requests")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["review", "colleague", "live_marker"],
+                name="feedback_one_live_request",
+                violation_error_message=_("This colleague has already been asked."),
+            ),
+            models.CheckConstraint(
+                condition=Q(withdrawn_at__isnull=True, withdrawn_by__isnull=True)
+                | Q(withdrawn_at__isnull=False, withdrawn_by__isnull=False),
+                name="feedback_withdrawal_has_author",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.colleague} on review #{self.review_id}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("reviews:feedback", args=[self.pk])
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+class FeedbackAnswer(AppendOnlyModel):
+    """The colleague's one answer to a request (the one-to-one key: never a second one)."""
+
+    request = models.OneToOneField(FeedbackRequest, on_delete=models.PROTECT, related_name="answer")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("answer"))
+    rating = models.PositiveSmallIntegerField(_("rating"), choices=RelationsRating.choices, null=True, blank=True)
+    answered_at = models.DateTimeField(_("answered at"))
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("colleague feedback")
+        verbose_name_plural = _("colleague feedback")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(rating__isnull=True) | Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5"
+            ),
+            models.CheckConstraint(condition=~Q(text=""), name="feedback_text_required"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Answer to {self.request}"

@@ -60,3 +60,12 @@ def review_decided(review_id: int) -> None:
     reasons = [(label, review.decision_reasons[key]) for key, label in rules.CRITERIA
                if (review.decision_reasons or {}).get(key)]
     _send(review, "decided", recipients, {"reasons": reasons})
+
+
+def feedback_requested(request_id: int) -> None:
+    """The colleague HR asked for feedback on a candidate's team relations."""
+    from .models import FeedbackRequest
+
+    feedback_request = FeedbackRequest.objects.select_related("colleague__user").get(pk=request_id)
+    review = _review(feedback_request.review_id)
+    _send(review, "feedback_requested", [feedback_request.colleague.user.email], {"feedback_request": feedback_request})

@@ -1,5 +1,6 @@
 """
-Who may see what of a promotion review: the secret ballot.
+Who may see what of a promotion review: the secret ballot, and (at the end) the team
+relations of the candidate's packet.
 
 One rule decides how much of a committee's voting a person sees, and every place
 that shows votes applies it: the review page (reviews.views), and the `reviews`
@@ -18,6 +19,7 @@ from grades.policies import is_hr, is_lead_of
 from grades.roles import COMMITTEE, HR, MANAGER, TEAM_LEAD, user_has_role
 
 from .models import CommitteeSeat, PromotionReview, SeatRole
+from .models import AssessorRole
 
 # What a viewer learns about the committee's votes.
 VOTES_ALL = "all"  # every seat's vote and comment
@@ -217,3 +219,80 @@ def may_see_sessions(user) -> bool:
     """Who reads the sessions: HR, the committee, team leads and managers. A session page
     shows each of them only the defenses they may see (visible_reviews)."""
     return any(user_has_role(user, role) for role in (HR, COMMITTEE, TEAM_LEAD, MANAGER))
+
+
+# --- Team relations (criterion 3) ------------------------------------------------------------------
+#
+# HR and the candidate's team lead each assess how the candidate gets on with the team; HR may
+# also ask colleagues. The candidate reads neither assessment before the decision (their
+# judges write freely and the committee reads them unswayed by a reply); after it, the two
+# assessments are theirs to read, as the decision note is. Colleague feedback is for HR and
+# the committee of the review only, and never reaches the candidate, not even without names:
+# on a small team a text gives its author away, and colleagues answer candidly only if the
+# candidate never reads it. Everyone else who may see the review (a team lead not seated on
+# the committee) reads the assessments, not the feedback.
+
+
+def _is_candidate(user, review) -> bool:
+    return user.is_authenticated and review.candidate.user_id == user.pk
+
+
+def _seated(user, seats) -> bool:
+    return user.is_authenticated and any(seat.member_id == user.pk for seat in seats)
+
+
+def may_assess_relations(user, review, role: str) -> bool:
+    """HR writes the `hr` assessment, the candidate's own team lead the `team_lead` one; the
+    candidate never assesses themself (`review` read with the candidate's team lead)."""
+    if not user.is_authenticated or _is_candidate(user, review):
+        return False
+    if role == AssessorRole.HR:
+        return is_hr(user)
+    if role == AssessorRole.TEAM_LEAD:
+        return is_lead_of(user, review.candidate)
+    return False
+
+
+def relations_roles_of(user, review) -> list[str]:
+    """The assessor roles `user` may write on `review` (none, one, or both for an HR lead)."""
+    return [role for role in AssessorRole.values if may_assess_relations(user, review, role)]
+
+
+def may_see_relations_assessments(user, review, seats) -> bool:
+    """Whoever may see the review, except the candidate until the review is decided."""
+    if not may_see_review(user, review, seats):
+        return False
+    return review.is_decided if _is_candidate(user, review) else True
+
+
+def may_see_colleague_feedback(user, review, seats) -> bool:
+    """HR and the members of the review's committee: who was asked, who answered, and what.
+
+    Never the candidate (even one who is HR or, somehow, seated).
+    """
+    if not user.is_authenticated or _is_candidate(user, review):
+        return False
+    return is_hr(user) or _seated(user, seats)
+
+
+def may_ask_for_feedback(user, review) -> bool:
+    """HR asks colleagues, and withdraws a request nobody answered yet."""
+    return user.is_authenticated and is_hr(user) and not _is_candidate(user, review)
+
+
+def may_withdraw_feedback_request(user, review) -> bool:
+    return may_ask_for_feedback(user, review)
+
+
+def may_see_feedback_request(user, feedback_request, seats) -> bool:
+    """The colleague asked, and those who see the review's colleague feedback (`seats` of its review)."""
+    if not user.is_authenticated:
+        return False
+    if feedback_request.colleague.user_id == user.pk:
+        return True
+    return may_see_colleague_feedback(user, feedback_request.review, seats)
+
+
+def may_answer_feedback(user, feedback_request) -> bool:
+    """Only the colleague asked answers; nobody answers in someone else's name."""
+    return user.is_authenticated and feedback_request.colleague.user_id == user.pk

@@ -30,6 +30,7 @@ from grades.selectors import ChecklistFigures, ChecklistItem, checklist_item
 
 from . import policies
 from .models import CommitteeSeat, PacketSnapshot, PromotionReview, Vote
+from .models import OPEN_STATUSES, AssessorRole, FeedbackAnswer, FeedbackRequest, RelationsAssessment
 
 
 def review_list_queryset(user) -> QuerySet[PromotionReview]:
@@ -842,3 +843,148 @@ def review_snapshot(review: PromotionReview):
         return review.frozen_packet
     except PacketSnapshot.DoesNotExist:
         return None
+
+
+# --- Team relations (criterion 3) ------------------------------------------------------------------
+
+
+@dataclass
+class AssessmentLine:
+    """One assessor role's assessment: the latest revision (None before the first) and the earlier ones."""
+
+    role: str
+    role_label: str
+    latest: RelationsAssessment | None
+    earlier: list[RelationsAssessment]
+
+
+@dataclass
+class RelationsSection:
+    """What the review page's team relations section shows its viewer (policies decide each part)."""
+
+    is_open: bool
+    show_assessments: bool
+    assessments: list[AssessmentLine]
+    # The assessor roles the viewer writes for now (the review is open).
+    assess_roles: list[str]
+    show_feedback: bool
+    # Every request of the review, live and withdrawn, each with its answer (show_feedback only).
+    requests: list[FeedbackRequest]
+    # The viewer's own live request on this review, if they were asked.
+    my_request: FeedbackRequest | None
+    can_ask: bool
+    # (employee pk, name) of whom HR may ask: active employees, not the candidate, not asked now.
+    colleague_choices: list[tuple[int, str]]
+
+    @property
+    def answered_count(self) -> int:
+        return sum(1 for request in self.requests if request.given_answer is not None)
+
+
+def with_answer(feedback_request: FeedbackRequest | None) -> FeedbackRequest | None:
+    """The request with `given_answer` set: its answer (read with it) or None."""
+    if feedback_request is not None:
+        try:
+            feedback_request.given_answer = feedback_request.answer
+        except FeedbackAnswer.DoesNotExist:
+            feedback_request.given_answer = None
+    return feedback_request
+
+
+def review_relations(user, review: PromotionReview, seats) -> RelationsSection:
+    """The team relations section of a review read with review_for_page, for `user`.
+
+    At most three statements: the assessments with their authors (for those who may read
+    them), the requests with their colleagues and answers (HR and the committee; anyone
+    else who may see the review reads only a request of their own; the candidate reads
+    none), and for HR on an open review whom to ask.
+    """
+    is_open = review.is_open
+    show_assessments = policies.may_see_relations_assessments(user, review, seats)
+    lines = []
+    if show_assessments:
+        rows: dict[str, list[RelationsAssessment]] = {role: [] for role in AssessorRole.values}
+        for row in RelationsAssessment.objects.filter(review=review).select_related("author").order_by("role", "revision"):
+            rows.setdefault(row.role, []).append(row)
+        for role, label in AssessorRole.choices:
+            revisions = rows.get(role, [])
+            lines.append(AssessmentLine(
+                role=role, role_label=str(label),
+                latest=revisions[-1] if revisions else None,
+                earlier=list(reversed(revisions[:-1])),
+            ))
+    show_feedback = policies.may_see_colleague_feedback(user, review, seats)
+    requests: list[FeedbackRequest] = []
+    my_request = None
+    if show_feedback:
+        requests = [
+            with_answer(r) for r in FeedbackRequest.objects.filter(review=review)
+            .select_related("colleague__user", "asked_by", "withdrawn_by", "answer")
+            .order_by("asked_at", "id")
+        ]
+        my_request = next(
+            (r for r in requests if r.colleague.user_id == user.pk and not r.is_withdrawn), None
+        )
+    elif user.is_authenticated and review.candidate.user_id != user.pk:
+        my_request = with_answer(
+            FeedbackRequest.objects.filter(review=review, colleague__user=user, withdrawn_at__isnull=True)
+            .select_related("colleague__user", "asked_by", "answer")
+            .first()
+        )
+    can_ask = is_open and policies.may_ask_for_feedback(user, review)
+    choices = []
+    if can_ask:
+        asked = {r.colleague_id for r in requests if not r.is_withdrawn}
+        rows = (
+            Employee.objects.filter(left_on__isnull=True, user__is_active=True)
+            .exclude(pk=review.candidate_id)
+            .order_by("user__last_name", "user__first_name", "user__username")
+            .values_list("pk", "user__first_name", "user__last_name", "user__username")
+        )
+        choices = [
+            (pk, f"{first} {last}".strip() or username)
+            for pk, first, last, username in rows
+            if pk not in asked
+        ]
+    return RelationsSection(
+        is_open=is_open,
+        show_assessments=show_assessments,
+        assessments=lines,
+        assess_roles=policies.relations_roles_of(user, review) if is_open else [],
+        show_feedback=show_feedback,
+        requests=requests,
+        my_request=my_request,
+        can_ask=can_ask,
+        colleague_choices=choices,
+    )
+
+
+def my_feedback_requests(user, employee: Employee) -> list[FeedbackRequest]:
+    """The live, unanswered requests asked of `employee` on open reviews (their own page only)."""
+    return list(
+        FeedbackRequest.objects.filter(
+            colleague=employee, withdrawn_at__isnull=True, answer__isnull=True,
+            review__status__in=OPEN_STATUSES,
+        )
+        .select_related("review__candidate__user", "review__to_level", "asked_by")
+        .order_by("asked_at", "id")
+    )
+
+
+def feedback_request_for_page(user, pk: int) -> tuple[FeedbackRequest, list[CommitteeSeat]] | None:
+    """The request `pk` with its review, colleague and answer, and its review's seats, if `user`
+    may see the request (policies.may_see_feedback_request); None otherwise or when there is none."""
+    feedback_request = (
+        FeedbackRequest.objects.filter(pk=pk)
+        .select_related(
+            "review__candidate__user", "review__candidate__team_lead", "review__to_level", "review__from_level",
+            "colleague__user", "asked_by", "withdrawn_by", "answer",
+        )
+        .first()
+    )
+    if feedback_request is None:
+        return None
+    seats = list(CommitteeSeat.objects.filter(review_id=feedback_request.review_id))
+    if not policies.may_see_feedback_request(user, feedback_request, seats):
+        return None
+    return with_answer(feedback_request), seats

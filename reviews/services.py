@@ -36,6 +36,7 @@ from .models import (
     Vote,
     VoteValue,
 )
+from .models import FeedbackAnswer, FeedbackRequest, RelationsAssessment
 
 User = get_user_model()
 
@@ -569,3 +570,128 @@ def session_remove(*, session: DefenseSession, review: PromotionReview, by: User
         raise ReviewError(_("A decided defense stays in its session."))
     review.session = None
     audit.save(review, by=by, reason=f"taken out of defense session {session.pk}", update_fields=["session"])
+
+
+# --- Team relations (criterion 3) ------------------------------------------------------------------
+#
+# HR's and the team lead's assessments, and colleague feedback, while the review is open. Each
+# write locks the review row first (and then the request row), so a write and the decision, or
+# an answer and a withdrawal, never interleave.
+
+
+def _rating(value, *, required: bool) -> int | None:
+    """A rating of the 1–5 scale (None allowed when not required); ReviewError otherwise."""
+    if value in (None, "") and not required:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    rating = value if isinstance(value, int) and not isinstance(value, bool) else 0
+    if not 1 <= rating <= 5:
+        raise ReviewError(_("Choose a rating from 1 to 5."))
+    return rating
+
+
+def _open_for_relations(review: PromotionReview) -> None:
+    if review.status not in OPEN_STATUSES:
+        raise ReviewError(_("The review is %(status)s; team relations are recorded only while it is open.") % {
+            "status": review.get_status_display().lower()})
+
+
+@transaction.atomic
+def relations_assess(*, review: PromotionReview, by: User, role: str, rating, note: str):
+    """HR (role `hr`) or the candidate's team lead (`team_lead`) records or revises their assessment.
+
+    A revision is a new row with the next number; the latest row counts.
+    """
+    review = _lock(review)
+    if not policies.may_assess_relations(by, review, role):
+        raise PermissionError(_("Only HR and the candidate's team lead assess team relations."))
+    _open_for_relations(review)
+    rating = _rating(rating, required=True)
+    note = _text(note, _("The note"), required=True)
+    latest = RelationsAssessment.objects.filter(review=review, role=role).order_by("-revision").first()
+    if latest is not None and (latest.rating, latest.note) == (rating, note):
+        raise ReviewError(_("The assessment is unchanged."))
+    try:
+        with transaction.atomic():
+            return audit.create(
+                RelationsAssessment, by=by, review=review, role=role,
+                revision=latest.revision + 1 if latest else 1,
+                rating=rating, note=note, author=by, at=timezone.now(),
+            )
+    except IntegrityError as exc:  # a revision written at the same time took the number
+        raise ReviewError(_("The assessment was revised meanwhile; reload the page and try again.")) from exc
+
+
+@transaction.atomic
+def feedback_ask(*, review: PromotionReview, by: User, colleague: Employee):
+    """HR asks an active colleague of the candidate for feedback on team relations."""
+    review = _lock(review)
+    if not policies.may_ask_for_feedback(by, review):
+        raise PermissionError(_("Only HR asks colleagues for feedback."))
+    _open_for_relations(review)
+    colleague = Employee.objects.select_related("user").get(pk=colleague.pk)
+    if colleague.pk == review.candidate_id:
+        raise ReviewError(_("The candidate cannot give feedback on themself."))
+    if colleague.left_on is not None or not colleague.user.is_active:
+        raise ReviewError(_("%(name)s is not an active employee.") % {"name": colleague})
+    live = FeedbackRequest.objects.filter(review=review, colleague=colleague, withdrawn_at__isnull=True)
+    if live.exists():
+        raise ReviewError(_("%(name)s has already been asked.") % {"name": colleague})
+    try:
+        with transaction.atomic():
+            feedback_request = audit.create(
+                FeedbackRequest, by=by, review=review, colleague=colleague, asked_by=by, asked_at=timezone.now()
+            )
+    except IntegrityError as exc:  # the same person asked at the same time
+        raise ReviewError(_("%(name)s has already been asked.") % {"name": colleague}) from exc
+    transaction.on_commit(partial(notifications.feedback_requested, feedback_request.pk))
+    return feedback_request
+
+
+def _lock_request(feedback_request):
+    """The review, then the request, locked (the same order for every write on a request)."""
+    review = _lock(feedback_request.review)
+    locked = FeedbackRequest.objects.select_for_update().select_related("colleague").get(pk=feedback_request.pk)
+    FeedbackRequest.review.field.set_cached_value(locked, review)
+    return review, locked
+
+
+@transaction.atomic
+def feedback_withdraw(*, feedback_request, by: User):
+    """HR withdraws a request nobody has answered."""
+    review, feedback_request = _lock_request(feedback_request)
+    if not policies.may_withdraw_feedback_request(by, review):
+        raise PermissionError(_("Only HR withdraws a feedback request."))
+    if feedback_request.is_withdrawn:
+        raise ReviewError(_("The request is already withdrawn."))
+    if FeedbackAnswer.objects.filter(request=feedback_request).exists():
+        raise ReviewError(_("The colleague has answered; an answered request stays."))
+    _open_for_relations(review)
+    feedback_request.withdrawn_at = timezone.now()
+    feedback_request.withdrawn_by = by
+    audit.save(feedback_request, by=by, update_fields=["withdrawn_at", "withdrawn_by"])
+    return feedback_request
+
+
+@transaction.atomic
+def feedback_answer(*, feedback_request, by: User, text: str, rating=None):
+    """The colleague asked answers, once: a text, and a rating if they like."""
+    review, feedback_request = _lock_request(feedback_request)
+    if not policies.may_answer_feedback(by, feedback_request):
+        raise PermissionError(_("Only the colleague who was asked answers this request."))
+    if feedback_request.is_withdrawn:
+        raise ReviewError(_("HR has withdrawn this request."))
+    if FeedbackAnswer.objects.filter(request=feedback_request).exists():
+        raise ReviewError(_("You have already answered; an answer is not changed."))
+    _open_for_relations(review)
+    text = _text(text, _("The answer"), required=True)
+    rating = _rating(rating, required=False)
+    try:
+        with transaction.atomic():
+            return audit.create(
+                FeedbackAnswer, by=by, request=feedback_request, author=by, text=text, rating=rating,
+                answered_at=timezone.now(),
+            )
+    except IntegrityError as exc:  # a second answer sent at the same time
+        raise ReviewError(_("You have already answered; an answer is not changed.")) from exc

@@ -19,4 +19,10 @@ urlpatterns = [
     path("<id:pk>/decide/", views.decide, name="decide"),
     path("<id:pk>/withdraw/", views.withdraw, name="withdraw"),
     path("<id:pk>/statement/", views.statement, name="statement"),
+    # Team relations (criterion 3): assessments, colleague feedback.
+    path("<id:pk>/relations/<slug:role>/", views.relations_assess, name="relations_assess"),
+    path("<id:pk>/feedback/ask/", views.feedback_ask, name="feedback_ask"),
+    path("feedback/<id:pk>/", views.feedback, name="feedback"),
+    path("feedback/<id:pk>/answer/", views.feedback_answer, name="feedback_answer"),
+    path("feedback/<id:pk>/withdraw/", views.feedback_withdraw, name="feedback_withdraw"),
 ]

@@ -63,6 +63,9 @@ from .models import (
     VoteValue,
 )
 from .policies import VOTES_ALL, VOTES_PROGRESS, vote_visibility
+from .forms import AssessmentForm, FeedbackAnswerForm, FeedbackAskForm
+from .models import AssessorRole
+from .selectors import RelationsSection, feedback_request_for_page, my_feedback_requests, review_relations
 from .selectors import (
     packet_from_snapshot,
     packet_plan,
@@ -567,6 +570,7 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
             bound.get("statement") or StatementForm(initial={"statement": review.statement})
         ) if can_edit_statement else None,
         "packet_plan": packet_plan(review, progress),
+        "relations": relations_panel(user, review, seats, bound),
     }
     return render(request, "reviews/detail.html", context, status=status)
 
@@ -868,3 +872,193 @@ def session_summary(request, pk):
     session = _session_for(request, pk)
     outcomes = session_outcomes(session_rows(session, request.user))
     return render(request, "reviews/session_summary.html", {"session": session, "outcomes": outcomes})
+
+
+# --- Team relations (criterion 3) ------------------------------------------------------------------
+#
+# The review page's section (jinja2/reviews/_packet_relations.html), HR's and the team lead's
+# assessments, HR's requests for colleague feedback, and the colleague's own page for a
+# request: a colleague who may not see the review answers there.
+
+
+@dataclass
+class RelationsPanel:
+    """The section's data (selectors.review_relations) and the forms its viewer may use."""
+
+    section: RelationsSection
+    # (role, role label, form) of each assessment the viewer writes.
+    assess_forms: list[tuple]
+    ask_form: FeedbackAskForm | None
+    answer_form: FeedbackAnswerForm | None
+
+
+def _assessment_form_name(role: str) -> str:
+    return f"relations_{role}"
+
+
+def relations_panel(user, review: PromotionReview, seats, bound: dict) -> RelationsPanel:
+    section = review_relations(user, review, seats)
+    latest = {line.role: line.latest for line in section.assessments}
+    assess_forms = []
+    for role in section.assess_roles:
+        form = bound.get(_assessment_form_name(role))
+        if form is None:
+            current = latest.get(role)
+            form = AssessmentForm(
+                prefix=role, initial={"rating": current.rating, "note": current.note} if current else None
+            )
+        assess_forms.append((role, AssessorRole(role).label, form))
+    asked = section.my_request
+    may_answer = bool(section.is_open and asked is not None and asked.given_answer is None)
+    return RelationsPanel(
+        section=section,
+        assess_forms=assess_forms,
+        ask_form=(bound.get("feedback_ask") or FeedbackAskForm()) if section.can_ask else None,
+        answer_form=(bound.get("feedback_answer") or FeedbackAnswerForm()) if may_answer else None,
+    )
+
+
+@login_required
+@require_POST
+def relations_assess(request, pk, role):
+    review = _review_for(request, pk)
+    if role not in AssessorRole.values:
+        raise Http404
+    if not policies.may_assess_relations(request.user, review, role):
+        raise PermissionDenied(_("Only HR and the candidate's team lead assess team relations."))
+    form = AssessmentForm(request.POST, prefix=role)
+    bound = {_assessment_form_name(role): form}
+    if not form.is_valid():
+        return _detail_response(request, review, status=400, bound=bound)
+    try:
+        services.relations_assess(
+            review=review, by=request.user, role=role,
+            rating=form.cleaned_data["rating"], note=form.cleaned_data["note"],
+        )
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.ReviewError as exc:
+        return _refused(request, review, exc, bound=bound)
+    messages.success(request, _("The team relations assessment is recorded."))
+    return redirect(review)
+
+
+@login_required
+@require_POST
+def feedback_ask(request, pk):
+    review = _review_for(request, pk)
+    if not policies.may_ask_for_feedback(request.user, review):
+        raise PermissionDenied(_("Only HR asks colleagues for feedback."))
+    form = FeedbackAskForm(request.POST)
+    colleague = None
+    if form.is_valid():
+        colleague = Employee.objects.filter(pk=form.cleaned_data["colleague"]).first()
+        if colleague is None:
+            form.add_error("colleague", _("There is no such employee."))
+    if not form.is_valid():
+        return _detail_response(request, review, status=400, bound={"feedback_ask": form})
+    try:
+        services.feedback_ask(review=review, by=request.user, colleague=colleague)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.ReviewError as exc:
+        return _refused(request, review, exc, bound={"feedback_ask": form})
+    messages.success(request, _("%(name)s is asked for feedback.") % {"name": colleague})
+    return redirect(review)
+
+
+def _feedback_request_for(request, pk):
+    """The request and its review's seats if the user may see the request (404 otherwise)."""
+    found = feedback_request_for_page(request.user, pk)
+    if found is None:
+        raise Http404
+    return found
+
+
+def _feedback_response(request, feedback_request, seats, *, status: int = 200, form=None):
+    """The page of one feedback request: the question, and the answer form for the colleague asked."""
+    user, review = request.user, feedback_request.review
+    answer = feedback_request.given_answer
+    can_answer = (
+        policies.may_answer_feedback(user, feedback_request)
+        and review.is_open and not feedback_request.is_withdrawn and answer is None
+    )
+    context = {
+        "feedback_request": feedback_request,
+        "review": review,
+        "answer": answer,
+        "can_answer": can_answer,
+        "form": (form or FeedbackAnswerForm()) if can_answer else None,
+        "may_see_review": policies.may_see_review(user, review, seats),
+        "can_withdraw": (
+            review.is_open and answer is None and not feedback_request.is_withdrawn
+            and policies.may_withdraw_feedback_request(user, review)
+        ),
+    }
+    return render(request, "reviews/feedback.html", context, status=status)
+
+
+@read_only
+@login_required
+def feedback(request, pk):
+    feedback_request, seats = _feedback_request_for(request, pk)
+    return _feedback_response(request, feedback_request, seats)
+
+
+@login_required
+@require_POST
+def feedback_answer(request, pk):
+    feedback_request, seats = _feedback_request_for(request, pk)
+    if not policies.may_answer_feedback(request.user, feedback_request):
+        raise PermissionDenied(_("Only the colleague who was asked answers this request."))
+    form = FeedbackAnswerForm(request.POST)
+    if not form.is_valid():
+        return _feedback_response(request, feedback_request, seats, status=400, form=form)
+    try:
+        services.feedback_answer(
+            feedback_request=feedback_request, by=request.user,
+            text=form.cleaned_data["text"], rating=form.cleaned_data["rating"],
+        )
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.ReviewError as exc:
+        messages.error(request, str(exc))
+        return _feedback_response(request, feedback_request, seats, status=400, form=form)
+    messages.success(request, _("Thank you: your answer is recorded."))
+    review = feedback_request.review
+    # Back to the review for those who may see it; the colleague's own page for the others.
+    return redirect(review if policies.may_see_review(request.user, review, seats) else feedback_request)
+
+
+@login_required
+@require_POST
+def feedback_withdraw(request, pk):
+    feedback_request, _seats = _feedback_request_for(request, pk)
+    if not policies.may_withdraw_feedback_request(request.user, feedback_request.review):
+        raise PermissionDenied(_("Only HR withdraws a feedback request."))
+    try:
+        services.feedback_withdraw(feedback_request=feedback_request, by=request.user)
+    except PermissionError as exc:
+        raise PermissionDenied(str(exc)) from exc
+    except services.ReviewError as exc:
+        return _refused(request, _review_for(request, feedback_request.review_id), exc, bound={})
+    messages.success(request, _("The request to %(name)s is withdrawn.") % {"name": feedback_request.colleague})
+    return redirect(feedback_request.review)
+
+
+@dataclass
+class FeedbackBox:
+    """The progress page's box of the feedback asked of its viewer."""
+
+    requests: list
+
+
+def feedback_panel(request, employee, bound) -> FeedbackBox | None:
+    """On the person's own progress page (their start page): the requests waiting for their answer.
+
+    Nothing, and no statement, on anyone else's page.
+    """
+    if not request.user.is_authenticated or employee.user_id != request.user.pk:
+        return None
+    waiting = my_feedback_requests(request.user, employee)
+    return FeedbackBox(requests=waiting) if waiting else None

@@ -16,7 +16,7 @@ def test_the_reviews_app_registers_its_panel_trail_and_track_check_once():
     from reviews import services as review_services
     from reviews import trail, views
 
-    assert [panel.build for panel in extensions.PROGRESS_PANELS] == [views.progress_panel]
+    assert [panel.build for panel in extensions.PROGRESS_PANELS] == [views.progress_panel, views.feedback_panel]
     assert extensions.TRAIL_SOURCES == [trail.review_trail]
     assert extensions.TRACK_CHANGE_CHECKS == [review_services.track_change_refusal]
     # Registering again (a second ready(), a test) adds nothing.

@@ -102,3 +102,20 @@ def test_the_retire_action_is_a_version_that_counts_the_claims_it_withdrew(clien
     assert back.number == 3 and back.changes["added"] == 2
     assert back.snapshot == versions()[0].snapshot  # the framework of version 1 again
     assert Requirement.objects.filter(pk__in=selected, is_active=True).count() == 2
+
+
+def test_a_key_changed_in_the_form_keeps_the_row_and_its_claims(client, dev, hr):
+    waiting = claim(dev, "tests")
+    client.force_login(hr)
+    url = reverse("admin:grades_requirement_change", args=[req("tests").pk])
+    data = form_data(client.get(url))
+    data["key"] = "writes-tests"
+
+    assert client.post(url, data).status_code == 302
+
+    latest = versions()[-1]
+    # The versions compare by key: the old key left, the new one came.
+    assert (latest.changes["added"], latest.changes["removed"]) == (1, 1)
+    # The row is the same requirement: its waiting claim stays.
+    waiting.refresh_from_db()
+    assert waiting.status == EvidenceStatus.CLAIMED and latest.changes["claims"]["waiting_withdrawn"] == 0

@@ -9,6 +9,7 @@ from django.utils.html import escape
 
 from grades.models import Evidence, EvidenceEvent, EvidenceStatus, Mentorship, Requirement
 from grades.tests.factories import UserFactory, hire
+from grades.tests.test_query_counts import OWN_PROGRESS_PAGE
 
 pytestmark = pytest.mark.django_db
 
@@ -489,7 +490,7 @@ def test_progress_page_queries_do_not_grow_with_claims_and_mentees(client, team)
     # last failed defense), the next level with its books, the checklist with the claims,
     # the growth plan's goals = 9; a claim's events are read only when its history is opened.
     assert len(few) == len(many), [q["sql"] for q in many.captured_queries]
-    assert len(many) == 9
+    assert len(many) == OWN_PROGRESS_PAGE
 
 
 # --- A claim's history, read when opened ----------------------------------------------------------

@@ -50,6 +50,7 @@ from grades.models import (
 from grades import services as grade_services
 from reviews import services as review_services
 from reviews.models import CommitteeSeat, DefenseSession, PromotionReview, ReviewEvent, ReviewStatus, SeatRole, Vote
+from reviews.models import FeedbackAnswer, FeedbackRequest, RelationsAssessment
 
 pytestmark = pytest.mark.django_db
 
@@ -120,6 +121,12 @@ ACCESS: list[tuple[str, ...]] = [
     ("add a growth goal",          "login",  "done",   "404",    "done",    "404",     "404",     "403",     "404",     "403"),
     ("edit a growth goal",         "login",  "done",   "404",    "done",    "404",     "404",     "403",     "404",     "403"),
     ("mark a growth goal done",    "login",  "done",   "404",    "done",    "404",     "404",     "403",     "404",     "403"),
+    ("assess relations as HR",     "login",  "403",    "404",    "403",     "404",     "403",     "done",    "404",     "done"),
+    ("assess relations as lead",   "login",  "403",    "404",    "done",    "404",     "403",     "403",     "404",     "403"),
+    ("ask a colleague's feedback", "login",  "403",    "404",    "403",     "404",     "403",     "done",    "404",     "done"),
+    ("a feedback request",         "login",  "404",    "200+",   "200+",    "404",     "200+",    "200+",    "404",     "200+"),
+    ("answer a feedback request",  "login",  "404",    "done",   "403",     "404",     "403",     "403",     "404",     "403"),
+    ("withdraw a feedback request","login",  "404",    "403",    "403",     "404",     "403",     "done",    "404",     "done"),
     ("exports index",              "login",  "403",    "403",    "403",     "403",     "403",     "200",     "200",     "200"),
     ("download roster",            "login",  "403",    "403",    "403",     "403",     "403",     "200",     "200",     "200"),
     ("download grade-history",     "login",  "403",    "403",    "403",     "403",     "403",     "200",     "200",     "200"),
@@ -241,6 +248,9 @@ def written_state() -> tuple:
         list(Employee.objects.order_by("id").values()),
         list(BookReading.objects.order_by("id").values()),
         list(User.objects.order_by("id").values("id", "is_staff", "is_superuser", "is_active", "password")),
+        list(RelationsAssessment.objects.order_by("id").values()),
+        list(FeedbackRequest.objects.order_by("id").values()),
+        list(FeedbackAnswer.objects.order_by("id").values()),
     )
 
 
@@ -350,6 +360,19 @@ def _add_goal(world: World) -> None:
 
 def _goal(world: World) -> GrowthGoal:
     return GrowthGoal.objects.get(employee=world.dev)
+
+
+def _other_developer(world: World) -> Employee:
+    return Employee.objects.get(user=world.users["other developer"])
+
+
+def _ask_the_other_developer(world: World) -> None:
+    """HR asks the person's teammate how the person gets on with the team."""
+    review_services.feedback_ask(review=world.review(), by=world.users["HR"], colleague=_other_developer(world))
+
+
+def _feedback_request_id(world: World) -> int:
+    return FeedbackRequest.objects.filter(review_id=world.review_id).order_by("-pk").values_list("pk", flat=True)[0]
 
 
 def _claim_status(world: World) -> str:
@@ -533,6 +556,51 @@ ACTIONS: dict[str, Action] = {
     "a session's outcome": Action(
         "reviews:session_summary", lambda w: f"/reviews/sessions/{_demo_session(w).pk}/summary/"
     ),
+    "assess relations as HR": Action(
+        "reviews:relations_assess",
+        lambda w: f"/reviews/{w.review_id}/relations/hr/",
+        method="post",
+        data=lambda w: {"hr-rating": "4", "hr-note": "A calm voice in planning."},
+        done=lambda w, user: RelationsAssessment.objects.filter(review_id=w.review_id, role="hr", author=user).exists(),
+    ),
+    "assess relations as lead": Action(
+        "reviews:relations_assess",
+        lambda w: f"/reviews/{w.review_id}/relations/team_lead/",
+        method="post",
+        data=lambda w: {"team_lead-rating": "5", "team_lead-note": "Mentors the newcomers."},
+        done=lambda w, user: RelationsAssessment.objects.filter(
+            review_id=w.review_id, role="team_lead", author=user
+        ).exists(),
+    ),
+    "ask a colleague's feedback": Action(
+        "reviews:feedback_ask",
+        lambda w: f"/reviews/{w.review_id}/feedback/ask/",
+        method="post",
+        data=lambda w: {"colleague": _other_developer(w).pk},
+        done=lambda w, user: FeedbackRequest.objects.filter(
+            review_id=w.review_id, colleague=_other_developer(w), asked_by=user
+        ).exists(),
+    ),
+    "a feedback request": Action(
+        "reviews:feedback", lambda w: f"/reviews/feedback/{_feedback_request_id(w)}/", setup=_ask_the_other_developer
+    ),
+    "answer a feedback request": Action(
+        "reviews:feedback_answer",
+        lambda w: f"/reviews/feedback/{_feedback_request_id(w)}/answer/",
+        method="post",
+        data=lambda w: {"text": "Helpful and patient.", "rating": "4"},
+        setup=_ask_the_other_developer,
+        done=lambda w, user: FeedbackAnswer.objects.filter(request_id=_feedback_request_id(w), author=user).exists(),
+    ),
+    "withdraw a feedback request": Action(
+        "reviews:feedback_withdraw",
+        lambda w: f"/reviews/feedback/{_feedback_request_id(w)}/withdraw/",
+        method="post",
+        setup=_ask_the_other_developer,
+        done=lambda w, user: FeedbackRequest.objects.filter(
+            pk=_feedback_request_id(w), withdrawn_by=user
+        ).exists(),
+    ),
     "exports index": Action("exports:index", lambda w: "/exports/"),
     **{
         f"download {name}": Action("exports:download", lambda w, name=name: f"/exports/{name}.csv", csv=True)
@@ -709,6 +777,12 @@ ID_URLS = [
     ("decide a review", PromotionReview, "/reviews/{id}/decide/"),
     ("withdraw a review", PromotionReview, "/reviews/{id}/withdraw/"),
     ("add a growth goal", Employee, "/people/{id}/plan/{requirement}/"),
+    ("assess relations as HR", PromotionReview, "/reviews/{id}/relations/hr/"),
+    ("assess relations as lead", PromotionReview, "/reviews/{id}/relations/team_lead/"),
+    ("ask a colleague's feedback", PromotionReview, "/reviews/{id}/feedback/ask/"),
+    ("a feedback request", FeedbackRequest, "/reviews/feedback/{id}/"),
+    ("answer a feedback request", FeedbackRequest, "/reviews/feedback/{id}/answer/"),
+    ("withdraw a feedback request", FeedbackRequest, "/reviews/feedback/{id}/withdraw/"),
 ]
 
 # Per URL, every signed-in role the table answers 404: the roles that may not see the object.
@@ -723,6 +797,8 @@ IDOR_CASES = [
 def _hidden_object_id(world: World, model) -> int:
     if model is BookReading:
         return _reading_id(world)
+    if model is FeedbackRequest:  # made by the row's setup
+        return _feedback_request_id(world)
     return {Employee: world.dev.pk, Evidence: world.claim_id, PromotionReview: world.review_id}[model]
 
 
@@ -746,7 +822,8 @@ def test_an_existing_hidden_id_and_a_missing_id_answer_alike(demo, row, model, t
         url = template.format(id=pk, requirement=demo.requirement_id, book=demo.book_id)
         response, body = _request(client, action.method, url, data)
         assert response.status_code == 404, f"{label} id {pk}: {response.status_code}"
-        assert demo.dev_name not in body
+        if role != "developer":  # the person's own name is in the header of every page they see
+            assert demo.dev_name not in body
         answers[label] = (response.status_code, response.get("Content-Type"), _comparable(body))
     assert len(set(answers.values())) == 1, "the answers differ, so they tell which ids exist"
     assert written_state() == before

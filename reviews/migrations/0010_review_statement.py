@@ -11,7 +11,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reviews', '0008_decision_policy_row'),
+        ('reviews', '0009_relations'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

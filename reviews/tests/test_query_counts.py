@@ -153,14 +153,19 @@ def test_the_pager_is_translated(client, org, monkeypatch):
 # ladder with their readings, and their readings of books no longer on those lists; the
 # candidate's delivery facts; the candidate's growth goals on the packet's lines.
 DETAIL_QUERIES = 11
+# The team relations section (selectors.review_relations): the assessments with their authors
+# and the colleague feedback requests with their answers, for HR and the committee. The candidate
+# reads neither before the decision, so their page costs nothing more. HR on an open review
+# also reads whom they may ask (counted in DETAIL_QUERIES_HR_OPEN below).
+RELATIONS_QUERIES = 2
 # HR on an open review also reads who may be seated, for the schedule form.
-DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + 1
+DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + RELATIONS_QUERIES + 1 + 1
 # Once every seat has voted, HR's page also reads the decision policy, to say what the votes
 # would decide (one row by its key).
 DETAIL_QUERIES_HR_ALL_VOTED = DETAIL_QUERIES_HR_OPEN + 1
 # A decided review shows the packet kept at its decision, joined to the review: neither the
 # ledgers nor the checklist are read.
-DETAIL_QUERIES_DECIDED = DETAIL_QUERIES - 2
+DETAIL_QUERIES_DECIDED = DETAIL_QUERIES - 2 + RELATIONS_QUERIES
 
 
 def detail_queries(client, person, review, django_assert_num_queries, expected):
@@ -173,9 +178,9 @@ def detail_queries(client, person, review, django_assert_num_queries, expected):
 
 
 @pytest.mark.parametrize("who, expected", [
-    ("cto", DETAIL_QUERIES),  # a committee member
+    ("cto", DETAIL_QUERIES + RELATIONS_QUERIES),  # a committee member
     ("dev", DETAIL_QUERIES),  # the candidate
-    ("lead", DETAIL_QUERIES),  # the candidate's team lead, seated too
+    ("lead", DETAIL_QUERIES + RELATIONS_QUERIES),  # the candidate's team lead, seated too
     ("hr", DETAIL_QUERIES_HR_ALL_VOTED),  # the schedule form: who may be seated; the decision rule
 ])
 def test_detail_query_count_is_pinned_and_constant(client, org, who, expected, django_assert_num_queries):
