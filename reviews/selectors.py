@@ -1060,7 +1060,9 @@ def _productivity_data(review: PromotionReview, packet: Packet) -> dict:
 
 
 def _relations_data(review: PromotionReview) -> dict:
-    assessments = RelationsAssessment.objects.filter(review=review).select_related("author").order_by("role", "revision")
+    assessments = (
+        RelationsAssessment.objects.filter(review=review).select_related("author").order_by("role", "revision")
+    )
     requests = (
         FeedbackRequest.objects.filter(review=review)
         .select_related("colleague__user", "asked_by", "withdrawn_by", "answer")

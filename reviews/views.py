@@ -65,7 +65,9 @@ from .models import (
 from .policies import VOTES_ALL, VOTES_PROGRESS, vote_visibility
 from .forms import AssessmentForm, FeedbackAnswerForm, FeedbackAskForm
 from .models import AssessorRole
-from .selectors import RelationsSection, feedback_request_for_page, kept_relations, my_feedback_requests, review_relations
+from .selectors import (
+    RelationsSection, feedback_request_for_page, kept_relations, my_feedback_requests, review_relations,
+)
 from .selectors import (
     packet_from_snapshot,
     packet_plan,
