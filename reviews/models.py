@@ -330,7 +330,7 @@ class PacketSnapshot(AppendOnlyModel):
     """The candidate's packet as the committee saw it, kept when the decision is recorded.
 
     Written once, in the decision's transaction, and never changed: a decided review's
-    page shows this rather than the candidate's checklist of today. `data` is the dict of
+    page shows this, every part of the packet, rather than today's data. `data` is the dict of
     reviews.selectors.packet_freeze, versioned by its "schema" key; read it back with
     reviews.selectors.packet_from_snapshot. Reviews decided before packets were kept have
     no snapshot.

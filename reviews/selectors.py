@@ -551,8 +551,9 @@ def packet_plan(review: PromotionReview, packet: Packet, *, on: datetime.date | 
 #
 # When HR records the decision, the packet the committee judged is kept (models.PacketSnapshot):
 # the checklist line by line with each line's wording in both languages and its state, the
-# figures it adds up to, the time in level and the grade history. A decided review's page
-# shows that, not the candidate's checklist of today. The format is versioned by "schema";
+# figures it adds up to, the time in level and the grade history, and the other parts of the
+# packet (see "the other criteria" below). A decided review's page shows that, not the
+# candidate's packet of today. The format is versioned by "schema";
 # sections may be added under keys of their own (a reader ignores keys it does not know),
 # and a change to an existing section's meaning takes a new schema number.
 
@@ -650,6 +651,8 @@ def packet_freeze(review: PromotionReview, packet: Packet) -> dict:
             }
             for change in packet.history
         ],
+        # The other parts of the packet, each under its own key (see packet_sections_freeze).
+        **packet_sections_freeze(review, packet),
     }
 
 
@@ -732,6 +735,18 @@ class FrozenPacket:
     lines: list = field(default_factory=list)
     history: list = field(default_factory=list)
     taken_at: datetime.datetime | None = None
+    # The other parts as kept, read as the page's live ones are; None where the packet has no key
+    # for the part (kept before it was): `relations` is the kept data, read per reader by kept_relations.
+    productivity: object = None
+    relations: dict | None = None
+    reading: object = None
+    statement: str | None = None
+    plan: list | None = None
+
+    @property
+    def not_kept(self) -> list[str]:
+        """The parts (of KEPT_SECTIONS) this packet holds no data for."""
+        return [name for name in KEPT_SECTIONS if getattr(self, name) is None]
 
 
 def _date(value) -> datetime.date | None:
@@ -834,6 +849,11 @@ def packet_from_snapshot(data: dict, *, taken_at: datetime.datetime | None = Non
             for change in data.get("history") or []
         ],
         taken_at=taken_at,
+        productivity=_frozen_productivity(data["productivity"]) if "productivity" in data else None,
+        relations=data["relations"] if "relations" in data else None,
+        reading=_frozen_books(data["reading"]) if "reading" in data else None,
+        statement=data.get("statement"),
+        plan=_frozen_plan(data["plan"]) if "plan" in data else None,
     )
 
 
@@ -988,3 +1008,407 @@ def feedback_request_for_page(user, pk: int) -> tuple[FeedbackRequest, list[Comm
     if not policies.may_see_feedback_request(user, feedback_request, seats):
         return None
     return with_answer(feedback_request), seats
+
+
+# --- The packet as decided: the other criteria ----------------------------------------------------
+#
+# Besides the checklist, the kept packet holds each other part of the page under a key of its
+# own: "productivity" (the delivery facts and each measure's trend and chart as drawn),
+# "relations" (the assessments and the colleague feedback with every name), "reading" (the
+# books, level by level, with the candidate's readings), "statement" and "plan" (the goals on
+# the checklist's lines, with whether each was past due on the day judged). Who may read a
+# name is not kept: the page applies today's policies to the kept rows, as it does to live ones.
+# They are read back into the classes the page's partial templates read for the live sections
+# (grades.selectors.Delivery and ReadingList, RelationsSection, PlanGoal), holding the small
+# Frozen* values below. A packet kept before a key was written has none: the page shows that
+# part from today's data under a label saying so (FrozenPacket.not_kept); the statement, which
+# does not change once the defense is scheduled, needs no label.
+
+# The parts read back from a kept packet, each under its own key; the statement is separate.
+KEPT_SECTIONS = ("productivity", "relations", "reading", "plan")
+
+
+def _person(user) -> str | None:
+    return None if user is None else (user.get_full_name() or user.get_username())
+
+
+def _number(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _productivity_data(review: PromotionReview, packet: Packet) -> dict:
+    delivery = grade_selectors.delivery(review.candidate_id, since=packet.since)
+    return {
+        "since": _iso(delivery.since),
+        "facts": [
+            {
+                "id": fact.pk, "period_start": _iso(fact.period_start), "period_end": _iso(fact.period_end),
+                "measure": fact.measure, "committed": _number(fact.committed), "done": _number(fact.done),
+                "value": _number(fact.value), "unit": fact.unit, "link": fact.link, "figure": _number(fact.figure),
+            }
+            for fact in delivery.facts
+        ],
+        "series": [
+            {
+                "measure": series.measure, "trend": series.trend, "good_level": series.good_level,
+                "figures": series.figures, "facts": [fact.pk for fact in series.facts],
+                "points": [[point.x, point.y, point.value] for point in series.points],
+            }
+            for series in delivery.series
+        ],
+    }
+
+
+def _relations_data(review: PromotionReview) -> dict:
+    assessments = (
+        RelationsAssessment.objects.filter(review=review).select_related("author").order_by("role", "revision")
+    )
+    requests = (
+        FeedbackRequest.objects.filter(review=review)
+        .select_related("colleague__user", "asked_by", "withdrawn_by", "answer")
+        .order_by("asked_at", "id")
+    )
+    rows = []
+    for feedback_request in map(with_answer, requests):
+        answer = feedback_request.given_answer
+        rows.append({
+            "id": feedback_request.pk,
+            "colleague": str(feedback_request.colleague),
+            "colleague_user": feedback_request.colleague.user_id,
+            "asked_by": _person(feedback_request.asked_by),
+            "asked_at": _iso(feedback_request.asked_at),
+            "withdrawn_by": _person(feedback_request.withdrawn_by),
+            "withdrawn_at": _iso(feedback_request.withdrawn_at),
+            "answer": None if answer is None else {
+                "text": answer.text, "rating": answer.rating, "answered_at": _iso(answer.answered_at),
+            },
+        })
+    return {
+        "assessments": [
+            {"role": row.role, "revision": row.revision, "rating": row.rating, "note": row.note,
+             "author": _person(row.author), "at": _iso(row.at)}
+            for row in assessments
+        ],
+        "requests": rows,
+    }
+
+
+def _reading_data(reading) -> dict | None:
+    if reading is None:
+        return None
+    return {
+        "title": reading.title, "author": reading.author, "note": reading.note, "read_on": _iso(reading.read_on),
+        "acknowledged_by": _person(reading.acknowledged_by) if reading.acknowledged_by_id else None,
+        "acknowledged_at": _iso(reading.acknowledged_at),
+    }
+
+
+def _books_data(review: PromotionReview, packet: Packet) -> dict:
+    reading = grade_selectors.reading_packet(review.candidate, up_to=packet.next_level or review.to_level)
+    return {
+        "up_to_rank": reading.up_to_rank,
+        "levels": [
+            {
+                "level": _level_data(step.level),
+                "books": [
+                    {"id": book.pk, "title": book.title, "author": book.author, "reading": _reading_data(book.reading)}
+                    for book in step.books
+                ],
+            }
+            for step in reading.levels
+        ],
+        "others": [_reading_data(marked) for marked in reading.others],
+    }
+
+
+def _plan_data(review: PromotionReview, packet: Packet) -> list[dict]:
+    return [
+        {
+            "requirement": entry.goal.requirement_id,
+            "requirement_text": entry.goal.requirement.text,
+            "requirement_text_en": entry.goal.requirement.text_en,
+            "level": _level_data(entry.level),
+            "text": entry.goal.text, "link": entry.goal.link, "due_on": _iso(entry.goal.due_on),
+            "done_at": _iso(entry.goal.done_at), "done_by": _person(entry.goal.done_by),
+            "overdue": entry.overdue,
+        }
+        for entry in packet_plan(review, packet, on=packet.on)
+    ]
+
+
+def packet_sections_freeze(review: PromotionReview, packet: Packet) -> dict:
+    """The packet's parts besides the checklist, as JSON-ready data under their keys (six statements)."""
+    return {
+        "productivity": _productivity_data(review, packet),
+        "relations": _relations_data(review),
+        "reading": _books_data(review, packet),
+        "statement": review.statement,
+        "plan": _plan_data(review, packet),
+    }
+
+
+@dataclass(frozen=True)
+class FrozenPerson:
+    """A name as kept; reads like a user for the templates' `get_full_name() or get_username()`."""
+
+    name: str
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_username(self) -> str:
+        return self.name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def _frozen_person(name) -> FrozenPerson | None:
+    return None if name is None else FrozenPerson(name)
+
+
+def _datetime(value) -> datetime.datetime | None:
+    return datetime.datetime.fromisoformat(value) if value else None
+
+
+def _decimal(value):
+    from decimal import Decimal
+
+    return None if value is None else Decimal(value)
+
+
+@dataclass(frozen=True)
+class FrozenFact:
+    """A kept delivery fact, with the attributes the productivity section reads of a DeliveryFact."""
+
+    id: int
+    period_start: datetime.date | None
+    period_end: datetime.date | None
+    measure: str
+    committed: object
+    done: object
+    value: object
+    unit: str
+    link: str
+    figure: object
+
+    @property
+    def is_sprint_completion(self) -> bool:
+        return self.measure == ""
+
+    @property
+    def measure_label(self) -> str:
+        from django.utils.translation import gettext
+
+        return gettext("Sprint completion") if self.is_sprint_completion else self.measure
+
+
+def _frozen_productivity(data: dict) -> grade_selectors.Delivery:
+    facts = {
+        row["id"]: FrozenFact(
+            id=row["id"], period_start=_date(row.get("period_start")), period_end=_date(row.get("period_end")),
+            measure=row.get("measure", ""), committed=_decimal(row.get("committed")), done=_decimal(row.get("done")),
+            value=_decimal(row.get("value")), unit=row.get("unit", ""), link=row.get("link", ""),
+            figure=_decimal(row.get("figure")),
+        )
+        for row in data.get("facts") or []
+    }
+    series = []
+    for row in data.get("series") or []:
+        of_series = [facts[pk] for pk in row.get("facts") or [] if pk in facts]
+        if not of_series:
+            continue
+        series.append(grade_selectors.DeliverySeries(
+            measure=row.get("measure", ""), label=of_series[-1].measure_label, facts=of_series,
+            figures=list(row.get("figures") or []), trend=row.get("trend"), good_level=bool(row.get("good_level")),
+            points=[grade_rules.ChartPoint(x, y, value) for x, y, value in row.get("points") or []],
+        ))
+    return grade_selectors.Delivery(since=_date(data.get("since")), facts=list(facts.values()), series=series)
+
+
+@dataclass(frozen=True)
+class FrozenAssessment:
+    role: str
+    rating: int
+    note: str
+    author: FrozenPerson | None
+    at: datetime.datetime | None
+
+    def get_rating_display(self) -> str:
+        from .models import RelationsRating
+
+        return str(RelationsRating(self.rating).label) if self.rating in RelationsRating.values else str(self.rating)
+
+
+@dataclass(frozen=True)
+class FrozenAnswer:
+    text: str
+    rating: int | None
+    answered_at: datetime.datetime | None
+
+    get_rating_display = FrozenAssessment.get_rating_display
+
+
+@dataclass(frozen=True)
+class FrozenFeedbackRequest:
+    """A kept colleague feedback request, with the attributes the relations section reads."""
+
+    pk: int
+    colleague: str
+    colleague_user_id: int | None
+    asked_by: FrozenPerson | None
+    asked_at: datetime.datetime | None
+    withdrawn_by: FrozenPerson | None
+    withdrawn_at: datetime.datetime | None
+    given_answer: FrozenAnswer | None
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
+
+def kept_relations(user, review: PromotionReview, seats, data: dict) -> RelationsSection:
+    """The team relations section of a kept packet for `user`: the policies of review_relations
+    applied to the kept rows. No statement; nothing is offered to write (the review is decided)."""
+    show_assessments = policies.may_see_relations_assessments(user, review, seats)
+    lines = []
+    if show_assessments:
+        rows: dict[str, list[FrozenAssessment]] = {role: [] for role in AssessorRole.values}
+        for row in sorted(data.get("assessments") or [], key=lambda row: (row.get("role", ""), row.get("revision", 0))):
+            rows.setdefault(row.get("role", ""), []).append(FrozenAssessment(
+                role=row.get("role", ""), rating=row.get("rating"), note=row.get("note", ""),
+                author=_frozen_person(row.get("author")), at=_datetime(row.get("at")),
+            ))
+        for role, label in AssessorRole.choices:
+            revisions = rows.get(role, [])
+            lines.append(AssessmentLine(
+                role=role, role_label=str(label),
+                latest=revisions[-1] if revisions else None, earlier=list(reversed(revisions[:-1])),
+            ))
+    show_feedback = policies.may_see_colleague_feedback(user, review, seats)
+    asked_of_reader = user.is_authenticated and review.candidate.user_id != user.pk
+    requests = []
+    if show_feedback or asked_of_reader:
+        for row in data.get("requests") or []:
+            if not show_feedback and row.get("colleague_user") != user.pk:
+                continue  # the reader sees their own request only
+            answer = row.get("answer")
+            requests.append(FrozenFeedbackRequest(
+                pk=row.get("id"), colleague=row.get("colleague", ""), colleague_user_id=row.get("colleague_user"),
+                asked_by=_frozen_person(row.get("asked_by")), asked_at=_datetime(row.get("asked_at")),
+                withdrawn_by=_frozen_person(row.get("withdrawn_by")), withdrawn_at=_datetime(row.get("withdrawn_at")),
+                given_answer=None if not answer else FrozenAnswer(
+                    text=answer.get("text", ""), rating=answer.get("rating"),
+                    answered_at=_datetime(answer.get("answered_at")),
+                ),
+            ))
+    my_request = None
+    if asked_of_reader:
+        my_request = next(
+            (r for r in requests if r.colleague_user_id == user.pk and not r.is_withdrawn), None
+        )
+    return RelationsSection(
+        is_open=False, show_assessments=show_assessments, assessments=lines, assess_roles=[],
+        show_feedback=show_feedback, requests=requests if show_feedback else [], my_request=my_request,
+        can_ask=False, colleague_choices=[],
+    )
+
+
+@dataclass(frozen=True)
+class FrozenReading:
+    """A kept reading of a book, with the attributes the reading section reads of a BookReading."""
+
+    title: str
+    author: str
+    note: str
+    read_on: datetime.date | None
+    acknowledged_by: FrozenPerson | None
+    acknowledged_at: datetime.datetime | None
+
+    @property
+    def is_acknowledged(self) -> bool:
+        return self.acknowledged_at is not None
+
+
+@dataclass(frozen=True)
+class FrozenBook:
+    pk: int
+    title: str
+    author: str
+    reading: FrozenReading | None
+
+    @property
+    def reading_state(self) -> str:
+        if self.reading is None:
+            return "unread"
+        return "acknowledged" if self.reading.is_acknowledged else "read"
+
+    def __str__(self) -> str:
+        return f"{self.title} — {self.author}" if self.author else self.title
+
+
+def _frozen_reading(data) -> FrozenReading | None:
+    if not data:
+        return None
+    return FrozenReading(
+        title=data.get("title", ""), author=data.get("author", ""), note=data.get("note", ""),
+        read_on=_date(data.get("read_on")), acknowledged_by=_frozen_person(data.get("acknowledged_by")),
+        acknowledged_at=_datetime(data.get("acknowledged_at")),
+    )
+
+
+def _frozen_books(data: dict) -> grade_selectors.ReadingList:
+    return grade_selectors.ReadingList(
+        levels=[
+            grade_selectors.ReadingLevel(
+                level=_frozen_level(step.get("level")),
+                books=[
+                    FrozenBook(pk=book.get("id"), title=book.get("title", ""), author=book.get("author", ""),
+                               reading=_frozen_reading(book.get("reading")))
+                    for book in step.get("books") or []
+                ],
+            )
+            for step in data.get("levels") or [] if step.get("level")
+        ],
+        up_to_rank=data.get("up_to_rank", 0),
+        others=[_frozen_reading(row) for row in data.get("others") or [] if row],
+    )
+
+
+@dataclass(frozen=True)
+class FrozenRequirement:
+    """A goal's line as kept: its wording in both languages, for the `localized` filter."""
+
+    pk: int | None
+    text: str
+    text_en: str
+
+
+@dataclass(frozen=True)
+class FrozenGoal:
+    """A kept growth goal, with the attributes the plan section reads of a GrowthGoal."""
+
+    requirement_id: int | None
+    requirement: FrozenRequirement
+    text: str
+    link: str
+    due_on: datetime.date | None
+    done_at: datetime.datetime | None
+    done_by: FrozenPerson | None
+
+
+def _frozen_plan(rows: list) -> list[PlanGoal]:
+    return [
+        PlanGoal(
+            goal=FrozenGoal(
+                requirement_id=row.get("requirement"),
+                requirement=FrozenRequirement(row.get("requirement"), row.get("requirement_text", ""),
+                                              row.get("requirement_text_en", "")),
+                text=row.get("text", ""), link=row.get("link", ""), due_on=_date(row.get("due_on")),
+                done_at=_datetime(row.get("done_at")), done_by=_frozen_person(row.get("done_by")),
+            ),
+            level=_frozen_level(row.get("level")),
+            overdue=bool(row.get("overdue")),
+        )
+        for row in rows
+    ]

@@ -65,7 +65,9 @@ from .models import (
 from .policies import VOTES_ALL, VOTES_PROGRESS, vote_visibility
 from .forms import AssessmentForm, FeedbackAnswerForm, FeedbackAskForm
 from .models import AssessorRole
-from .selectors import RelationsSection, feedback_request_for_page, my_feedback_requests, review_relations
+from .selectors import (
+    RelationsSection, feedback_request_for_page, kept_relations, my_feedback_requests, review_relations,
+)
 from .selectors import (
     packet_from_snapshot,
     packet_plan,
@@ -477,6 +479,12 @@ def _packet_line(item, state_label: str, group_head: str, in_group: bool) -> Pac
     )
 
 
+def _kept_or_live(kept, name: str, live):
+    """A part of the packet as kept at the decision, or today's (`live()`) where none was kept."""
+    value = getattr(kept, name) if kept is not None else None
+    return live() if value is None else value
+
+
 def _detail_response(request, review: PromotionReview, *, status: int = 200, bound: dict | None = None):
     """Render the review page; `bound` maps a form's name to a submitted form to show again."""
     bound = bound or {}
@@ -495,7 +503,9 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         progress = packet_from_snapshot(snapshot.data, taken_at=snapshot.taken_at)
         packet_lines = progress.lines if progress.next_level else []
         unmet = []
+        kept = progress
     else:
+        kept = None
         progress = review_packet(review)
         packet_lines = _packet_lines(progress) if progress.next_level else []
         unmet = progress.unmet
@@ -543,7 +553,8 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "defense_on": defense_on,
         "before_defense": before_defense,
         "packet_level_differs": progress.next_level is not None and progress.next_level.pk != review.to_level_id,
-        "packet_reading": grade_selectors.reading_packet(review.candidate, up_to=progress.next_level or review.to_level),
+        "packet_reading": _kept_or_live(kept, "reading", lambda: grade_selectors.reading_packet(
+            review.candidate, up_to=progress.next_level or review.to_level)),
         "seats": seats,
         "my_seat": my_seat,
         "visibility": visibility,
@@ -564,13 +575,19 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "forms": forms,
         "member_selects": _member_selects(forms["schedule"], seat_people) if can_schedule else [],
         # The candidate's delivery over their time in the current level (criterion 2 of a promotion).
-        "productivity": grade_selectors.delivery(review.candidate_id, since=progress.since),
+        "productivity": _kept_or_live(kept, "productivity", lambda: grade_selectors.delivery(
+            review.candidate_id, since=progress.since)),
         # The statement's edit form for the candidate and their lead while HR has not scheduled yet.
         "statement_form": (
             bound.get("statement") or StatementForm(initial={"statement": review.statement})
         ) if can_edit_statement else None,
-        "packet_plan": packet_plan(review, progress),
-        "relations": relations_panel(user, review, seats, bound),
+        "packet_plan": _kept_or_live(kept, "plan", lambda: packet_plan(review, progress)),
+        "relations": relations_panel(user, review, seats, bound, section=(
+            kept_relations(user, review, seats, kept.relations) if kept and kept.relations is not None else None)),
+        # The statement as kept (it cannot change once scheduled, so a packet without it shows today's).
+        "packet_statement": kept.statement if kept and kept.statement is not None else review.statement,
+        # The parts a packet kept before they were show today's data, labelled so.
+        "packet_sections_not_kept": kept.not_kept if kept else [],
     }
     return render(request, "reviews/detail.html", context, status=status)
 
@@ -896,8 +913,10 @@ def _assessment_form_name(role: str) -> str:
     return f"relations_{role}"
 
 
-def relations_panel(user, review: PromotionReview, seats, bound: dict) -> RelationsPanel:
-    section = review_relations(user, review, seats)
+def relations_panel(user, review: PromotionReview, seats, bound: dict, section=None) -> RelationsPanel:
+    """The section for `user`; `section` is given for a kept packet (selectors.kept_relations)."""
+    if section is None:
+        section = review_relations(user, review, seats)
     latest = {line.role: line.latest for line in section.assessments}
     assess_forms = []
     for role in section.assess_roles:

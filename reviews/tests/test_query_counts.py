@@ -163,9 +163,11 @@ DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + RELATIONS_QUERIES + 1 + 1
 # Once every seat has voted, HR's page also reads the decision policy, to say what the votes
 # would decide (one row by its key).
 DETAIL_QUERIES_HR_ALL_VOTED = DETAIL_QUERIES_HR_OPEN + 1
-# A decided review shows the packet kept at its decision, joined to the review: neither the
-# ledgers nor the checklist are read.
-DETAIL_QUERIES_DECIDED = DETAIL_QUERIES - 2 + RELATIONS_QUERIES
+# A decided review shows the packet kept at its decision, joined to the review, every part of it:
+# none of the live parts is read (ledgers, checklist, reading lists and readings, delivery facts,
+# growth goals, relations), only the three every page reads, the review and the trail, whoever
+# reads it.
+DETAIL_QUERIES_DECIDED = DETAIL_QUERIES - 2 - 2 - 1 - 1
 
 
 def detail_queries(client, person, review, django_assert_num_queries, expected):
@@ -205,6 +207,14 @@ def test_hr_reads_a_decided_review_without_the_schedule_form(client, org, django
     review = decided(org)
     response = detail_queries(client, org["hr"], review, django_assert_num_queries, DETAIL_QUERIES_DECIDED)
     assert "schedule" not in response.context["forms"]
+    assert response.context["packet_frozen"]
+    assert response.context["packet_sections_not_kept"] == []
+
+
+@pytest.mark.parametrize("who", ["dev", "cto", "lead"])
+def test_a_decided_review_costs_the_same_whoever_reads_it(client, org, who, django_assert_num_queries):
+    review = decided(org)
+    response = detail_queries(client, org[who], review, django_assert_num_queries, DETAIL_QUERIES_DECIDED)
     assert response.context["packet_frozen"]
 
 

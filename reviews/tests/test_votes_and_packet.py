@@ -396,7 +396,7 @@ def test_the_snapshot_format_is_plain_versioned_json_open_to_new_sections(org):
     }
     assert (data["since"], data["months_in_level"]) == (packet.since.isoformat(), packet.months_in_level)
     # A later section under a key of its own does not disturb the reader.
-    read = packet_from_snapshot({**data, "reading": {"books": ["Refactoring"]}})
+    read = packet_from_snapshot({**data, "interviews": {"notes": ["Asked about caching"]}})
     assert (read.done_count, read.total, read.since, read.months_in_level) == (
         packet.done_count, packet.total, packet.since, packet.months_in_level)
     assert sum(len(lines) for _level, lines in read.lines) == len(packet.items)
