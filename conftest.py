@@ -17,6 +17,12 @@ def _fast_and_quiet(settings):
     from django.core.cache import cache
 
     cache.clear()
+    yield
+    # A request in Russian leaves Russian active in the thread (the locale middleware sets it
+    # per request and does not set it back): the next test starts in the default language.
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True, scope="session")
