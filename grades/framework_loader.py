@@ -935,30 +935,6 @@ def _apply(spec: FrameworkSpec, report: LoadReport, using: str, m, *, by, reason
         _lay_out_ladders(spec, report, using, m, track, by=by, reason=reason)
 
 
-def load_framework(
-    path: str | Path,
-    *,
-    dry_run: bool = False,
-    using: str = "default",
-    by=None,
-    reason: str = "",
-    effective=None,
-) -> LoadReport:
-    """Validate and apply one framework file as a new version of its track's framework.
-
-    The history names `by` and `reason` (by default "load_framework <file name>").
-    `effective` (a date, default today) is the version's effective date; what the load
-    did to the framework and to people's claims is the report's `outcome`
-    (grades.versions.framework_load).
-    """
-    from .versions import framework_load
-
-    return framework_load(
-        parse_framework(path), dry_run=dry_run, using=using, by=by, effective=effective,
-        file_name=Path(path).name, reason=reason or f"load_framework {Path(path).name}",
-    )
-
-
 # The JSON Schema of the format, published beside the shipped files (not a framework itself).
 SCHEMA_PATH = Path(__file__).resolve().parent / "frameworks" / "schema.json"
 

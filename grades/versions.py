@@ -33,6 +33,7 @@ import datetime
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from django.db import transaction
@@ -43,7 +44,7 @@ from django.utils.translation import gettext as _
 from common import audit
 
 from . import selectors, services
-from .framework_loader import FrameworkError, FrameworkSpec, LoadReport, apply_framework
+from .framework_loader import FrameworkError, FrameworkSpec, LoadReport, apply_framework, parse_framework
 from .models import (
     Employee,
     Evidence,
@@ -313,6 +314,29 @@ class LoadOutcome:
         if self.impact is not None:
             out += self.impact.lines()
         return out
+
+
+def load_framework(
+    path: str | Path,
+    *,
+    dry_run: bool = False,
+    using: str = "default",
+    by=None,
+    reason: str = "",
+    effective=None,
+) -> LoadReport:
+    """Validate and apply one framework file as a new version of its track's framework.
+
+    The history names `by` and `reason` (by default "load_framework <file name>").
+    `effective` (a date, default today) is the version's effective date; what the load
+    did to the framework and to people's claims is the report's `outcome`
+    (framework_load, below).
+    """
+    return framework_load(
+        parse_framework(path), dry_run=dry_run, using=using, by=by, effective=effective,
+        file_name=Path(path).name, reason=reason or f"load_framework {Path(path).name}",
+    )
+
 
 
 class _DryRun(Exception):

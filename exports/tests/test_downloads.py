@@ -538,7 +538,7 @@ def test_the_skill_matrix_names_themes_in_the_readers_language_and_groups_and_le
     """The entry level's expectations are no one's line; a group's lines carry its key and N."""
     from pathlib import Path
 
-    from grades.framework_loader import load_framework
+    from grades.versions import load_framework
     from grades.models import Requirement
     from grades.tests.factories import EvidenceFactory
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from exports.services import csv_chunks, get_report
-from grades.framework_loader import load_framework
+from grades.versions import load_framework
 from grades.tests.factories import hire
 
 # Committed data: on MariaDB the export reads through a connection of its own, which

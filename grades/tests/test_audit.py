@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from grades import services
-from grades.framework_loader import load_framework
+from grades.versions import load_framework
 from grades.models import (
     Book,
     Employee,

@@ -11,7 +11,7 @@ from markupsafe import escape
 
 from common import audit
 from grades import selectors, services
-from grades.framework_loader import load_framework
+from grades.versions import load_framework
 from grades.models import Book, BookReading, TrackLevel
 from grades.tests.factories import BookFactory, UserFactory, hire
 

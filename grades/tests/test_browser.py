@@ -379,7 +379,7 @@ def test_a_forks_ladder_page_shows_its_own_levels_and_its_parent(new_page, team)
     """A company's own ladder with a fork, loaded from its files: the fork's page names its own
     levels (and the shared ones below the fork) in either language, links to its parent, and
     says what each level adds to the one below; the parent's page links to the branch."""
-    from grades.framework_loader import load_framework
+    from grades.versions import load_framework
 
     data = Path(__file__).resolve().parent / "data"
     load_framework(data / "fork-parent.yaml")

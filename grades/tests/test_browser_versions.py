@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from grades import services
-from grades.framework_loader import load_framework
+from grades.versions import load_framework
 from grades.models import Evidence, Requirement
 from grades.tests.factories import hire
 from grades.tests.test_browser import browser, done_count, live_server, new_page, sign_in  # noqa: F401

@@ -20,7 +20,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 
 from grades import selectors, services
-from grades.framework_loader import load_framework
+from grades.versions import load_framework
 from grades.models import Employee, Evidence, EvidenceStatus, Level, Requirement, Track, TrackLevel
 from grades.tests.factories import RequirementFactory, UserFactory, hire, level
 from grades.tests.test_admin import admin_url, form_data

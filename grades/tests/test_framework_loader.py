@@ -8,7 +8,8 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 
-from grades.framework_loader import FrameworkError, load_framework, parse_framework
+from grades.framework_loader import FrameworkError, parse_framework
+from grades.versions import load_framework
 from grades.models import Book, Level, Requirement, Track, TrackLevel
 from grades.tests.factories import add_level
 

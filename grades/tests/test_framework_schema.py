@@ -12,7 +12,8 @@ import jsonschema
 import pytest
 import yaml
 
-from grades.framework_loader import SCHEMA_PATH, load_framework, shipped_framework_paths
+from grades.framework_loader import SCHEMA_PATH, shipped_framework_paths
+from grades.versions import load_framework
 from grades.tests import test_framework_loader, test_framework_schema2
 
 TEST_FILES = sorted((Path(__file__).resolve().parent / "frameworks").glob("*.yaml"))

@@ -8,7 +8,8 @@ import yaml
 from django.db import IntegrityError, connection, transaction
 from django.db.models import ProtectedError
 
-from grades.framework_loader import FrameworkError, load_framework
+from grades.framework_loader import FrameworkError
+from grades.versions import load_framework
 from grades.models import Book, Category, Requirement, RequirementGroup, Track, TrackLevel
 from grades.tests.factories import UserFactory
 

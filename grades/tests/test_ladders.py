@@ -8,7 +8,8 @@ import pytest
 import yaml
 
 from grades import selectors, services
-from grades.framework_loader import FrameworkError, load_framework, parse_framework
+from grades.framework_loader import FrameworkError, parse_framework
+from grades.versions import load_framework
 from grades.models import (
     Employee,
     GradeChange,

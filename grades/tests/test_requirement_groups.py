@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from grades import selectors, services
-from grades.framework_loader import load_framework
+from grades.versions import load_framework
 from grades.models import Employee, Evidence, EvidenceEvent, Requirement, RequirementGroup
 from grades.tests.factories import UserFactory, hire
 

@@ -699,7 +699,7 @@ FRAMEWORKS_DATA = __import__("pathlib").Path(__file__).resolve().parent / "data"
 
 @pytest.fixture
 def fork():
-    from grades.framework_loader import load_framework
+    from grades.versions import load_framework
 
     load_framework(FRAMEWORKS_DATA / "fork-parent.yaml")
     load_framework(FRAMEWORKS_DATA / "fork-manager.yaml")

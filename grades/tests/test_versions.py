@@ -19,7 +19,8 @@ from django.utils import timezone
 
 from exports.services import csv_chunks, get_report
 from grades import selectors, services, versions
-from grades.framework_loader import FrameworkError, load_framework
+from grades.framework_loader import FrameworkError
+from grades.versions import load_framework
 from grades.models import (
     Employee,
     Evidence,

@@ -12,6 +12,7 @@ import yaml
 from django.core.management import call_command
 
 from grades import framework_loader, selectors
+from grades import versions as grade_versions
 from grades.models import FrameworkVersion, Level, Requirement, Track
 from imports.frameworks_ft import convert_ft_file
 
@@ -48,7 +49,7 @@ def test_the_converted_files_are_valid_against_the_published_schema(tmp_path):
 
 def test_the_current_framework_loads_with_its_own_levels_and_its_fork(tmp_path):
     for path in converted(CURRENT, tmp_path):
-        framework_loader.load_framework(path)
+        grade_versions.load_framework(path)
 
     assert ladder_names("ft-engineering") == [
         "Junior Engineer", "Engineer", "Senior Engineer 1",
@@ -76,20 +77,20 @@ def test_the_current_framework_loads_with_its_own_levels_and_its_fork(tmp_path):
 def test_the_legacy_version_then_the_current_one_are_two_versions_of_the_track(tmp_path):
     (tmp_path / "legacy").mkdir()
     (legacy,) = converted(LEGACY, tmp_path / "legacy")
-    framework_loader.load_framework(legacy)
+    grade_versions.load_framework(legacy)
     assert len(ladder_names("ft-engineering")) == 4
     legacy_requirements = Requirement.objects.active().filter(track__slug="ft-engineering").count()
     assert legacy_requirements == 101
 
     (tmp_path / "current").mkdir()
     current = converted(CURRENT, tmp_path / "current")
-    dry = framework_loader.load_framework(current[0], dry_run=True)
+    dry = grade_versions.load_framework(current[0], dry_run=True)
     assert dry.outcome.number == 2 and FrameworkVersion.objects.filter(track__slug="ft-engineering").count() == 1
     signs = [change.sign for change in dry.outcome.changes]
     assert signs.count("-") == 101 and signs.count("+") == 45
 
     for path in current:
-        framework_loader.load_framework(path)
+        grade_versions.load_framework(path)
     numbers = list(FrameworkVersion.objects.filter(track__slug="ft-engineering").values_list("number", flat=True))
     assert sorted(numbers) == [1, 2]
     assert len(ladder_names("ft-engineering")) == 5

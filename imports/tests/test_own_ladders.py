@@ -14,7 +14,7 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from grades.framework_loader import load_framework
+from grades.versions import load_framework
 from grades.models import Employee, FrameworkVersion, GradeChange, Ladder, Level, Requirement, TrackLevel
 from grades.tests.factories import TrackFactory, UserFactory, level
 from imports import legacy_source, people, rules

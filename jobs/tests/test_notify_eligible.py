@@ -263,7 +263,7 @@ def test_the_next_level_is_that_of_each_persons_own_ladder():
     person at the top of their ladder is never announced."""
     from pathlib import Path
 
-    from grades.framework_loader import load_framework
+    from grades.versions import load_framework
     from jobs import rules as job_rules
     from jobs import selectors as job_selectors
 

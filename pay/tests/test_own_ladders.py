@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from grades.framework_loader import load_framework
+from grades.versions import load_framework
 from grades.models import Level, Track
 from pay import selectors, services
 from pay.tests.factories import SalaryBandFactory

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from grades import services as grade_services
-from grades.framework_loader import load_framework
+from grades.versions import load_framework
 from grades.models import Requirement
 from grades.tests.factories import UserFactory, hire
 from reviews import services

@@ -7,7 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from common import audit
 from common.validators import validate_calendar_date
-from grades.framework_loader import FrameworkError, load_framework
+from grades.framework_loader import FrameworkError
+from grades.versions import load_framework
 
 
 def _effective_date(value: str | None) -> datetime.date | None:
