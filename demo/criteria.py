@@ -316,13 +316,16 @@ def _relations(people, today, seed, hr, created) -> None:
 def _packets(today, created) -> None:
     since = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=RECENT_DAYS), datetime.time.min))
     chosen = list(
-        PromotionReview.objects.filter(status=ReviewStatus.FAILED, decided_at__gte=since, frozen_packet__isnull=True)
+        PromotionReview.objects.filter(status=ReviewStatus.FAILED, decided_at__gte=since)
         .filter(candidate__current_level_id=F("from_level_id"))
         .order_by("-decided_at", "-id")
-        .values_list("id", "decided_at", "scheduled_for")[:KEPT_PACKETS]
+        .values_list("id", "decided_at", "scheduled_for", "frozen_packet")[:KEPT_PACKETS]
     )
     rows = []
-    for review_id, decided_at, held in chosen:
+    # The same latest ones each run: a second run finds their packets kept and adds none.
+    for review_id, decided_at, held, kept in chosen:
+        if kept is not None:
+            continue
         review = review_selectors.review_for_page(None, review_id)
         packet = review_selectors.review_packet(review, on=timezone.localdate(held))
         rows.append(PacketSnapshot(review_id=review_id, taken_at=decided_at, data=review_selectors.packet_freeze(review, packet)))
