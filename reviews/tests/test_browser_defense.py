@@ -88,8 +88,8 @@ def test_the_whole_defense_from_the_packet_to_the_decision(new_page, demo):
 
     # HR records (revises) the team relations assessment.
     form = hr.locator("#relations-hr")
-    form.locator("input[name=rating][value=\"5\"]").check()
-    form.locator("textarea[name=note]").fill("Runs the team's retrospectives; everyone speaks up.")
+    form.locator("input[name='hr-rating'][value='5']").check()
+    form.locator("textarea[name='hr-note']").fill("Runs the team's retrospectives; everyone speaks up.")
     with hr.expect_navigation() as saved:
         form.locator("button[type=submit]").click()
     assert saved.value.status == 200
