@@ -192,13 +192,21 @@ def _load_world() -> World:
         Employee.objects.filter(reports__isnull=False)
         .exclude(pk=lead.pk)
         .exclude(user__in=seated)
-        # Nothing of dev's session to see: no report defending in it, no seat on its defenses.
+        # Nothing of dev's session to see: no defense of their own or of a report in it, no
+        # seat on its defenses.
+        .exclude(reviews__session_id=review.session_id)
         .exclude(reports__reviews__session_id=review.session_id)
         .exclude(user__committee_seats__review__session_id=review.session_id)
         .distinct()
         .order_by("id")
         .first()
     )
+    if other_lead is None:
+        # In a small demo every team may have a defense in dev's quarter: a team of its own.
+        from grades.tests.factories import hire
+
+        other_lead = hire(level_code="senior", roles=["Team lead", "Developer"])
+        hire(level_code="junior", team_lead=other_lead)
     claimed = Evidence.objects.filter(employee=dev, status=EvidenceStatus.CLAIMED).order_by("id").first()
     claimable = next(item for item in selectors.employee_progress(dev).items if item.claimable)
     users = {
