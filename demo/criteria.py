@@ -112,6 +112,12 @@ def _at(day: datetime.date, minute: int) -> datetime.datetime:
     return datetime.datetime.combine(day, datetime.time(6), tzinfo=UTC) + datetime.timedelta(minutes=minute)
 
 
+def _recent_since(today: datetime.date) -> datetime.datetime:
+    """The first moment of the RECENT_DAYS up to `today`."""
+    day = today - datetime.timedelta(days=RECENT_DAYS)
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
 def _insert(model, rows: list) -> None:
     model.objects.bulk_create(rows, batch_size=BATCH_SIZE)
 
@@ -144,7 +150,7 @@ def seed_criteria(*, today: datetime.date, seed: int) -> dict[str, int]:
                 demo_people.USERNAME_PATTERN.split("{")[0]
             )
         }
-        since = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=RECENT_DAYS), datetime.time.min))
+        since = _recent_since(today)
         open_ids, recent_ids = set(), set()
         for candidate_id, status, decided_at in PromotionReview.objects.filter(candidate_id__in=list(people)).filter(
             status__in=[ReviewStatus.REQUESTED, ReviewStatus.SCHEDULED, ReviewStatus.PASSED, ReviewStatus.FAILED]
@@ -314,7 +320,7 @@ def _relations(people, today, seed, hr, created) -> None:
 
 
 def _packets(today, created) -> None:
-    since = timezone.make_aware(datetime.datetime.combine(today - datetime.timedelta(days=RECENT_DAYS), datetime.time.min))
+    since = _recent_since(today)
     chosen = list(
         PromotionReview.objects.filter(status=ReviewStatus.FAILED, decided_at__gte=since)
         .filter(candidate__current_level_id=F("from_level_id"))
@@ -328,6 +334,7 @@ def _packets(today, created) -> None:
             continue
         review = review_selectors.review_for_page(None, review_id)
         packet = review_selectors.review_packet(review, on=timezone.localdate(held))
-        rows.append(PacketSnapshot(review_id=review_id, taken_at=decided_at, data=review_selectors.packet_freeze(review, packet)))
+        data = review_selectors.packet_freeze(review, packet)
+        rows.append(PacketSnapshot(review_id=review_id, taken_at=decided_at, data=data))
     _insert(PacketSnapshot, rows)
     created["kept packets"] = len(rows)

@@ -140,7 +140,12 @@ def test_recent_failed_defenses_keep_their_packet(seeded, client):
         frozen = packet_from_snapshot(snapshot.data, taken_at=snapshot.taken_at)
         assert frozen is not None
     client.force_login(User.objects.get(username="hr"))
-    assert client.get(kept[0].review.get_absolute_url()).status_code == 200
+    response = client.get(kept[0].review.get_absolute_url())
+    assert response.status_code == 200
+    assert 'data-testid="packet-frozen"' in response.content.decode()
+    # Passed and older reviews were not given one: their page says so.
+    old = PromotionReview.objects.filter(status=ReviewStatus.PASSED).order_by("decided_at").first()
+    assert 'data-testid="packet-not-kept"' in client.get(old.get_absolute_url()).content.decode()
 
 
 def test_a_second_run_adds_nothing(seeded):
