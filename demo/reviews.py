@@ -12,7 +12,13 @@ Each demo person who has no review yet gets, from a generator seeded with (seed,
   review's request — where the dates leave room for one;
 * for the level they hold now: sometimes a failed defense in the past (some are still
   in the cool-down), and, when the rules let them defend today, a requested (~3%),
-  scheduled (~3%, in the next 30 days, some votes cast) or withdrawn (~1%) review.
+  scheduled (~3%) or withdrawn (~1%) review. A scheduled defense either lies in the next
+  30 days, with no votes, or its day has come in the last week and some members have
+  voted (votes are taken only from the defense's day), the decision not recorded yet.
+
+Every review carries the candidate's statement; votes may carry a note per criterion
+(reviews.rules.CRITERIA); failed decisions give their reasons per criterion, some passed
+ones too.
 
 Everything follows the services' rules: requests on or after the earliest defense date
 (`grades.rules.earliest_defense_date`), the four committee seats, the votes deciding by
@@ -22,7 +28,8 @@ over unconfirmed requirements, and the same event trail the services write.
 People who already have a review are left alone, so running it again creates nothing.
 The demo logins get something to do: `dev` has a scheduled defense (or, when the rules
 do not let them defend on the reference date, a failed one), and `lead` and `cto` each
-have a scheduled defense waiting for their vote.
+have a scheduled defense waiting for their vote, held by the reference date where the
+dates allow it, so that they can vote at once.
 """
 
 from __future__ import annotations
@@ -102,6 +109,39 @@ _COMMENTS = {
                        "Could not explain the trade-offs of their own solution."),
     VoteValue.ABSTAIN: ("", "Too little overlap with my area to judge.", "I have not worked with them closely."),
 }  # fmt: skip
+# The candidate's statement, written with the request; varied by the request's moment.
+_STATEMENTS = (
+    "I am ready for the next level: the checklist lines are confirmed and the examples are linked.",
+    "Over the last months I owned larger pieces of work end to end; the evidence is in my claims.",
+    "I took on the next level's scope in the last quarter and would like the committee to judge it.",
+    "My team lead and I went through the next level's lines; the remaining ones are shown at the defense.",
+    "I mentored a newcomer, led a feature to production and kept my sprint commitments.",
+)
+# A member's note on a criterion (reviews.rules.CRITERIA), by how they voted.
+_VOTE_NOTES = {
+    VoteValue.APPROVE: {
+        "skills": "The examples cover the level's lines.", "productivity": "Steady sprint completion.",
+        "relations": "The team speaks well of working together.", "reading": "Discussed the books with insight.",
+    },
+    VoteValue.REJECT: {
+        "skills": "The design answers were shallow.", "productivity": "Completion fell in the last sprints.",
+        "relations": "Friction with the reviewers needs attention.", "reading": "The reading list is behind.",
+    },
+    VoteValue.ABSTAIN: {"relations": "Not enough contact with the team to judge."},
+}
+# The decision's reasons per criterion: at least one on a failed defense, sometimes on a passed one.
+_FAIL_REASONS = (
+    {"skills": "The examples do not yet show the design work of the level."},
+    {"skills": "Ownership of production incidents is missing.", "productivity": "Completion is uneven."},
+    {"relations": "Colleagues report friction in code review.", "reading": "Read the level's books first."},
+    {"productivity": "The last sprints fell short of the commitments."},
+)
+_PASS_REASONS = (
+    {},
+    {},
+    {"skills": "Every line of the level shown with examples."},
+    {"productivity": "Rising sprint completion over the time in level."},
+)
 _PASS_NOTES = ("", "Congratulations!", "The committee noted the quality of the examples.")
 _FAIL_NOTES = (
     "The committee wants to see ownership of a larger piece of work.",
@@ -377,6 +417,18 @@ class _Vote:
     value: str
     comment: str
     at: int  # office point
+    notes: dict = field(default_factory=dict)  # criterion: note
+
+
+def _notes(value: str, at: int) -> dict[str, str]:
+    """Notes per criterion for about half the votes, chosen by the vote's moment (no draw from
+    the generator, so that the rest of the demo stays as it was)."""
+    if at % 2:
+        return {}
+    texts = _VOTE_NOTES[value]
+    keys = sorted(texts)
+    key = keys[(at // 2) % len(keys)]
+    return {key: texts[key]}
 
 
 @dataclass(slots=True)
@@ -396,6 +448,7 @@ class _Review:
     votes: list[_Vote] = field(default_factory=list)
     decided: int | None = None
     decision_note: str = ""
+    reasons: dict = field(default_factory=dict)  # criterion: the decision's reason
     grade_change_id: int | None = None
     since: datetime.date | None = None  # the day the level defended from began
     earliest: datetime.date | None = None  # the first day the person could defend this step
@@ -498,7 +551,7 @@ def _decided_review(
     votes = []
     for role in rng.sample(_SEATS, len(_SEATS)):
         value = ballot[role]
-        votes.append(_Vote(role, value, rng.choice(_COMMENTS[value]), at))
+        votes.append(_Vote(role, value, rng.choice(_COMMENTS[value]), at, _notes(value, at)))
         at += rng.randint(2, 8)
     decided = at + rng.randint(5, 30)
     # The votes decide, by the service's rule; the ballot was drawn to come out as `passed`.
@@ -515,6 +568,7 @@ def _decided_review(
         requested_by=requested_by, requested=requested, recommendation=recommendation,
         scheduled=scheduled, defense=defense, place=rng.choice(_PLACES), members=members,
         votes=votes, decided=decided, decision_note=note, grade_change_id=grade_change_id,
+        reasons=dict((_PASS_REASONS if passed else _FAIL_REASONS)[decided % 4]),
         since=since, earliest=earliest,
     )  # fmt: skip
 
@@ -756,21 +810,30 @@ def _open_review(world: _World, plan: _Plan, seed: int) -> _Review:
         review.withdrawn_by = by[who]
         review.withdrawn_reason = rng.choice(_WITHDRAW_REASONS[who])
         return review
-    # Scheduled: HR set a date in the next 30 days; some members have voted already.
+    # Scheduled: HR set a date. Where members have voted, or a demo login waits to vote, the
+    # defense's day has come (in the last week, the decision not recorded yet): votes are
+    # taken only from that day. The others lie in the next 30 days, with no votes.
     low = max(requested + 1, _point(asked + 3 * _DAY))
     high = _point(min(asked + 21 * _DAY, today) + _DAY)
+    if plan.keep_unvoted and _point(today) > low:
+        high = min(high, _point(today))  # scheduled before the reference day, held on it at the latest
     review.scheduled = _pick(rng, low, high) if high > low else _pick(rng, requested + 1, end_of_today)
-    review.defense = _point(today + rng.randint(1, 30) * _DAY) + 60 + 30 * rng.randint(0, 10)
+    minute = 60 + 30 * rng.randint(0, 10)  # 07:00-12:00 UTC
+    review.defense = _point(today + rng.randint(1, 30) * _DAY) + minute
     review.place = rng.choice(_PLACES)
     review.members = _committee(world, rng, person, asked)
     may_vote = [role for role in _SEATS if role not in plan.keep_unvoted]
     voters = rng.sample(may_vote, min(len(may_vote), rng.choice((0, 1, 1, 2, 2, 3))))
-    room = end_of_today - review.scheduled - 1
+    first_held = max(_day(review.scheduled) + _DAY, today - 7 * _DAY)
+    if not (voters or plan.keep_unvoted) or first_held > today:
+        return review
+    review.defense = _point(first_held + rng.randint(0, (today - first_held).days) * _DAY) + minute
+    room = end_of_today - review.defense - 1
     if voters and room >= len(voters):
-        moments = sorted(rng.sample(range(review.scheduled + 1, end_of_today), len(voters)))
+        moments = sorted(rng.sample(range(review.defense + 1, end_of_today), len(voters)))
         for role, at in zip(voters, moments):
             value = rng.choices(VoteValue.values, weights=(70, 15, 15))[0]
-            review.votes.append(_Vote(role, value, rng.choice(_COMMENTS[value]), at))
+            review.votes.append(_Vote(role, value, rng.choice(_COMMENTS[value]), at, _notes(value, at)))
     return review
 
 
@@ -828,9 +891,11 @@ def _review_row(world: _World, review: _Review, override: str) -> PromotionRevie
         place=review.place,
         scheduled_by_id=world.logins[HR_LOGIN] if review.scheduled is not None else None,
         override_reason=override,
+        statement=_STATEMENTS[review.requested % len(_STATEMENTS)],
         decided_at=_instant(review.decided) if review.decided is not None else None,
         decided_by_id=world.logins[HR_LOGIN] if review.decided is not None else None,
         decision_note=review.decision_note,
+        decision_reasons=review.reasons,
         withdrawn_reason=review.withdrawn_reason,
         grade_change_id=review.grade_change_id,
     )
@@ -855,11 +920,13 @@ def _events(world: _World, review: _Review, review_id: int, override: str, unmet
     for vote in review.votes:
         events.append(
             ReviewEvent(review_id=review_id, action=ReviewEvent.Action.VOTED, actor_id=review.members[vote.role],
-                        at=_instant(vote.at), note=vote.comment, data={"role": vote.role, "vote": vote.value})
+                        at=_instant(vote.at), note=vote.comment,
+                        data={"role": vote.role, "vote": vote.value, "notes": vote.notes})
         )  # fmt: skip
     if review.decided is not None:
         action = ReviewEvent.Action.PASSED if review.status == ReviewStatus.PASSED else ReviewEvent.Action.FAILED
-        data = {"rule": world.rule, "votes": {vote.role: vote.value for vote in review.votes}}
+        data = {"rule": world.rule, "votes": {vote.role: vote.value for vote in review.votes},
+                "reasons": review.reasons, "held_on": _day(review.defense).isoformat()}
         events.append(ReviewEvent(review_id=review_id, action=action, actor_id=hr, at=_instant(review.decided),
                                   note=review.decision_note, data=data))  # fmt: skip
     if review.withdrawn is not None:
@@ -923,7 +990,7 @@ def _write(world: _World, reviews: Sequence[_Review], created: dict[str, int]) -
     seat_ids = [seat.pk for seat in seats] if _returns_ids() else _seat_ids(seats)
     votes = [
         Vote(seat_id=seat_ids[seat_of[(review_id, vote.role)]], value=vote.value, comment=vote.comment,
-             cast_at=_instant(vote.at))
+             notes=vote.notes, cast_at=_instant(vote.at))
         for review, review_id in zip(reviews, review_ids)
         for vote in review.votes
     ]  # fmt: skip

@@ -256,11 +256,18 @@ def test_open_reviews_are_one_per_person_and_scheduled_ones_lie_ahead(seeded):
         if review.status == ReviewStatus.REQUESTED:
             assert not seats and review.scheduled_for is None
         elif review.status == ReviewStatus.SCHEDULED:
-            assert TODAY < review.scheduled_for.date() <= TODAY + datetime.timedelta(days=30)
             assert len(seats) == 4
             votes = [s.vote for s in seats if hasattr(s, "vote")]
             assert len(votes) < 4
-            assert all(scheduled_event(review).at < v.cast_at <= END_OF_TODAY for v in votes)
+            if review.scheduled_for.date() > TODAY:
+                # Ahead: votes are taken only from the defense's day.
+                assert review.scheduled_for.date() <= TODAY + datetime.timedelta(days=30)
+                assert votes == []
+            else:
+                # Held in the last week, after HR scheduled it; the decision is still to come.
+                assert TODAY - datetime.timedelta(days=7) <= review.scheduled_for.date()
+                assert scheduled_event(review).at.date() < review.scheduled_for.date()
+                assert all(review.scheduled_for < v.cast_at <= END_OF_TODAY for v in votes)
         else:
             assert review.withdrawn_reason
             last = list(review.events.all())[-1]
@@ -343,7 +350,9 @@ def test_nothing_happens_after_the_reference_date_except_the_defenses_ahead(seed
     assert not ReviewEvent.objects.filter(at__gt=END_OF_TODAY).exists()
     ahead = PromotionReview.objects.filter(scheduled_for__gt=END_OF_TODAY)
     assert set(ahead.values_list("status", flat=True)) <= {"scheduled", "withdrawn"}
-    assert PromotionReview.objects.filter(status="scheduled").count() == ahead.filter(status="scheduled").count()
+    # No vote on a defense whose day has not come.
+    assert not Vote.objects.filter(seat__review__scheduled_for__gt=END_OF_TODAY).exists()
+    assert PromotionReview.objects.filter(status="scheduled", scheduled_for__lte=END_OF_TODAY).exists()
 
 
 # --- The demo logins -----------------------------------------------------------------------------
@@ -354,6 +363,8 @@ def test_dev_has_a_defense_scheduled_and_lead_and_cto_are_waiting_to_vote(seeded
     (review,) = PromotionReview.objects.open().filter(candidate=dev)
     assert review.status == ReviewStatus.SCHEDULED
     assert review.to_level.code == "middle-plus"
+    # Held on the reference date at the latest, so that the committee can vote at once.
+    assert review.scheduled_for.date() <= TODAY
     seats = {s.member.username: s for s in review.seats.select_related("member")}
     assert not hasattr(seats["lead"], "vote") and not hasattr(seats["cto"], "vote")
     for username in ("lead", "cto"):

@@ -46,6 +46,7 @@ from grades.models import (
     GradeChange,
     GrowthGoal,
     Mentorship,
+    Requirement,
 )
 from grades import services as grade_services
 from reviews import services as review_services
@@ -182,6 +183,8 @@ def _load_world() -> World:
         Employee.objects.filter(team_lead=lead, reports__isnull=True)
         .exclude(pk=dev.pk)
         .exclude(pk__in=mentoring_dev)
+        # Not one of the colleagues the demo asked for feedback on dev: the table asks its own.
+        .exclude(feedback_requests__review=review)
         .order_by("id")
         .first()
     )
@@ -189,10 +192,21 @@ def _load_world() -> World:
         Employee.objects.filter(reports__isnull=False)
         .exclude(pk=lead.pk)
         .exclude(user__in=seated)
+        # Nothing of dev's session to see: no defense of their own or of a report in it, no
+        # seat on its defenses.
+        .exclude(reviews__session_id=review.session_id)
+        .exclude(reports__reviews__session_id=review.session_id)
+        .exclude(user__committee_seats__review__session_id=review.session_id)
         .distinct()
         .order_by("id")
         .first()
     )
+    if other_lead is None:
+        # In a small demo every team may have a defense in dev's quarter: a team of its own.
+        from grades.tests.factories import hire
+
+        other_lead = hire(level_code="senior", roles=["Team lead", "Developer"])
+        hire(level_code="junior", team_lead=other_lead)
     claimed = Evidence.objects.filter(employee=dev, status=EvidenceStatus.CLAIMED).order_by("id").first()
     claimable = next(item for item in selectors.employee_progress(dev).items if item.claimable)
     users = {
@@ -349,17 +363,21 @@ def _open_review_id(world: World) -> int:
 
 
 def _unmet_requirement_id(world: World) -> int:
-    return selectors.employee_progress(world.dev).unmet[0].requirement.pk
+    # An unmet line the demo's growth plan of dev has no goal on yet.
+    planned = set(GrowthGoal.objects.filter(employee=world.dev).values_list("requirement_id", flat=True))
+    return next(
+        item.requirement.pk for item in selectors.employee_progress(world.dev).unmet if item.requirement.pk not in planned
+    )
 
 
 def _add_goal(world: World) -> None:
-    requirement = selectors.employee_progress(world.dev).unmet[0].requirement
+    requirement = Requirement.objects.get(pk=_unmet_requirement_id(world))
     grade_services.growth_goal_add(employee=world.dev, requirement=requirement, text="Pair on the billing retries.",
                                    by=world.dev.user)
 
 
 def _goal(world: World) -> GrowthGoal:
-    return GrowthGoal.objects.get(employee=world.dev)
+    return GrowthGoal.objects.filter(employee=world.dev).latest("pk")  # the one _add_goal added
 
 
 def _other_developer(world: World) -> Employee:
@@ -484,7 +502,9 @@ ACTIONS: dict[str, Action] = {
         lambda w: f"/people/{w.dev.pk}/plan/{_unmet_requirement_id(w)}/",
         method="post",
         data=lambda w: {"text": "Pair on the billing retries.", "link": "", "due_on": ""},
-        done=lambda w, user: GrowthGoal.objects.filter(employee=w.dev, created_by=user).exists(),
+        done=lambda w, user: GrowthGoal.objects.filter(
+            employee=w.dev, created_by=user, text="Pair on the billing retries."
+        ).exists(),
     ),
     "edit a growth goal": Action(
         "grades:goal_edit",

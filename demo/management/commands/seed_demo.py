@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from demo import criteria as criteria_demo
 from demo import pay as pay_demo
 from demo import people as demo
 from demo import reviews as review_demo
@@ -53,6 +54,9 @@ class Command(BaseCommand):
             # A transaction of its own: the organisation stays if this fails, and a rerun
             # adds the reviews, since they go to the people who have none.
             reviews = review_demo.seed_reviews(today=reference, seed=seed)
+            # The other criteria of the defenses (productivity, books, plans, relations,
+            # kept packets), likewise in a transaction of its own.
+            criteria = criteria_demo.seed_criteria(today=reference, seed=seed)
             bands = pay_demo.seed_bands(reference)
         except (demo.DemoError, PayError) as exc:
             raise CommandError(str(exc)) from exc
@@ -74,7 +78,7 @@ class Command(BaseCommand):
                     f"{result.employees_existing:,} of the {result.employees_planned:,} demo employees "
                     "already existed and were left as they are."
                 )
-        elif not reviews_created and not bands["salary bands"]:
+        elif not reviews_created and not bands["salary bands"] and not any(criteria.values()):
             self.stdout.write(
                 f"Nothing new was created: all {result.employees_planned:,} demo employees and the "
                 f"demo logins already exist."
@@ -89,13 +93,19 @@ class Command(BaseCommand):
                 f"{reviews['committee seats']:,} committee seats, {reviews['votes']:,} votes and "
                 f"{reviews['review events']:,} review events."
             )
+        if any(criteria.values()):
+            self.stdout.write(
+                "Created "
+                + ", ".join(f"{count:,} {name}" for name, count in criteria.items() if count)
+                + " for the defenses."
+            )
         if bands["salary bands"]:
             self.stdout.write(
                 f"Created {bands['salary bands']:,} salary bands (weighted, {pay_demo.DEMO_CURRENCY}) "
                 "for both tracks."
             )
         if verbosity >= 2:
-            for table, count in {**created, **reviews, **bands}.items():
+            for table, count in {**created, **reviews, **criteria, **bands}.items():
                 self.stdout.write(f"  {table}: {count:,}")
 
         self.stdout.write(f"Demo logins: {', '.join(demo.DEMO_LOGINS)}; password: {password}")
