@@ -269,7 +269,7 @@ def test_invalid_link_reshows_the_form_and_claims_nothing(new_page, team):
     sign_in(page, dev.user)
     page.goto("/me/")
 
-    page.click(f"{item} details.action summary")
+    page.click(f"{item} details.action:has(.claim-form) summary")
     page.fill(f"{item} .claim-form textarea[name=description]", "Pasted a script")
     page.fill(f"{item} .claim-form textarea[name=links]", "javascript:alert(1)")
     dialogs = []
@@ -278,7 +278,7 @@ def test_invalid_link_reshows_the_form_and_claims_nothing(new_page, team):
         page.click(f"{item} .claim-form button[type=submit]")
 
     assert response.value.status == 400
-    assert page.locator(f"{item} details.action").get_attribute("open") is not None
+    assert page.locator(f"{item} details.action:has(.claim-form)").get_attribute("open") is not None
     error = page.locator(f"{item} .claim-form .error").inner_text()
     assert "javascript:alert(1)" in error and "http(s)" in error
     # The form keeps what was typed, so the developer only fixes the link.
