@@ -437,38 +437,42 @@ def _reading_for(request, pk) -> BookReading:
     )
 
 
+def _reading_action(request, pk, *, may, refusal, act, done):
+    """One action on a book marked as read: the policy `may` (403 with `refusal`), then the
+    service `act`; a refusal of the service re-shows the progress page with its message (400)."""
+    reading = _reading_for(request, pk)
+    employee = reading.employee
+    if not may(request.user, employee):
+        raise PermissionDenied(refusal)
+    try:
+        act(reading=reading, by=request.user)
+    except services.GradeError as exc:
+        messages.error(request, str(exc))
+        return pages.progress_response(request, employee, status=400)
+    messages.success(request, done)
+    return redirect(_progress_url(request, employee))
+
+
 @login_required
 @require_POST
 def reading_unmark(request, pk):
     """The person takes back a book marked as read, before their team lead acknowledges it."""
-    reading = _reading_for(request, pk)
-    employee = reading.employee
-    if not policies.may_mark_book_read(request.user, employee):
-        raise PermissionDenied(_("Only the person themself can take back a book marked as read."))
-    try:
-        services.book_unmark_read(reading=reading, by=request.user)
-    except services.GradeError as exc:
-        messages.error(request, str(exc))
-        return pages.progress_response(request, employee, status=400)
-    messages.success(request, _("The book is no longer marked as read."))
-    return redirect(_progress_url(request, employee))
+    return _reading_action(
+        request, pk, may=policies.may_mark_book_read, act=services.book_unmark_read,
+        refusal=_("Only the person themself can take back a book marked as read."),
+        done=_("The book is no longer marked as read."),
+    )
 
 
 @login_required
 @require_POST
 def reading_acknowledge(request, pk):
     """The person's team lead acknowledges a book they read; once."""
-    reading = _reading_for(request, pk)
-    employee = reading.employee
-    if not policies.may_acknowledge_reading(request.user, employee):
-        raise PermissionDenied(_("Only the person's team lead can acknowledge the books they read."))
-    try:
-        services.book_acknowledge(reading=reading, by=request.user)
-    except services.GradeError as exc:
-        messages.error(request, str(exc))
-        return pages.progress_response(request, employee, status=400)
-    messages.success(request, _("Book acknowledged."))
-    return redirect(_progress_url(request, employee))
+    return _reading_action(
+        request, pk, may=policies.may_acknowledge_reading, act=services.book_acknowledge,
+        refusal=_("Only the person's team lead can acknowledge the books they read."),
+        done=_("Book acknowledged."),
+    )
 
 
 # --- Delivery -----------------------------------------------------------------------------------
