@@ -82,19 +82,8 @@ class DeliveryRowPlan:
 
 
 @dataclass
-class DeliveryPlan:
+class DeliveryPlan(rules.RowsPlan):
     rows: list[DeliveryRowPlan]
-
-    def count(self, action: str) -> int:
-        return sum(1 for row in self.rows if row.action == action)
-
-    @property
-    def problems(self) -> list[rules.Problem]:
-        return [
-            rules.Problem("row", plan.row.number, plan.row.key, message)
-            for plan in self.rows
-            for message in plan.problems
-        ]
 
     def fingerprint_items(self) -> list:
         return [

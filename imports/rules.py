@@ -312,6 +312,25 @@ class PersonPlan:
 
 
 @dataclass
+class RowsPlan:
+    """The plan of a spreadsheet of one kind of row (requirements, delivery facts): each row's
+    plan has its source row, an action and its problems."""
+
+    rows: list
+
+    def count(self, action: str) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+    @property
+    def problems(self) -> list[Problem]:
+        return [
+            Problem("row", plan.row.number, plan.row.key, message)
+            for plan in self.rows
+            for message in plan.problems
+        ]
+
+
+@dataclass
 class PeoplePlan:
     people: list[PersonPlan]
     # Problems of history rows, by their own key (the person they belong to is skipped too).

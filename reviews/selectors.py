@@ -461,11 +461,11 @@ def session_rows(session, user, *, on: datetime.date | None = None) -> list[Sess
 
 def _completion_by_candidate(employee_ids: list[int]) -> dict[int, list]:
     """The sprint-completion facts of these people in time order, by person. One query."""
-    from grades.models import DeliveryFact
+    from grades.models import SPRINT_COMPLETION, DeliveryFact
 
     facts: dict[int, list] = {}
     for fact in (
-        DeliveryFact.objects.filter(employee_id__in=employee_ids, measure="")
+        DeliveryFact.objects.of_measure(SPRINT_COMPLETION).filter(employee_id__in=employee_ids)
         .only("employee_id", "period_start", "period_end", "committed", "done", "value", "measure")
         .order_by("period_start", "id")
     ):
@@ -683,20 +683,29 @@ class FrozenClaim:
 
 
 @dataclass(frozen=True)
-class FrozenLine:
-    """One kept checklist line, with the attributes of the review page's live lines (views.PacketLine)."""
+class PacketLine:
+    """One line of the packet's checklist with the texts its template would work out per line:
+    a live line (reviews.views) or one kept at the decision (_frozen_line).
+
+    A checklist has up to fifty lines: the label chains, the category's display, the
+    translation of each text and the "decided by" sentence were most of the page's
+    rendering. The values are those the template tags gave.
+    """
 
     state: str
     requirement_pk: int
     state_label: str
+    # The requirement's text, proficiency and examples (text and examples as HTML, see
+    # common.text_filters.render_text).
     text: str
     category: str
     checked_from_data: bool
     detail: str
-    evidence: FrozenClaim | None
+    evidence: object  # the live Evidence, or a kept FrozenClaim
     decided: str
     proficiency: str = ""
     examples: str = ""
+    # On the first line of an "at least N of these" group: its heading; on each of its lines: True.
     group_head: str = ""
     in_group: bool = False
 
@@ -717,7 +726,7 @@ class FrozenChange:
 @dataclass
 class FrozenPacket:
     """A kept packet read back for the page: the attributes the template reads of a Packet,
-    and `lines`, [(level, [FrozenLine])] in ladder order."""
+    and `lines`, [(level, [PacketLine])] in ladder order."""
 
     schema: int
     on: datetime.date | None
@@ -770,7 +779,7 @@ def _in_reader_language(original: str, translated: str, *, russian_is_original: 
     return (translated or original) if russian else original
 
 
-def _frozen_line(data: dict, *, first_of_group: bool) -> FrozenLine:
+def _frozen_line(data: dict, *, first_of_group: bool) -> PacketLine:
     from django.utils.translation import gettext as _
 
     from common.text_filters import render_text
@@ -794,7 +803,7 @@ def _frozen_line(data: dict, *, first_of_group: bool) -> FrozenLine:
             "group": name, "done": group.get("done", 0), "need": group.get("need", 0), "total": group.get("size", 0),
         }
     text = _in_reader_language(data.get("text", ""), data.get("text_en", ""), russian_is_original=True)
-    return FrozenLine(
+    return PacketLine(
         state=state,
         requirement_pk=data.get("requirement"),
         state_label=str(STATE_LABELS.get(state, STATE_LABELS["missing"])),

@@ -41,7 +41,10 @@ from grades.templatetags.grades_tags import level_name, localized
 
 from . import policies, rules, services
 from .forms import (
+    AssessmentForm,
     DecideForm,
+    FeedbackAnswerForm,
+    FeedbackAskForm,
     RequestForm,
     ReviewFilterForm,
     ScheduleForm,
@@ -53,6 +56,7 @@ from .forms import (
     WithdrawForm,
 )
 from .models import (
+    AssessorRole,
     CommitteeSeat,
     DecisionPolicy,
     DefenseSession,
@@ -63,17 +67,18 @@ from .models import (
     VoteValue,
 )
 from .policies import VOTES_ALL, VOTES_PROGRESS, vote_visibility
-from .forms import AssessmentForm, FeedbackAnswerForm, FeedbackAskForm
-from .models import AssessorRole
 from .selectors import (
-    RelationsSection, feedback_request_for_page, kept_relations, my_feedback_requests, review_relations,
-)
-from .selectors import (
+    PacketLine,
+    RelationsSection,
+    feedback_request_for_page,
+    kept_relations,
+    my_feedback_requests,
     packet_from_snapshot,
     packet_plan,
     review_for_page,
     review_list_queryset,
     review_packet,
+    review_relations,
     review_seats,
     review_snapshot,
     seat_candidate_choices,
@@ -401,33 +406,6 @@ def _member_selects(form: ScheduleForm, people: dict | None = None) -> list[tupl
         markup = f'<select name="{_esc(field.html_name)}"{flatatt(attrs)}>{"".join(options)}</select>'
         selects.append((field, mark_safe(markup)))  # noqa: S308 every value and label is escaped above
     return selects
-
-
-@dataclass(frozen=True)
-class PacketLine:
-    """One line of the packet's checklist with the texts its template would work out per line.
-
-    A checklist has up to fifty lines: the label chains, the category's display, the
-    translation of each text and the "decided by" sentence were most of the page's
-    rendering. The values are those the template tags gave.
-    """
-
-    state: str
-    requirement_pk: int
-    state_label: str
-    # The requirement's text, proficiency and examples (text and examples as HTML, see
-    # common.text_filters.render_text).
-    text: str
-    category: str
-    checked_from_data: bool
-    detail: str
-    evidence: object
-    decided: str
-    proficiency: str = ""
-    examples: str = ""
-    # On the first line of an "at least N of these" group: its heading; on each of its lines: True.
-    group_head: str = ""
-    in_group: bool = False
 
 
 def _packet_lines(progress) -> list[tuple]:
