@@ -131,11 +131,13 @@ def _plan_actions(progress, *, employee, may_plan: bool, bound) -> None:
     its due date and not done), goal_add_url (the
     person or their lead, on an unmet line of the next level's checklist without a goal),
     goal_edit_url and goal_done_url (the same two people, on a line with a goal), and
-    goal_form (the refused goal form to show again on that line). The goals are read in
-    one query (selectors.growth_plan), none when there is no next level.
+    goal_form (the refused goal form to show again on that line). The goals come with the
+    checklist's lines (selectors.employee_progress), shown only when there is a next level.
     """
     items = progress.items
-    goals = {goal.requirement_id: goal for goal in selectors.growth_plan(employee)} if progress.next_level else {}
+    goals = {item.requirement.pk: getattr(item.requirement, "plan_goal", None) for item in items}
+    if not progress.next_level:
+        goals = {}
     unmet = {id(item) for item in progress.unmet} if may_plan else set()
     kind, bound_id, form = bound if bound else (None, None, None)
     add = _AddressOf("grades:goal_add", employee.pk)

@@ -612,6 +612,12 @@ _CLAIM_COLUMNS = (
     "claim__decided_by__username", "claim__decided_by__first_name", "claim__decided_by__last_name",
     "claim__reconfirm_needed", "claim__decided_version__number",
 )  # fmt: skip
+# The person's growth goal on a line (one per person and line: it adds no rows).
+_GOAL_COLUMNS = (
+    "goal__id", "goal__text", "goal__link", "goal__due_on", "goal__done_at", "goal__done_by_id",
+    "goal__done_by__username", "goal__done_by__first_name", "goal__done_by__last_name",
+    "goal__created_by_id", "goal__created_at",
+)  # fmt: skip
 
 
 def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requirement, list[Evidence]]]:
@@ -635,11 +641,15 @@ def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requiremen
         owned |= Q(track_id=owner_id, track_level__level_id__in=[lv.pk for lv in levels if lv.owner_id == owner_id])
     rows = (
         Requirement.objects.filter(owned, is_active=True)
-        .annotate(claim=FilteredRelation("evidence", condition=Q(evidence__employee_id=employee.pk)))
+        .annotate(
+            claim=FilteredRelation("evidence", condition=Q(evidence__employee_id=employee.pk)),
+            goal=FilteredRelation("growth_goals", condition=Q(growth_goals__employee_id=employee.pk)),
+        )
         .order_by()
-        .values_list(*_REQUIREMENT_COLUMNS, *_CLAIM_COLUMNS)
+        .values_list(*_REQUIREMENT_COLUMNS, *_CLAIM_COLUMNS, *_GOAL_COLUMNS)
     )
     split = len(_REQUIREMENT_COLUMNS)
+    goal_at = split + len(_CLAIM_COLUMNS)
     lines: dict[int, tuple[Requirement, list[Evidence]]] = {}
     for row in rows:
         (
@@ -668,9 +678,11 @@ def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requiremen
             requirement.level_id = level_id
             # The version that brought its wording (grades.versions), for ChecklistItem.carried_over.
             requirement.wording_version_number = wording_version_number
+            # The person's growth goal on the line, or None (the progress page's plan).
+            requirement.plan_goal = _goal_of(employee, requirement, row[goal_at:])
             line = lines[pk] = (requirement, [])
         if row[split] is not None:
-            line[1].append(_claim_of(employee, pk, row[split:]))
+            line[1].append(_claim_of(employee, pk, row[split:goal_at]))
     for _requirement, claims in lines.values():
         claims.sort(key=lambda claim: (claim.claimed_at, claim.pk))
     return sorted(
@@ -691,6 +703,20 @@ def _claim_of(employee: Employee, requirement_id: int, values: tuple) -> Evidenc
     if decided_by_id is not None:
         claim.decided_by = get_user_model()(id=decided_by_id, username=username, first_name=first, last_name=last)
     return claim
+
+
+def _goal_of(employee: Employee, requirement: Requirement, values: tuple) -> GrowthGoal | None:
+    """The growth goal of a checklist row (_GOAL_COLUMNS), with its requirement and who marked it done."""
+    (pk, text, link, due_on, done_at, done_by_id, username, first, last, created_by_id, created_at) = values
+    if pk is None:
+        return None
+    goal = GrowthGoal(
+        id=pk, employee_id=employee.pk, requirement=requirement, text=text, link=link, due_on=due_on,
+        done_at=done_at, done_by_id=done_by_id, created_by_id=created_by_id, created_at=created_at,
+    )  # fmt: skip
+    if done_by_id is not None:
+        goal.done_by = get_user_model()(id=done_by_id, username=username, first_name=first, last_name=last)
+    return goal
 
 
 def employee_progress(

@@ -290,9 +290,11 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
             live=FilteredRelation(
                 "evidence",
                 condition=Q(evidence__employee=employee) & ~Q(evidence__status=EvidenceStatus.WITHDRAWN),
-            )
+            ),
+            # The candidate's growth goal on the line: one per person and line, so no more rows.
+            goal=FilteredRelation("growth_goals", condition=Q(growth_goals__employee=employee)),
         )
-        .select_related("live__decided_by")
+        .select_related("live__decided_by", "goal__done_by")
         .order_by("track_level__level__rank", "position", "id", "live__claimed_at", "live__id")
     )
     for requirement in rows:
@@ -525,25 +527,27 @@ class PlanGoal:
 def packet_plan(review: PromotionReview, packet: Packet, *, on: datetime.date | None = None) -> list[PlanGoal]:
     """The candidate's goals on the lines of the packet's checklist, in checklist order.
 
-    One query (grades.selectors.growth_plan), none when the packet has no checklist.
+    The live packet's lines carry their goals (read with the checklist by review_packet): no
+    statement of its own. A kept packet's lines are read (grades.selectors.growth_plan), one
+    query, none when the packet has no checklist.
     """
+    on = on or timezone.localdate()
     if isinstance(packet, FrozenPacket):
         lines = [(line.requirement_pk, level) for level, level_lines in packet.lines for line in level_lines]
+        order = {pk: (index, level) for index, (pk, level) in enumerate(lines)}
+        goals = grade_selectors.growth_plan(review.candidate, requirement_ids=order) if order else []
+        goals.sort(key=lambda goal: (order[goal.requirement_id][0], goal.pk))
+        placed = [(goal, order[goal.requirement_id][1]) for goal in goals]
     else:
-        lines = [(item.requirement.pk, item.level) for item in packet.items]
-    order = {pk: (index, level) for index, (pk, level) in enumerate(lines)}
-    if not order:
-        return []
-    on = on or timezone.localdate()
-    goals = grade_selectors.growth_plan(review.candidate, requirement_ids=order)
-    goals.sort(key=lambda goal: (order[goal.requirement_id][0], goal.pk))
+        placed = []
+        for item in packet.items:
+            goal = getattr(item.requirement, "goal", None)  # not set when no goal joined
+            if goal is not None:
+                goal.requirement = item.requirement
+                placed.append((goal, item.level))
     return [
-        PlanGoal(
-            goal=goal,
-            level=order[goal.requirement_id][1],
-            overdue=goal.done_at is None and goal.due_on is not None and goal.due_on < on,
-        )
-        for goal in goals
+        PlanGoal(goal=goal, level=level, overdue=goal.done_at is None and goal.due_on is not None and goal.due_on < on)
+        for goal, level in placed
     ]
 
 

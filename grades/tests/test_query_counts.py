@@ -60,10 +60,10 @@ def count(client, django_assert_num_queries, url, expected):
 # person and their mentees with the person's row, the review box (the reviews app's panel:
 # the person's reviews; the last failed defense is the person's own column), the ladder
 # with its reading lists and the person's readings of them, the
-# checklist with the person's claims and who decided them, the growth plan's goals with
-# their requirements and who marked them done = 9. A claim's history is read only when it
-# is opened (claim_history).
-PROGRESS_PAGE = 9
+# checklist with the person's claims and who decided them, and on each line the person's
+# growth goal with who marked it done = 8. A claim's history is read only when it is opened
+# (claim_history).
+PROGRESS_PAGE = 8
 # One more on one's own page: the feedback on colleagues asked of the person (the reviews app's panel).
 OWN_PROGRESS_PAGE = PROGRESS_PAGE + 1
 

@@ -151,8 +151,8 @@ def test_the_pager_is_translated(client, org, monkeypatch):
 # the ledgers of the candidate and of their mentees; the checklist with each line's live
 # claim and its decider; the event trail with its actors; the reading lists of the candidate's
 # ladder with their readings, and their readings of books no longer on those lists; the
-# candidate's delivery facts; the candidate's growth goals on the packet's lines.
-DETAIL_QUERIES = 11
+# candidate's delivery facts. The candidate's growth goals come with the checklist's lines.
+DETAIL_QUERIES = 10
 # The team relations section (selectors.review_relations): the assessments with their authors
 # and the colleague feedback requests with their answers, for HR and the committee. The candidate
 # reads neither before the decision, so their page costs nothing more. HR on an open review
@@ -164,10 +164,10 @@ DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + RELATIONS_QUERIES + 1 + 1
 # would decide (one row by its key).
 DETAIL_QUERIES_HR_ALL_VOTED = DETAIL_QUERIES_HR_OPEN + 1
 # A decided review shows the packet kept at its decision, joined to the review, every part of it:
-# none of the live parts is read (ledgers, checklist, reading lists and readings, delivery facts,
-# growth goals, relations), only the three every page reads, the review and the trail, whoever
+# none of the live parts is read (ledgers, checklist with the goals, reading lists and readings,
+# delivery facts, relations), only the three every page reads, the review and the trail, whoever
 # reads it.
-DETAIL_QUERIES_DECIDED = DETAIL_QUERIES - 2 - 2 - 1 - 1
+DETAIL_QUERIES_DECIDED = DETAIL_QUERIES - 2 - 2 - 1
 
 
 def detail_queries(client, person, review, django_assert_num_queries, expected):
