@@ -32,6 +32,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 
+from common.json_rows import instance, json_rows, rows_as
+
 from . import policies, rules
 from .models import (
     Book,
@@ -460,39 +462,84 @@ class PersonRecords:
     mentorships: list[Mentorship]
 
 
+_LEDGER_FIELDS = {
+    name: name for name in (
+        "id", "employee_id", "kind", "track_id", "level_id", "effective_date", "reason", "recorded_by_id",
+        "recorded_at", "hire_marker",
+    )
+}
+_MENTORSHIP_FIELDS = {
+    "id": "id", "mentor_id": "mentor_id", "mentee_id": "mentee_id", "started_on": "started_on", "ended_on": "ended_on",
+    # Each side's name; the mentee's level too, for the mentoring lines and the mentees' list.
+    "mentor_user_id": "mentor__user_id", "mentor_username": "mentor__user__username",
+    "mentor_first_name": "mentor__user__first_name", "mentor_last_name": "mentor__user__last_name",
+    "mentee_user_id": "mentee__user_id", "mentee_username": "mentee__user__username",
+    "mentee_first_name": "mentee__user__first_name", "mentee_last_name": "mentee__user__last_name",
+    "mentee_track_id": "mentee__track_id", "mentee_current_level_id": "mentee__current_level_id",
+}
+
+
+def _side(db: str, row: dict, side: str) -> Employee:
+    """One side of a mentorship row (json_rows, _MENTORSHIP_FIELDS) as an employee with their user."""
+    user = instance(get_user_model(), db, {
+        "id": row[f"{side}_user_id"], "username": row[f"{side}_username"],
+        "first_name": row[f"{side}_first_name"], "last_name": row[f"{side}_last_name"],
+    })  # fmt: skip
+    values = {"id": row[f"{side}_id"], "user_id": row[f"{side}_user_id"]}
+    if side == "mentee":
+        values.update(track_id=row["mentee_track_id"], current_level_id=row["mentee_current_level_id"])
+    person = instance(Employee, db, values)
+    Employee.user.field.set_cached_value(person, user)
+    return person
+
+
 def person_records(pk: int) -> PersonRecords | None:
     """The person with id `pk`, their mentorships, their ledger and their mentees' ledgers.
 
-    Two queries: the mentorships both ways (with both people's names), then the ledger
-    entries of the person and their mentees by employee id, with the person's row and
-    its relations (user, track, team lead) selected alongside. Only a person without a
-    single ledger entry needs a third for their row. Levels are not joined: the entries
-    and the mentees get theirs from the ladder (attach_levels). None when there is no
-    such person; who may see them is the caller's check (policies.may_view_person).
+    One statement: the person's row with its relations (user, track, team lead), and as
+    JSON arrays of correlated subqueries (common.json_rows) the mentorships both ways with
+    both people's names, the person's ledger and their mentees' ledgers. Levels are not
+    joined: the entries and the mentees get theirs from the ladder (attach_levels). None
+    when there is no such person; who may see them is the caller's check
+    (policies.may_view_person).
     """
-    # Both lists are short and are put in order here: the ORM's cost of building an ORDER BY
-    # over selected relations is a good part of such a query's.
-    mentorships = sorted(
-        Mentorship.objects.filter(Q(mentor_id=pk) | Q(mentee_id=pk))
-        .select_related("mentee__user", "mentor__user")
-        .order_by(),
-        # Latest first, as Mentorship.Meta.ordering has it.
-        key=lambda m: (-m.started_on.toordinal(), m.pk),
+    person = OuterRef("pk")
+    # One level deeper: the ledgers' subquery holds this one.
+    mentees = Mentorship.objects.filter(mentor_id=OuterRef(person)).values("mentee_id")
+    employee = (
+        Employee.objects.filter(pk=pk)
+        .select_related(*_PERSON_RELATIONS)
+        .annotate(
+            mentorship_rows=json_rows(
+                Mentorship.objects.filter(Q(mentor_id=person) | Q(mentee_id=person)), **_MENTORSHIP_FIELDS
+            ),
+            ledger_rows=json_rows(GradeChange.objects.filter(employee_id=person), **_LEDGER_FIELDS),
+            mentee_ledger_rows=json_rows(GradeChange.objects.filter(employee_id__in=mentees), **_LEDGER_FIELDS),
+        )
+        .order_by()
+        .first()
     )
-    ids = {pk} | {m.mentee_id for m in mentorships if m.mentor_id == pk}
-    entries = sorted(
-        GradeChange.objects.filter(employee_id__in=ids)
-        .select_related(*(f"employee__{name}" for name in _PERSON_RELATIONS))
-        .order_by(),
-        key=lambda entry: (entry.employee_id, entry.effective_date, entry.pk),
-    )
-    ledgers: dict[int, list[GradeChange]] = {}
-    for entry in entries:
-        ledgers.setdefault(entry.employee_id, []).append(entry)
-    own = ledgers.get(pk)
-    employee = own[0].employee if own else Employee.objects.select_related(*_PERSON_RELATIONS).filter(pk=pk).first()
     if employee is None:
         return None
+    db = employee._state.db
+    mentorships = []
+    for row, mentorship in zip(
+        employee.mentorship_rows or [], rows_as(Mentorship, db, employee.mentorship_rows), strict=True
+    ):
+        for side in ("mentor", "mentee"):
+            other = employee if row[f"{side}_id"] == pk else _side(db, row, side)
+            getattr(Mentorship, side).field.set_cached_value(mentorship, other)
+        mentorships.append(mentorship)
+    # Latest first, as Mentorship.Meta.ordering has it. Both lists are short and put in order
+    # here rather than in SQL.
+    mentorships.sort(key=lambda m: (-m.started_on.toordinal(), m.pk))
+    entries = rows_as(GradeChange, db, employee.ledger_rows) + rows_as(GradeChange, db, employee.mentee_ledger_rows)
+    entries.sort(key=lambda entry: (entry.employee_id, entry.effective_date, entry.pk))
+    ledgers: dict[int, list[GradeChange]] = {}
+    for entry in entries:
+        if entry.employee_id == pk:
+            GradeChange.employee.field.set_cached_value(entry, employee)
+        ledgers.setdefault(entry.employee_id, []).append(entry)
     return PersonRecords(employee=employee, ledgers=ledgers, mentorships=mentorships)
 
 

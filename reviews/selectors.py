@@ -8,19 +8,16 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
-    Aggregate,
     Exists,
-    F,
     FilteredRelation,
-    JSONField,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
 )
-from django.db.models.functions import JSONObject
 from django.utils import timezone
 
+from common.json_rows import instance, json_rows, rows_as
 from grades import rules as grade_rules
 from grades import selectors as grade_selectors
 from grades.models import (
@@ -59,33 +56,9 @@ def review_list_queryset(user) -> QuerySet[PromotionReview]:
 #
 # The page shows the review, its committee and trail, and the candidate's packet (checklist,
 # grade history, time in level) in a fixed number of statements whatever the size of the
-# organisation: the review row carries its seats (with members and votes) and the candidate's
-# mentorships as JSON arrays, the trail is one more, the packet two (the ledgers, the checklist
-# with its live claims).
-
-
-class JSONArrayAgg(Aggregate):
-    """The grouped rows' values as one JSON array.
-
-    Labelled per vendor: SQLite calls it json_group_array, MariaDB and MySQL JSON_ARRAYAGG.
-    The order of the elements is not defined; callers sort what they read.
-    """
-
-    function = "JSON_ARRAYAGG"
-    output_field = JSONField()
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        return super().as_sql(compiler, connection, function="json_group_array", **extra_context)
-
-
-def _json_rows(queryset: QuerySet, **fields) -> Subquery:
-    """A correlated subquery returning `queryset`'s rows as a JSON array of objects with `fields`.
-
-    `queryset` is correlated to the outer row (an OuterRef) and annotated with `grouping`,
-    one value for all its rows, so the subquery yields one array (NULL when there are no rows).
-    """
-    grouped = queryset.order_by().values("grouping").annotate(rows=JSONArrayAgg(JSONObject(**fields)))
-    return Subquery(grouped.values("rows"), output_field=JSONField())
+# organisation: the review row carries its seats (with members and votes), the candidate's
+# mentorships and the ledgers as JSON arrays (common.json_rows), the trail is one more, the
+# packet's checklist (with its live claims and goals) another.
 
 
 def review_for_page(user, pk: int) -> PromotionReview | None:
@@ -95,7 +68,9 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
     scheduled and decided it. Annotated: the committee (`seat_rows`: each seat with its
     member's name and its vote; read them with `review_seats`), the candidate's mentorships
     (`mentorship_rows`, for the checklist lines judged from data) and the id of the level
-    above the candidate's current one (`next_level_pk`), both for `review_packet`.
+    above the candidate's current one (`next_level_pk`), and the grade ledgers of the candidate
+    and of their mentees with each entry's level (`ledger_rows`, `mentee_ledger_rows`), all for
+    `review_packet`.
 
     The seats come as one JSON array from a correlated subquery rather than as twelve more
     joins (seat, member and vote for each of the four roles): Django built that statement's
@@ -107,14 +82,19 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
     or the user may not see it; `user` None reads it for the services (no one's view).
     The packet kept at the decision (`frozen_packet`) is joined too.
     """
-    mentorships = _json_rows(
-        Mentorship.objects.filter(mentor=OuterRef("candidate_id")).annotate(grouping=F("mentor_id")),
+    mentorships = json_rows(
+        Mentorship.objects.filter(mentor=OuterRef("candidate_id")),
         mentee_id="mentee_id", started_on="started_on", ended_on="ended_on",
     )
-    seats = _json_rows(
-        CommitteeSeat.objects.filter(review=OuterRef("pk")).annotate(grouping=F("review_id")),
+    seats = json_rows(
+        CommitteeSeat.objects.filter(review=OuterRef("pk")),
         **{name: column for name, column in zip(SEAT_ROW_FIELDS, SEAT_ROW_COLUMNS)},
     )
+    # The grade ledgers of the candidate and of their mentees (for the checks judged from data),
+    # each entry with its level.
+    mentees = Mentorship.objects.filter(mentor=OuterRef(OuterRef("candidate_id"))).values("mentee_id")
+    ledgers = json_rows(GradeChange.objects.filter(employee=OuterRef("candidate_id")), **LEDGER_ROW_FIELDS)
+    mentee_ledgers = json_rows(GradeChange.objects.filter(employee_id__in=mentees), **LEDGER_ROW_FIELDS)
     # current_level is the ledger's latest level, kept by the ledger service.
     # The next level of the candidate's own ladder: the rung after theirs on their track.
     next_level = TrackRung.objects.filter(
@@ -124,7 +104,10 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
         PromotionReview.objects.filter(pk=pk)
         .with_people()
         .select_related("requested_by", "scheduled_by", "decided_by", "candidate__current_level", "frozen_packet")
-        .annotate(seat_rows=seats, mentorship_rows=mentorships, next_level_pk=Subquery(next_level[:1]))
+        .annotate(
+            seat_rows=seats, mentorship_rows=mentorships, ledger_rows=ledgers, mentee_ledger_rows=mentee_ledgers,
+            next_level_pk=Subquery(next_level[:1]),
+        )
         # No ordering for one row: Django's check of an ORDER BY against a select list this
         # wide cost a third of the statement's time.
         .order_by()
@@ -139,6 +122,35 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
     return review
 
 
+# The keys of a ledger row (see review_for_page): the entry's own columns, and its level's
+# prefixed with "level__".
+LEDGER_ROW_FIELDS = {
+    **{name: name for name in ("id", "employee_id", "kind", "track_id", "level_id", "effective_date", "reason",
+                               "recorded_by_id", "recorded_at")},
+    **{f"level__{name}": f"level__{name}" for name in ("ladder_id", "rank", "code", "name", "name_ru", "entry_only",
+                                                       "min_months_in_previous", "main_grade_id")},
+}
+
+
+def _ledgers_from_rows(review: PromotionReview) -> dict[int, list[GradeChange]]:
+    """The ledger rows of a review read with review_for_page, by employee, in time order, each
+    entry with its level (one Level object per level)."""
+    db = review._state.db
+    levels: dict[int, Level] = {}
+    ledgers: dict[int, list[GradeChange]] = {}
+    rows = (review.ledger_rows or []) + (review.mentee_ledger_rows or [])
+    for row in sorted(rows, key=lambda row: (row["effective_date"], row["id"])):
+        change = rows_as(GradeChange, db, [row])[0]
+        level = levels.get(change.level_id)
+        if level is None:
+            level = levels[change.level_id] = instance(Level, db, {
+                "id": change.level_id, **{key[len("level__"):]: value for key, value in row.items() if key.startswith("level__")},
+            })  # fmt: skip
+        GradeChange.level.field.set_cached_value(change, level)
+        ledgers.setdefault(change.employee_id, []).append(change)
+    return ledgers
+
+
 # The keys of a seat row (see review_for_page) and the columns they are read from.
 SEAT_ROW_FIELDS = (
     "id", "role", "member_id", "first_name", "last_name", "username", "is_active", "vote_id", "value", "comment",
@@ -148,15 +160,6 @@ SEAT_ROW_COLUMNS = (
     "id", "role", "member_id", "member__first_name", "member__last_name", "member__username", "member__is_active",
     "vote__id", "vote__value", "vote__comment", "vote__notes",
 )
-
-
-def _from_db(model, db: str, values: dict):
-    """A saved `model` instance of the columns in `values` (by attname); the others deferred.
-
-    from_db takes a part of the columns in the model's field order, so they are put in it here.
-    """
-    names = [field.attname for field in model._meta.concrete_fields if field.attname in values]
-    return model.from_db(db, names, [values[name] for name in names])
 
 
 def _seats_from_rows(review: PromotionReview, rows: list[dict]) -> list[CommitteeSeat]:
@@ -170,10 +173,10 @@ def _seats_from_rows(review: PromotionReview, rows: list[dict]) -> list[Committe
     user_model = get_user_model()
     seats = []
     for row in sorted(rows, key=lambda row: row["id"]):
-        seat = _from_db(CommitteeSeat, db, {
+        seat = instance(CommitteeSeat, db, {
             "id": row["id"], "review_id": review.pk, "role": row["role"], "member_id": row["member_id"],
         })
-        member = _from_db(user_model, db, {
+        member = instance(user_model, db, {
             "id": row["member_id"], "first_name": row["first_name"], "last_name": row["last_name"],
             "username": row["username"], "is_active": bool(row["is_active"]),
         })
@@ -184,7 +187,7 @@ def _seats_from_rows(review: PromotionReview, rows: list[dict]) -> list[Committe
             notes = row.get("notes") or {}
             if isinstance(notes, str):  # SQLite nests a JSON column as its text
                 notes = json.loads(notes)
-            vote = _from_db(Vote, db, {
+            vote = instance(Vote, db, {
                 "id": row["vote_id"], "seat_id": seat.pk, "value": row["value"], "comment": row["comment"],
                 "notes": notes if isinstance(notes, dict) else {},
             })
@@ -255,11 +258,12 @@ class Packet(ChecklistFigures):
 
 
 def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -> Packet:
-    """The candidate's packet for a review read with review_for_page, in two statements.
+    """The candidate's packet for a review read with review_for_page, in one statement.
 
-    One reads the grade ledgers of the candidate and of their mentees (the mentees' for the
-    checks judged from data), the other the checklist up to the level above the candidate's
-    current one with each requirement's live claim. The states follow
+    The grade ledgers of the candidate and of their mentees (the mentees' for the checks
+    judged from data) came with the review's row; the statement reads the checklist up to
+    the level above the candidate's current one with each requirement's live claim and the
+    candidate's growth goal on it. The states follow
     grades.selectors.employee_progress: the live claim of a requirement is its latest claim
     that was not withdrawn; a data-judged line is met or not by grades.rules.evaluate_check.
     """
@@ -270,14 +274,7 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
          datetime.date.fromisoformat(row["ended_on"]) if row["ended_on"] else None)
         for row in review.mentorship_rows or []
     ]
-    mentee_ids = {mentee_id for mentee_id, _start, _end in periods}
-    ledgers: dict[int, list[GradeChange]] = {}
-    for change in (
-        GradeChange.objects.filter(Q(employee=employee) | Q(employee_id__in=mentee_ids))
-        .select_related("level")
-        .order_by("effective_date", "id")
-    ):
-        ledgers.setdefault(change.employee_id, []).append(change)
+    ledgers = _ledgers_from_rows(review)
     history = ledgers.get(employee.pk, [])
     level = history[-1].level if history else None
 

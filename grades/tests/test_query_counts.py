@@ -56,14 +56,14 @@ def count(client, django_assert_num_queries, url, expected):
 
 
 # session, user, the viewer's roles with their employee id and whether they lead anyone
-# (one statement: grades.roles.viewer_facts), the mentorships both ways, the ledgers of the
-# person and their mentees with the person's row, the review box (the reviews app's panel:
-# the person's reviews; the last failed defense is the person's own column), the ladder
-# with its reading lists and the person's readings of them, the
-# checklist with the person's claims and who decided them, and on each line the person's
-# growth goal with who marked it done = 8. A claim's history is read only when it is opened
-# (claim_history).
-PROGRESS_PAGE = 8
+# (one statement: grades.roles.viewer_facts), the person's row with, as JSON arrays, their
+# mentorships both ways, their ledger and their mentees' ledgers (selectors.person_records),
+# the review box (the reviews app's panel: the person's reviews; the last failed defense is
+# the person's own column), the ladder with its reading lists and the person's readings of
+# them, the checklist with the person's claims and who decided them, and on each line the
+# person's growth goal with who marked it done = 7. A claim's history is read only when it
+# is opened (claim_history).
+PROGRESS_PAGE = 7
 # One more on one's own page: the feedback on colleagues asked of the person (the reviews app's panel).
 OWN_PROGRESS_PAGE = PROGRESS_PAGE + 1
 
@@ -82,7 +82,7 @@ def test_someone_elses_progress_page(client, team, django_assert_num_queries, gr
     if grown:
         grow(team)
     client.force_login(team["hr"] if viewer == "hr" else team["lead"].user)
-    # The same 8: who may see the person is decided from the roles and the person's row
+    # The same 7: who may see the person is decided from the roles and the person's row
     # already read (policies.may_view_person), without a statement of its own.
     count(client, django_assert_num_queries, f"/people/{team['dev'].pk}/", PROGRESS_PAGE)
 
@@ -90,9 +90,9 @@ def test_someone_elses_progress_page(client, team, django_assert_num_queries, gr
 def test_a_person_one_may_not_see_costs_less_and_is_a_404(client, team, django_assert_num_queries):
     stranger = hire(level_code="middle")
     client.force_login(team["lead"].user)
-    # session, user, mentorships, ledgers with the person's row, the viewer's roles = 5;
-    # then the 404 page, which asks for nothing more.
-    with django_assert_num_queries(5):
+    # session, user, the person's row with their mentorships and ledgers, the viewer's roles
+    # = 4; then the 404 page, which asks for nothing more.
+    with django_assert_num_queries(4):
         assert client.get(f"/people/{stranger.pk}/").status_code == 404
 
 
@@ -150,12 +150,12 @@ def test_claim_history(client, team, django_assert_num_queries):
 
 
 def test_employee_progress_outside_the_page(team, django_assert_num_queries):
-    """For other callers (the review pages, eligibility): five statements for any person."""
+    """For other callers (eligibility, the jobs): three statements for any person."""
     grow(team)
     dev = Employee.objects.get(pk=team["dev"].pk)
-    # mentorships, ledgers, next level with books, checklist with claims (the last failed
-    # defense is on the person's row).
-    with django_assert_num_queries(4):
+    # the person's row with mentorships and ledgers, next level with books, checklist with
+    # claims and goals (the last failed defense is on the person's row).
+    with django_assert_num_queries(3):
         progress = selectors.employee_progress(dev)
     assert progress.items and progress.mentored_by and progress.books
     assert Requirement.objects.filter(pk__in=[item.requirement.pk for item in progress.items]).count() == len(progress.items)

@@ -146,13 +146,13 @@ def test_the_pager_is_translated(client, org, monkeypatch):
 
 
 # The three statements every signed-in page starts with (session, user, viewer's facts), then:
-# the review with its people and levels joined, and as subqueries the seats (member and vote
-# each, one JSON array), the candidate's mentorships and the id of the level above theirs;
-# the ledgers of the candidate and of their mentees; the checklist with each line's live
-# claim and its decider; the event trail with its actors; the reading lists of the candidate's
-# ladder with their readings, and their readings of books no longer on those lists; the
-# candidate's delivery facts. The candidate's growth goals come with the checklist's lines.
-DETAIL_QUERIES = 10
+# the review with its people and levels joined, and as subqueries (JSON arrays) the seats with
+# each member and vote, the candidate's mentorships, the ledgers of the candidate and of their
+# mentees, and the id of the level above the candidate's; the checklist with each line's live
+# claim, its decider and the candidate's growth goal on it; the event trail with its actors;
+# the reading lists of the candidate's ladder with their readings, and their readings of books
+# no longer on those lists; the candidate's delivery facts.
+DETAIL_QUERIES = 9
 # The team relations section (selectors.review_relations): the assessments with their authors
 # and the colleague feedback requests with their answers, for HR and the committee. The candidate
 # reads neither before the decision, so their page costs nothing more. HR on an open review
@@ -164,10 +164,10 @@ DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + RELATIONS_QUERIES + 1 + 1
 # would decide (one row by its key).
 DETAIL_QUERIES_HR_ALL_VOTED = DETAIL_QUERIES_HR_OPEN + 1
 # A decided review shows the packet kept at its decision, joined to the review, every part of it:
-# none of the live parts is read (ledgers, checklist with the goals, reading lists and readings,
-# delivery facts, relations), only the three every page reads, the review and the trail, whoever
-# reads it.
-DETAIL_QUERIES_DECIDED = DETAIL_QUERIES - 2 - 2 - 1
+# none of the live parts is read (checklist with the goals, reading lists and readings,
+# delivery facts, relations), only the three every page reads, the review and the trail,
+# whoever reads it.
+DETAIL_QUERIES_DECIDED = DETAIL_QUERIES - 1 - 2 - 1
 
 
 def detail_queries(client, person, review, django_assert_num_queries, expected):
@@ -332,7 +332,7 @@ def test_a_level_above_without_lines_is_read_on_its_own(org, django_assert_num_q
     review = review_row(lead, Level.objects.get(ladder__slug="standard", rank=top.rank - 1), top, org)
     principal = add_level(rank=top.rank + 1, code="principal", name="Principal", name_ru="Принципал")
     row = review_for_page(org["hr"], review.pk)
-    with django_assert_num_queries(3):  # ledgers, checklist, the level above
+    with django_assert_num_queries(2):  # checklist, the level above (the ledgers came with the row)
         packet = review_packet(row)
     assert packet.next_level == principal
     progress = employee_progress(type(lead).objects.get(pk=lead.pk))
