@@ -104,6 +104,11 @@ class Ladder(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def display_name(self) -> str:
+        """The name in the interface language (the Russian one when there is one)."""
+        return _in_language(self.name, self.name_ru)
+
 
 class LevelQuerySet(models.QuerySet):
     def of_track(self, track_id: int):
@@ -165,6 +170,11 @@ class Level(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the interface language (the Russian one when there is one)."""
+        return _in_language(self.name, self.name_ru)
 
     @property
     def is_main_grade(self) -> bool:
@@ -234,6 +244,11 @@ class Track(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the interface language (the Russian one when there is one)."""
+        return _in_language(self.name, self.name_ru)
 
 
 class TrackRung(models.Model):

@@ -1421,3 +1421,13 @@ def _frozen_plan(rows: list) -> list[PlanGoal]:
         )
         for row in rows
     ]
+
+
+def open_reviews_of(employee_id) -> QuerySet[PromotionReview]:
+    """The open reviews (requested or scheduled) of one person: at most one row.
+
+    `employee_id` is a value or an expression (OuterRef("pk") of an Employee query); the
+    core's people list puts this in an Exists() (grades.extensions.OPEN_REVIEW_QUERIES).
+    The unique index over (candidate, open_marker) answers it.
+    """
+    return PromotionReview.objects.filter(candidate_id=employee_id, open_marker=1)
