@@ -783,7 +783,7 @@ def employee_progress(
             last_change=since,
             probation_end=employee.probation_end,
             min_months=following.min_months_in_previous,
-            next_level_name=following.name,
+            next_level_name=following.display_name,
             last_failed_defense=failed,
             cooldown_months=cooldown,
         )

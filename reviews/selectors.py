@@ -20,7 +20,9 @@ from django.db.models import (
 )
 from django.db.models.functions import JSONObject
 from django.utils import timezone
+from django.utils.translation import get_language
 
+from grades import reasons as grade_reasons
 from grades import rules as grade_rules
 from grades import selectors as grade_selectors
 from grades.models import (
@@ -670,8 +672,14 @@ class FrozenLevel:
     def pk(self) -> int:
         return self.id
 
-    def __str__(self) -> str:
+    @property
+    def display_name(self) -> str:
+        if self.name_ru and (get_language() or "en").startswith("ru"):
+            return self.name_ru
         return self.name
+
+    def __str__(self) -> str:
+        return self.display_name
 
 
 @dataclass(frozen=True)
@@ -721,6 +729,11 @@ class FrozenChange:
         from grades.models import GradeChangeKind
 
         return str(GradeChangeKind(self.kind).label) if self.kind in GradeChangeKind.values else self.kind
+
+    @property
+    def reason_display(self) -> str:
+        """The reason in the reader's language when the product wrote it (grades.reasons)."""
+        return grade_reasons.in_reader_language(self.reason, level=self.level)
 
 
 @dataclass
