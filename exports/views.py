@@ -12,10 +12,11 @@ from django.views.decorators.http import require_GET
 
 from grades.models import Level, Track
 from common.http import read_only
+from reviews.models import ReviewStatus
 from reviews.policies import vote_viewer
 
 from . import policies, services
-from .reports import REPORTS, VIEWER, ReportFilterForm
+from .reports import REPORTS, REVIEW_STATUSES, VIEWER, ReportFilterForm
 
 
 @read_only
@@ -31,7 +32,8 @@ def index(request):
             "tracks": Track.objects.order_by("name"),
             # Grouped by ladder in the filter; a key names that level on any ladder.
             "levels": list(Level.objects.select_related("ladder").order_by("ladder__slug", "rank")),
-            "statuses": ("requested", "scheduled", "passed", "failed", "withdrawn"),
+            # The values the CSV filters by, named in the reader's language.
+            "statuses": [(value, label) for value, label in ReviewStatus.choices if value in REVIEW_STATUSES],
         },
     )
 

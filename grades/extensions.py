@@ -44,6 +44,11 @@ TRAIL_SOURCES: list[Callable[..., list]] = []
 # (employee) -> a sentence saying why their track cannot change now, or "" when it can.
 TRACK_CHANGE_CHECKS: list[Callable[..., str]] = []
 
+# (employee id expression) -> a QuerySet of the person's open promotion reviews, for an
+# Exists() on the statement that reads people (the people list's column and its
+# "eligible now" filter): the expression is usually OuterRef("pk") of an Employee query.
+OPEN_REVIEW_QUERIES: list[Callable[..., Any]] = []
+
 
 def register_progress_panel(panel: Panel) -> None:
     if panel not in PROGRESS_PANELS:
@@ -73,3 +78,8 @@ def register_trail_source(source: Callable[..., list]) -> None:
 def register_track_change_check(check: Callable[..., str]) -> None:
     if check not in TRACK_CHANGE_CHECKS:
         TRACK_CHANGE_CHECKS.append(check)
+
+
+def register_open_review_query(query: Callable[..., Any]) -> None:
+    if query not in OPEN_REVIEW_QUERIES:
+        OPEN_REVIEW_QUERIES.append(query)

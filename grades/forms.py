@@ -60,9 +60,16 @@ class DecisionForm(forms.Form):
 
 
 class PeopleFilterForm(forms.Form):
-    track = forms.SlugField(required=False)
-    level = forms.SlugField(required=False)
+    """The people list's filters. `leads` are the team-lead choices the viewer may use
+    (selectors.lead_choices): another id is refused like any unknown choice."""
+
+    q = forms.CharField(label=_("Search"), required=False, max_length=100, strip=True)
+    track = forms.SlugField(label=_("Track"), required=False)
+    level = forms.SlugField(label=_("Level"), required=False)
+    lead = forms.TypedChoiceField(label=_("Team lead"), required=False, coerce=int, empty_value=None)
+    eligible = forms.BooleanField(label=_("Eligible now"), required=False)
     order = forms.ChoiceField(
+        label=_("Sort by"),
         required=False,
         choices=[
             ("name", _("Name")),
@@ -70,8 +77,13 @@ class PeopleFilterForm(forms.Form):
             ("since", _("Longest in level")),
             ("waiting", _("Claims waiting")),
             ("progress", _("Confirmed")),
+            ("eligible", _("Eligible now first")),
         ],
     )
+
+    def __init__(self, *args, leads: list[tuple[int, str]] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["lead"].choices = [("", "")] + [(str(pk), name) for pk, name in leads]
 
 
 class BookReadingForm(forms.Form):

@@ -24,7 +24,7 @@ from simple_history.models import HistoricalRecords
 
 from common.validators import validate_calendar_date, validate_link
 
-from . import rules
+from . import reasons, rules
 
 
 class AppendOnlyQuerySet(models.QuerySet):
@@ -102,7 +102,13 @@ class Ladder(models.Model):
         verbose_name_plural = _("ladders")
 
     def __str__(self) -> str:
-        return self.name
+        # In the reader's language: messages and choices that name one read the same as its pages.
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the interface language (the Russian one when there is one)."""
+        return _in_language(self.name, self.name_ru)
 
 
 class LevelQuerySet(models.QuerySet):
@@ -164,7 +170,13 @@ class Level(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        # In the reader's language: messages and choices that name one read the same as its pages.
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the interface language (the Russian one when there is one)."""
+        return _in_language(self.name, self.name_ru)
 
     @property
     def is_main_grade(self) -> bool:
@@ -233,7 +245,13 @@ class Track(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        # In the reader's language: messages and choices that name one read the same as its pages.
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the interface language (the Russian one when there is one)."""
+        return _in_language(self.name, self.name_ru)
 
 
 class TrackRung(models.Model):
@@ -772,6 +790,26 @@ class GradeChange(AppendOnlyModel):
     def kind_label(self) -> str:
         """get_kind_display() without rebuilding the choices on every call (pages list many)."""
         return GradeChangeKind(self.kind).label
+
+    @property
+    def reason_display(self) -> str:
+        """The reason in the reader's language when the product wrote it (grades.reasons), else as written."""
+        return reasons.in_reader_language(self.reason, level=_LevelOf(self))
+
+
+class _LevelOf:
+    """A grade change's level, read only when its name is asked for (a reason HR wrote needs none)."""
+
+    def __init__(self, change: GradeChange):
+        self._change = change
+
+    @property
+    def name(self) -> str:
+        return self._change.level.name
+
+    @property
+    def name_ru(self) -> str:
+        return self._change.level.name_ru
 
 
 class MentorshipQuerySet(models.QuerySet):

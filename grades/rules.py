@@ -380,6 +380,23 @@ def earliest_defense_date(
     return earliest
 
 
+def latest_start_for(on: datetime.date, months: int) -> datetime.date:
+    """The last day from which `months` whole months have passed by `on`.
+
+    add_months(day, months) <= on exactly when day <= this date: a list filters people
+    by comparing a stored date with it, rather than computing each person's date.
+    add_months clamps to a month's end, so a few days after the plain month
+    subtraction can still qualify (31 Aug + 6 months is 28 Feb).
+    """
+    day = add_months(on, -months)
+    if add_months(day, months) > on:
+        # Only a date near the calendar's start: no day qualifies after this one.
+        return day
+    while day < datetime.date.max and add_months(day + datetime.timedelta(days=1), months) <= on:
+        day += datetime.timedelta(days=1)
+    return day
+
+
 def earliest_defense_reasons(
     *,
     last_change: datetime.date,

@@ -16,6 +16,9 @@ from functools import cached_property
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
     Expression,
     ExpressionWrapper,
     F,
@@ -26,6 +29,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 from django.db.models.functions import Cast, Coalesce, Least
 from django.urls import reverse
@@ -34,7 +39,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from common.json_rows import instance, json_rows, rows_as
 
-from . import policies, rules
+from . import extensions, policies, rules
 from .models import (
     Book,
     BookReading,
@@ -46,6 +51,7 @@ from .models import (
     GradeChange,
     GradeChangeKind,
     GrowthGoal,
+    Ladder,
     Level,
     Mentorship,
     Requirement,
@@ -850,7 +856,7 @@ def employee_progress(
             last_change=since,
             probation_end=employee.probation_end,
             min_months=following.min_months_in_previous,
-            next_level_name=following.name,
+            next_level_name=following.display_name,
             last_failed_defense=failed,
             cooldown_months=cooldown,
         )
@@ -895,6 +901,8 @@ PEOPLE_ORDERINGS = {
     "since": ("current_level_since", "id"),
     "waiting": ("-waiting_claims", "user__last_name", "id"),
     "progress": ("-checklist_done", "user__last_name", "id"),
+    # "eligible": those eligible now first (people_list puts the expression in front).
+    "eligible": ("user__last_name", "user__first_name", "id"),
 }
 
 # What a row of the list shows: the name, and the employee row's own columns (the track
@@ -902,24 +910,180 @@ PEOPLE_ORDERINGS = {
 _PEOPLE_FIELDS = (
     "user__username", "user__first_name", "user__last_name",
     "track_id", "current_level_id", "current_level_since", "probation_end",
-    "checklist_total", "checklist_done", "waiting_claims", "last_failed_defense_on",
+    "checklist_total", "checklist_done", "waiting_claims", "last_failed_defense_on", "left_on",
 )  # fmt: skip
 
+# A search matches the start of a word of the name: at most this many words count.
+SEARCH_MAX_WORDS = 5
 
-def people_list(user, *, track: str = "", level: str = "", order: str = "name") -> QuerySet[Employee]:
+
+def open_review_condition(employee_ref=None) -> Q | None:
+    """Whether the person has an open promotion review, as a condition on an Employee query
+    (an EXISTS on the same statement), or None when no installed app records reviews."""
+    employee_ref = employee_ref if employee_ref is not None else OuterRef("pk")
+    condition = None
+    for query in extensions.OPEN_REVIEW_QUERIES:
+        found = Q(Exists(query(employee_ref)))
+        condition = found if condition is None else condition | found
+    return condition
+
+
+def open_review_exists() -> Expression:
+    """open_review_condition as a column (False when nothing records reviews)."""
+    condition = open_review_condition()
+    if condition is None:
+        return Value(False, output_field=BooleanField())
+    return ExpressionWrapper(condition, output_field=BooleanField())
+
+
+def eligible_now(ladders: Mapping[int, list[Level]], on: datetime.date) -> Q:
+    """The people eligible today to defend their next level, as a filter of Employee.
+
+    rules.earliest_defense_date decided in the database on the employee row's own columns:
+    time in the level (from the later of the level's start and the probation's end) of at
+    least the next level's minimum, the cool-down after a failed defense over, every line
+    of the next level's checklist confirmed (the kept checklist figures), still employed
+    and no review open. Each threshold is a date computed here (rules.latest_start_for),
+    one per minimum, so the database compares stored dates and computes none.
+    Requirements checked from data (years, mentees) are left to the person's own page.
+    """
+    pairs: dict[int, dict[int, list[int]]] = {}  # minimum months -> track id -> current level ids
+    for track_id, ladder in ladders.items():
+        for level in ladder:
+            following = next_level(ladder, level)
+            if following is not None:
+                pairs.setdefault(following.min_months_in_previous, {}).setdefault(track_id, []).append(level.pk)
+    long_enough = Q(pk__in=[])
+    for months, by_track in pairs.items():
+        latest = rules.latest_start_for(on, months)
+        on_levels = Q(pk__in=[])
+        for track_id, level_ids in by_track.items():
+            on_levels |= Q(track_id=track_id, current_level_id__in=level_ids)
+        long_enough |= (
+            on_levels
+            & Q(current_level_since__lte=latest)
+            & (Q(probation_end__isnull=True) | Q(probation_end__lte=latest))
+        )
+    cooled = rules.latest_start_for(on, settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS)
+    ready = (
+        long_enough
+        & (Q(last_failed_defense_on__isnull=True) | Q(last_failed_defense_on__lte=cooled))
+        & Q(checklist_done__gte=F("checklist_total"))
+        & Q(left_on__isnull=True)
+    )
+    open_review = open_review_condition()
+    return ready if open_review is None else ready & ~open_review
+
+
+def search_filter(text: str) -> Q:
+    """People whose first name, last name or login starts with each word of `text`, in any case.
+
+    A prefix rather than a substring: MySQL answers it from the name indexes. SQLite's LIKE
+    folds the case of ASCII letters only, so a word in another script is also tried as
+    written in lower case and with a capital first letter, the way names are written.
+    """
+    found = Q()
+    for word in text.split()[:SEARCH_MAX_WORDS]:
+        forms = {word} if word.isascii() else {word, word.lower(), word.capitalize()}
+        matches = Q(pk__in=[])
+        for form in sorted(forms):
+            matches |= (
+                Q(user__first_name__istartswith=form)
+                | Q(user__last_name__istartswith=form)
+                | Q(user__username__istartswith=form)
+            )
+        found &= matches
+    return found
+
+
+def people_list(
+    user,
+    *,
+    track: str = "",
+    level: str = "",
+    order: str = "name",
+    search: str = "",
+    lead: int | None = None,
+    eligible: bool = False,
+    ladders: Mapping[int, list[Level]] | None = None,
+    on: datetime.date | None = None,
+) -> QuerySet[Employee]:
     """The people `user` may see, filtered and in list order, with what a row shows.
 
     The figures are the employee row's own columns (employee_counts_refresh keeps
     them), so a page of the list costs the same whatever its depth or sort. Only
-    the user is joined: the database sorts narrow rows.
+    the user is joined: the database sorts narrow rows. `has_open_review` is an
+    EXISTS on the same statement. The "eligible" filter and order need every track's
+    ladder (`ladders`, ladders_of_tracks) and the day (`on`, today by default).
     """
     qs = policies.visible_employees(user)
     if track:
         qs = qs.filter(track__slug=track)
     if level:
         qs = qs.filter(current_level__code=level)
+    if search.strip():
+        qs = qs.filter(search_filter(search))
+    if lead is not None:
+        qs = qs.filter(team_lead_id=lead)
     order = order if order in PEOPLE_ORDERINGS else "name"
-    return qs.select_related("user").only(*_PEOPLE_FIELDS).order_by(*PEOPLE_ORDERINGS[order])
+    ordering: list = list(PEOPLE_ORDERINGS[order])
+    if eligible or order == "eligible":
+        ready = eligible_now(ladders if ladders is not None else ladders_of_tracks(), on or today())
+        if eligible:
+            qs = qs.filter(ready)
+        else:
+            ordering.insert(0, Case(When(ready, then=Value(0)), default=Value(1)).asc())
+    qs = qs.annotate(has_open_review=open_review_exists())
+    return qs.select_related("user").only(*_PEOPLE_FIELDS).order_by(*ordering)
+
+
+def lead_choices(user) -> list[tuple[int, str]]:
+    """The team leads the people list may be filtered by: [(employee id, name)] in name order.
+
+    The leads among the people `user` sees who lead someone `user` sees: every lead for HR,
+    a team lead themself (their own lead is not someone they see). One statement.
+    """
+    visible = policies.visible_employees(user)
+    leads = (
+        visible.filter(Exists(visible.filter(team_lead_id=OuterRef("pk")).values("pk")))
+        .order_by("user__last_name", "user__first_name", "user__username")
+        .values_list("pk", "user__first_name", "user__last_name", "user__username")
+    )
+    return [(pk, f"{first} {last}".strip() or username) for pk, first, last, username in leads]
+
+
+def tracks_and_ladders() -> tuple[list[Track], dict[int, list[Level]]]:
+    """Every track in name order, and {track id: its full ladder in rank order}, in one statement.
+
+    What ladders_of_tracks and a read of the tracks give, from one LEFT JOIN of the tracks
+    with their rungs, levels and ladders: a track without levels still comes once. One
+    object per level and per ladder, shared by the tracks that climb it.
+    """
+    rows = Track.objects.order_by("name", "rungs__rank").values_list(
+        "pk", "slug", "name", "name_ru", "is_active",
+        "rungs__level_id", "rungs__level__ladder_id", "rungs__level__rank", "rungs__level__code",
+        "rungs__level__name", "rungs__level__name_ru", "rungs__level__entry_only",
+        "rungs__level__min_months_in_previous", "rungs__level__ladder__name", "rungs__level__ladder__name_ru",
+    )  # fmt: skip
+    tracks: dict[int, Track] = {}
+    ladders: dict[int, list[Level]] = {}
+    levels: dict[int, Level] = {}
+    ladder_rows: dict[int, Ladder] = {}
+    for (pk, slug, name, name_ru, is_active, level_id, ladder_id, rank, code, level_name_, level_name_ru,
+         entry_only, min_months, ladder_name, ladder_name_ru) in rows:  # fmt: skip
+        if pk not in tracks:
+            tracks[pk] = Track(pk=pk, slug=slug, name=name, name_ru=name_ru, is_active=is_active)
+        if level_id is None:
+            continue
+        ladder = ladder_rows.setdefault(ladder_id, Ladder(pk=ladder_id, name=ladder_name, name_ru=ladder_name_ru))
+        level = levels.get(level_id)
+        if level is None:
+            level = levels[level_id] = Level(
+                pk=level_id, ladder=ladder, rank=rank, code=code, name=level_name_, name_ru=level_name_ru,
+                entry_only=entry_only, min_months_in_previous=min_months,
+            )
+        ladders.setdefault(pk, []).append(level)
+    return list(tracks.values()), ladders
 
 
 def level_choices(ladders: Mapping[int, list[Level]], track_ids=None) -> list[tuple[str, list[Level]]]:
@@ -933,7 +1097,7 @@ def level_choices(ladders: Mapping[int, list[Level]], track_ids=None) -> list[tu
         if track_ids is not None and track_id not in track_ids:
             continue
         for level in ladder:
-            name, levels = groups.setdefault(level.ladder_id, (level.ladder.name, {}))
+            name, levels = groups.setdefault(level.ladder_id, (level.ladder.display_name, {}))
             levels[level.pk] = level
     return [
         (name, sorted(levels.values(), key=lambda level: level.rank))
@@ -951,6 +1115,10 @@ class PersonRow:
     waiting_claims: int
     # The person's progress page.
     url: str = ""
+    # A review of theirs is requested or scheduled (people_list's has_open_review).
+    has_open_review: bool = False
+    # Eligible today to defend the next level (people_list's "eligible now", row by row).
+    eligible: bool = False
 
     @property
     def in_level(self) -> str:
@@ -1001,6 +1169,7 @@ def people_rows(
                     last_failed_defense=employee.last_failed_defense_on,
                     cooldown_months=cooldown,
                 )
+        has_open_review = bool(getattr(employee, "has_open_review", False))
         rows.append(
             PersonRow(
                 employee=employee,
@@ -1010,6 +1179,12 @@ def people_rows(
                 checklist_done=employee.checklist_done,
                 waiting_claims=employee.waiting_claims,
                 url=f"{people_url}{employee.pk}/",
+                has_open_review=has_open_review,
+                # The same test as eligible_now's, on the row in hand.
+                eligible=(
+                    earliest is not None and earliest <= on and employee.left_on is None
+                    and employee.checklist_done >= employee.checklist_total and not has_open_review
+                ),
             )
         )
     return rows

@@ -1242,7 +1242,7 @@ def growth_goal_add(
     line = next((item for item in progress.items if item.requirement.pk == requirement.pk), None)
     if line is None:
         raise GradeError(
-            _("That requirement is not on the checklist of %(level)s, the next level.") % {"level": progress.next_level.name}
+            _("That requirement is not on the checklist of %(level)s, the next level.") % {"level": progress.next_level.display_name}
         )
     if all(item is not line for item in progress.unmet):
         raise GradeError(_("That requirement is already met; a goal is for what is still to do."))

@@ -115,7 +115,7 @@ def person_trail(employee: Employee) -> list[TrailEntry]:
                 subject=_("Grade history"),
                 action=change.get_kind_display(),
                 detail=f"{change.level} · {change.effective_date:%Y-%m-%d}"
-                + (f" · {change.reason}" if change.reason else ""),
+                + (f" · {change.reason_display}" if change.reason else ""),
             )
         )
     evidence_ids = list(Evidence.objects.filter(employee=employee).values_list("pk", flat=True))

@@ -220,14 +220,26 @@ def claim_history(request, pk, requirement_pk):
 def people(request):
     if not policies.may_see_people_list(request.user):
         raise PermissionDenied(_("Only team leads and HR see the people list."))
-    form = PeopleFilterForm(request.GET or None)
+    # The team leads the viewer may filter by, read before the form checks the choice.
+    leads = selectors.lead_choices(request.user)
+    form = PeopleFilterForm(request.GET or None, leads=leads)
     valid = not request.GET or form.is_valid()
     filters = form.cleaned_data if valid and request.GET else {}
+    # Every track (a person may still be on one that is no longer active: each row's
+    # track, and the filter's active choices) with its full ladder (each row's level and
+    # next level, the "eligible now" thresholds and the filter's choices): one statement.
+    tracks, ladders = selectors.tracks_and_ladders()
+    on = selectors.today()
     people = selectors.people_list(
         request.user,
         track=filters.get("track") or "",
         level=filters.get("level") or "",
         order=filters.get("order") or "name",
+        search=filters.get("q") or "",
+        lead=filters.get("lead"),
+        eligible=bool(filters.get("eligible")),
+        ladders=ladders,
+        on=on,
     )
     # The page's ids first, then their rows: walking deep into the list (OFFSET) over
     # the narrow ids, rather than over whole rows with their user joined, halved the
@@ -236,11 +248,7 @@ def people(request):
     ids = list(page.object_list)
     found = people.filter(pk__in=ids).order_by().in_bulk()
     page.object_list = [found[pk] for pk in ids if pk in found]
-    # Every track's full ladder: each row's level and next level, and the filter's choices.
-    ladders = selectors.ladders_of_tracks()
-    # Every track: a person may still be on one that is no longer active.
-    tracks = list(Track.objects.only("slug", "name", "is_active").order_by("name"))
-    rows = selectors.people_rows(page.object_list, on=selectors.today(), ladders=ladders, tracks=tracks)
+    rows = selectors.people_rows(page.object_list, on=on, ladders=ladders, tracks=tracks)
     active = [track for track in tracks if track.is_active]
     query = request.GET.copy()
     query.pop("page", None)
@@ -249,6 +257,7 @@ def people(request):
         "rows": rows,
         "form": form,
         "tracks": active,
+        "leads": leads,
         "level_groups": selectors.level_choices(ladders, {track.pk for track in active}),
         "query": query.urlencode(),
     }

@@ -6,11 +6,11 @@ class ReviewsConfig(AppConfig):
     name = 'reviews'
 
     def ready(self):
-        """Add the defenses to the core's progress page, audit trail and track changes."""
+        """Add the defenses to the core's progress page, audit trail, track changes and people list."""
         from grades import extensions
 
         from . import checks  # noqa: F401  registers the check for retired settings
-        from . import services, trail, views
+        from . import selectors, services, trail, views
 
         extensions.register_progress_panel(
             extensions.Panel(template="reviews/_progress_box.html", build=views.progress_panel)
@@ -20,3 +20,4 @@ class ReviewsConfig(AppConfig):
         )
         extensions.register_trail_source(trail.review_trail)
         extensions.register_track_change_check(services.track_change_refusal)
+        extensions.register_open_review_query(selectors.open_reviews_of)

@@ -38,9 +38,9 @@ class ReviewFilterForm(forms.Form):
     def __init__(self, *args, tracks=(), levels=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("Any status")), *ReviewStatus.choices]
-        self.fields["track"].choices = [("", _("All tracks"))] + [(t.slug, t.name) for t in tracks]
+        self.fields["track"].choices = [("", _("All tracks"))] + [(t.slug, t.display_name) for t in tracks]
         # A key names the level of that key on any ladder (keys are unique per ladder).
-        self.fields["level"].choices = [("", _("All levels"))] + list({lv.code: (lv.code, lv.name) for lv in levels}.values())
+        self.fields["level"].choices = [("", _("All levels"))] + list({lv.code: (lv.code, lv.display_name) for lv in levels}.values())
         # "from" is a Python keyword, hence fields added by name.
         self.fields["from"] = forms.DateField(label=_("Defense from"), required=False,
                                               widget=forms.DateInput(attrs={"type": "date"}),

@@ -16,8 +16,10 @@ from django.db.models import (
     Subquery,
 )
 from django.utils import timezone
+from django.utils.translation import get_language
 
 from common.json_rows import instance, json_rows, rows_as
+from grades import reasons as grade_reasons
 from grades import rules as grade_rules
 from grades import selectors as grade_selectors
 from grades.models import (
@@ -671,8 +673,14 @@ class FrozenLevel:
     def pk(self) -> int:
         return self.id
 
-    def __str__(self) -> str:
+    @property
+    def display_name(self) -> str:
+        if self.name_ru and (get_language() or "en").startswith("ru"):
+            return self.name_ru
         return self.name
+
+    def __str__(self) -> str:
+        return self.display_name
 
 
 @dataclass(frozen=True)
@@ -722,6 +730,11 @@ class FrozenChange:
         from grades.models import GradeChangeKind
 
         return str(GradeChangeKind(self.kind).label) if self.kind in GradeChangeKind.values else self.kind
+
+    @property
+    def reason_display(self) -> str:
+        """The reason in the reader's language when the product wrote it (grades.reasons)."""
+        return grade_reasons.in_reader_language(self.reason, level=self.level)
 
 
 @dataclass
@@ -1422,3 +1435,13 @@ def _frozen_plan(rows: list) -> list[PlanGoal]:
         )
         for row in rows
     ]
+
+
+def open_reviews_of(employee_id) -> QuerySet[PromotionReview]:
+    """The open reviews (requested or scheduled) of one person: at most one row.
+
+    `employee_id` is a value or an expression (OuterRef("pk") of an Employee query); the
+    core's people list puts this in an Exists() (grades.extensions.OPEN_REVIEW_QUERIES).
+    The unique index over (candidate, open_marker) answers it.
+    """
+    return PromotionReview.objects.filter(candidate_id=employee_id, open_marker=1)

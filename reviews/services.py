@@ -18,6 +18,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from common import audit
+from grades import reasons as grade_reasons
 from grades import selectors as grade_selectors
 from grades.models import Employee, GradeChangeKind
 from grades.services import GradeError, grade_change_record, record_failed_defense
@@ -256,7 +257,7 @@ def review_schedule(
     if unmet and not override_reason:
         raise ReviewError(
             _("%(n)s requirement(s) of %(level)s are not confirmed yet; confirm them first or give a reason to schedule anyway.")
-            % {"n": len(unmet), "level": review.to_level.name}
+            % {"n": len(unmet), "level": review.to_level.display_name}
         )
 
     if moving:
@@ -439,7 +440,8 @@ def review_decide(
                 level=review.to_level,
                 # The new level starts at the defense, whenever HR records the decision.
                 effective_date=held_on,
-                reason=_("Passed the defense of %(level)s (review #%(id)s).") % {"level": review.to_level.name, "id": review.pk},
+                # Stored in English and shown in the reader's language (grades.reasons).
+                reason=grade_reasons.stored(grade_reasons.PASSED_DEFENSE, level=review.to_level.name, id=review.pk),
                 by=by,
             )
         except GradeError as exc:

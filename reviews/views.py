@@ -167,10 +167,10 @@ def _list_rows(reviews, tracks, levels) -> list[ListRow]:
     Formatted here rather than with template filters: per line, the filters' date
     formatting, the status label's translation and the address's reverse() took ten times
     as long as printing the text. The values are those filters' (dates in the current time
-    zone, the level names of `level_name`).
+    zone, the level and track names in the reader's language).
     """
     names = {level.pk: level_name(level) for level in levels}
-    track_names = {track.pk: track.name for track in tracks}
+    track_names = {track.pk: track.display_name for track in tracks}
     labels = {value: str(label) for value, label in ReviewStatus.choices}
     # One reverse() for the page: the detail address with the review's id in place of 1.
     before, _one, after = reverse("reviews:detail", args=[1]).rpartition("1")
@@ -648,7 +648,7 @@ def decide(request, pk):
         return _refused(request, review, exc, bound={"decide": form})
     if review.status == ReviewStatus.PASSED:
         messages.success(request, _("Passed: %(name)s is now %(level)s.") % {
-            "name": review.candidate, "level": review.to_level.name})
+            "name": review.candidate, "level": review.to_level.display_name})
     else:
         messages.success(request, _("Not passed this time; the cool-down before the next defense counts from the defense on %(date)s.") % {
             "date": services.defense_day(review).isoformat()})
@@ -768,7 +768,7 @@ def request_review(request, employee_pk):
             messages.error(request, str(exc))
         else:
             messages.success(request, _("The defense of %(level)s is requested; HR will schedule it.") % {
-                "level": review.to_level.name})
+                "level": review.to_level.display_name})
             return redirect(review)
     return progress_response(request, employee, status=400, bound=(REQUEST_FORM, employee.pk, form))
 

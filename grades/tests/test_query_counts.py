@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.db.models import F
 
 from grades import selectors
 from grades.models import Employee, Mentorship, Requirement
@@ -96,21 +97,35 @@ def test_a_person_one_may_not_see_costs_less_and_is_a_404(client, team, django_a
         assert client.get(f"/people/{stranger.pk}/").status_code == 404
 
 
-# session, user, the viewer's roles and flags, the count of people, the page's people with
-# their users (the figures are the employee row's own columns), every track's ladder (each
-# row's level and next level's minimum time, and the filter's choices), every track (each row's track, and the
-# filter's active choices) = 7, and the page's ids read before its rows (a deep page walks
-# the narrow ids only) = 8. Each row's last failed defense is a column of its own.
+# session, user, the viewer's roles and flags, the team leads the viewer may filter by,
+# every track with its full ladder in one LEFT JOIN (each row's track, level and next
+# level's minimum time, the "eligible now" thresholds, and the filters' choices), the
+# count of people, the page's ids (a deep page walks the narrow ids only), then the page's
+# people with their users = 8. The figures, the last failed defense and the time in level
+# are the employee row's own columns; whether a review is open is an EXISTS on the rows'
+# statement, and the search, the lead and "eligible now" are conditions of the same ones.
 PEOPLE_LIST = 8
 
 
 @pytest.mark.parametrize(
-    "query", ["", "?order=waiting", "?order=progress", "?order=level", "?order=since", "?track=backend&level=middle", "?page=2"]
+    "query",
+    [
+        "", "?order=waiting", "?order=progress", "?order=level", "?order=since", "?track=backend&level=middle",
+        "?page=2", "?q=user", "?q=ив+пе", "?eligible=1", "?order=eligible", "?eligible=1&order=eligible&q=ив",
+        "LEAD",
+    ],
 )
 @pytest.mark.parametrize("viewer", ["lead", "hr"])
 def test_people_list(client, team, django_assert_num_queries, viewer, query):
     grow(team)
     client.force_login(team["hr"] if viewer == "hr" else team["lead"].user)
+    query = query.replace("LEAD", f"?lead={team['lead'].pk}")
+    # Someone for the search in Cyrillic and for "eligible now" to find (their whole
+    # checklist confirmed, long enough in the level): an empty page reads no ids and no rows.
+    dev = team["dev"]
+    dev.user.first_name, dev.user.last_name = "Иван", "Петров"
+    dev.user.save()
+    Employee.objects.filter(pk=dev.pk).update(checklist_done=F("checklist_total"))
     count(client, django_assert_num_queries, f"/people/{query}", PEOPLE_LIST)
 
 
