@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from grades import services as grade_services
 from grades.models import Evidence, Requirement
-from grades.tests.factories import UserFactory, hire
+from grades.tests.factories import hire
 from grades.tests.test_employee_counts import claim, next_line
-from reviews import services as review_services
+from reviews.models import PromotionReview
 from reviews.tests.factories import confirm_checklist, organisation, requested, scheduled, voted
 
 pytestmark = pytest.mark.django_db
@@ -66,6 +66,13 @@ def ready(employee) -> None:
 def test_an_anonymous_visitor_is_sent_to_sign_in(client):
     response = client.get("/")
     assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+
+
+def test_the_inbox_only_reads(client, org):
+    client.force_login(org["hr"])
+    before = list(Evidence.objects.values()), list(Requirement.objects.values("id", "is_active"))
+    assert client.post("/").status_code == 405
+    assert (list(Evidence.objects.values()), list(Requirement.objects.values("id", "is_active"))) == before
 
 
 @pytest.mark.parametrize(
@@ -214,8 +221,6 @@ def test_members_see_the_defenses_waiting_for_their_vote_until_they_vote(client,
 def test_hr_sees_requests_with_their_age_decisions_due_and_overdue_claims(client, org, settings):
     settings.GRADES_OVERDUE_CLAIM_DAYS = 14
     review = requested(org)
-    from reviews.models import PromotionReview
-
     PromotionReview.objects.filter(pk=review.pk).update(requested_at=timezone.now() - datetime.timedelta(days=5))
     overdue = claimed_days_ago(claim(org["colleague"], next_line(org["colleague"])), 20)
     fresh = claimed_days_ago(claim(org["other_dev"], next_line(org["other_dev"])), 3)
