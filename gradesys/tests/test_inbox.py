@@ -137,7 +137,8 @@ def test_a_developer_sees_next_level_share_date_and_open_goals(client, org):
 def test_a_ready_developer_is_told_to_ask_and_then_to_wait_and_defend(client, org):
     dev = org["dev"]
     ready(dev)
-    assert 'data-action="ask"' in page(client, dev)
+    html = page(client, dev)
+    assert 'data-action="ask"' in html and 'href="/me/#defense"' in html
     review = requested(org)
     assert 'data-action="wait_schedule"' in page(client, dev)
     scheduled(org, review)
