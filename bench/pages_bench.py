@@ -22,6 +22,7 @@ requests. Each case rotates over many people rather than repeating one address:
     /reviews/            as HR, every page of the list in turn; as 100 team leads
     /reviews/<id>/       as committee members, reviews they sit on; as HR, --people reviews
     /tracks/<slug>/      as --people developers, each the ladder of their own track
+    /                    the inbox: as --people developers, as 100 team leads, as HR
     /healthz             the trivial view, anonymous: the framework's own floor here
 
 For each case: a warm-up pass over its first 20 requests (templates compiled, connections
@@ -29,7 +30,8 @@ open), then --requests timed requests, then a pass counting the SQL statements o
 requests. Printed per case: median and 90th percentile of the wall time, median CPU time of
 this process (on SQLite the database's work is in it; on MariaDB the server's is not),
 statements per request, and the median's ratio to the trivial view's. Goal: every page at
-or under 20 ms median with at most 8 statements. The machine may be shared: the load
+or under 20 ms median with at most 8 statements; the inbox, which gathers several pages'
+lists, at or under 100 ms with at most 12. The machine may be shared: the load
 average is printed before and after, and CPU time moves less with it than wall time.
 
 Not part of the test suite: it prints figures, it does not assert them.
@@ -52,6 +54,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SQLITE_FILE = Path("/tmp/gradesys-pages-bench.sqlite3")
 GOAL_MS = 20.0
 GOAL_QUERIES = 8
+# The home inbox gathers the lists of several pages (gradesys.inbox): a goal of its own.
+HOME_GOAL_MS = 100.0
+HOME_GOAL_QUERIES = 12
 WARMUP = 20
 COUNTED = 20
 LEADS = 100
@@ -132,11 +137,16 @@ def seed(employees: int) -> None:
 class Case:
     """One page as one kind of visitor: an endless rotation of (user, url)."""
 
-    def __init__(self, page: str, visitor: str, visits: list[tuple[object, str]]):
+    def __init__(
+        self, page: str, visitor: str, visits: list[tuple[object, str]], *,
+        goal_ms: float = GOAL_MS, goal_queries: int = GOAL_QUERIES,
+    ):
         if not visits:
             raise SystemExit(f"The demo has nobody to ask for {page} as {visitor}.")
         self.page = page
         self.visitor = visitor
+        self.goal_ms = goal_ms
+        self.goal_queries = goal_queries
         self.distinct = len({(getattr(user, "pk", None), url) for user, url in visits})
         self._visits = itertools.cycle(visits)
 
@@ -177,6 +187,7 @@ def cases(rng: random.Random, people: int) -> list[Case]:
     seats = sample(list(CommitteeSeat.objects.values_list("member_id", "review_id")), people)
     members = {u.pk: u for u in users.filter(pk__in={member for member, _review in seats})}
     people_pages = Paginator(range(len(everyone)), 50).num_pages
+    home_goal = {"goal_ms": HOME_GOAL_MS, "goal_queries": HOME_GOAL_QUERIES}
     review_pages = Paginator(review_ids, 50).num_pages
 
     return [
@@ -192,6 +203,9 @@ def cases(rng: random.Random, people: int) -> list[Case]:
         Case("/reviews/<id>/", "committee", [(members[m], f"/reviews/{r}/") for m, r in seats]),
         Case("/reviews/<id>/", "hr", [(hr, f"/reviews/{pk}/") for pk in sample(review_ids, people)]),
         Case("/tracks/<slug>/", "developer", [(u, f"/tracks/{u.employee.track.slug}/") for u in developers]),
+        Case("/", "developer", [(u, "/") for u in developers], **home_goal),
+        Case("/", "lead", [(u, "/") for u in lead_users.values()], **home_goal),
+        Case("/", "hr", [(hr, "/")], **home_goal),
     ]
 
 
@@ -316,7 +330,7 @@ def main() -> int:
     def line(case: Case, figures: dict, *, goal: bool = True) -> bool:
         low, high = figures["queries"]
         count = f"{low}" if low == high else f"{low}-{high}"
-        ok = figures["median"] <= GOAL_MS and high <= GOAL_QUERIES
+        ok = figures["median"] <= case.goal_ms and high <= case.goal_queries
         print(
             f"{case.page:<16} {case.visitor:<10} {case.distinct:>8} {figures['median']:>10.1f} "
             f"{figures['p90']:>8.1f} {figures['cpu']:>7.1f} {count:>8} "
@@ -330,7 +344,8 @@ def main() -> int:
     print("distinct: different (person, address) pairs the case rotated over")
     print("cpu ms: this process only; x trivial: the median over /healthz's median")
     print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    print(f"every page at or under {GOAL_MS:.0f} ms median with at most {GOAL_QUERIES} statements"
+    print(f"every page at or under {GOAL_MS:.0f} ms median with at most {GOAL_QUERIES} statements "
+          f"(the inbox {HOME_GOAL_MS:.0f} ms, {HOME_GOAL_QUERIES})"
           if not missed else f"missed the goal: {', '.join(missed)}")
     return 0
 

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import (
     BooleanField,
     Case,
+    Count,
     Exists,
     Expression,
     ExpressionWrapper,
@@ -31,6 +32,7 @@ from django.db.models import (
     Subquery,
     Value,
     When,
+    Window,
 )
 from django.db.models.functions import Cast, Coalesce, Least
 from django.urls import reverse
@@ -40,6 +42,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from common.json_rows import instance, json_rows, rows_as
 
 from . import extensions, policies, rules
+from .templatetags.grades_tags import level_name
 from .models import (
     Book,
     BookReading,
@@ -1394,3 +1397,240 @@ def growth_plan(employee: Employee, *, requirement_ids=None) -> list[GrowthGoal]
     if requirement_ids is not None:
         goals = goals.filter(requirement_id__in=list(requirement_ids))
     return list(goals.select_related("requirement", "done_by").order_by("id"))
+
+
+# --- The home inbox's reads of the core ---------------------------------------------------------
+#
+# Each is one statement whatever the size of the organisation: a list is cut at `limit` rows
+# in SQL, and the number of all its rows comes with them (a window COUNT over the same
+# filter), so that a page says "20 of 57" without a second statement.
+
+# How many rows an inbox list shows; the rest is counted, and the full lists are a click away.
+INBOX_LIMIT = 20
+
+
+@dataclass
+class Listed:
+    """The first rows of a list, and how many rows it has in all."""
+
+    items: list
+    total: int
+
+    @property
+    def more(self) -> int:
+        """The rows not shown."""
+        return self.total - len(self.items)
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+def listed(queryset: QuerySet, limit: int = INBOX_LIMIT) -> Listed:
+    """`queryset`'s first `limit` rows (in its order) and its row count, in one statement.
+
+    The count is `COUNT(*) OVER ()`, computed before the LIMIT: the number of every
+    row the filter matches. No rows, no count: the total is then 0.
+    """
+    items = list(queryset.annotate(listed_total=Window(Count("pk")))[:limit])
+    return Listed(items=items, total=items[0].listed_total if items else 0)
+
+
+def _next_rung(field: str):
+    """A column of the next level of the employee row's track ladder, as a subquery: the rung of
+    the person's track one rank above their current level (TrackRung is laid out for this)."""
+    return Subquery(
+        TrackRung.objects.filter(track_id=OuterRef("track_id"), rank=OuterRef("current_level__rank") + 1)
+        .values(f"level__{field}")[:1]
+    )
+
+
+def with_next_level(employees: QuerySet[Employee]) -> QuerySet[Employee]:
+    """`employees` with their current level (selected) and their next level's id, names and
+    minimum months in the level below (annotated: next_level_id, next_level_name,
+    next_level_name_ru, next_level_min_months; None at the top of the ladder or without a
+    level). Read the next level as an object with next_level_of()."""
+    return employees.select_related("current_level").annotate(
+        next_level_id=_next_rung("pk"),
+        next_level_name=_next_rung("name"),
+        next_level_name_ru=_next_rung("name_ru"),
+        next_level_min_months=_next_rung("min_months_in_previous"),
+    )
+
+
+def next_level_of(employee: Employee) -> Level | None:
+    """The next level annotated by with_next_level, as an (unsaved-looking) Level object."""
+    if getattr(employee, "next_level_id", None) is None:
+        return None
+    return Level(
+        pk=employee.next_level_id,
+        name=employee.next_level_name,
+        name_ru=employee.next_level_name_ru or "",
+        min_months_in_previous=employee.next_level_min_months,
+    )
+
+
+def earliest_defense_of(employee: Employee, following: Level | None) -> datetime.date | None:
+    """The earliest day `employee` may defend `following` (rules.earliest_defense_date), read
+    from the employee row's kept columns; None without a level or a next level."""
+    if following is None or employee.current_level_id is None or employee.current_level_since is None:
+        return None
+    return rules.earliest_defense_date(
+        last_change=employee.current_level_since,
+        probation_end=employee.probation_end,
+        min_months=following.min_months_in_previous,
+        last_failed_defense=employee.last_failed_defense_on,
+        cooldown_months=settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS,
+    )
+
+
+@dataclass
+class NextStep:
+    """Where a person stands on the way to their next level, as their inbox says it.
+
+    The checklist figures are the employee row's kept ones (the people-judged lines, as the
+    people list counts them); the dates follow the rules of the progress page.
+    """
+
+    employee: Employee
+    level: Level | None
+    next_level: Level | None
+    done: int
+    total: int
+    earliest_defense: datetime.date | None
+    earliest_reasons: list[str]
+    on: datetime.date
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 100
+
+    @property
+    def checklist_complete(self) -> bool:
+        return self.done >= self.total
+
+    @property
+    def date_reached(self) -> bool:
+        return self.earliest_defense is not None and self.earliest_defense <= self.on
+
+    @property
+    def ready(self) -> bool:
+        """Every counted line confirmed and the earliest defense date reached."""
+        return self.next_level is not None and self.checklist_complete and self.date_reached
+
+
+def inbox_person(employee_id: int) -> QuerySet[Employee]:
+    """The person's own row for their inbox: the kept figures, current and next level.
+
+    A queryset, so that an app above may annotate it further (the reviews app adds the
+    person's open review) and it stays one statement.
+    """
+    return with_next_level(Employee.objects.filter(pk=employee_id)).only(
+        "track_id", "current_level", "current_level_since", "probation_end", "last_failed_defense_on",
+        "checklist_total", "checklist_done", "waiting_claims",
+    )
+
+
+def next_step(employee: Employee, *, on: datetime.date) -> NextStep:
+    """The NextStep of a row read with inbox_person (no query)."""
+    following = next_level_of(employee)
+    earliest = earliest_defense_of(employee, following)
+    reasons = []
+    if earliest is not None:
+        reasons = rules.earliest_defense_reasons(
+            last_change=employee.current_level_since,
+            probation_end=employee.probation_end,
+            min_months=following.min_months_in_previous,
+            next_level_name=level_name(following),
+            last_failed_defense=employee.last_failed_defense_on,
+            cooldown_months=settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS,
+        )
+    return NextStep(
+        employee=employee,
+        level=employee.current_level,
+        next_level=following,
+        done=employee.checklist_done,
+        total=employee.checklist_total,
+        earliest_defense=earliest,
+        earliest_reasons=reasons,
+        on=on,
+    )
+
+
+def open_goals(employee_id: int, *, limit: int = INBOX_LIMIT) -> Listed:
+    """The person's growth goals not yet done, the nearest due date first (goals without one
+    last), each with its requirement's text: one statement."""
+    goals = (
+        GrowthGoal.objects.filter(employee_id=employee_id, done_at__isnull=True)
+        .select_related("requirement")
+        .only("employee_id", "requirement_id", "text", "due_on", "requirement__text", "requirement__text_en")
+        .order_by(F("due_on").asc(nulls_last=True), "id")
+    )
+    return listed(goals, limit)
+
+
+def _claims(evidence: QuerySet[Evidence]) -> QuerySet[Evidence]:
+    """Waiting claims, the oldest first, with the person's name and the requirement's text."""
+    return (
+        evidence.filter(status=EvidenceStatus.CLAIMED)
+        .select_related("employee__user", "requirement")
+        .only(
+            "claimed_at", "employee_id", "requirement_id",
+            "employee__user__username", "employee__user__first_name", "employee__user__last_name",
+            "requirement__text", "requirement__text_en",
+        )
+        .order_by("claimed_at", "id")
+    )
+
+
+def waiting_claims_of_reports(lead_employee_id: int, *, limit: int = INBOX_LIMIT) -> Listed:
+    """The claims of the people `lead_employee_id` leads that wait for a decision, oldest first."""
+    return listed(_claims(Evidence.objects.filter(employee__team_lead_id=lead_employee_id)), limit)
+
+
+def overdue_claims(*, waiting_since: datetime.datetime, limit: int = INBOX_LIMIT) -> Listed:
+    """Everyone's claims waiting for a decision since before `waiting_since`, oldest first (HR's).
+
+    Evidence has no index by status and date: the claims are looked up by person among the
+    people whose kept figure says they have a waiting claim (a pass over the narrow employee
+    rows), each through the index evidence_emp_status, rather than by a pass over every claim.
+    """
+    waiting = Employee.objects.filter(waiting_claims__gt=0).values("pk")
+    return listed(_claims(Evidence.objects.filter(employee_id__in=waiting, claimed_at__lt=waiting_since)), limit)
+
+
+# The reports a lead's inbox judges for eligibility at most: their team, however large, in
+# order of time in level (those longest in their level come first, the likeliest to be due).
+READY_SCAN_LIMIT = 200
+
+
+def reports_with_checklist_done(lead_employee_id: int) -> QuerySet[Employee]:
+    """The people `lead_employee_id` leads, still employed, on a level below the top, with every
+    counted line of their checklist confirmed (the kept figures), longest in level first, with
+    what the eligibility rules read. Whether the date is reached is next_step's."""
+    return (
+        with_next_level(
+            Employee.objects.filter(
+                team_lead_id=lead_employee_id,
+                left_on__isnull=True,
+                current_level__isnull=False,
+                checklist_done__gte=F("checklist_total"),
+            )
+        )
+        .filter(next_level_id__isnull=False)
+        .select_related("user")
+        .only(
+            "track_id", "current_level", "current_level_since", "probation_end", "last_failed_defense_on",
+            "checklist_total", "checklist_done", "waiting_claims",
+            "user__username", "user__first_name", "user__last_name",
+        )
+        .order_by("current_level_since", "id")
+    )
+
+
+def ready_people(employees: QuerySet[Employee], *, on: datetime.date, limit: int = INBOX_LIMIT) -> Listed:
+    """Of `employees` (reports_with_checklist_done, perhaps narrowed further), those whose
+    earliest defense date has come, the earliest first: one statement, at most
+    READY_SCAN_LIMIT rows judged."""
+    steps = [next_step(employee, on=on) for employee in employees[:READY_SCAN_LIMIT]]
+    ready = sorted((step for step in steps if step.ready), key=lambda step: (step.earliest_defense, step.employee.pk))
+    return Listed(items=ready[:limit], total=len(ready))

@@ -281,6 +281,9 @@ LOGGING = {
 # Months a candidate waits after a failed defense before the next one.
 GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS = env.int("GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS", default=3)
 
+# Days a claim may wait for the team lead's decision before HR's inbox lists it as overdue.
+GRADES_OVERDUE_CLAIM_DAYS = env.int("GRADES_OVERDUE_CLAIM_DAYS", default=14)
+
 # How the committee's votes decide a defense is data, not a setting: the decision
 # policy (reviews.DecisionPolicy, in the admin under Reviews), with its history.
 

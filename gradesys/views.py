@@ -5,9 +5,13 @@ import logging
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connections, transaction
 from django.http import JsonResponse
-from django.shortcuts import redirect
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
+
+from common.http import read_only
+
+from . import inbox
 
 logger = logging.getLogger(__name__)
 
@@ -33,14 +37,8 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": "ok"})
 
 
+@read_only
 @login_required
 def home(request):
-    """Send each person to the page they most likely came for."""
-    from grades import policies
-    from grades.roles import viewer_facts
-
-    if policies.may_see_people_list(request.user):
-        return redirect("grades:people")
-    if viewer_facts(request.user).is_employee:
-        return redirect("grades:me")
-    return redirect("grades:track_list")
+    """The person's inbox: what waits for them in each of their roles (gradesys.inbox)."""
+    return render(request, "home.html", {"inbox": inbox.inbox_for(request.user)})

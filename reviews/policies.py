@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from grades.models import Employee
-from grades.policies import is_hr, is_lead_of
+from grades.policies import is_hr, is_lead_of, leads_anyone
 from grades.roles import COMMITTEE, HR, MANAGER, TEAM_LEAD, user_has_role
 
 from .models import CommitteeSeat, PromotionReview, SeatRole
@@ -170,6 +170,17 @@ def may_see_review(user, review, seats) -> bool:
 def sees_most_reviews(user) -> bool:
     """HR sees every review and a Committee member sits on most: their lists are long."""
     return is_hr(user) or user_has_role(user, COMMITTEE)
+
+
+def is_committee_member(user) -> bool:
+    """The directors' seats are the Committee group's: their inbox always has a voting part."""
+    return user_has_role(user, COMMITTEE)
+
+
+def may_be_seated(user) -> bool:
+    """Whether `user` may hold some committee seat (may_hold_seat's groups: the Committee
+    group, team leads, or anyone leading a candidate); others need not look for their votes."""
+    return is_committee_member(user) or user_has_role(user, TEAM_LEAD) or leads_anyone(user)
 
 
 def may_request(user, candidate) -> bool:

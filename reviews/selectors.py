@@ -29,7 +29,7 @@ from grades.selectors import ChecklistFigures, ChecklistItem, checklist_item
 
 from . import policies
 from .models import CommitteeSeat, PacketSnapshot, PromotionReview, Vote
-from .models import OPEN_STATUSES, AssessorRole, FeedbackAnswer, FeedbackRequest, RelationsAssessment
+from .models import OPEN_STATUSES, AssessorRole, FeedbackAnswer, FeedbackRequest, RelationsAssessment, ReviewStatus
 
 
 def review_list_queryset(user) -> QuerySet[PromotionReview]:
@@ -1445,3 +1445,73 @@ def open_reviews_of(employee_id) -> QuerySet[PromotionReview]:
     The unique index over (candidate, open_marker) answers it.
     """
     return PromotionReview.objects.filter(candidate_id=employee_id, open_marker=1)
+
+
+# --- The home inbox's reads of reviews ------------------------------------------------------------
+#
+# One statement each, whatever the number of reviews: a list cut at `limit` with the number of
+# all its rows (grades.selectors.listed).
+
+_INBOX_REVIEW_FIELDS = (
+    "status", "requested_at", "scheduled_for", "place", "candidate_id", "to_level_id",
+    "candidate__user__username", "candidate__user__first_name", "candidate__user__last_name",
+    "to_level__name", "to_level__name_ru",
+)
+
+
+def _inbox_reviews(reviews: QuerySet[PromotionReview]) -> QuerySet[PromotionReview]:
+    return reviews.select_related("candidate__user", "to_level").only(*_INBOX_REVIEW_FIELDS)
+
+
+def open_review_annotations() -> dict:
+    """The employee row's open review (at most one: review_one_open_per_candidate), as
+    annotations of an Employee queryset: open_review_id, open_review_status,
+    open_review_at (its defense date, None until scheduled)."""
+    open_review = PromotionReview.objects.filter(candidate_id=OuterRef("pk"), status__in=OPEN_STATUSES)
+    return {
+        "open_review_id": Subquery(open_review.values("pk")[:1]),
+        "open_review_status": Subquery(open_review.values("status")[:1]),
+        "open_review_at": Subquery(open_review.values("scheduled_for")[:1]),
+    }
+
+
+def without_open_review(employees: QuerySet[Employee]) -> QuerySet[Employee]:
+    """`employees` less those who have an open review (requested or scheduled)."""
+    return employees.exclude(
+        Exists(PromotionReview.objects.filter(candidate_id=OuterRef("pk"), status__in=OPEN_STATUSES))
+    )
+
+
+def upcoming_defenses_of_reports(
+    lead_employee_id: int, *, since: datetime.datetime, limit: int = grade_selectors.INBOX_LIMIT
+) -> grade_selectors.Listed:
+    """The scheduled defenses of the people `lead_employee_id` leads, from `since` on, soonest first."""
+    reviews = PromotionReview.objects.filter(
+        candidate__team_lead_id=lead_employee_id, status=ReviewStatus.SCHEDULED, scheduled_for__gte=since
+    )
+    return grade_selectors.listed(_inbox_reviews(reviews).order_by("scheduled_for", "id"), limit)
+
+
+def awaiting_vote(user, *, limit: int = grade_selectors.INBOX_LIMIT) -> grade_selectors.Listed:
+    """The scheduled defenses where `user` holds a seat and has not voted yet, soonest first."""
+    reviews = PromotionReview.objects.filter(
+        Exists(CommitteeSeat.objects.filter(review_id=OuterRef("pk"), member_id=user.pk, vote__isnull=True)),
+        status=ReviewStatus.SCHEDULED,
+    )
+    return grade_selectors.listed(_inbox_reviews(reviews).order_by("scheduled_for", "id"), limit)
+
+
+def requests_to_schedule(*, limit: int = grade_selectors.INBOX_LIMIT) -> grade_selectors.Listed:
+    """The requested defenses that wait for HR to schedule them, the oldest request first."""
+    reviews = PromotionReview.objects.filter(status=ReviewStatus.REQUESTED)
+    return grade_selectors.listed(_inbox_reviews(reviews).order_by("requested_at", "id"), limit)
+
+
+def awaiting_decision(*, limit: int = grade_selectors.INBOX_LIMIT) -> grade_selectors.Listed:
+    """The scheduled defenses whose every seat has voted: HR records the decision (the decide
+    service also waits for the defense's day, which these have reached when all voted)."""
+    seats = CommitteeSeat.objects.filter(review_id=OuterRef("pk"))
+    reviews = PromotionReview.objects.filter(
+        Exists(seats), ~Exists(seats.filter(vote__isnull=True)), status=ReviewStatus.SCHEDULED
+    )
+    return grade_selectors.listed(_inbox_reviews(reviews).order_by("scheduled_for", "id"), limit)

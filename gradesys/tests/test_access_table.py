@@ -86,7 +86,7 @@ ROLES = (
 # fmt: off
 ACCESS: list[tuple[str, ...]] = [
     # row                          anonymous developer other dev lead       other lead committee  HR         manager    admin
-    ("start page",                 "login",  "→me",    "→me",    "→people", "→people", "→tracks", "→people", "→tracks", "→people"),
+    ("start page",                 "login",  "200+",   "200-",   "200+",    "200-",    "200+",    "200",     "200-",    "200"),
     ("ladders",                    "login",  "200",    "200",    "200",     "200",     "200",     "200",     "200",     "200"),
     ("ladder of a track",          "login",  "200",    "200",    "200",     "200",     "200",     "200",     "200",     "200"),
     ("versions of a track",        "login",  "200",    "200",    "200",     "200",     "200",     "200",     "200",     "200"),
