@@ -126,6 +126,7 @@ def review_request(
     except IntegrityError as exc:  # a concurrent request won the race
         raise ReviewError(_("There is already an open review for this person.")) from exc
     _event(review, ReviewEvent.Action.REQUESTED, by, note=review.recommendation, data={"statement": statement})
+    transaction.on_commit(partial(notifications.defense_requested, review.pk))
     return review
 
 
@@ -382,6 +383,9 @@ def review_vote(
         audit.save(vote, by=by, update_fields=["value", "comment", "notes", "changed_at"])
         action = ReviewEvent.Action.VOTE_CHANGED
     _event(review, action, by, note=comment, data={"role": seat.role, "vote": value, "notes": notes}, at=now)
+    if action == ReviewEvent.Action.VOTED and not review.seats.filter(vote__isnull=True).exists():
+        # This was the last seat to vote: HR may now record the decision.
+        transaction.on_commit(partial(notifications.votes_complete, review.pk))
     return vote
 
 
