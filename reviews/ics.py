@@ -16,7 +16,8 @@ from django.conf import settings
 
 from common.links import absolute_url
 
-CONTENT_TYPE = "text/calendar; charset=utf-8; method=REQUEST"
+# Django adds the charset (utf-8) when it attaches the text.
+CONTENT_TYPE = "text/calendar; method=REQUEST"
 FILENAME = "invite.ics"
 # How long a defense is booked for in the calendar (the product keeps no end time).
 DEFENSE_LENGTH = datetime.timedelta(hours=1)

@@ -15,6 +15,7 @@ from django.core.mail import EmailMessage, get_connection
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from common.links import absolute_url
 from grades.roles import HR
 
 from . import ics
@@ -98,6 +99,9 @@ def defense_scheduled(review_id: int, *, moved: bool = False) -> None:
     sequence = _sequence(review)
     committee = _addresses(seat.member.email for seat in review.seats.all())
     candidate = review.candidate.user.email
+    description = "{} → {}\n{}".format(
+        review.from_level.name, review.to_level.name, absolute_url(review.get_absolute_url())
+    )
     messages = []
     with translation.override(settings.LANGUAGE_CODE):
         for addresses, as_candidate in ((committee, False), (_addresses([candidate]), True)):
@@ -110,7 +114,7 @@ def defense_scheduled(review_id: int, *, moved: bool = False) -> None:
                 message = EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
                 message.attach(
                     ics.FILENAME,
-                    ics.invitation(review, summary=summary, description=body, attendee=address,
+                    ics.invitation(review, summary=summary, description=description, attendee=address,
                                         sequence=sequence),
                     ics.CONTENT_TYPE,
                 )

@@ -106,12 +106,18 @@ def test_the_schedule_mails_carry_a_calendar_invitation(mailoutbox, django_captu
         assert mimetype.startswith("text/calendar") and "method=REQUEST" in mimetype
         text = unfolded(content)
         assert "METHOD:REQUEST" in text.splitlines()
+        part = mail.message().get_payload()[1]
+        assert part.get_content_type() == "text/calendar"
+        assert part.get_param("method") == "REQUEST" and part.get_content_charset() == "utf-8"
+        assert part.get_all("Content-Type")[0].count("charset") == 1
+        assert part.get_filename() == "invite.ics"
         assert f"UID:review-{review.pk}@grades.example.com" in text.splitlines()
         start = when.astimezone(datetime.timezone.utc)
         assert f"DTSTART:{start:%Y%m%dT%H%M%S}Z" in text.splitlines()
         assert f"DTEND:{start + datetime.timedelta(hours=1):%Y%m%dT%H%M%S}Z" in text.splitlines()
         assert "LOCATION:Room 4\\; floor 2\\, east" in text.splitlines()
         assert f"URL:{SITE}/reviews/{review.pk}/" in text.splitlines()
+        assert f"DESCRIPTION:Middle → Middle+\\n{SITE}/reviews/{review.pk}/" in text.splitlines()
         assert f"ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=FALSE:mailto:{mail.to[0]}" in text
         assert all(len(line.encode()) <= 75 for line in content.split("\r\n"))
         assert content.endswith("\r\n") and "\n" not in content.replace("\r\n", "")
