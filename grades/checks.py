@@ -1,6 +1,6 @@
 """
-System checks for the database connection, the session cache, and environment
-variables the product no longer reads.
+System checks for the database connection, the session cache, the site's address
+for mail links, and environment variables the product no longer reads.
 
 The database checks carry the `database` tag, so they run during `migrate` and with
 `manage.py check --database default`, not on every command (a check that needs
@@ -99,6 +99,31 @@ def check_session_cache(app_configs=None, **kwargs):
                 hint="A session ended in one worker would live on in the others. Set CACHE_URL to a "
                 "shared cache (redis://...) or use django.contrib.sessions.backends.db.",
                 id="gradesys.W004",
+            )
+        ]
+    return []
+
+
+@register(Tags.security, deploy=True)
+def check_site_url(app_configs=None, **kwargs):
+    """Mail links need the site's address (SITE_URL): a mail has no request to take it from."""
+    from django.conf import settings
+
+    site_url = getattr(settings, "SITE_URL", "")
+    if not site_url:
+        return [
+            Warning(
+                "SITE_URL is not set: the links in mail carry a path without the site's address.",
+                hint="Set SITE_URL to the address people open the site at, e.g. https://grades.example.com.",
+                id="gradesys.W007",
+            )
+        ]
+    if not site_url.startswith(("http://", "https://")) or site_url.count("/") > 2:
+        return [
+            Warning(
+                f"SITE_URL is {site_url!r}: not a scheme and host.",
+                hint="Write it as https://host[:port], without a path (e.g. https://grades.example.com).",
+                id="gradesys.W007",
             )
         ]
     return []

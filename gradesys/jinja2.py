@@ -14,7 +14,7 @@ from django.conf import settings
 from django.template import defaultfilters
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.timezone import template_localtime
+from django.utils.timezone import get_current_timezone_name, template_localtime
 from django.utils.translation import gettext, ngettext
 from jinja2 import Environment
 
@@ -44,7 +44,8 @@ def time(value, format_string: str | None = None) -> str:
 def environment(**options) -> Environment:
     env = Environment(extensions=["jinja2.ext.i18n"], **options)
     env.install_gettext_callables(gettext, ngettext, newstyle=True)
-    env.globals.update(static=static, url=url, LANGUAGES=settings.LANGUAGES)
+    # time_zone(): the zone the pages' times are in (TIME_ZONE), named next to them.
+    env.globals.update(static=static, url=url, LANGUAGES=settings.LANGUAGES, time_zone=get_current_timezone_name)
     env.filters.update(
         date=date,
         time=time,

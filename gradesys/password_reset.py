@@ -15,6 +15,9 @@ import have none until they set one here. Inactive accounts never do.
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import PasswordResetForm
@@ -58,6 +61,14 @@ class PasswordResetView(auth_views.PasswordResetView):
     template_name = "registration/password_reset_form.html"
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
+
+    @property
+    def extra_email_context(self):
+        # The link and the site's name come from SITE_URL, as in every mail, not from the
+        # request's Host header.
+        if not settings.SITE_URL:
+            return {}
+        return {"site_url": settings.SITE_URL, "site_name": urlsplit(settings.SITE_URL).hostname}
 
     def form_valid(self, form):
         address = client_address(self.request) or "unknown"

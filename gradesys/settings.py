@@ -111,7 +111,8 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": _CONTEXT_PROCESSORS,
             # |bidi_visible for text people typed (links); see common/text_filters.py.
-            "builtins": ["common.text_filters"],
+            # |absolute for the links in mail (SITE_URL); see common/links.py.
+            "builtins": ["common.text_filters", "common.links"],
         },
     },
 ]
@@ -257,6 +258,11 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gradesys@localhost")
+# The site's address as people open it (scheme, host, port; no trailing slash): every link
+# in a mail is this plus the page's path, since a mail has no request to take the host from.
+# The development server's address with DEBUG=1; without it the links carry no host and
+# `manage.py check --deploy` warns (gradesys.W007).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 
 # --- Cache -----------------------------------------------------------------------

@@ -148,6 +148,8 @@ class ScheduleForm(forms.Form):
         super().__init__(*args, **kwargs)
         for role, label in SeatRole.choices:
             self.fields[role] = MemberChoiceField(people=(people or {}).get(role, ()), label=label)
+        # The time typed is read in the site's zone (TIME_ZONE): the label names it.
+        self.fields["when"].label = _("Date and time (%(zone)s)") % {"zone": timezone.get_current_timezone_name()}
         self.order_fields(["when", "place", *SeatRole.values, "override_reason"])
 
     def clean_when(self):

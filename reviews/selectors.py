@@ -8,12 +8,15 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
+    Case,
     Exists,
     FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 from django.utils import timezone
 from django.utils.translation import get_language
@@ -28,7 +31,7 @@ from grades.models import (
 from grades.selectors import ChecklistFigures, ChecklistItem, checklist_item
 
 from . import policies
-from .models import CommitteeSeat, PacketSnapshot, PromotionReview, Vote
+from .models import CommitteeSeat, PacketSnapshot, PromotionReview, SeatRole, Vote
 from .models import OPEN_STATUSES, AssessorRole, FeedbackAnswer, FeedbackRequest, RelationsAssessment, ReviewStatus
 
 
@@ -205,7 +208,17 @@ def review_seats(review: PromotionReview) -> list[CommitteeSeat]:
     return review.page_seats
 
 
-def seat_candidate_choices() -> dict[str, list[tuple[int, str]]]:
+class SeatChoices(dict):
+    """{seat role: [(user pk, label)]}, and in `usual` {seat role: user pk} the person who sits in
+    that seat on committees: the one offered for it alone, or else the only one offered whose
+    latest director's seat it was (the CTO sat in the CTO's seat last time)."""
+
+    def __init__(self, *args, usual: dict | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.usual = dict(usual or {})
+
+
+def seat_candidate_choices() -> SeatChoices:
     """{seat role: [(user pk, label)]}: the active users who may hold each committee seat.
 
     The rule is policies.may_hold_seat without the review's own exceptions (the current
@@ -215,6 +228,10 @@ def seat_candidate_choices() -> dict[str, list[tuple[int, str]]]:
     row, rather than a join of every user with their groups folded by DISTINCT: a company
     has a thousand team leads and more, and only a handful of directors. Labelled as the
     schedule form labels users; ordered by name.
+
+    The same statement reads, for the members of the Committee group, the director's seat
+    each held last (one probe of the seats' member index per director), from which
+    SeatChoices.usual names who usually sits in each seat.
     """
     user_model = get_user_model()
     membership = user_model.groups.through.objects
@@ -222,21 +239,39 @@ def seat_candidate_choices() -> dict[str, list[tuple[int, str]]]:
     in_group = {
         name: Exists(membership.filter(user=OuterRef("pk"), group__name=name)) for name in groups
     }
+    director_group = policies.SEAT_GROUPS[SeatRole.CTO]
+    director_seats = [role for role, group in policies.SEAT_GROUPS.items() if group == director_group]
+    last_director_seat = Case(
+        When(in_group[director_group], then=Subquery(
+            CommitteeSeat.objects.filter(member=OuterRef("pk"), role__in=director_seats)
+            .order_by("-pk").values("role")[:1]
+        )),
+        default=Value(""),
+    )
     rows = (
         user_model.objects.filter(is_active=True)
         .filter(Q(pk__in=membership.filter(group__name__in=groups).values("user_id")) | Q(is_superuser=True))
         .annotate(**{f"in_{index}": test for index, test in enumerate(in_group.values())})
+        .annotate(last_seat=last_director_seat)
         .order_by("last_name", "first_name", "username")
-        .values_list("pk", "first_name", "last_name", "username", "is_superuser",
+        .values_list("pk", "first_name", "last_name", "username", "is_superuser", "last_seat",
                      *(f"in_{index}" for index in range(len(groups))))
     )
-    choices: dict[str, list[tuple[int, str]]] = {role: [] for role in policies.SEAT_GROUPS}
-    for pk, first_name, last_name, username, is_superuser, *flags in rows:
+    choices = SeatChoices({role: [] for role in policies.SEAT_GROUPS})
+    sat_last: dict[str, list[int]] = {role: [] for role in policies.SEAT_GROUPS}
+    for pk, first_name, last_name, username, is_superuser, last_seat, *flags in rows:
         member_of = {name for name, flag in zip(groups, flags) if flag}
         label = f"{first_name} {last_name}".strip() or username
         for role, group in policies.SEAT_GROUPS.items():
             if is_superuser or group in member_of:
                 choices[role].append((pk, label))
+                if last_seat == role:
+                    sat_last[role].append(pk)
+    for role, people in choices.items():
+        if len(people) == 1:
+            choices.usual[role] = people[0][0]
+        elif len(sat_last[role]) == 1:
+            choices.usual[role] = sat_last[role][0]
     return choices
 
 

@@ -84,6 +84,7 @@ def review_request(
     `statement` says why the candidate is ready, pointing at their evidence: required,
     at most MAX_TEXT characters. `on` is the day the eligibility rules are judged for;
     it exists for tests and back-office scripts, and views never pass a user's value for it.
+    HR is mailed the request once it is committed.
     """
     candidate = (
         Employee.objects.select_for_update().select_related("user", "team_lead", "current_level")
@@ -127,6 +128,7 @@ def review_request(
     except IntegrityError as exc:  # a concurrent request won the race
         raise ReviewError(_("There is already an open review for this person.")) from exc
     _event(review, ReviewEvent.Action.REQUESTED, by, note=review.recommendation, data={"statement": statement})
+    transaction.on_commit(partial(notifications.defense_requested, review.pk))
     return review
 
 
@@ -220,7 +222,8 @@ def review_schedule(
 
     `members` maps each SeatRole value to a user. Scheduling is refused while any
     requirement of the target level is unmet, unless HR gives an override reason,
-    which is stored and shown on the review.
+    which is stored and shown on the review. Once committed, the committee and the
+    candidate are mailed the defense with its calendar invitation.
     """
     if not policies.may_schedule(by):
         raise PermissionError(_("Only HR schedules defenses."))
@@ -352,7 +355,8 @@ def review_vote(
     """A seated member votes, or changes their vote, from the defense's day until the decision.
 
     `notes` maps criteria (rules.CRITERIA) to the member's note on each; criteria left
-    out or blank carry none. Changing a vote replaces its notes.
+    out or blank carry none. Changing a vote replaces its notes. The last seat's first
+    vote tells HR, once committed, that the review waits for the decision.
     """
     review = _lock(review)
     seat = review.seats.filter(member=by).first()
@@ -383,6 +387,9 @@ def review_vote(
         audit.save(vote, by=by, update_fields=["value", "comment", "notes", "changed_at"])
         action = ReviewEvent.Action.VOTE_CHANGED
     _event(review, action, by, note=comment, data={"role": seat.role, "vote": value, "notes": notes}, at=now)
+    if action == ReviewEvent.Action.VOTED and not review.seats.filter(vote__isnull=True).exists():
+        # This was the last seat to vote: HR may now record the decision.
+        transaction.on_commit(partial(notifications.votes_complete, review.pk))
     return vote
 
 

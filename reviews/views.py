@@ -70,6 +70,7 @@ from .policies import VOTES_ALL, VOTES_PROGRESS, vote_visibility
 from .selectors import (
     PacketLine,
     RelationsSection,
+    SeatChoices,
     feedback_request_for_page,
     kept_relations,
     my_feedback_requests,
@@ -346,19 +347,30 @@ def _seat_choices(review: PromotionReview, seats) -> dict[str, list[tuple[int, s
     for role, user in extra:
         if all(pk != user.pk for pk, _label in choices[role]):
             choices[role].append((user.pk, user.get_full_name() or user.get_username()))
-    return {
-        role: [choice for choice in people if choice[0] != review.candidate.user_id]
-        for role, people in choices.items()
-    }
+    return SeatChoices(
+        {role: [choice for choice in people if choice[0] != review.candidate.user_id]
+         for role, people in choices.items()},
+        usual={role: pk for role, pk in choices.usual.items() if pk != review.candidate.user_id},
+    )
 
 
-def _schedule_initial(review: PromotionReview, seats) -> dict:
+def _schedule_initial(review: PromotionReview, seats, people: SeatChoices | None = None) -> dict:
+    """The schedule form's first values: the defense as scheduled, or for a first schedule the
+    candidate's team lead in the lead's seat and, in each director's seat, who usually sits in
+    it (SeatChoices.usual: the only person offered, or the one who held it last), one seat each."""
     initial = {"place": review.place, "override_reason": review.override_reason}
     if review.scheduled_for:
         initial["when"] = timezone.localtime(review.scheduled_for)
     by_role = {seat.role: seat.member_id for seat in seats}
-    if not by_role and review.candidate.team_lead_id:
-        by_role[SeatRole.TEAM_LEAD] = review.candidate.team_lead.user_id
+    if not by_role:
+        if review.candidate.team_lead_id:
+            by_role[SeatRole.TEAM_LEAD] = review.candidate.team_lead.user_id
+        usual = getattr(people, "usual", {})
+        for role in SeatRole.values:
+            offered = {pk for pk, _label in (people or {}).get(role, ())}
+            pk = usual.get(role)
+            if role not in by_role and pk in offered and pk not in by_role.values():
+                by_role[role] = pk
     initial.update(by_role)
     return initial
 
@@ -503,8 +515,8 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
     if can_schedule:
         forms["schedule"] = bound.get("schedule")
         if forms["schedule"] is None:
-            forms["schedule"] = ScheduleForm(initial=_schedule_initial(review, seats))
             seat_people = _seat_choices(review, seats)
+            forms["schedule"] = ScheduleForm(initial=_schedule_initial(review, seats, seat_people))
     if can_vote:
         mine = getattr(my_seat, "vote", None)
         forms["vote"] = bound.get("vote") or VoteForm(initial=VoteForm.initial_of(mine) if mine else None)

@@ -15,6 +15,7 @@ PRODUCTION_ENV = {
     "DEBUG": "0",
     "ALLOWED_HOSTS": "grades.example.com",
     "CSRF_TRUSTED_ORIGINS": "https://grades.example.com",
+    "SITE_URL": "https://grades.example.com",
 }
 
 

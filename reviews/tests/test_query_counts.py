@@ -363,7 +363,8 @@ def test_member_selects_are_the_widgets_markup(client, org, state):
     page = selects_of(response.content.decode())
     row = review_for_page(org["hr"], review.pk)
     seats = review_seats(row)
-    form = ScheduleForm(people=_seat_choices(row, seats), initial=_schedule_initial(row, seats))
+    people = _seat_choices(row, seats)
+    form = ScheduleForm(people=people, initial=_schedule_initial(row, seats, people))
     for role in ["cto", "product", "hr_director", "team_lead"]:
         assert parse_html(page[role]) == parse_html(str(form[role])), role
     # A team lead is offered for the team lead's seat only, the directors for theirs.

@@ -381,17 +381,21 @@ def test_a_withdrawn_review_starts_no_cool_down(candidate):
 # --- Schedule -----------------------------------------------------------------------------------
 
 
-def test_scheduling_mails_the_committee(candidate, hr, mailoutbox, django_capture_on_commit_callbacks):
+def test_scheduling_mails_the_committee_and_the_candidate(candidate, hr, mailoutbox, django_capture_on_commit_callbacks):
     review = requested_review(candidate)
     members = committee_for(candidate)
     with django_capture_on_commit_callbacks(execute=True):
         services.review_schedule(review=review, when=in_a_week(), place="Room 4", members=members, by=hr)
-    assert recipients(mailoutbox) == emails(members.values())
-    assert candidate.user.email not in recipients(mailoutbox)
-    mail = mailoutbox[0]
+    assert recipients(mailoutbox) == emails([*members.values(), candidate.user])
+    by_address = {mail.to[0]: mail for mail in mailoutbox}
+    mail = by_address[members[CTO].email]
     assert mail.subject.startswith("Defense scheduled")
     assert "Room 4" in mail.body
     assert review.get_absolute_url() in mail.body
+    # The candidate's own wording, without the committee's voting form.
+    own = by_address[candidate.user.email]
+    assert own.subject.startswith("Your defense is scheduled")
+    assert "voting form" not in own.body and review.get_absolute_url() in own.body
 
 
 @pytest.mark.parametrize("who", ["candidate", "lead", "committee", "developer"])
@@ -511,8 +515,9 @@ def test_moving_a_defense(candidate, hr, mailoutbox, django_capture_on_commit_ca
     event = review.events.order_by("-id").first()
     assert (event.action, event.actor, event.data["place"]) == ("moved", hr, "Room 9")
     assert event.data["when"] == later.isoformat()
-    assert recipients(mailoutbox) == emails(members.values())
-    assert all(mail.subject.startswith("Defense moved") for mail in mailoutbox)
+    assert recipients(mailoutbox) == emails([*members.values(), candidate.user])
+    assert all(mail.subject.startswith("Your defense is moved" if mail.to == [candidate.user.email] else "Defense moved")
+               for mail in mailoutbox)
     assert all("has been moved" in mail.body for mail in mailoutbox)
 
 
@@ -524,7 +529,7 @@ def test_moving_may_replace_a_member_who_has_not_voted(candidate, hr, mailoutbox
     with django_capture_on_commit_callbacks(execute=True):
         services.review_schedule(review=review, when=in_a_week(), place="", members=new_members, by=hr)
     assert {seat.role: seat.member for seat in review.seats.all()} == new_members
-    assert recipients(mailoutbox) == emails(new_members.values())
+    assert recipients(mailoutbox) == emails([*new_members.values(), candidate.user])
     assert review.events.order_by("-id").first().data["members"][PRODUCT] == replacement.username
 
 
@@ -784,9 +789,10 @@ def test_no_mail_carries_anyone_s_vote(candidate, hr, mailoutbox, django_capture
     defense_day_came(review)
     with django_capture_on_commit_callbacks(execute=True):
         services.review_decide(review=review, by=hr, note="Decided")
-    assert len(mailoutbox) == 4 + 4 + 2
+    # HR of the request; the committee and the candidate twice (scheduled, moved); the decision.
+    assert len(mailoutbox) == 1 + 5 + 5 + 2
     for mail in mailoutbox:
-        text = f"{mail.subject}\n{mail.body}".lower()
+        text = "\n".join([mail.subject, mail.body, *(str(a[1]) for a in mail.attachments)]).lower()
         for comment in comments.values():
             assert comment not in text
         for word in ("approve", "reject", "abstain"):

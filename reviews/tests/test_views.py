@@ -88,7 +88,8 @@ def test_full_defense_lead_requests_hr_schedules_committee_votes_hr_decides(
     review.refresh_from_db()
     assert review.status == ReviewStatus.SCHEDULED and review.place == "Room 7" and review.override_reason == ""
     assert {seat.role: seat.member for seat in review.seats.all()} == members(org)
-    assert sorted(m.to[0] for m in mailoutbox) == sorted(u.email for u in members(org).values())
+    # The committee and the candidate are invited.
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([*(u.email for u in members(org).values()), dev.user.email])
 
     # The defense's day comes. Each member votes on the page; 3 approvals to 1 rejection pass under the majority rule.
     defense_day_came(review)
@@ -135,7 +136,7 @@ def test_a_failing_vote_fails_and_the_cooldown_shows_on_the_progress_page(client
     assert page.context["progress"].earliest_defense == earliest
     assert f'data-testid="earliest-defense">{earliest:%Y-%m-%d}<' in body(page)
     assert "Latest defense: Middle+, not passed on" in body(page)
-    assert f"A defense can be requested from {earliest:%Y-%m-%d}." in body(page)
+    assert f"You can request a defense from {earliest:%Y-%m-%d}." in body(page)
 
     # Requesting during the cool-down: 400, the date in the message, nothing written.
     before = db_state()
@@ -357,7 +358,7 @@ def test_hr_moves_a_scheduled_defense(client, org, mailoutbox, django_capture_on
     review.refresh_from_db()
     assert (review.scheduled_for, review.place) == (later, "Room 9")
     assert review.events.order_by("-id").first().action == ReviewEvent.Action.MOVED
-    assert len(mailoutbox) == 4
+    assert len(mailoutbox) == 4 + 1  # the committee and the candidate
     assert f"{timezone.localtime(later):%Y-%m-%d %H:%M} · Room 9" in body(client.get(f"/reviews/{review.pk}/"))
 
 
