@@ -133,3 +133,20 @@ def test_the_trail_fits_a_laptop_and_a_phone(sized_page, long_team):
         assert size["page"] <= viewport["width"], (viewport, size)
         assert size["wrapScroll"] <= size["wrapBox"], (viewport, size)
         page.screenshot(path=str(ARTIFACTS / f"trail-{viewport['width']}.png"), full_page=True)
+
+
+def test_the_reviews_list_fits_a_laptop_and_a_phone(sized_page):
+    from reviews.tests.factories import organisation, requested, scheduled
+
+    org = organisation()
+    scheduled(org)
+    requested(org, candidate=org["other_dev"], by=org["other_lead"].user)
+    for viewport in (LAPTOP, PHONE):
+        page = sized_page(viewport)
+        sign_in(page, org["hr"])
+        page.goto("/reviews/")
+        assert page.locator("table.people tbody tr[data-review]").count() == 2
+        size = page.evaluate(MEASURE)
+        assert size["page"] <= viewport["width"], (viewport, size)
+        assert size["wrapScroll"] <= size["wrapBox"], (viewport, size)
+        page.screenshot(path=str(ARTIFACTS / f"reviews-{viewport['width']}.png"), full_page=True)
