@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -24,18 +25,29 @@ from .reports import REPORTS, REVIEW_STATUSES, VIEWER, ReportFilterForm
 def index(request):
     if not policies.may_use_reports(request.user):
         raise PermissionDenied(_("Only managers and HR download reports."))
-    return render(
-        request,
-        "exports/index.html",
-        {
-            "reports": [report for report in REPORTS.values() if policies.may_download(request.user, report)],
-            "tracks": Track.objects.order_by("name"),
-            # Grouped by ladder in the filter; a key names that level on any ladder.
-            "levels": list(Level.objects.select_related("ladder").order_by("ladder__slug", "rank")),
-            # The values the CSV filters by, named in the reader's language.
-            "statuses": [(value, label) for value, label in ReviewStatus.choices if value in REVIEW_STATUSES],
-        },
-    )
+    return render(request, "exports/index.html", _index_context(request))
+
+
+def _index_context(request, *, refused=None) -> dict:
+    """The reports page; `refused` is a report's filter form that was refused, shown again
+    with each message next to its field."""
+    return {
+        "reports": [report for report in REPORTS.values() if policies.may_download(request.user, report)],
+        "tracks": Track.objects.order_by("name"),
+        # Grouped by ladder in the filter; a key names that level on any ladder.
+        "levels": list(Level.objects.select_related("ladder").order_by("ladder__slug", "rank")),
+        # The values the CSV filters by, named in the reader's language.
+        "statuses": [(value, label) for value, label in ReviewStatus.choices if value in REVIEW_STATUSES],
+        "refused": refused,
+        # The language switch returns to the page, not to the refused download.
+        "page_url": reverse("exports:index"),
+    }
+
+
+def _wants_a_page(request) -> bool:
+    """A browser asks for HTML by name; scripts (curl, cron) ask for anything or for CSV and
+    keep getting the refusal as one plain-text sentence naming each parameter."""
+    return "text/html" in request.headers.get("Accept", "")
 
 
 # The rows are read by the response's generator after this view has returned, so a
@@ -57,6 +69,8 @@ def download(request, name):
         )
     form = ReportFilterForm(request.GET, report=report)
     if not form.is_valid():
+        if _wants_a_page(request):
+            return render(request, "exports/index.html", _index_context(request, refused=form), status=400)
         return HttpResponseBadRequest(
             _("Invalid report parameters. %(errors)s") % {"errors": form.error_sentence()},
             content_type="text/plain; charset=utf-8",

@@ -8,6 +8,7 @@ progress_response, so the page is built in this one place.
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.shortcuts import render
 from django.urls import reverse
 
@@ -17,17 +18,22 @@ from . import extensions, policies, selectors
 from .models import READING_NOTE_LENGTH, Employee
 
 
-def render_progress(request, employee, *, records=None, status=200, bound=None):
+def render_progress(request, employee, *, records=None, status=200, bound=None, refusal=None):
     """The progress page of `employee` (with team_lead__user, track and user selected).
 
     `records` are what selectors.person_records read with the person; without them
     the page reads them. `bound` = (kind, object id, form) re-shows a rejected form.
+    `refusal` = (requirement id, messages) says why an action on that checklist line was
+    refused: next to the line when the line is on the page, at the top otherwise.
     Below the checklist come the panels other apps registered (extensions.PROGRESS_PANELS).
     """
     is_self = policies.may_claim(request.user, employee)
     progress = selectors.employee_progress(employee, records=records)
     can_decide = policies.may_decide_claim(request.user, employee)
     _line_actions(progress.items, employee=employee, is_self=is_self, can_decide=can_decide, bound=bound)
+    if refusal and refusal[1] and not _place_refusal(progress.items, *refusal):
+        for message in refusal[1]:
+            messages.error(request, message)
     may_mark = policies.may_mark_book_read(request.user, employee)
     can_acknowledge = policies.may_acknowledge_reading(request.user, employee)
     _book_actions(progress.reading, employee=employee, may_mark=may_mark, can_acknowledge=can_acknowledge, bound=bound)
@@ -90,10 +96,24 @@ def _line_actions(items, *, employee, is_self: bool, can_decide: bool, bound) ->
         item.decide_url = decide(evidence_id) if can_decide and waiting else ""
         item.reconfirm_url = reconfirm(evidence_id) if can_decide and item.state == "reconfirm" else ""
         item.bound_form = None
+        item.refusal = ()
+        # The comment a refused decision was sent with, typed again into the same form.
+        item.decision_comment = ""
         if kind == "claim" and item.claim_url and bound_id == requirement_id:
             item.bound_form = form
         elif kind == "edit" and item.edit_url and bound_id == evidence_id:
             item.bound_form = form
+        elif kind in ("decide", "reconfirm") and bound_id == evidence_id and (item.decide_url or item.reconfirm_url):
+            item.decision_comment = form["comment"].value() or ""
+
+
+def _place_refusal(items, requirement_id: int, refusal: list[str]) -> bool:
+    """Put `refusal` on the checklist line of `requirement_id`; False when no line shows it."""
+    for item in items:
+        if item.requirement.pk == requirement_id:
+            item.refusal = refusal
+            return True
+    return False
 
 
 def _book_actions(reading, *, employee, may_mark: bool, can_acknowledge: bool, bound) -> None:
@@ -158,11 +178,12 @@ def _plan_actions(progress, *, employee, may_plan: bool, bound) -> None:
             item.goal_form = form
 
 
-def progress_response(request, subject, *, status=200, bound=None):
-    """Render `subject`'s progress page again, after a refused action (`bound`: the form).
+def progress_response(request, subject, *, status=200, bound=None, refusal=None):
+    """Render `subject`'s progress page again, after a refused action (`bound`: the form,
+    `refusal`: the line and the reasons, see render_progress).
 
     The views of other apps whose forms sit on the page (a panel's) call it too."""
     employee = Employee.objects.select_related("user", "track", "current_level", "team_lead__user").get(
         pk=subject.pk
     )
-    return render_progress(request, employee, status=status, bound=bound)
+    return render_progress(request, employee, status=status, bound=bound, refusal=refusal)

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Prefetch, Subquery
 from django.http import Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -289,6 +289,7 @@ def claim(request, pk, requirement_pk):
         raise PermissionDenied(_("Only the person themself can claim their requirements."))
     requirement = Requirement.objects.filter(pk=requirement_pk).first()
     form = EvidenceForm(request.POST)
+    refusal: list[str] = []
     if requirement is None:
         messages.error(request, _("That requirement does not exist."))
         return pages.progress_response(request, employee, status=400)
@@ -302,12 +303,14 @@ def claim(request, pk, requirement_pk):
                 by=request.user,
             )
         except services.GradeError as exc:
-            # Shown at the top: the requirement may not be on the page at all.
-            messages.error(request, str(exc))
+            # Next to the line when it is on the page, at the top otherwise.
+            refusal = [str(exc)]
         else:
             messages.success(request, _("Claim sent to your team lead."))
-            return redirect(_progress_url(request, employee))
-    return pages.progress_response(request, employee, status=400, bound=("claim", requirement.pk, form))
+            return redirect(_line_url(request, employee, requirement.pk))
+    return pages.progress_response(
+        request, employee, status=400, bound=("claim", requirement.pk, form), refusal=(requirement.pk, refusal)
+    )
 
 
 def _evidence_for(request, pk) -> Evidence:
@@ -326,6 +329,12 @@ def _progress_url(request, employee):
     return employee.get_absolute_url()
 
 
+def _line_url(request, employee, requirement_id: int) -> str:
+    """The progress page at one checklist line (its element id is req-<requirement id>), so the
+    person who acted on a claim is back where they were rather than at the top of a long page."""
+    return f"{resolve_url(_progress_url(request, employee))}#req-{requirement_id}"
+
+
 @login_required
 @require_POST
 def evidence_edit(request, pk):
@@ -334,6 +343,7 @@ def evidence_edit(request, pk):
     if not policies.may_claim(request.user, employee):
         raise PermissionDenied(_("Only the claimant can edit a claim."))
     form = EvidenceForm(request.POST)
+    refusal: list[str] = []
     if form.is_valid():
         try:
             services.evidence_edit(
@@ -343,11 +353,14 @@ def evidence_edit(request, pk):
                 by=request.user,
             )
         except services.GradeError as exc:
-            messages.error(request, str(exc))
+            refusal = [str(exc)]
         else:
             messages.success(request, _("Claim updated."))
-            return redirect(_progress_url(request, employee))
-    return pages.progress_response(request, _refetch(request, employee), status=400, bound=("edit", evidence.pk, form))
+            return redirect(_line_url(request, employee, evidence.requirement_id))
+    return pages.progress_response(
+        request, _refetch(request, employee), status=400, bound=("edit", evidence.pk, form),
+        refusal=(evidence.requirement_id, refusal),
+    )
 
 
 @login_required
@@ -359,34 +372,37 @@ def evidence_withdraw(request, pk):
     try:
         services.evidence_withdraw(evidence=evidence, by=request.user)
     except services.GradeError as exc:
-        messages.error(request, str(exc))
-        return pages.progress_response(request, _refetch(request, evidence.employee), status=400)
+        return pages.progress_response(
+            request, _refetch(request, evidence.employee), status=400, refusal=(evidence.requirement_id, [str(exc)])
+        )
     messages.success(request, _("Claim withdrawn."))
-    return redirect(_progress_url(request, evidence.employee))
+    return redirect(_line_url(request, evidence.employee, evidence.requirement_id))
 
 
-def _decision(request, pk, *, decide, confirmed: str, bound_kind: str | None):
+def _decision(request, pk, *, decide, confirmed: str, bound_kind: str):
     """A team lead's (or HR's) decision on a claim through `decide` (a service taking evidence,
-    confirm, comment and by); a refused one shows the page again with the reason (400)."""
+    confirm, comment and by); a refused one shows the page again (400) with the reason next to
+    the claim and the comment as typed."""
     evidence = _evidence_for(request, pk)
     employee = evidence.employee
     if not policies.may_decide_claim(request.user, employee):
         raise PermissionDenied(_("Only the person's team lead or HR can decide this claim."))
     form = DecisionForm(request.POST)
+    refusal: list[str] = []
     if form.is_valid():
         confirm = form.cleaned_data["decision"] == "confirm"
         try:
             decide(evidence=evidence, confirm=confirm, comment=form.cleaned_data["comment"], by=request.user)
         except services.GradeError as exc:
-            messages.error(request, str(exc))
+            refusal = [str(exc)]
         else:
             messages.success(request, confirmed if confirm else _("Claim rejected."))
-            return redirect(_progress_url(request, employee))
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-    bound = (bound_kind, evidence.pk, form) if bound_kind else None
-    return pages.progress_response(request, _refetch(request, employee), status=400, bound=bound)
+            return redirect(_line_url(request, employee, evidence.requirement_id))
+    refusal += [error for errors in form.errors.values() for error in errors]
+    return pages.progress_response(
+        request, _refetch(request, employee), status=400, bound=(bound_kind, evidence.pk, form),
+        refusal=(evidence.requirement_id, refusal),
+    )
 
 
 @login_required
@@ -401,7 +417,7 @@ def evidence_reconfirm(request, pk):
     """The team lead (or HR) confirms again, or rejects, a claim confirmed against an earlier wording."""
     return _decision(
         request, pk, decide=services.evidence_reconfirm,
-        confirmed=_("Claim confirmed against the new wording."), bound_kind=None,
+        confirmed=_("Claim confirmed against the new wording."), bound_kind="reconfirm",
     )
 
 

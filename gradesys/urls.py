@@ -21,3 +21,8 @@ urlpatterns = [
     path("exports/", include("exports.urls")),
     path("", include("grades.urls")),
 ]
+
+# The refusals in the site's layout, with the reason the project gave (gradesys/errors.py).
+handler400 = "gradesys.errors.bad_request"
+handler403 = "gradesys.errors.permission_denied"
+handler404 = "gradesys.errors.page_not_found"

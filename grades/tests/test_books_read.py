@@ -383,7 +383,8 @@ def test_hrs_audit_trail_of_the_person_names_who_marked_acknowledged_and_took_ba
     html = client.get(f"/people/{dev.pk}/trail/").content.decode()
     assert html.count(escape(f"Book read: {kept.title}")) == 2  # marked, then acknowledged
     assert html.count(escape(f"Book read: {taken_back.title}")) == 2  # marked, then taken back
-    rows = re.findall(r"<tr><td>[^<]*</td><td>([^<]*)</td><td>Book read: [^<]*</td><td>([^<]*)</td>", html)
+    cell = r"<td[^>]*>"  # each cell carries its column's heading as data-label
+    rows = re.findall(rf"<tr>{cell}[^<]*</td>{cell}([^<]*)</td>{cell}Book read: [^<]*</td>{cell}([^<]*)</td>", html)
     assert sorted(rows) == sorted([
         (escape(dev.user.get_full_name()), "created"), (escape(lead.user.get_full_name()), "changed"),
         (escape(dev.user.get_full_name()), "created"), (escape(dev.user.get_full_name()), "deleted"),

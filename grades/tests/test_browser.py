@@ -215,7 +215,7 @@ def test_claim_confirm_moves_the_progress_bar(new_page, team):
     with page.expect_navigation() as claimed:
         page.click(f"{item} .claim-form button[type=submit]")
     assert claimed.value.status == 200
-    assert page.url.endswith("/me/")
+    assert page.url.endswith(f"/me/{item}")  # back at the line just claimed
     assert page.get_attribute(item, "data-state") == "claimed"
     # text_content: the stylesheet upper-cases the state badge, inner_text would follow it.
     assert page.locator(f"{item} .state").text_content() == "waiting"
@@ -239,6 +239,7 @@ def test_claim_confirm_moves_the_progress_bar(new_page, team):
     with lead_page.expect_navigation() as decided:
         lead_page.click(f"{item} .decide-form button[value=confirm]")
     assert decided.value.status == 200
+    assert lead_page.url.endswith(f"/people/{dev.pk}/{item}")
     assert lead_page.get_attribute(item, "data-state") == "confirmed"
     assert "Seen it in production, well done" in lead_page.locator(f"{item} .evidence").inner_text()
 
@@ -414,3 +415,26 @@ def test_a_forks_ladder_page_shows_its_own_levels_and_its_parent(new_page, team)
     names = page.locator("ol.ladder li.level h2").all_inner_texts()
     assert re.sub(r"^\d+\s*", "", names[3]) == "Старший инженер 2 (руководитель)"
     assert page.locator("h1").inner_text() == "Инженерия (руководитель)"
+
+
+def test_a_refused_rejection_lands_on_its_line_with_the_reason(new_page, team):
+    """The form's address carries the line's fragment: the 400 page opens at the claim, the
+    reason beside it and the comment box pointing at the reason."""
+    from grades import services
+
+    lead, dev = team
+    requirement = next_level_requirement(dev)
+    services.evidence_claim(employee=dev, requirement=requirement, description="Did it", by=dev.user)
+    item = f"#req-{requirement.pk}"
+    page = new_page()
+    sign_in(page, lead.user)
+    page.goto(f"/people/{dev.pk}/")
+    with page.expect_navigation() as refused:
+        page.click(f"{item} .decide-form button[value=reject]")  # no comment: refused
+    assert refused.value.status == 400
+    assert page.url.endswith(item)
+    refusal = page.locator(f"{item} [data-testid=line-refusal]")
+    assert "Say why the claim is rejected" in refusal.inner_text()
+    assert page.get_attribute(f"{item} .decide-form textarea", "aria-describedby") == refusal.get_attribute("id")
+    assert page.evaluate(f"() => document.querySelector('{item}').getBoundingClientRect().top") < 800
+    assert Evidence.objects.get(employee=dev, requirement=requirement).status == EvidenceStatus.CLAIMED

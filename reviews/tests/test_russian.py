@@ -38,9 +38,9 @@ def test_people_list_in_russian(russian, org):
     requested(org)
     russian.force_login(org["hr"])
     body = russian.get("/people/").content.decode()
-    assert f"<td>{backend.name_ru}</td>" in body and f"<td>{middle.name_ru}</td>" in body
+    assert f">{backend.name_ru}</td>" in body and f">{middle.name_ru}</td>" in body
     assert f">{backend.name_ru}</option>" in body and f">{middle.name_ru}</option>" in body
-    assert f"<td>{backend.name}</td>" not in body and f">{middle.name}</option>" not in body
+    assert f">{backend.name}</td>" not in body and f">{middle.name}</option>" not in body
     assert "Поиск" in body and "Открытая защита" in body and "открыта" in body
 
 
@@ -49,7 +49,7 @@ def test_reviews_list_in_russian(russian, org):
     requested(org)
     russian.force_login(org["hr"])
     body = russian.get("/reviews/").content.decode()
-    assert f"<td>{backend.name_ru}</td>" in body
+    assert f">{backend.name_ru}</td>" in body
     assert f"{middle.name_ru} → <strong>{following.name_ru}</strong>" in body
     with translation.override("ru"):
         requested_ru = str(ReviewStatus.REQUESTED.label)
