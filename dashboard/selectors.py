@@ -72,19 +72,22 @@ def levels() -> dict[int, Level]:
     }
 
 
-def team_leads() -> list[tuple[int, str]]:
-    """(employee id, name) of everyone who leads someone still employed: one statement.
+def team_leads() -> list[tuple[int, str, int]]:
+    """(employee id, name, people in their team now) of everyone who leads someone still employed.
 
-    Relies on the team_lead foreign key's index for the inner SELECT.
+    One statement: the leads' rows joined to their reports still employed, counted per lead
+    (the team_lead foreign key's index).
     """
     rows = (
-        Employee.objects.filter(
-            pk__in=Employee.objects.filter(left_on__isnull=True, team_lead__isnull=False).values("team_lead_id")
-        )
+        Employee.objects.filter(reports__left_on__isnull=True, reports__isnull=False)
         .order_by("user__last_name", "user__first_name", "pk")
         .values_list("pk", "user__first_name", "user__last_name", "user__username")
+        .annotate(team=Count("reports"))
     )
-    return [(pk, " ".join(part for part in (first, last) if part) or username) for pk, first, last, username in rows]
+    return [
+        (pk, " ".join(part for part in (first, last) if part) or username, team)
+        for pk, first, last, username, team in rows
+    ]
 
 
 # --- Figures --------------------------------------------------------------------------------------

@@ -17,6 +17,13 @@ from . import figures, policies, selectors
 from .forms import DashboardFilterForm
 
 
+def _lead_names(request, scope, leads) -> dict:
+    """Team leads' names by employee id; a team lead's own view names only themself."""
+    if scope.lead_id is not None:
+        return {scope.lead_id: request.user.get_full_name() or request.user.get_username()}
+    return {pk: name for pk, name, _team in leads}
+
+
 @read_only
 @login_required
 def index(request):
@@ -26,7 +33,9 @@ def index(request):
     today = timezone.localdate()
     tracks = selectors.tracks()
     leads = selectors.team_leads() if scope.may_filter_by_lead else []
-    form = DashboardFilterForm(request.GET, tracks=tracks, leads=leads, today=today,
+    # A manager may not narrow the figures to a team too small to show.
+    choices = [(pk, name) for pk, name, team in leads if not scope.anonymised or team >= policies.K_ANONYMITY]
+    form = DashboardFilterForm(request.GET, tracks=tracks, leads=choices, today=today,
                                lead_filter=scope.may_filter_by_lead)
     context = {"form": form, "scope": scope, "k": policies.K_ANONYMITY}
     if not form.is_valid():
@@ -43,7 +52,7 @@ def index(request):
     )
     levels = selectors.levels()
     ctx = figures.Context(scope=scope, filters=filters, track_slug=track.slug if track else "", today=today,
-                          tracks={t.pk: t for t in tracks}, levels=levels, leads=dict(leads))
+                          tracks={t.pk: t for t in tracks}, levels=levels, leads=_lead_names(request, scope, leads))
     headcounts = selectors.headcounts(filters)
     team_sizes: dict = defaultdict(int)
     for _track, lead_id, _level, people in headcounts:
