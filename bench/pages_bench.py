@@ -22,6 +22,7 @@ requests. Each case rotates over many people rather than repeating one address:
     /reviews/            as HR, every page of the list in turn; as 100 team leads
     /reviews/<id>/       as committee members, reviews they sit on; as HR, --people reviews
     /tracks/<slug>/      as --people developers, each the ladder of their own track
+    /dashboard/          as HR and as the manager, whole and narrowed by a track
     /healthz             the trivial view, anonymous: the framework's own floor here
 
 For each case: a warm-up pass over its first 20 requests (templates compiled, connections
@@ -29,7 +30,8 @@ open), then --requests timed requests, then a pass counting the SQL statements o
 requests. Printed per case: median and 90th percentile of the wall time, median CPU time of
 this process (on SQLite the database's work is in it; on MariaDB the server's is not),
 statements per request, and the median's ratio to the trivial view's. Goal: every page at
-or under 20 ms median with at most 8 statements. The machine may be shared: the load
+or under 20 ms median with at most 8 statements; the dashboard, which counts everyone on each
+request, at or under 100 ms with at most 13. The machine may be shared: the load
 average is printed before and after, and CPU time moves less with it than wall time.
 
 Not part of the test suite: it prints figures, it does not assert them.
@@ -55,6 +57,10 @@ GOAL_QUERIES = 8
 WARMUP = 20
 COUNTED = 20
 LEADS = 100
+DASHBOARD_GOAL_MS = 100.0
+DASHBOARD_GOAL_QUERIES = 13
+# The dashboard as it opens, and narrowed by a track and by a period.
+DASHBOARD_URLS = ("/dashboard/", "/dashboard/?track=backend", "/dashboard/?days=30&track=fullstack")
 
 
 def configure() -> str:
@@ -132,13 +138,17 @@ def seed(employees: int) -> None:
 class Case:
     """One page as one kind of visitor: an endless rotation of (user, url)."""
 
-    def __init__(self, page: str, visitor: str, visits: list[tuple[object, str]]):
+    def __init__(self, page: str, visitor: str, visits: list[tuple[object, str]], *,
+                 goal_ms: float = GOAL_MS, goal_queries: int = GOAL_QUERIES):
         if not visits:
             raise SystemExit(f"The demo has nobody to ask for {page} as {visitor}.")
         self.page = page
         self.visitor = visitor
         self.distinct = len({(getattr(user, "pk", None), url) for user, url in visits})
         self._visits = itertools.cycle(visits)
+        # The goal of this page: most pages share GOAL_MS and GOAL_QUERIES.
+        self.goal_ms = goal_ms
+        self.goal_queries = goal_queries
 
     def next(self):
         return next(self._visits)
@@ -153,6 +163,7 @@ def cases(rng: random.Random, people: int) -> list[Case]:
 
     users = get_user_model().objects
     hr = users.get(username="hr")
+    manager = users.get(username="manager")
 
     def sample(items: list, n: int) -> list:
         return rng.sample(items, min(n, len(items)))
@@ -192,6 +203,12 @@ def cases(rng: random.Random, people: int) -> list[Case]:
         Case("/reviews/<id>/", "committee", [(members[m], f"/reviews/{r}/") for m, r in seats]),
         Case("/reviews/<id>/", "hr", [(hr, f"/reviews/{pk}/") for pk in sample(review_ids, people)]),
         Case("/tracks/<slug>/", "developer", [(u, f"/tracks/{u.employee.track.slug}/") for u in developers]),
+        # Aggregates over everyone on every request: a goal of its own, a dozen statements.
+        *[
+            Case("/dashboard/", visitor, [(user, url) for url in DASHBOARD_URLS],
+                 goal_ms=DASHBOARD_GOAL_MS, goal_queries=DASHBOARD_GOAL_QUERIES)
+            for visitor, user in (("hr", hr), ("manager", manager))
+        ],
     ]
 
 
@@ -316,7 +333,7 @@ def main() -> int:
     def line(case: Case, figures: dict, *, goal: bool = True) -> bool:
         low, high = figures["queries"]
         count = f"{low}" if low == high else f"{low}-{high}"
-        ok = figures["median"] <= GOAL_MS and high <= GOAL_QUERIES
+        ok = figures["median"] <= case.goal_ms and high <= case.goal_queries
         print(
             f"{case.page:<16} {case.visitor:<10} {case.distinct:>8} {figures['median']:>10.1f} "
             f"{figures['p90']:>8.1f} {figures['cpu']:>7.1f} {count:>8} "
@@ -330,7 +347,8 @@ def main() -> int:
     print("distinct: different (person, address) pairs the case rotated over")
     print("cpu ms: this process only; x trivial: the median over /healthz's median")
     print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    print(f"every page at or under {GOAL_MS:.0f} ms median with at most {GOAL_QUERIES} statements"
+    print(f"every page within its goal ({GOAL_MS:.0f} ms median and {GOAL_QUERIES} statements; the dashboard "
+          f"{DASHBOARD_GOAL_MS:.0f} ms and {DASHBOARD_GOAL_QUERIES})"
           if not missed else f"missed the goal: {', '.join(missed)}")
     return 0
 
