@@ -11,17 +11,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-WIDTH = 680
-LABEL_WIDTH = 186
-BAR_X = 196
-BAR_SPACE = 300
+# Narrow enough to stay legible on a phone: each row's label sits above its bars.
+WIDTH = 420
+BAR_X = 8
+BAR_SPACE = 240
+LABEL_HEIGHT = 16
 BAR_HEIGHT = 18
 BAR_GAP = 4
 ROW_GAP = 10
 TOP = 8
 LEGEND_ROW = 22
-LEGEND_COLUMN = 210
-LABEL_CHARS = 30
+LEGEND_COLUMN = 138
+LABEL_CHARS = 60
 
 # (fill, ink, kind): the background colour, the colour of the pattern's marks and the marks.
 PATTERNS = (
@@ -65,6 +66,8 @@ class Row:
     y: float
     text_y: float
     bars: list[Bar]
+    # Where the hidden group's sentence goes (the first bar's line).
+    hidden_y: float = 0
     hidden_text: str = ""
 
 
@@ -114,9 +117,9 @@ def bar_chart(key: str, *, title: str, desc: str, rows: Sequence[RowSpec], serie
     y = TOP
     for spec in rows:
         bars = []
-        height = max(len(spec.bars), 1) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP
+        height = LABEL_HEIGHT + max(len(spec.bars), 1) * (BAR_HEIGHT + BAR_GAP) - BAR_GAP
         for index, bar in enumerate(spec.bars):
-            bar_y = y + index * (BAR_HEIGHT + BAR_GAP)
+            bar_y = y + LABEL_HEIGHT + index * (BAR_HEIGHT + BAR_GAP)
             x = BAR_X
             segments = []
             for series_index, value in bar.segments:
@@ -131,12 +134,12 @@ def bar_chart(key: str, *, title: str, desc: str, rows: Sequence[RowSpec], serie
                 ))
                 x += width
             bars.append(Bar(y=bar_y, segments=segments, end=round(x + 6, 1), text=bar.text))
-        laid.append(Row(label=_short(spec.label), full_label=spec.label, y=y, text_y=y + height / 2 + 4,
-                        bars=bars, hidden_text=spec.hidden_text))
+        laid.append(Row(label=_short(spec.label), full_label=spec.label, y=y, text_y=y + 12,
+                        bars=bars, hidden_text=spec.hidden_text, hidden_y=y + LABEL_HEIGHT + 13))
         y += height + ROW_GAP
     legend = []
     if len(series) > 1:
-        columns = WIDTH // LEGEND_COLUMN
+        columns = max(WIDTH // LEGEND_COLUMN, 1)
         for index, name in enumerate(series):
             legend.append((index % len(PATTERNS), name, 8 + (index % columns) * LEGEND_COLUMN, y + (index // columns) * LEGEND_ROW))
         y += ((len(series) + columns - 1) // columns) * LEGEND_ROW

@@ -180,7 +180,7 @@ def test_every_chart_is_an_accessible_svg_with_a_table_and_its_report(client, or
         assert f'<title id="{fig.chart.key}-title">' in html and f'<desc id="{fig.chart.key}-desc">' in html
         assert f'data-figure="{fig.key}"' in html
         assert fig.report and f"/exports/{fig.report}.csv" in html
-    assert 'viewBox="0 0 680 ' in html
+    assert 'viewBox="0 0 420 ' in html
     assert "/static/css/dashboard.css" in html
 
 
