@@ -8,10 +8,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from common.validators import validate_calendar_date
+from grades.templatetags.grades_tags import level_name as localized_name
 
 from . import rules
 
 DEFAULT_WAITING_DAYS = 14
+# The longest period the history figures cover: one chart row per quarter.
+MAX_PERIOD_DAYS = 10 * 366
 
 
 class DashboardFilterForm(forms.Form):
@@ -31,7 +34,7 @@ class DashboardFilterForm(forms.Form):
     def __init__(self, *args, tracks, leads, today: datetime.date, lead_filter: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
-        self.fields["track"].choices = [("", _("All tracks"))] + [(t.slug, t.name) for t in tracks]
+        self.fields["track"].choices = [("", _("All tracks"))] + [(t.slug, localized_name(t)) for t in tracks]
         if lead_filter:
             self.fields["lead"].choices = [("", _("All team leads"))] + [(str(pk), name) for pk, name in leads]
         else:
@@ -47,6 +50,12 @@ class DashboardFilterForm(forms.Form):
             raise forms.ValidationError(_("Choose either a quarter or dates, not both."))
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
             self.add_error("date_to", _("The end of the period is before its start."))
+        elif not self.errors:
+            start, end = self.period()
+            if start > end:
+                self.add_error("date_from", _("The end of the period is before its start."))
+            elif (end - start).days > MAX_PERIOD_DAYS:
+                self.add_error("date_from", _("A period of at most ten years, please."))
         return data
 
     def period(self) -> tuple[datetime.date, datetime.date]:

@@ -264,6 +264,8 @@ def test_quarter_and_dates_set_the_period(client, org):
     "days=0",
     "days=many",
     "date_from=0001-01-01",
+    "date_from=1990-01-01",
+    "date_from=2999-01-01",
 ])
 def test_bad_filters_show_the_form_again_with_a_message(client, org, query):
     today = timezone.localdate()
@@ -372,6 +374,11 @@ def test_russian_page_with_russian_level_and_track_names(client, org):
     assert '<html lang="ru">' in html
     assert "Уровни по трекам" in html and "Воронка готовности" in html
     assert "Мидл" in html and "Мидл+" in html
+    assert "Все треки" in html
+    from grades.models import Track as TrackModel
+
+    backend = TrackModel.objects.get(slug="backend")
+    assert backend.name_ru and f'<option value="backend">{backend.name_ru}</option>' in html
     assert "Levels per track" not in html
     track = figure(response, "by-track").rows[0][0]
     from grades.models import Track
