@@ -12,10 +12,10 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, F, OuterRef, Q, Subquery, Value, When
+from django.db.models import Case, CharField, Count, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear, Greatest
 
-from grades.models import Employee, Evidence, EvidenceStatus, GradeChange, GradeChangeKind, Level, Track, TrackRung
+from grades.models import Employee, Evidence, EvidenceStatus, GradeChange, GradeChangeKind, Level, Track
 from grades.rules import add_months
 from pay.models import SalaryBand
 from reviews.models import PromotionReview, ReviewStatus
@@ -185,13 +185,10 @@ def _eligible_by(day: datetime.date, min_months: set[int]) -> Q:
 def timing(f: Filters, *, today: datetime.date, min_months: set[int]) -> list[tuple[str, str, int]]:
     """(pipeline bucket, time-in-level bucket, people) of the people employed now.
 
-    One statement: the next level's minimum is a correlated subquery on the
-    trackrung_unique_rank index; both buckets are CASE expressions over dates computed
-    here (rules.latest_start), so the database only compares dates.
+    One statement: the next level's minimum is joined through the track's rungs; both
+    buckets are CASE expressions over dates computed here (rules.latest_start), so the
+    database only compares dates.
     """
-    next_min = TrackRung.objects.filter(track_id=OuterRef("track_id"), rank=OuterRef("current_level__rank") + 1).values(
-        "level__min_months_in_previous"
-    )[:1]
     soon = add_months(today, PIPELINE_HORIZON_MONTHS)
     pipeline = Case(
         When(next_min__isnull=True, then=Value(TOP)),
@@ -212,7 +209,10 @@ def timing(f: Filters, *, today: datetime.date, min_months: set[int]) -> list[tu
     return list(
         _active(f)
         .annotate(
-            next_min=Subquery(next_min),
+            # The rung above the person's level on their track's full ladder: one LEFT JOIN
+            # on trackrung_unique_rank (track, rank), none at the top of a ladder.
+            next_rung=FilteredRelation("track__rungs", condition=Q(track__rungs__rank=F("current_level__rank") + 1)),
+            next_min=F("next_rung__level__min_months_in_previous"),
             clock=Greatest("current_level_since", Coalesce("probation_end", "current_level_since")),
         )
         .annotate(pipeline=pipeline, in_level=in_level)
