@@ -18,6 +18,9 @@ from pay.rules import bands_in_force
 from . import charts, rules, selectors
 from .policies import K_ANONYMITY, Scope
 
+# The most groups (team leads) a chart shows on their own; the rest are one "Other" row.
+MAX_GROUPS = 25
+
 
 @dataclass
 class Figure:
@@ -71,6 +74,18 @@ def _merge(ctx: Context, groups, other_label: str):
     return rules.merge_small(groups, k=K_ANONYMITY, other_label=other_label)
 
 
+def _largest(ctx: Context, groups, other_label: str) -> tuple[list, list[str]]:
+    """The MAX_GROUPS largest groups on their own, the rest in "Other", and a note saying so."""
+    groups, folded = rules.keep_largest(groups, limit=MAX_GROUPS, other_label=other_label,
+                                        k=K_ANONYMITY if ctx.scope.anonymised else 0)
+    if not folded:
+        return groups, []
+    return groups, [ngettext(
+        "The %(limit)s largest groups are shown on their own; %(n)s more is counted under “%(other)s”, and the filters show any one of them.",
+        "The %(limit)s largest groups are shown on their own; %(n)s more are counted under “%(other)s”, and the filters show any one of them.",
+        folded) % {"limit": MAX_GROUPS, "n": folded, "other": other_label}]
+
+
 def _hide(ctx: Context, groups):
     if not ctx.scope.anonymised:
         return groups, False
@@ -93,6 +108,7 @@ def _distribution(ctx: Context, key: str, title: str, counts: dict, labels: dict
         for group, by_level in sorted(counts.items(), key=lambda item: labels[item[0]].lower())
     ]
     groups, anonymised = _merge(ctx, groups, other_label)
+    groups, notes = _largest(ctx, groups, other_label)
     series = [localized_name(ctx.levels[pk]) for pk in level_ids]
     specs, rows = [], []
     for group in groups:
@@ -109,7 +125,7 @@ def _distribution(ctx: Context, key: str, title: str, counts: dict, labels: dict
         rows=specs, series=series, empty_text=_("Nobody matches."),
     )
     return Figure(key, title, chart, [_("Group"), *series, _("Total")], rows, "roster", report_query,
-                  [_anonymity_note()] if anonymised else [], anonymised)
+                  notes + ([_anonymity_note()] if anonymised else []), anonymised)
 
 
 def level_distributions(ctx: Context, headcounts) -> list[Figure]:
@@ -281,6 +297,7 @@ def waiting_claims(ctx: Context, waiting: dict, team_sizes: dict, days: int) -> 
     ]
     groups.sort(key=lambda g: (-g.values["claims"], g.label.lower()))
     groups, anonymised = _merge(ctx, groups, _("Other team leads"))
+    groups, notes = _largest(ctx, groups, _("Other team leads"))
     specs, rows = [], []
     for group in groups:
         claims, people = group.values.get("claims", 0), group.values.get("waiting", 0)
@@ -295,7 +312,7 @@ def waiting_claims(ctx: Context, waiting: dict, team_sizes: dict, days: int) -> 
     chart = charts.bar_chart("waiting", title=title, desc=_("Claims still waiting for the team lead's decision, by team lead."),
                              rows=specs, series=[_("Claims")], empty_text=_("No claim has waited that long."))
     return Figure("waiting", title, chart, [_("Team lead"), _("Claims"), _("People waiting")], rows, "skill-matrix",
-                  ctx.report_query(period=False), [_anonymity_note()] if anonymised else [], anonymised)
+                  ctx.report_query(period=False), notes + ([_anonymity_note()] if anonymised else []), anonymised)
 
 
 # --- Pay bands ------------------------------------------------------------------------------------

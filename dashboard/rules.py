@@ -130,3 +130,25 @@ def hide_small(groups: Iterable[Group], *, k: int) -> tuple[list[Group], bool]:
             any_hidden = True
         found.append(group)
     return found, any_hidden
+
+
+def keep_largest(groups: Sequence[Group], *, limit: int, other_label: str, k: int = 0) -> tuple[list[Group], int]:
+    """At most `limit` groups of their own (the largest), the rest merged into "Other".
+
+    An "Other" group already there (small groups merged for k-anonymity) takes the rest in;
+    it is hidden when, with a `k`, it still has fewer than `k` people. Returns the groups
+    (those kept in their order, "Other" last) and how many were folded into "Other".
+    """
+    own = [g for g in groups if not g.merged]
+    if len(own) <= limit:
+        return list(groups), 0
+    largest = {id(g) for g in sorted(own, key=lambda g: (-g.people, g.label.lower()))[:limit]}
+    kept = [g for g in own if id(g) in largest]
+    folded = [g for g in groups if id(g) not in largest]
+    values: dict = {}
+    for group in folded:
+        for name, value in group.values.items():
+            values[name] = values[name] + value if name in values else value
+    people = sum(g.people for g in folded)
+    other = Group(key=None, label=other_label, people=people, values=values, merged=True, hidden=0 < people < k)
+    return [*kept, other], len(own) - limit

@@ -70,3 +70,22 @@ def test_buckets_hide_small_counts_but_not_empty_ones():
     groups, changed = rules.hide_small([group("now", 0), group("soon", 4), group("later", 5)], k=5)
     assert changed
     assert [g.hidden for g in groups] == [False, True, False]
+
+
+def test_only_the_largest_groups_stay_on_their_own():
+    groups, folded = rules.keep_largest(
+        [group("a", 3, n=3), group("b", 9, n=9), group("c", 6, n=6)], limit=2, other_label="Other")
+    assert folded == 1
+    assert [(g.label, g.people, g.values) for g in groups] == [("b", 9, {"n": 9}), ("c", 6, {"n": 6}), ("Other", 3, {"n": 3})]
+
+
+def test_the_rest_joins_an_other_group_already_there_and_hides_below_k():
+    merged, _ = rules.merge_small([group("a", 7, n=7), group("b", 6, n=6), group("c", 2, n=2)], k=5, other_label="Other")
+    assert merged[-1].hidden
+    groups, folded = rules.keep_largest(merged, limit=1, other_label="Other", k=5)
+    assert folded == 1
+    assert [(g.label, g.people, g.values, g.hidden) for g in groups] == [
+        ("a", 7, {"n": 7}, False), ("Other", 8, {"n": 8}, False)]
+    few, _ = rules.keep_largest([group("a", 7), group("b", 2)], limit=1, other_label="Other", k=5)
+    assert few[-1].hidden
+    assert rules.keep_largest([group("a", 1)], limit=1, other_label="Other") == ([group("a", 1)], 0)

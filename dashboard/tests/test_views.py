@@ -384,3 +384,14 @@ def test_russian_page_with_russian_level_and_track_names(client, org):
     from grades.models import Track
 
     assert track in set(Track.objects.values_list("name_ru", flat=True))
+
+
+def test_only_the_largest_teams_get_a_row_of_their_own(client, org, monkeypatch):
+    from dashboard import figures as dashboard_figures
+
+    monkeypatch.setattr(dashboard_figures, "MAX_GROUPS", 1)
+    response = page(client, org["hr"])
+    rows = table(response, "by-lead")
+    assert {label: cells[-1] for label, cells in rows.items()} == {name(org["big"]): 6, "Other team leads": 5}
+    assert any("1 largest groups are shown on their own; 2 more are counted" in note
+               for note in figure(response, "by-lead").notes)
