@@ -5,7 +5,6 @@ The page is read-only (common.http.read_only): no request transaction adds state
 
 from __future__ import annotations
 
-import datetime
 from decimal import Decimal
 
 import pytest

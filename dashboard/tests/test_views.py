@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from dashboard.tests.factories import claim, months_ago, organisation
+from dashboard.tests.factories import months_ago, organisation
 from grades.models import Employee, Evidence, GradeChange, Level, TrackRung
 from grades.rules import add_months, earliest_defense_date, whole_months_between
 from reviews.models import PromotionReview
