@@ -34,6 +34,8 @@ class Figure:
     query: str = ""
     notes: list[str] = field(default_factory=list)
     anonymised: bool = False
+    # Where the report's rows differ from the figure's.
+    report_note: str = ""
 
 
 @dataclass
@@ -200,8 +202,11 @@ def outcomes(ctx: Context, rows_in) -> Figure:
     title = _("Defense outcomes per level")
     chart = charts.bar_chart("outcomes", title=title, desc=_("Decided promotion defenses of the period by the level defended: passed and failed stacked, the pass rate printed."),
                              rows=specs, series=[_("Passed"), _("Failed")], empty_text=_("No defense was decided in the period."))
+    # The reviews report's dates are request dates: the period would drop defenses requested
+    # before it and decided in it, so the report is narrowed by the track alone.
     return Figure("outcomes", title, chart, [_("Level"), _("Passed"), _("Failed"), _("Pass rate"), _("Fail rate")], rows,
-                  "reviews", ctx.report_query(period=True), [_anonymity_note()] if anonymised else [], anonymised)
+                  "reviews", ctx.report_query(period=False), [_anonymity_note()] if anonymised else [], anonymised,
+                  report_note=_("The report lists every defense; its dates filter by request, not by decision."))
 
 
 # --- Time to promotion ----------------------------------------------------------------------------

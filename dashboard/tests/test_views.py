@@ -228,6 +228,7 @@ def test_track_filter_narrows_every_figure_and_the_report_links(client, org):
     assert "/exports/roster.csv?track=fullstack" in html
     start, end = response.context["period"]
     assert f"/exports/grade-history.csv?track=fullstack&amp;date_from={start:%Y-%m-%d}&amp;date_to={end:%Y-%m-%d}" in html
+    assert '/exports/reviews.csv?track=fullstack"' in html
 
 
 def test_lead_filter_shows_one_team(client, org):
