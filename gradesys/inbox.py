@@ -23,7 +23,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 
 from exports import policies as export_policies
@@ -93,14 +93,6 @@ class Inbox:
     @property
     def has_parts(self) -> bool:
         return any((self.developer, self.lead, self.committee, self.hr))
-
-
-def dashboard_url() -> str | None:
-    """The dashboard's address, or None in a product without one."""
-    try:
-        return reverse("dashboard:index")
-    except NoReverseMatch:
-        return None
 
 
 def _days_since(moment: datetime.datetime, today: datetime.date) -> int:
@@ -182,7 +174,7 @@ def inbox_for(user, *, now: datetime.datetime | None = None) -> Inbox:
         )
 
     if policies.is_hr(user) or policies.is_manager(user):
-        inbox.dashboard_url = dashboard_url()
+        inbox.dashboard_url = reverse("dashboard:index")
 
     inbox.links = _links(user, facts.is_employee, people_url, reviews_url)
     return inbox

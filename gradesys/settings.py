@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "jobs",
     "imports",
     "pay",
+    "dashboard",
 ]
 
 # The demo organisation (`manage.py seed_demo`) and its fake names are development tools:

@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("reviews/", include("reviews.urls")),
     path("exports/", include("exports.urls")),
+    path("dashboard/", include("dashboard.urls")),
     path("", include("grades.urls")),
 ]
 

@@ -1,0 +1,246 @@
+"""The dashboard's reads: one aggregate statement per figure, whatever the number of people.
+
+Every statement groups in the database (GROUP BY with COUNT) and returns a handful of
+rows per track, level, team lead or bucket; none uses window functions, so SQLite and
+MariaDB run the same SQL. The one figure that needs individual values is the median
+time to promotion (no portable SQL median): it reads one narrow row per promotion of
+the period.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Case, CharField, Count, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce, ExtractQuarter, ExtractYear, Greatest
+
+from grades.models import Employee, Evidence, EvidenceStatus, GradeChange, GradeChangeKind, Level, Track
+from grades.rules import add_months
+from pay.models import SalaryBand
+from reviews.models import PromotionReview, ReviewStatus
+
+from . import rules
+
+# The eligibility pipeline's buckets (by the time rules: months in level, cool-down).
+NOW, SOON, LATER, TOP = "now", "soon", "later", "top"
+PIPELINE_BUCKETS = (NOW, SOON, LATER)
+PIPELINE_HORIZON_MONTHS = 3
+COOLDOWN_MONTHS = 3
+# Time in the current level: (key, months from, months to or None).
+IN_LEVEL_BUCKETS = (("lt6", 0, 6), ("6to12", 6, 12), ("12to24", 12, 24), ("ge24", 24, None))
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the figures are narrowed to (already validated)."""
+
+    date_from: datetime.date
+    date_to: datetime.date
+    track_id: int | None = None
+    # The team lead whose reports are shown: the filter, or the viewing lead themself.
+    lead_id: int | None = None
+
+
+def _people(f: Filters, prefix: str = "", *, track: str | None = "track_id") -> Q:
+    """The people the figures cover: a team lead's reports, a track (`track` names its column)."""
+    q = Q()
+    if f.lead_id is not None:
+        q &= Q(**{f"{prefix}team_lead_id": f.lead_id})
+    if f.track_id is not None and track is not None:
+        q &= Q(**{track: f.track_id})
+    return q
+
+
+def _active(f: Filters):
+    return Employee.objects.filter(_people(f), left_on__isnull=True, current_level__isnull=False).order_by()
+
+
+# --- Reference rows -------------------------------------------------------------------------------
+
+
+def tracks() -> list[Track]:
+    """Every track (labels and the filter): one statement."""
+    return list(Track.objects.only("slug", "name", "name_ru", "is_active", "ladder_id").order_by("name"))
+
+
+def levels() -> dict[int, Level]:
+    """Every level of every ladder with its minimum time (labels, the ladder's minimums): one statement."""
+    return {
+        level.pk: level
+        for level in Level.objects.only("ladder_id", "rank", "code", "name", "name_ru", "min_months_in_previous")
+    }
+
+
+def team_leads() -> list[tuple[int, str, int]]:
+    """(employee id, name, people in their team now) of everyone who leads someone still employed.
+
+    One statement: the leads' rows joined to their reports still employed, counted per lead
+    (the team_lead foreign key's index).
+    """
+    rows = (
+        Employee.objects.filter(reports__left_on__isnull=True, reports__isnull=False)
+        .order_by("user__last_name", "user__first_name", "pk")
+        .values_list("pk", "user__first_name", "user__last_name", "user__username")
+        .annotate(team=Count("reports"))
+    )
+    return [
+        (pk, " ".join(part for part in (first, last) if part) or username, team)
+        for pk, first, last, username, team in rows
+    ]
+
+
+# --- Figures --------------------------------------------------------------------------------------
+
+
+def headcounts(f: Filters) -> list[tuple[int, int | None, int, int]]:
+    """(track id, team lead id, level id, people) of the people employed now.
+
+    SELECT track_id, team_lead_id, current_level_id, COUNT(id) FROM grades_employee
+    WHERE left_on IS NULL [AND filters] GROUP BY the three; the employee_track_level
+    index covers the grouping.
+    """
+    return list(
+        _active(f).values_list("track_id", "team_lead_id", "current_level_id").annotate(people=Count("id"))
+    )
+
+
+def promotions_by_quarter(f: Filters) -> dict[tuple[int, int], int]:
+    """{(year, quarter): promotions} of the ledger in the period (gradechange_date index)."""
+    rows = (
+        GradeChange.objects.filter(
+            _people(f, "employee__", track="track_id"),
+            kind=GradeChangeKind.PROMOTION,
+            effective_date__range=(f.date_from, f.date_to),
+        )
+        .order_by()
+        .annotate(year=ExtractYear("effective_date"), quarter=ExtractQuarter("effective_date"))
+        .values_list("year", "quarter")
+        .annotate(promotions=Count("id"))
+    )
+    return {(year, quarter): n for year, quarter, n in rows}
+
+
+def _start_of(day: datetime.date) -> datetime.datetime:
+    from django.utils import timezone
+
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def review_outcomes(f: Filters) -> list[tuple[int, str, int]]:
+    """(target level id, passed or failed, reviews) of the defenses decided in the period."""
+    return list(
+        PromotionReview.objects.filter(
+            _people(f, "candidate__", track="track_id"),
+            status__in=(ReviewStatus.PASSED, ReviewStatus.FAILED),
+            decided_at__gte=_start_of(f.date_from),
+            decided_at__lt=_start_of(f.date_to + datetime.timedelta(days=1)),
+        )
+        .order_by()
+        .values_list("to_level_id", "status")
+        .annotate(reviews=Count("id"))
+    )
+
+
+def promotion_waits(f: Filters) -> list[tuple[int, datetime.date, datetime.date | None]]:
+    """(level promoted to, promotion date, the day the level before began) per promotion in the period.
+
+    The level before began with the person's latest earlier ledger entry that set a level
+    (a hire, a promotion or a correction; a track change keeps the level and the clock).
+    A correlated subquery on the gradechange_emp_date index, not a window function.
+    """
+    before = (
+        GradeChange.objects.filter(employee_id=OuterRef("employee_id"), effective_date__lt=OuterRef("effective_date"))
+        .exclude(kind=GradeChangeKind.TRANSFER)
+        .order_by("-effective_date", "-id")
+        .values("effective_date")[:1]
+    )
+    return list(
+        GradeChange.objects.filter(
+            _people(f, "employee__", track="track_id"),
+            kind=GradeChangeKind.PROMOTION,
+            effective_date__range=(f.date_from, f.date_to),
+        )
+        .order_by()
+        .annotate(previous=Subquery(before))
+        .values_list("level_id", "effective_date", "previous")
+    )
+
+
+def _eligible_by(day: datetime.date, min_months: set[int]) -> Q:
+    """Whether the time rules allow a defense of the next level by `day`, as a filter.
+
+    Needs the annotations `next_min` (the next level's minimum months) and `clock` (the
+    later of the level's start and the probation's end).
+    """
+    by_time = Q()
+    for months in sorted(min_months):
+        by_time |= Q(next_min=months, clock__lte=rules.latest_start(months, day))
+    cooled = Q(last_failed_defense_on__isnull=True) | Q(
+        last_failed_defense_on__lte=rules.latest_start(COOLDOWN_MONTHS, day)
+    )
+    return by_time & cooled
+
+
+def timing(f: Filters, *, today: datetime.date, min_months: set[int]) -> list[tuple[str, str, int]]:
+    """(pipeline bucket, time-in-level bucket, people) of the people employed now.
+
+    One statement: the next level's minimum is joined through the track's rungs; both
+    buckets are CASE expressions over dates computed here (rules.latest_start), so the
+    database only compares dates.
+    """
+    soon = add_months(today, PIPELINE_HORIZON_MONTHS)
+    pipeline = Case(
+        When(next_min__isnull=True, then=Value(TOP)),
+        When(_eligible_by(today, min_months), then=Value(NOW)),
+        When(_eligible_by(soon, min_months), then=Value(SOON)),
+        default=Value(LATER),
+        output_field=CharField(),
+    )
+    in_level = Case(
+        *[
+            When(current_level_since__gt=add_months(today, -upper), then=Value(key))
+            for key, _lower, upper in IN_LEVEL_BUCKETS
+            if upper is not None
+        ],
+        default=Value(IN_LEVEL_BUCKETS[-1][0]),
+        output_field=CharField(),
+    )
+    return list(
+        _active(f)
+        .annotate(
+            # The rung above the person's level on their track's full ladder: one LEFT JOIN
+            # on trackrung_unique_rank (track, rank), none at the top of a ladder.
+            next_rung=FilteredRelation("track__rungs", condition=Q(track__rungs__rank=F("current_level__rank") + 1)),
+            next_min=F("next_rung__level__min_months_in_previous"),
+            clock=Greatest("current_level_since", Coalesce("probation_end", "current_level_since")),
+        )
+        .annotate(pipeline=pipeline, in_level=in_level)
+        .values_list("pipeline", "in_level")
+        .annotate(people=Count("id"))
+    )
+
+
+def waiting_claims(f: Filters, *, older_than: datetime.datetime) -> dict[int | None, tuple[int, int]]:
+    """{team lead id: (claims, people)} of claims waiting for a decision since before `older_than`."""
+    rows = (
+        Evidence.objects.filter(
+            _people(f, "employee__", track="employee__track_id"),
+            employee__left_on__isnull=True,
+            status=EvidenceStatus.CLAIMED,
+            claimed_at__lt=older_than,
+        )
+        .order_by()
+        .values_list("employee__team_lead_id")
+        .annotate(claims=Count("id"), people=Count("employee_id", distinct=True))
+    )
+    return {lead: (claims, people) for lead, claims, people in rows}
+
+
+def bands_started_by(day: datetime.date) -> list[SalaryBand]:
+    """Every salary band started by `day`; which is in force is pay.rules.bands_in_force's answer."""
+    return list(
+        SalaryBand.objects.filter(valid_from__lte=day)
+        .order_by()
+        .only("level_id", "track_id", "currency", "minimum", "maximum", "valid_from")
+    )
