@@ -9,6 +9,7 @@ the arrays; the page makes saved model instances of their elements (rows_as).
 from __future__ import annotations
 
 import datetime
+import decimal
 import json
 
 from django.db import models
@@ -59,6 +60,8 @@ def _value(field: models.Field, value):
         return timezone.make_aware(moment, datetime.timezone.utc) if timezone.is_naive(moment) else moment
     if isinstance(field, models.DateField):
         return datetime.date.fromisoformat(value[:10]) if isinstance(value, str) else value
+    if isinstance(field, models.DecimalField):
+        return decimal.Decimal(str(value)).quantize(decimal.Decimal(1).scaleb(-field.decimal_places))
     if isinstance(field, models.BooleanField):
         return bool(value)
     if isinstance(field, models.JSONField) and isinstance(value, str):

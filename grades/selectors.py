@@ -373,18 +373,25 @@ def reading_list(levels: list[Level], books_of: Mapping[int, list[Book]], *, up_
     )
 
 
-def reading_packet(employee: Employee, *, up_to: Level | None) -> ReadingList:
+def reading_packet(employee: Employee, *, up_to: Level | None, readings: list[BookReading] | None = None) -> ReadingList:
     """The books a candidate read, level by level, for the review packet; the figures count the
     levels up to `up_to` (the level defended). Two queries: the ladder's reading lists with
-    the person's readings, and their readings of books no longer on those lists."""
+    the person's readings, and their readings of books no longer on those lists; one when
+    every reading of the person is given (`readings`, with who acknowledged each)."""
     levels, books_of = ladder_and_books(employee.track_id, employee.pk)
-    on_ladder = [book.pk for books in books_of.values() for book in books]
-    others = list(
-        BookReading.objects.filter(employee_id=employee.pk)
-        .exclude(book_id__in=on_ladder)
-        .select_related("acknowledged_by")
-        .order_by("read_on", "id")
-    )
+    on_ladder = {book.pk for books in books_of.values() for book in books}
+    if readings is None:
+        others = list(
+            BookReading.objects.filter(employee_id=employee.pk)
+            .exclude(book_id__in=on_ladder)
+            .select_related("acknowledged_by")
+            .order_by("read_on", "id")
+        )
+    else:
+        others = sorted(
+            (reading for reading in readings if reading.book_id not in on_ladder),
+            key=lambda reading: (reading.read_on, reading.pk),
+        )
     packet = reading_list(levels, books_of, up_to_rank=up_to.rank if up_to is not None else 0)
     packet.others = others
     return packet
@@ -1363,7 +1370,16 @@ def delivery(employee: Employee | int, *, since: datetime.date | None = None) ->
     facts = DeliveryFact.objects.filter(employee_id=employee_id)
     if since is not None:
         facts = facts.filter(period_end__gte=since)
-    facts = list(facts.select_related("recorded_by").order_by("period_start", "id"))
+    return delivery_of(list(facts.select_related("recorded_by").order_by("period_start", "id")), since=since)
+
+
+def delivery_of(facts: list, *, since: datetime.date | None = None) -> Delivery:
+    """delivery() of facts already read (every fact of one person, in any order): those
+    whose period reaches `since` or later, in time order, and each measure's trend."""
+    facts = sorted(
+        (fact for fact in facts if since is None or fact.period_end >= since),
+        key=lambda fact: (fact.period_start, fact.pk),
+    )
     by_measure: dict[str, list] = {}
     for fact in facts:
         by_measure.setdefault(fact.measure.casefold(), []).append(fact)

@@ -26,12 +26,13 @@ from grades import reasons as grade_reasons
 from grades import rules as grade_rules
 from grades import selectors as grade_selectors
 from grades.models import (
-    CheckKind, Employee, Evidence, EvidenceStatus, GradeChange, Level, Mentorship, Requirement, TrackRung,
+    BookReading, CheckKind, DeliveryFact, Employee, Evidence, EvidenceStatus, GradeChange, Level, Mentorship,
+    Requirement, TrackRung,
 )
 from grades.selectors import ChecklistFigures, ChecklistItem, checklist_item
 
 from . import policies
-from .models import CommitteeSeat, PacketSnapshot, PromotionReview, SeatRole, Vote
+from .models import CommitteeSeat, DecisionPolicy, PacketSnapshot, PromotionReview, ReviewEvent, SeatRole, Vote
 from .models import OPEN_STATUSES, AssessorRole, FeedbackAnswer, FeedbackRequest, RelationsAssessment, ReviewStatus
 
 
@@ -62,8 +63,9 @@ def review_list_queryset(user) -> QuerySet[PromotionReview]:
 # The page shows the review, its committee and trail, and the candidate's packet (checklist,
 # grade history, time in level) in a fixed number of statements whatever the size of the
 # organisation: the review row carries its seats (with members and votes), the candidate's
-# mentorships and the ledgers as JSON arrays (common.json_rows), the trail is one more, the
-# packet's checklist (with its live claims and goals) another.
+# mentorships, the ledgers, the trail and the other parts of the packet read per candidate
+# (delivery facts, books read, team relations) as JSON arrays (common.json_rows); the packet's
+# checklist (with its live claims and goals) is one more statement, its reading lists another.
 
 
 def review_for_page(user, pk: int) -> PromotionReview | None:
@@ -100,6 +102,16 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
     mentees = Mentorship.objects.filter(mentor=OuterRef(OuterRef("candidate_id"))).values("mentee_id")
     ledgers = json_rows(GradeChange.objects.filter(employee=OuterRef("candidate_id")), **LEDGER_ROW_FIELDS)
     mentee_ledgers = json_rows(GradeChange.objects.filter(employee_id__in=mentees), **LEDGER_ROW_FIELDS)
+    # The candidate's delivery facts and books read, for the packet's productivity and reading.
+    facts = json_rows(DeliveryFact.objects.filter(employee=OuterRef("candidate_id")), **DELIVERY_ROW_FIELDS)
+    readings = json_rows(BookReading.objects.filter(employee=OuterRef("candidate_id")), **READING_ROW_FIELDS)
+    # The team relations section: the assessments with their authors, the colleague feedback
+    # requests with their people and answers (review_relations shows each to whom it may).
+    assessments = json_rows(RelationsAssessment.objects.filter(review=OuterRef("pk")), **ASSESSMENT_ROW_FIELDS)
+    feedback = json_rows(FeedbackRequest.objects.filter(review=OuterRef("pk")), **FEEDBACK_ROW_FIELDS)
+    events = json_rows(ReviewEvent.objects.filter(review=OuterRef("pk")), **EVENT_ROW_FIELDS)
+    # The decision rule in force, for HR's page once every seat has voted (review_decision_policy).
+    rule = DecisionPolicy.objects.filter(pk=DecisionPolicy.ROW_ID).values("rule")
     # current_level is the ledger's latest level, kept by the ledger service.
     # The next level of the candidate's own ladder: the rung after theirs on their track.
     next_level = TrackRung.objects.filter(
@@ -111,6 +123,8 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
         .select_related("requested_by", "scheduled_by", "decided_by", "candidate__current_level", "frozen_packet")
         .annotate(
             seat_rows=seats, mentorship_rows=mentorships, ledger_rows=ledgers, mentee_ledger_rows=mentee_ledgers,
+            delivery_rows=facts, reading_rows=readings, assessment_rows=assessments, feedback_rows=feedback,
+            event_rows=events, policy_rule=Subquery(rule),
             next_level_pk=Subquery(next_level[:1]),
         )
         # No ordering for one row: Django's check of an ORDER BY against a select list this
@@ -154,6 +168,134 @@ def _ledgers_from_rows(review: PromotionReview) -> dict[int, list[GradeChange]]:
         GradeChange.level.field.set_cached_value(change, level)
         ledgers.setdefault(change.employee_id, []).append(change)
     return ledgers
+
+
+# The keys of a delivery fact's row and of a reading's (see review_for_page): their own columns,
+# and the name of who acknowledged a reading.
+DELIVERY_ROW_FIELDS = {
+    field.attname: field.attname for field in DeliveryFact._meta.concrete_fields
+}
+READING_ROW_FIELDS = {
+    **{field.attname: field.attname for field in BookReading._meta.concrete_fields},
+    "acknowledged_by__username": "acknowledged_by__username",
+    "acknowledged_by__first_name": "acknowledged_by__first_name",
+    "acknowledged_by__last_name": "acknowledged_by__last_name",
+}
+
+
+def review_delivery_facts(review: PromotionReview) -> list[DeliveryFact]:
+    """Every delivery fact of the candidate of a review read with review_for_page (no statement)."""
+    return rows_as(DeliveryFact, review._state.db, review.delivery_rows)
+
+
+def review_readings(review: PromotionReview) -> list[BookReading]:
+    """Every book the candidate of a review read with review_for_page marked as read, each with
+    who acknowledged it (no statement)."""
+    db = review._state.db
+    readings = []
+    for row in review.reading_rows or []:
+        reading = rows_as(BookReading, db, [row])[0]
+        if reading.acknowledged_by_id is not None:
+            BookReading.acknowledged_by.field.set_cached_value(reading, instance(get_user_model(), db, {
+                "id": reading.acknowledged_by_id, "username": row["acknowledged_by__username"],
+                "first_name": row["acknowledged_by__first_name"], "last_name": row["acknowledged_by__last_name"],
+            }))  # fmt: skip
+        readings.append(reading)
+    return readings
+
+
+def _names(*relations: str) -> dict[str, str]:
+    """The row keys of the names of the users at `relations` (each a path to a user)."""
+    return {
+        f"{relation}__{name}": f"{relation}__{name}"
+        for relation in relations for name in ("username", "first_name", "last_name")
+    }
+
+
+def _own_fields(model) -> dict[str, str]:
+    return {field.attname: field.attname for field in model._meta.concrete_fields}
+
+
+ASSESSMENT_ROW_FIELDS = {**_own_fields(RelationsAssessment), **_names("author")}
+FEEDBACK_ROW_FIELDS = {
+    **_own_fields(FeedbackRequest),
+    **_names("asked_by", "withdrawn_by", "colleague__user"),
+    "colleague__user_id": "colleague__user_id",
+    **{f"answer__{name}": f"answer__{name}" for name in _own_fields(FeedbackAnswer)},
+}
+
+
+EVENT_ROW_FIELDS = {**_own_fields(ReviewEvent), **_names("actor")}
+
+
+def review_events(review: PromotionReview) -> list[ReviewEvent]:
+    """The trail of a review read with review_for_page, oldest first, each event with its actor
+    (no statement)."""
+    db = review._state.db
+    events = []
+    for row in review.event_rows or []:
+        event = rows_as(ReviewEvent, db, [row])[0]
+        ReviewEvent.actor.field.set_cached_value(event, _user_of(db, row, "actor", event.actor_id))
+        ReviewEvent.review.field.set_cached_value(event, review)
+        events.append(event)
+    return sorted(events, key=lambda event: (event.at, event.pk))
+
+
+def review_decision_policy(review: PromotionReview) -> DecisionPolicy:
+    """The decision policy as read with a review by review_for_page: DecisionPolicy.current()
+    without a statement of its own (the defaults when the row is missing)."""
+    if review.policy_rule is None:
+        return DecisionPolicy(pk=DecisionPolicy.ROW_ID)
+    return instance(DecisionPolicy, review._state.db, {"id": DecisionPolicy.ROW_ID, "rule": review.policy_rule})
+
+
+def _user_of(db: str, row: dict, relation: str, pk):
+    """The user at `relation` of a row (its id `pk`, its names under _names keys), or None."""
+    if pk is None:
+        return None
+    return instance(get_user_model(), db, {
+        "id": pk, **{name: row[f"{relation}__{name}"] for name in ("username", "first_name", "last_name")},
+    })  # fmt: skip
+
+
+def _assessments_from_rows(review: PromotionReview) -> list[RelationsAssessment]:
+    db = review._state.db
+    made = []
+    for row in review.assessment_rows or []:
+        assessment = rows_as(RelationsAssessment, db, [row])[0]
+        RelationsAssessment.author.field.set_cached_value(assessment, _user_of(db, row, "author", assessment.author_id))
+        made.append(assessment)
+    return sorted(made, key=lambda assessment: (assessment.role, assessment.revision))
+
+
+def _feedback_from_rows(review: PromotionReview) -> list[FeedbackRequest]:
+    """The feedback requests of a review read with review_for_page, in the order asked, each
+    with its colleague, who asked and withdrew it, and its answer (with_answer's given_answer)."""
+    db = review._state.db
+    made = []
+    for row in review.feedback_rows or []:
+        feedback_request = rows_as(FeedbackRequest, db, [row])[0]
+        colleague = instance(Employee, db, {"id": feedback_request.colleague_id, "user_id": row["colleague__user_id"]})
+        Employee.user.field.set_cached_value(
+            colleague, _user_of(db, row, "colleague__user", row["colleague__user_id"])
+        )
+        FeedbackRequest.colleague.field.set_cached_value(feedback_request, colleague)
+        FeedbackRequest.asked_by.field.set_cached_value(
+            feedback_request, _user_of(db, row, "asked_by", feedback_request.asked_by_id)
+        )
+        FeedbackRequest.withdrawn_by.field.set_cached_value(
+            feedback_request, _user_of(db, row, "withdrawn_by", feedback_request.withdrawn_by_id)
+        )
+        answer = None
+        if row["answer__id"] is not None:
+            answer = rows_as(FeedbackAnswer, db, [{
+                key[len("answer__"):]: value for key, value in row.items() if key.startswith("answer__")
+            }])[0]  # fmt: skip
+            FeedbackAnswer.request.field.set_cached_value(answer, feedback_request)
+        FeedbackRequest.answer.related.set_cached_value(feedback_request, answer)
+        feedback_request.given_answer = answer
+        made.append(feedback_request)
+    return sorted(made, key=lambda feedback_request: (feedback_request.asked_at, feedback_request.pk))
 
 
 # The keys of a seat row (see review_for_page) and the columns they are read from.
@@ -972,17 +1114,18 @@ def with_answer(feedback_request: FeedbackRequest | None) -> FeedbackRequest | N
 def review_relations(user, review: PromotionReview, seats) -> RelationsSection:
     """The team relations section of a review read with review_for_page, for `user`.
 
-    At most three statements: the assessments with their authors (for those who may read
-    them), the requests with their colleagues and answers (HR and the committee; anyone
-    else who may see the review reads only a request of their own; the candidate reads
-    none), and for HR on an open review whom to ask.
+    The assessments with their authors and the requests with their colleagues and answers
+    came with the review's row; each is shown to whom it may be (the assessments to those
+    who may read them, the requests to HR and the committee; anyone else who may see the
+    review sees only a request of their own, the candidate none). One statement, for HR on
+    an open review: whom to ask.
     """
     is_open = review.is_open
     show_assessments = policies.may_see_relations_assessments(user, review, seats)
     lines = []
     if show_assessments:
         rows: dict[str, list[RelationsAssessment]] = {role: [] for role in AssessorRole.values}
-        for row in RelationsAssessment.objects.filter(review=review).select_related("author").order_by("role", "revision"):
+        for row in _assessments_from_rows(review):
             rows.setdefault(row.role, []).append(row)
         for role, label in AssessorRole.choices:
             revisions = rows.get(role, [])
@@ -994,21 +1137,11 @@ def review_relations(user, review: PromotionReview, seats) -> RelationsSection:
     show_feedback = policies.may_see_colleague_feedback(user, review, seats)
     requests: list[FeedbackRequest] = []
     my_request = None
+    feedback = _feedback_from_rows(review)
     if show_feedback:
-        requests = [
-            with_answer(r) for r in FeedbackRequest.objects.filter(review=review)
-            .select_related("colleague__user", "asked_by", "withdrawn_by", "answer")
-            .order_by("asked_at", "id")
-        ]
-        my_request = next(
-            (r for r in requests if r.colleague.user_id == user.pk and not r.is_withdrawn), None
-        )
-    elif user.is_authenticated and review.candidate.user_id != user.pk:
-        my_request = with_answer(
-            FeedbackRequest.objects.filter(review=review, colleague__user=user, withdrawn_at__isnull=True)
-            .select_related("colleague__user", "asked_by", "answer")
-            .first()
-        )
+        requests = feedback
+    if user.is_authenticated and (show_feedback or review.candidate.user_id != user.pk):
+        my_request = next((r for r in feedback if r.colleague.user_id == user.pk and not r.is_withdrawn), None)
     can_ask = is_open and policies.may_ask_for_feedback(user, review)
     choices = []
     if can_ask:

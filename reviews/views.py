@@ -58,7 +58,6 @@ from .forms import (
 from .models import (
     AssessorRole,
     CommitteeSeat,
-    DecisionPolicy,
     DefenseSession,
     PromotionReview,
     ReviewEvent,
@@ -77,8 +76,12 @@ from .selectors import (
     packet_from_snapshot,
     packet_plan,
     review_for_page,
+    review_decision_policy,
+    review_delivery_facts,
+    review_events,
     review_list_queryset,
     review_packet,
+    review_readings,
     review_relations,
     review_seats,
     review_snapshot,
@@ -526,7 +529,7 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         forms["withdraw"] = bound.get("withdraw") or WithdrawForm()
 
     # Read only where the page says what the votes would decide.
-    policy = DecisionPolicy.current() if can_decide and all_voted else None
+    policy = review_decision_policy(review) if can_decide and all_voted else None
     context = {
         "page_url": review.get_absolute_url(),
         "review": review,
@@ -544,7 +547,7 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "before_defense": before_defense,
         "packet_level_differs": progress.next_level is not None and progress.next_level.pk != review.to_level_id,
         "packet_reading": _kept_or_live(kept, "reading", lambda: grade_selectors.reading_packet(
-            review.candidate, up_to=progress.next_level or review.to_level)),
+            review.candidate, up_to=progress.next_level or review.to_level, readings=review_readings(review))),
         "seats": seats,
         "my_seat": my_seat,
         "visibility": visibility,
@@ -556,7 +559,7 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "missing_votes": [seat for seat in seats if not hasattr(seat, "vote")],
         "rule": policy.get_rule_display() if policy else "",
         "would_pass": rules.outcome([vote.value for vote in votes], policy.rule) if policy else None,
-        "trail": _trail(review.events.select_related("actor"), visibility),
+        "trail": _trail(review_events(review), visibility),
         "is_hr": is_hr,
         "can_schedule": can_schedule,
         "can_decide": can_decide,
@@ -565,8 +568,8 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "forms": forms,
         "member_selects": _member_selects(forms["schedule"], seat_people) if can_schedule else [],
         # The candidate's delivery over their time in the current level (criterion 2 of a promotion).
-        "productivity": _kept_or_live(kept, "productivity", lambda: grade_selectors.delivery(
-            review.candidate_id, since=progress.since)),
+        "productivity": _kept_or_live(kept, "productivity", lambda: grade_selectors.delivery_of(
+            review_delivery_facts(review), since=progress.since)),
         # The statement's edit form for the candidate and their lead while HR has not scheduled yet.
         "statement_form": (
             bound.get("statement") or StatementForm(initial={"statement": review.statement})

@@ -147,27 +147,25 @@ def test_the_pager_is_translated(client, org, monkeypatch):
 
 # The three statements every signed-in page starts with (session, user, viewer's facts), then:
 # the review with its people and levels joined, and as subqueries (JSON arrays) the seats with
-# each member and vote, the candidate's mentorships, the ledgers of the candidate and of their
-# mentees, and the id of the level above the candidate's; the checklist with each line's live
-# claim, its decider and the candidate's growth goal on it; the event trail with its actors;
-# the reading lists of the candidate's ladder with their readings, and their readings of books
-# no longer on those lists; the candidate's delivery facts.
-DETAIL_QUERIES = 9
-# The team relations section (selectors.review_relations): the assessments with their authors
-# and the colleague feedback requests with their answers, for HR and the committee. The candidate
-# reads neither before the decision, so their page costs nothing more. HR on an open review
-# also reads whom they may ask (counted in DETAIL_QUERIES_HR_OPEN below).
-RELATIONS_QUERIES = 2
-# HR on an open review also reads who may be seated, for the schedule form.
-DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + RELATIONS_QUERIES + 1 + 1
-# Once every seat has voted, HR's page also reads the decision policy, to say what the votes
-# would decide (one row by its key).
-DETAIL_QUERIES_HR_ALL_VOTED = DETAIL_QUERIES_HR_OPEN + 1
+# each member and vote, the trail with each event's actor, the candidate's mentorships, the
+# ledgers of the candidate and of their mentees, the candidate's delivery facts and books read,
+# and the id of the level above the candidate's; the checklist with each line's live claim,
+# its decider and the candidate's growth goal on it; the reading lists of the candidate's
+# ladder with their readings.
+DETAIL_QUERIES = 6
+# The team relations section (selectors.review_relations) shown to HR and the committee, the
+# assessments with their authors and the colleague feedback requests with their answers, comes
+# with the review's row as two more JSON arrays: no statement of its own, for any viewer.
+# HR on an open review also reads whom they may ask for feedback, and who may be seated, for
+# the schedule form.
+DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + 1 + 1
+# Once every seat has voted, HR's page also says what the votes would decide, by the decision
+# policy read with the review's row (a subquery of one row by its key): no statement more.
+DETAIL_QUERIES_HR_ALL_VOTED = DETAIL_QUERIES_HR_OPEN
 # A decided review shows the packet kept at its decision, joined to the review, every part of it:
-# none of the live parts is read (checklist with the goals, reading lists and readings,
-# delivery facts, relations), only the three every page reads, the review and the trail,
-# whoever reads it.
-DETAIL_QUERIES_DECIDED = DETAIL_QUERIES - 1 - 2 - 1
+# none of the live parts is read (checklist with the goals, reading lists with readings), only
+# the three every page reads and the review with its trail, whoever reads it.
+DETAIL_QUERIES_DECIDED = DETAIL_QUERIES - 1 - 1
 
 
 def detail_queries(client, person, review, django_assert_num_queries, expected):
@@ -180,9 +178,9 @@ def detail_queries(client, person, review, django_assert_num_queries, expected):
 
 
 @pytest.mark.parametrize("who, expected", [
-    ("cto", DETAIL_QUERIES + RELATIONS_QUERIES),  # a committee member
+    ("cto", DETAIL_QUERIES),  # a committee member
     ("dev", DETAIL_QUERIES),  # the candidate
-    ("lead", DETAIL_QUERIES + RELATIONS_QUERIES),  # the candidate's team lead, seated too
+    ("lead", DETAIL_QUERIES),  # the candidate's team lead, seated too
     ("hr", DETAIL_QUERIES_HR_ALL_VOTED),  # the schedule form: who may be seated; the decision rule
 ])
 def test_detail_query_count_is_pinned_and_constant(client, org, who, expected, django_assert_num_queries):
