@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db.models import (
-    BooleanField,
     Case,
     Exists,
     FilteredRelation,
@@ -231,17 +230,18 @@ def seat_candidate_choices() -> SeatChoices:
     The rule is policies.may_hold_seat without the review's own exceptions (the current
     holders and the candidate's lead, which the page adds): the Committee group for the
     three directors' seats, the Team lead group for the fourth, superusers for any. One
-    statement over the group membership index, each person's two memberships tested per
-    row, rather than a join of every user with their groups folded by DISTINCT: a company
+    statement over the group membership index, each person's memberships tested per row,
+    rather than a join of every user with their groups folded by DISTINCT: a company
     has a thousand team leads and more, and only a handful of directors. Labelled as the
     schedule form labels users; ordered by name, and in each director's seat the holders of
     its role (policies.SEAT_DESIGNATIONS) first.
 
-    The same statement reads, for the members of the Committee group only, which director's
-    role each holds (one probe of the membership index per designation) and the director's
-    seat each held last (one probe of the seats' member index), from which SeatChoices.usual
-    names who usually sits in each seat. A designation outside the Committee group counts
-    for nothing: that person is not offered a director's seat at all.
+    The same statement reads which director's role each holds (one probe of the membership
+    index per designation, like the groups') and, for the members of the Committee group, the
+    director's seat each held last (one probe of the seats' member index), from which
+    SeatChoices.usual names who usually sits in each seat. A role counts where its holder is
+    offered the seat: a holder outside the Committee group is not (a superuser is, as
+    may_hold_seat has them in every group).
     """
     user_model = get_user_model()
     membership = user_model.groups.through.objects
@@ -260,11 +260,7 @@ def seat_candidate_choices() -> SeatChoices:
     )
     designated = policies.SEAT_DESIGNATIONS
     holds = {
-        role: Case(
-            When(in_group[director_group], then=Exists(membership.filter(user=OuterRef("pk"), group__name=name))),
-            default=Value(False), output_field=BooleanField(),
-        )
-        for role, name in designated.items()
+        role: Exists(membership.filter(user=OuterRef("pk"), group__name=name)) for role, name in designated.items()
     }
     rows = (
         user_model.objects.filter(is_active=True)
