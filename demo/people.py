@@ -59,14 +59,15 @@ BATCH_SIZE = 1000
 EVIDENCE_CHUNK = 500
 
 # (username, groups, is_staff, is_superuser) of the logins that are not employees.
-# cto and product sit on the committee only; they are not on a track.
+# cto, product and hrdirector sit on the committee only; they are not on a track. Each holds
+# their director's role (the designation the schedule form offers first in that seat).
 STAFF_LOGINS: tuple[tuple[str, tuple[str, ...], bool, bool], ...] = (
     ("admin", (), True, True),
     ("hr", (roles.HR,), True, False),
     ("manager", (roles.MANAGER,), False, False),
-    ("cto", (roles.COMMITTEE,), False, False),
-    ("product", (roles.COMMITTEE,), False, False),
-    ("hrdirector", (roles.COMMITTEE,), False, False),
+    ("cto", (roles.COMMITTEE, roles.CTO), False, False),
+    ("product", (roles.COMMITTEE, roles.PRODUCT_DIRECTOR), False, False),
+    ("hrdirector", (roles.COMMITTEE, roles.HR_DIRECTOR), False, False),
 )
 DEMO_LEAD = "lead"
 DEMO_DEV = "dev"
@@ -848,8 +849,9 @@ def _load_tracks() -> dict[str, int]:
 
 
 def _load_groups() -> dict[str, int]:
-    groups = dict(Group.objects.filter(name__in=roles.ROLES).values_list("name", "id"))
-    missing = [name for name in roles.ROLES if name not in groups]
+    names = roles.ROLES + roles.DESIGNATIONS
+    groups = dict(Group.objects.filter(name__in=names).values_list("name", "id"))
+    missing = [name for name in names if name not in groups]
     if missing:
         raise DemoError(f"Role group(s) {', '.join(missing)} not found; run `manage.py migrate`.")
     return groups

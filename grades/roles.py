@@ -22,6 +22,16 @@ DEVELOPER = "Developer"
 
 ROLES = (HR, TEAM_LEAD, COMMITTEE, MANAGER, DEVELOPER)
 
+# Designations within the Committee: who holds each director's role (reviews 0013 creates
+# the groups). They grant no permission and let nobody sit who could not: a holder sits only
+# while in the Committee group too. They tell the schedule form whom to offer first in each
+# director's seat (reviews.policies.SEAT_DESIGNATIONS).
+CTO = "CTO"
+PRODUCT_DIRECTOR = "Product director"
+HR_DIRECTOR = "HR director"
+
+DESIGNATIONS = (CTO, PRODUCT_DIRECTOR, HR_DIRECTOR)
+
 _FRAMEWORK_VIEW = [
     "grades.view_ladder",
     "grades.view_level",

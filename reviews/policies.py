@@ -16,7 +16,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from grades.models import Employee
 from grades.policies import is_hr, is_lead_of, leads_anyone
-from grades.roles import COMMITTEE, HR, MANAGER, TEAM_LEAD, user_has_role
+from grades.roles import COMMITTEE, CTO, HR, HR_DIRECTOR, MANAGER, PRODUCT_DIRECTOR, TEAM_LEAD, user_has_role
 
 from .models import CommitteeSeat, PromotionReview, SeatRole
 from .models import AssessorRole
@@ -107,6 +107,16 @@ SEAT_GROUPS = {
     SeatRole.PRODUCT: COMMITTEE,
     SeatRole.HR_DIRECTOR: COMMITTEE,
     SeatRole.TEAM_LEAD: TEAM_LEAD,
+}
+
+# Who holds each director's role: the members of its designation group (grades.roles). The
+# schedule form offers them first in that seat and chooses the one holder for a first
+# schedule. A designation decides whom to offer, not who may sit: a holder who left the
+# Committee group is not offered (may_hold_seat), and the others of the group still may sit.
+SEAT_DESIGNATIONS = {
+    SeatRole.CTO: CTO,
+    SeatRole.PRODUCT: PRODUCT_DIRECTOR,
+    SeatRole.HR_DIRECTOR: HR_DIRECTOR,
 }
 
 

@@ -352,8 +352,14 @@ def review_seats(review: PromotionReview) -> list[CommitteeSeat]:
 
 class SeatChoices(dict):
     """{seat role: [(user pk, label)]}, and in `usual` {seat role: user pk} the person who sits in
-    that seat on committees: the one offered for it alone, or else the only one offered whose
-    latest director's seat it was (the CTO sat in the CTO's seat last time)."""
+    that seat on committees.
+
+    In a director's seat that is the one holder of its role (policies.SEAT_DESIGNATIONS), and
+    nobody when two hold it. A seat whose role nobody holds falls back on the committees HR
+    seated before: the one person offered for it, or else the only one offered whose latest
+    director's seat it was (the CTO sat in the CTO's seat last time); never someone who holds
+    another role, whose seat is that one.
+    """
 
     def __init__(self, *args, usual: dict | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -366,14 +372,18 @@ def seat_candidate_choices() -> SeatChoices:
     The rule is policies.may_hold_seat without the review's own exceptions (the current
     holders and the candidate's lead, which the page adds): the Committee group for the
     three directors' seats, the Team lead group for the fourth, superusers for any. One
-    statement over the group membership index, each person's two memberships tested per
-    row, rather than a join of every user with their groups folded by DISTINCT: a company
+    statement over the group membership index, each person's memberships tested per row,
+    rather than a join of every user with their groups folded by DISTINCT: a company
     has a thousand team leads and more, and only a handful of directors. Labelled as the
-    schedule form labels users; ordered by name.
+    schedule form labels users; ordered by name, and in each director's seat the holders of
+    its role (policies.SEAT_DESIGNATIONS) first.
 
-    The same statement reads, for the members of the Committee group, the director's seat
-    each held last (one probe of the seats' member index per director), from which
-    SeatChoices.usual names who usually sits in each seat.
+    The same statement reads which director's role each holds (one probe of the membership
+    index per designation, like the groups') and, for the members of the Committee group, the
+    director's seat each held last (one probe of the seats' member index), from which
+    SeatChoices.usual names who usually sits in each seat. A role counts where its holder is
+    offered the seat: a holder outside the Committee group is not (a superuser is, as
+    may_hold_seat has them in every group).
     """
     user_model = get_user_model()
     membership = user_model.groups.through.objects
@@ -390,27 +400,45 @@ def seat_candidate_choices() -> SeatChoices:
         )),
         default=Value(""),
     )
+    designated = policies.SEAT_DESIGNATIONS
+    holds = {
+        role: Exists(membership.filter(user=OuterRef("pk"), group__name=name)) for role, name in designated.items()
+    }
     rows = (
         user_model.objects.filter(is_active=True)
         .filter(Q(pk__in=membership.filter(group__name__in=groups).values("user_id")) | Q(is_superuser=True))
         .annotate(**{f"in_{index}": test for index, test in enumerate(in_group.values())})
+        .annotate(**{f"holds_{index}": test for index, test in enumerate(holds.values())})
         .annotate(last_seat=last_director_seat)
         .order_by("last_name", "first_name", "username")
         .values_list("pk", "first_name", "last_name", "username", "is_superuser", "last_seat",
-                     *(f"in_{index}" for index in range(len(groups))))
+                     *(f"in_{index}" for index in range(len(groups))),
+                     *(f"holds_{index}" for index in range(len(holds))))
     )
     choices = SeatChoices({role: [] for role in policies.SEAT_GROUPS})
     sat_last: dict[str, list[int]] = {role: [] for role in policies.SEAT_GROUPS}
+    holders: dict[str, list[int]] = {role: [] for role in policies.SEAT_GROUPS}
     for pk, first_name, last_name, username, is_superuser, last_seat, *flags in rows:
         member_of = {name for name, flag in zip(groups, flags) if flag}
+        holds_role = {role for role, flag in zip(designated, flags[len(groups):]) if flag}
         label = f"{first_name} {last_name}".strip() or username
         for role, group in policies.SEAT_GROUPS.items():
             if is_superuser or group in member_of:
                 choices[role].append((pk, label))
-                if last_seat == role:
+                if role in holds_role:
+                    holders[role].append(pk)
+                # Who holds a role sits in its seat, whatever seat they held last.
+                if last_seat == role and not holds_role:
                     sat_last[role].append(pk)
+    holding = {pk for pks in holders.values() for pk in pks}
     for role, people in choices.items():
-        if len(people) == 1:
+        if holders[role]:
+            # The holders first, each part in name order (the sort keeps the rows' order).
+            first = set(holders[role])
+            people.sort(key=lambda choice, first=first: choice[0] not in first)
+            if len(holders[role]) == 1:
+                choices.usual[role] = holders[role][0]
+        elif len(people) == 1 and people[0][0] not in holding:
             choices.usual[role] = people[0][0]
         elif len(sat_last[role]) == 1:
             choices.usual[role] = sat_last[role][0]

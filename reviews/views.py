@@ -360,7 +360,8 @@ def _seat_choices(review: PromotionReview, seats) -> dict[str, list[tuple[int, s
 def _schedule_initial(review: PromotionReview, seats, people: SeatChoices | None = None) -> dict:
     """The schedule form's first values: the defense as scheduled, or for a first schedule the
     candidate's team lead in the lead's seat and, in each director's seat, who usually sits in
-    it (SeatChoices.usual: the only person offered, or the one who held it last), one seat each."""
+    it (SeatChoices.usual: the one holder of its role, or with none the only person offered or
+    the one who held it last), one seat each."""
     initial = {"place": review.place, "override_reason": review.override_reason}
     if review.scheduled_for:
         initial["when"] = timezone.localtime(review.scheduled_for)

@@ -24,6 +24,8 @@ from grades.models import (
     Level,
     Mentorship,
 )
+from reviews.models import SeatRole
+from reviews.selectors import seat_candidate_choices
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +39,9 @@ LOGIN_GROUPS = {
     "lead": {roles.TEAM_LEAD, roles.DEVELOPER},
     "dev": {roles.DEVELOPER},
     "manager": {roles.MANAGER},
-    "cto": {roles.COMMITTEE},
-    "product": {roles.COMMITTEE},
-    "hrdirector": {roles.COMMITTEE},
+    "cto": {roles.COMMITTEE, roles.CTO},
+    "product": {roles.COMMITTEE, roles.PRODUCT_DIRECTOR},
+    "hrdirector": {roles.COMMITTEE, roles.HR_DIRECTOR},
 }
 
 
@@ -151,6 +153,23 @@ def test_demo_logins_have_their_roles_and_the_printed_password(seeded):
     assert f"password: {demo.DEFAULT_PASSWORD}" in seeded
     assert "http://127.0.0.1:8000/" in seeded
     assert "admin, hr, lead, dev, manager, cto, product, hrdirector" in seeded
+
+
+def test_each_director_holds_their_role_and_is_offered_and_chosen_for_its_seat(seeded):
+    logins = dict(User.objects.filter(username__in=["cto", "product", "hrdirector"]).values_list("username", "pk"))
+    expected = {SeatRole.CTO: logins["cto"], SeatRole.PRODUCT: logins["product"],
+                SeatRole.HR_DIRECTOR: logins["hrdirector"]}
+    # Only the three directors hold a role, one each.
+    holders = User.groups.through.objects.filter(group__name__in=roles.DESIGNATIONS)
+    assert sorted(holders.values_list("user__username", "group__name")) == sorted(
+        [("cto", roles.CTO), ("hrdirector", roles.HR_DIRECTOR), ("product", roles.PRODUCT_DIRECTOR)]
+    )
+    choices = seat_candidate_choices()
+    # The admin (a superuser) may sit in every seat too, after the holder.
+    for role, pk in expected.items():
+        assert choices[role][0][0] == pk, role
+        assert len(choices[role]) > 1
+    assert {role: choices.usual.get(role) for role in expected} == expected
 
 
 def test_password_comes_from_the_option_then_the_environment(monkeypatch):

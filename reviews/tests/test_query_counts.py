@@ -6,7 +6,10 @@ import datetime
 import re
 
 import pytest
+from django.contrib.auth.models import Group
+from django.db import connection
 from django.test.html import parse_html
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from grades.models import EvidenceStatus, GradeChangeKind, Level, Requirement
@@ -226,6 +229,17 @@ def test_a_senior_candidate_with_mentees_costs_the_same(client, org, django_asse
     assert {"experience_years", "mentee_promoted", "mentee_count"} <= kinds
 
 
+def test_the_holders_of_the_directors_roles_cost_no_statement_more(client, org, django_assert_num_queries):
+    """Who holds each director's role is read with who may be seated, in the same statement."""
+    review = requested(org)
+    detail_queries(client, org["hr"], review, django_assert_num_queries, DETAIL_QUERIES_HR_OPEN)
+    for username, name in [("cto", "CTO"), ("product", "Product director"), ("hrdirector", "HR director"),
+                           ("spare", "HR director")]:
+        org[username].groups.add(Group.objects.get(name=name))
+    response = detail_queries(client, org["hr"], review, django_assert_num_queries, DETAIL_QUERIES_HR_OPEN)
+    assert response.context["forms"]["schedule"].initial["cto"] == org["cto"].pk
+
+
 def test_the_review_box_is_one_query(org, django_assert_num_queries):
     dev = type(org["dev"]).objects.select_related("team_lead").get(pk=org["dev"].pk)
     decided(org, values=("reject", "reject", "reject", "reject"))
@@ -403,16 +417,31 @@ def test_the_schedule_forms_people_are_who_may_hold_each_seat(org):
 
     from reviews import policies
 
-    root = UserFactory(username="root", is_superuser=True)
-    gone = UserFactory(username="gone", roles=["Committee"], is_active=False)
+    # Holders of a role: a superuser the product director's (superusers are in every group, the
+    # Committee too), the CTO, and three the HR director's (one of them outside the Committee).
+    root = UserFactory(username="root", is_superuser=True, roles=["Product director"])
+    gone = UserFactory(username="gone", roles=["Committee", "CTO"], is_active=False)
     both = UserFactory(username="both", roles=["Committee", "Team lead"])
-    choices = seat_candidate_choices()
+    org["cto"].groups.add(Group.objects.get(name="CTO"))
+    org["hrdirector"].groups.add(Group.objects.get(name="HR director"))
+    org["spare"].groups.add(Group.objects.get(name="HR director"))
+    outside = UserFactory(username="outside", roles=["HR director", "Team lead"])
+    with CaptureQueriesContext(connection) as statements:
+        choices = seat_candidate_choices()
+    assert len(statements) == 1
     for role in policies.SEAT_GROUPS:
-        expected = [
-            (user.pk, user.get_full_name() or user.get_username())
+        designation = policies.SEAT_DESIGNATIONS.get(role)
+        may_sit = [
+            user
             for user in get_user_model().objects.filter(is_active=True).order_by("last_name", "first_name", "username")
             if policies.may_hold_seat(role, groups={g.name for g in user.groups.all()}, is_superuser=user.is_superuser,
                                       holds_it_now=False, leads_candidate=False)
+        ]
+        # Those who hold the seat's role first, each part by name.
+        holds = [designation is not None and user.groups.filter(name=designation).exists() for user in may_sit]
+        expected = [
+            (user.pk, user.get_full_name() or user.get_username())
+            for _not_holder, user in sorted(zip((not h for h in holds), may_sit), key=lambda pair: pair[0])
         ]
         assert choices[role] == expected, role
         assert len(expected) == len({pk for pk, _label in expected})
@@ -420,6 +449,11 @@ def test_the_schedule_forms_people_are_who_may_hold_each_seat(org):
     assert all(root.pk in people and both.pk in people and gone.pk not in people for people in ids.values())
     assert org["cto"].pk in ids["cto"] and org["cto"].pk not in ids["team_lead"]
     assert org["lead"].user.pk in ids["team_lead"] and org["lead"].user.pk not in ids["cto"]
+    assert outside.pk in ids["team_lead"] and outside.pk not in ids["hr_director"]
+    assert choices["cto"][0][0] == org["cto"].pk and choices["product"][0][0] == root.pk
+    assert {pk for pk, _label in choices["hr_director"][:2]} == {org["hrdirector"].pk, org["spare"].pk}
+    # One holder is chosen; two are not.
+    assert choices.usual == {"cto": org["cto"].pk, "product": root.pk}
 
 
 def test_the_seats_read_with_the_review_are_its_seats(org, django_assert_num_queries):

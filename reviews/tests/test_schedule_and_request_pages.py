@@ -1,12 +1,15 @@
 """The schedule form's seats and time zone, and the progress page's request button."""
 
 import datetime
+import re
 
 import pytest
+from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 
+from grades import roles
 from grades.tests.factories import RequirementFactory, TrackLevelFactory, UserFactory, hire, level
-from reviews import services
+from reviews import policies, services
 from reviews.models import PromotionReview, ReviewStatus, SeatRole
 from reviews.tests.factories import (
     confirm_checklist,
@@ -102,6 +105,144 @@ def test_only_hr_schedules_from_the_page(client, org, who, status, mailoutbox, d
         response = login(client, org[who]).post(f"/reviews/{review.pk}/schedule/", schedule_data(org))
     assert response.status_code == status
     assert db_state() == before and callbacks == [] and mailoutbox == []
+
+
+# --- Who holds each director's role ----------------------------------------------------------------
+
+
+DIRECTOR_SEATS = (SeatRole.CTO, SeatRole.PRODUCT, SeatRole.HR_DIRECTOR)
+
+
+def designate(user, *names):
+    """Give `user` the designation groups `names` (as an admin does on the user's page)."""
+    user.groups.add(*Group.objects.filter(name__in=names))
+
+
+def designate_directors(org):
+    designate(org["cto"], roles.CTO)
+    designate(org["product"], roles.PRODUCT_DIRECTOR)
+    designate(org["hrdirector"], roles.HR_DIRECTOR)
+
+
+def select_of(page, role) -> str:
+    return dict((field.name, html) for field, html in page.context["member_selects"])[role]
+
+
+def options(page, role) -> list[int]:
+    """The user ids a seat's select offers, in order (without the empty choice)."""
+    return [int(pk) for pk in re.findall(r'<option value="(\d+)"', select_of(page, role))]
+
+
+def chosen(page, role) -> list[str]:
+    """The values a seat's select shows chosen ("" for the empty choice)."""
+    return re.findall(r'<option value="(\d*)" selected>', select_of(page, role))
+
+
+def by_name(org, *names) -> list[int]:
+    """The user ids of `names` in the order the form lists people: by last name, first name, username."""
+    users = sorted((org[name] for name in names), key=lambda u: (u.last_name, u.first_name, u.username))
+    return [user.pk for user in users]
+
+
+COMMITTEE = ("cto", "product", "hrdirector", "spare")
+
+
+def test_the_designations_are_groups_with_no_permission():
+    groups = Group.objects.filter(name__in=roles.DESIGNATIONS)
+    assert sorted(groups.values_list("name", flat=True)) == sorted(["CTO", "Product director", "HR director"])
+    assert not Permission.objects.filter(group__in=groups).exists()
+    assert set(policies.SEAT_DESIGNATIONS) == set(DIRECTOR_SEATS)
+
+
+def test_each_directors_seat_is_chosen_for_the_holder_of_its_role(client, org):
+    designate_directors(org)
+    review = requested(org)
+    page, initial = schedule_initial(client, org, review)
+    for role, who in zip(DIRECTOR_SEATS, ("cto", "product", "hrdirector")):
+        assert initial[role] == org[who].pk, role
+        # The holder first, then the other committee members in name order.
+        others = by_name(org, *(name for name in COMMITTEE if name != who))
+        assert options(page, role) == [org[who].pk, *others], role
+        assert chosen(page, role) == [str(org[who].pk)], role
+    assert initial[SeatRole.TEAM_LEAD] == org["lead"].user.pk
+    assert 'data-testid="seat-hint"' in body(page)
+    # Scheduled as offered: each director in their own seat.
+    confirm_checklist(org["dev"])
+    response = client.post(f"/reviews/{review.pk}/schedule/", schedule_data(org))
+    assert response.status_code == 302
+    assert dict(review.seats.values_list("role", "member_id")) == {
+        role: user.pk for role, user in members(org).items()
+    }
+
+
+def test_the_holder_of_a_role_wins_over_who_sat_in_its_seat_last(client, org):
+    # Last time each director sat in their own seat; now spare holds the CTO's role and the
+    # CTO the HR director's, and nobody holds the product director's.
+    scheduled(org)
+    services.review_withdraw(review=PromotionReview.objects.get(), by=org["hr"], reason="Moved to next quarter")
+    designate(org["spare"], roles.CTO)
+    designate(org["cto"], roles.HR_DIRECTOR)
+    other = services.review_request(statement="Ready.", candidate=org["other_dev"], by=org["other_dev"].user)
+    page, initial = schedule_initial(client, org, other)
+    assert initial[SeatRole.CTO] == org["spare"].pk
+    assert initial[SeatRole.HR_DIRECTOR] == org["cto"].pk
+    # A seat whose role nobody holds still goes to who sat in it last.
+    assert initial[SeatRole.PRODUCT] == org["product"].pk
+    assert options(page, SeatRole.HR_DIRECTOR)[0] == org["cto"].pk
+    assert options(page, SeatRole.PRODUCT) == by_name(org, *COMMITTEE)
+
+
+def test_two_holders_of_a_role_are_offered_first_and_neither_is_chosen(client, org):
+    designate_directors(org)
+    designate(org["spare"], roles.CTO)
+    page, initial = schedule_initial(client, org, requested(org))
+    assert SeatRole.CTO not in initial
+    # Both holders first, then the others, each part in name order; the empty choice is shown.
+    assert options(page, SeatRole.CTO) == by_name(org, "cto", "spare") + by_name(org, "hrdirector", "product")
+    assert chosen(page, SeatRole.CTO) == [""]
+    # The other seats still go to their one holder.
+    assert initial[SeatRole.PRODUCT] == org["product"].pk
+    assert initial[SeatRole.HR_DIRECTOR] == org["hrdirector"].pk
+
+
+def test_a_holder_who_left_the_committee_is_not_offered(client, org):
+    designate_directors(org)
+    org["cto"].groups.remove(Group.objects.get(name=roles.COMMITTEE))
+    review = requested(org)
+    page, initial = schedule_initial(client, org, review)
+    assert SeatRole.CTO not in initial
+    for role in DIRECTOR_SEATS:
+        assert org["cto"].pk not in options(page, role), role
+    assert initial[SeatRole.PRODUCT] == org["product"].pk
+    # Seating them anyway is refused, and nothing is written.
+    confirm_checklist(org["dev"])
+    before = db_state()
+    response = client.post(f"/reviews/{review.pk}/schedule/", schedule_data(org))
+    assert response.status_code == 400
+    assert response.context["forms"]["schedule"].errors.keys() == {SeatRole.CTO}
+    assert db_state() == before
+
+
+@pytest.mark.parametrize("who", ["cto", "hrdirector"])
+def test_a_holder_of_a_directors_role_does_not_schedule(client, org, who, mailoutbox,
+                                                       django_capture_on_commit_callbacks):
+    """Holding a role is no right to schedule: a seated director who moves the defense gets 403."""
+    designate_directors(org)
+    review = scheduled(org)
+    before = db_state()
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        response = login(client, org[who]).post(
+            f"/reviews/{review.pk}/schedule/", schedule_data(org, place="Room 9", cto=org["spare"])
+        )
+    assert response.status_code == 403
+    assert db_state() == before and callbacks == [] and mailoutbox == []
+
+
+def test_the_seat_hint_in_russian(client, org):
+    client.cookies["django_language"] = "ru"
+    page = login(client, org["hr"]).get(f"/reviews/{requested(org).pk}/")
+    hint = body(page).split('data-testid="seat-hint">')[1].split("</p>")[0]
+    assert "Для места директора сначала предлагаются" in hint and "группе Committee" in hint
 
 
 # --- Times with their zone ---------------------------------------------------------------------------
