@@ -206,3 +206,16 @@ def test_the_command_takes_the_lead_and_the_date_basis(org):
     with pytest.raises(CommandError, match="has no filter lead"):
         call_command("export_report", "salary-bands", "--lead", str(org["big"].pk), "--as-user", "hr",
                      stdout=StringIO())
+
+
+def test_a_refused_form_keeps_the_chosen_lead_and_date_basis(client, org):
+    client.force_login(org["hr"])
+    lead = org["small"].pk
+    response = client.get(f"/exports/reviews.csv?lead={lead}&dates=decided&date_from=2024-05-01&date_to=2024-04-01", **HTML)
+    assert response.status_code == 400
+    page = response.content.decode()
+    start = page.index('id="report-reviews"')
+    form = page[start : page.index("</section>", start)]
+    assert re.search(rf'<option value="{lead}"\s*selected>Sam Smalllead</option>', form)
+    assert re.search(r'<option value="decided"\s*selected>decision date</option>', form)
+    assert 'id="reviews-date_to-error"' in form and 'id="reviews-lead-error"' not in form
