@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from dashboard.tests.factories import organisation
-from grades.models import Employee, GradeChange
+from grades.models import Employee, GradeChange, Level
 from grades.tests.factories import hire
 from reviews.models import CommitteeSeat, PromotionReview, ReviewStatus, SeatRole
 
@@ -40,8 +40,7 @@ def org():
     candidate = org["big_team"][2]
     org["open"] = PromotionReview.objects.create(
         candidate=candidate, track=candidate.track, from_level=candidate.current_level,
-        to_level=candidate.current_level.__class__.objects.of_track(candidate.track_id).get(
-            rank=candidate.current_level.rank + 1),
+        to_level=Level.objects.of_track(candidate.track_id).get(rank=candidate.current_level.rank + 1),
         status=ReviewStatus.REQUESTED, requested_by=org["hr"],
         requested_at=timezone.now() - datetime.timedelta(days=2),
     )
