@@ -34,8 +34,6 @@ class Figure:
     query: str = ""
     notes: list[str] = field(default_factory=list)
     anonymised: bool = False
-    # Where the report's rows differ from the figure's.
-    report_note: str = ""
 
 
 @dataclass
@@ -48,13 +46,20 @@ class Context:
     levels: dict
     leads: dict
 
-    def report_query(self, *, period: bool) -> str:
+    def report_query(self, *, period: bool, dates: str = "", lead: bool = True) -> str:
+        """The figure's filters as the report's query: the track, the team lead (the filter,
+        or the viewing lead themself) unless the report's rows are no one's (`lead=False`),
+        and the period when the report has dates (`dates`: the reviews' date basis)."""
         params = {}
         if self.track_slug:
             params["track"] = self.track_slug
+        if lead and self.filters.lead_id is not None:
+            params["lead"] = str(self.filters.lead_id)
         if period:
             params["date_from"] = self.filters.date_from.isoformat()
             params["date_to"] = self.filters.date_to.isoformat()
+            if dates:
+                params["dates"] = dates
         return urlencode(params)
 
 
@@ -202,11 +207,11 @@ def outcomes(ctx: Context, rows_in) -> Figure:
     title = _("Defense outcomes per level")
     chart = charts.bar_chart("outcomes", title=title, desc=_("Decided promotion defenses of the period by the level defended: passed and failed stacked, the pass rate printed."),
                              rows=specs, series=[_("Passed"), _("Failed")], empty_text=_("No defense was decided in the period."))
-    # The reviews report's dates are request dates: the period would drop defenses requested
-    # before it and decided in it, so the report is narrowed by the track alone.
+    # The defenses decided in the period: the reviews report by decision date, where only
+    # decided reviews (passed or failed) have one.
     return Figure("outcomes", title, chart, [_("Level"), _("Passed"), _("Failed"), _("Pass rate"), _("Fail rate")], rows,
-                  "reviews", ctx.report_query(period=False), [_anonymity_note()] if anonymised else [], anonymised,
-                  report_note=_("The report lists every defense; its dates filter by request, not by decision."))
+                  "reviews", ctx.report_query(period=True, dates="decided"), [_anonymity_note()] if anonymised else [],
+                  anonymised)
 
 
 # --- Time to promotion ----------------------------------------------------------------------------
@@ -351,5 +356,6 @@ def pay_positions(ctx: Context, bands, headcounts) -> list[Figure]:
                                  desc=_("Each level's band in force today: up to the minimum, then the band's range to the maximum, with the number of people at the level."),
                                  rows=specs, series=[_("Up to the minimum"), _("Band range")])
         figures.append(Figure(f"pay-{currency.lower()}", title, chart, [_("Level"), _("Minimum"), _("Maximum"), _("People")], rows,
-                              "salary-bands", ctx.report_query(period=False)))
+                              # Bands are no one's: the report is narrowed by the track alone.
+                              "salary-bands", ctx.report_query(period=False, lead=False)))
     return figures

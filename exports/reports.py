@@ -127,6 +127,7 @@ def _roster_sql(vendor: str, f: dict) -> Statement:
     clauses, params = ["e.left_on IS NULL"], []
     _match(clauses, params, f.get("track"), "t.slug = %s")
     _match(clauses, params, f.get("level"), "l.code = %s")
+    _match(clauses, params, f.get("lead"), "e.team_lead_id = %s")
     rank = _rank(vendor)
     body = f"""
         FROM grades_employee e
@@ -184,12 +185,17 @@ def _roster_rows(rows: Iterable[list]) -> Iterator[list]:
 
 
 def _grade_history_sql(vendor: str, f: dict) -> Statement:
-    """Every ledger entry, oldest first (index gradechange_date serves the date range)."""
+    """Every ledger entry, oldest first (index gradechange_date serves the date range).
+
+    The team-lead filter keeps the entries of the people whose team lead is that employee
+    now (as the dashboard counts them), whoever led them when the entry was made.
+    """
     clauses, params = [], []
     _match(clauses, params, f.get("track"), "t.slug = %s")
     _match(clauses, params, f.get("level"), "l.code = %s")
     _match(clauses, params, f.get("date_from"), "g.effective_date >= %s")
     _match(clauses, params, f.get("date_to"), "g.effective_date <= %s")
+    _match(clauses, params, f.get("lead"), "e.team_lead_id = %s")
     body = f"""
         FROM grades_gradechange g
         JOIN grades_employee e ON e.id = g.employee_id
@@ -209,17 +215,31 @@ def _grade_history_sql(vendor: str, f: dict) -> Statement:
 # --- reviews ------------------------------------------------------------------------------------------
 
 
+# What date_from/date_to of the reviews and votes reports filter by (`dates`): the day the
+# review was requested (the default) or the day it was decided. Only these fixed column
+# names reach the statement; the value chosen is a key of this table.
+REVIEW_DATE_BASES = {"requested": "r.requested_at", "decided": "r.decided_at"}
+
+
 def _review_clauses(f: dict) -> tuple[list[str], list]:
+    """The filters of the reviews and votes reports, on the review `r`, its candidate `e`,
+    track `t` and target level `tl`.
+
+    By decision date (`dates=decided`), a review not decided has no date and is left out
+    whenever a date is given; the lead is the candidate's team lead now.
+    """
     clauses, params = [], []
     _match(clauses, params, f.get("track"), "t.slug = %s")
     _match(clauses, params, f.get("level"), "tl.code = %s")
     _match(clauses, params, f.get("status"), "r.status = %s")
     _match(clauses, params, f.get("session"), "r.session_id = %s")
+    _match(clauses, params, f.get("lead"), "e.team_lead_id = %s")
+    column = REVIEW_DATE_BASES[f.get("dates") or "requested"]
     if f.get("date_from"):
-        clauses.append("r.requested_at >= %s")
+        clauses.append(f"{column} >= %s")
         params.append(_start_of(f["date_from"]))
     if f.get("date_to"):
-        clauses.append("r.requested_at < %s")
+        clauses.append(f"{column} < %s")
         params.append(_start_of(f["date_to"] + datetime.timedelta(days=1)))
     return clauses, params
 
@@ -382,6 +402,7 @@ def _skill_matrix_rows(snapshot: db.Snapshot, f: dict) -> Iterator[list]:
     clauses, filters = ["e.id > %s", "e.left_on IS NULL"], []
     _match(clauses, filters, f.get("track"), "t.slug = %s")
     _match(clauses, filters, f.get("level"), "cl.code = %s")
+    _match(clauses, filters, f.get("lead"), "e.team_lead_id = %s")
     people_sql = f"""
         SELECT e.id, u.first_name, u.last_name, t.slug, cl.name, e.track_id, cl.{rank}
         FROM grades_employee e
@@ -533,7 +554,7 @@ REPORTS: dict[str, Report] = {
                 Column("team_lead"), Column("months_in_level", NUMBER),
                 Column("earliest_defense_date", DATE),
             ],
-            filters=("track", "level"),
+            filters=("track", "level", "lead"),
             build=_roster_sql,
             transform=_roster_rows,
         ),
@@ -547,7 +568,7 @@ REPORTS: dict[str, Report] = {
                 Column("effective_date", DATE), Column("reason"), Column("recorded_by"),
                 Column("recorded_at", DATE),
             ],
-            filters=("track", "level", "date_from", "date_to"),
+            filters=("track", "level", "lead", "date_from", "date_to"),
             build=_grade_history_sql,
         ),
         Report(
@@ -565,7 +586,7 @@ REPORTS: dict[str, Report] = {
                 Column("abstentions", NUMBER), Column("outcome", CODE), Column("override_reason"),
                 Column("decision_note"), Column("session"),
             ],
-            filters=("track", "level", "status", "date_from", "date_to", "session"),
+            filters=("track", "level", "lead", "status", "date_from", "date_to", "dates", "session"),
             build=_reviews_sql,
         ),
         Report(
@@ -582,7 +603,7 @@ REPORTS: dict[str, Report] = {
                 Column("member_last_name"), Column("vote", CODE), Column("comment"),
                 Column("cast_at", DATE), Column("changed_at", DATE),
             ],
-            filters=("track", "level", "status", "date_from", "date_to"),
+            filters=("track", "level", "lead", "status", "date_from", "date_to", "dates"),
             build=_votes_sql,
         ),
         Report(
@@ -601,7 +622,7 @@ REPORTS: dict[str, Report] = {
                 # scripts reading columns by position read what they did.
                 Column("category_name"), Column("group", CODE), Column("group_at_least", NUMBER),
             ],
-            filters=("track", "level"),
+            filters=("track", "level", "lead"),
             rows=_skill_matrix_rows,
         ),
         Report(
@@ -637,6 +658,10 @@ class ReportFilterForm(forms.Form):
     date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"], validators=[validate_calendar_date])
     # A defense session's id (reviews.DefenseSession): its defenses only.
     session = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    # A team lead's employee id (as the dashboard's `lead`): the rows of the people they lead now.
+    lead = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    # What date_from/date_to filter the reviews by: the request (default) or the decision.
+    dates = forms.ChoiceField(required=False, choices=[("", "")] + [(key, key) for key in REVIEW_DATE_BASES])
     delimiter = forms.ChoiceField(
         required=False, choices=[(";", ";"), (",", ","), ("tab", "tab"), ("\t", "tab")]
     )
@@ -650,7 +675,7 @@ class ReportFilterForm(forms.Form):
     def __init__(self, *args, report: Report, **kwargs):
         super().__init__(*args, **kwargs)
         self.report = report
-        for name in ("track", "level", "status", "date_from", "date_to", "session"):
+        for name in ("track", "level", "status", "date_from", "date_to", "session", "lead", "dates"):
             if name not in report.filters:
                 del self.fields[name]
 
@@ -678,6 +703,12 @@ class ReportFilterForm(forms.Form):
             raise forms.ValidationError(_("No defense session %(id)s.") % {"id": pk})
         return pk
 
+    def clean_lead(self):
+        pk = self.cleaned_data.get("lead")
+        if pk and not team_leads().filter(pk=pk).exists():
+            raise forms.ValidationError(_("No team lead %(id)s.") % {"id": pk})
+        return pk
+
     def clean(self):
         data = super().clean()
         if data.get("date_from") and data.get("date_to") and data["date_from"] > data["date_to"]:
@@ -689,3 +720,31 @@ class ReportFilterForm(forms.Form):
         return " ".join(
             f"{name}: {' '.join(str(e) for e in errors)}" for name, errors in self.errors.items()
         )
+
+
+def team_leads():
+    """The employees who lead someone (left or not): the values the `lead` filter accepts.
+
+    Someone whose reports have all left still leads them in the ledger and the reviews, so
+    their rows can be asked for; the reports page offers those who lead someone employed now
+    (team_lead_choices).
+    """
+    from django.db.models import Exists, OuterRef
+
+    from grades.models import Employee
+
+    return Employee.objects.filter(Exists(Employee.objects.filter(team_lead_id=OuterRef("pk")))).order_by()
+
+
+def team_lead_choices() -> list[tuple[int, str]]:
+    """(employee id, name) of everyone who leads someone employed now, in name order: one statement."""
+    from django.db.models import Exists, OuterRef
+
+    from grades.models import Employee
+
+    rows = (
+        Employee.objects.filter(Exists(Employee.objects.filter(team_lead_id=OuterRef("pk"), left_on__isnull=True)))
+        .order_by("user__last_name", "user__first_name", "pk")
+        .values_list("pk", "user__first_name", "user__last_name", "user__username")
+    )
+    return [(pk, " ".join(part for part in (first, last) if part) or username) for pk, first, last, username in rows]

@@ -17,7 +17,7 @@ from reviews.models import ReviewStatus
 from reviews.policies import vote_viewer
 
 from . import policies, services
-from .reports import REPORTS, REVIEW_STATUSES, VIEWER, ReportFilterForm
+from .reports import REPORTS, REVIEW_STATUSES, VIEWER, ReportFilterForm, team_lead_choices
 
 
 @read_only
@@ -38,6 +38,8 @@ def _index_context(request, *, refused=None) -> dict:
         "levels": list(Level.objects.select_related("ladder").order_by("ladder__slug", "rank")),
         # The values the CSV filters by, named in the reader's language.
         "statuses": [(value, label) for value, label in ReviewStatus.choices if value in REVIEW_STATUSES],
+        # The team leads the reports narrow to (`lead`: an employee id, as on the dashboard).
+        "leads": team_lead_choices(),
         "refused": refused,
         # The language switch returns to the page, not to the refused download.
         "page_url": reverse("exports:index"),

@@ -228,13 +228,21 @@ def test_track_filter_narrows_every_figure_and_the_report_links(client, org):
     assert "/exports/roster.csv?track=fullstack" in html
     start, end = response.context["period"]
     assert f"/exports/grade-history.csv?track=fullstack&amp;date_from={start:%Y-%m-%d}&amp;date_to={end:%Y-%m-%d}" in html
-    assert '/exports/reviews.csv?track=fullstack"' in html
+    assert (f'/exports/reviews.csv?track=fullstack&amp;date_from={start:%Y-%m-%d}&amp;date_to={end:%Y-%m-%d}'
+            '&amp;dates=decided"') in html
 
 
 def test_lead_filter_shows_one_team(client, org):
     response = page(client, org["hr"], f"lead={org['small'].pk}")
     assert table(response, "by-lead") == {name(org["small"]): [1, 2, 3]}
-    assert "The report is not narrowed by team lead." in response.content.decode()
+    html = response.content.decode()
+    assert "not narrowed" not in html
+    # Every report link carries the team lead, except the salary bands' (no one's rows).
+    assert f"/exports/roster.csv?lead={org['small'].pk}" in html
+    assert f"/exports/skill-matrix.csv?lead={org['small'].pk}" in html
+    start, end = response.context["period"]
+    assert (f"/exports/reviews.csv?lead={org['small'].pk}&amp;date_from={start:%Y-%m-%d}"
+            f"&amp;date_to={end:%Y-%m-%d}&amp;dates=decided") in html
     assert table(response, "waiting") == {name(org["small"]): [1, 1]}
 
 

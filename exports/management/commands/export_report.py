@@ -26,9 +26,13 @@ class Command(BaseCommand):
         parser.add_argument("--bom", action="store_true", help="start with a UTF-8 BOM (for Excel)")
         parser.add_argument("--track", help="only this track (slug)")
         parser.add_argument("--level", help="only this level (code, e.g. middle-plus)")
+        parser.add_argument("--lead", help="only the people this team lead leads now (the lead's employee id)")
         parser.add_argument("--status", help="reviews and votes: only this review status")
         parser.add_argument("--date-from", help="YYYY-MM-DD, inclusive")
         parser.add_argument("--date-to", help="YYYY-MM-DD, inclusive")
+        parser.add_argument(
+            "--dates", help="reviews and votes: the dates filter by the request (requested, default) or the decision (decided)"
+        )
         parser.add_argument(
             "--as-user",
             help="the username the report is for, checked like the web download: required for "
@@ -45,7 +49,7 @@ class Command(BaseCommand):
         reader = self._check_access(report, as_user)
         given = {
             key: options[key.replace("-", "_")]
-            for key in ("track", "level", "status", "date_from", "date_to")
+            for key in ("track", "level", "lead", "status", "date_from", "date_to", "dates")
             if options.get(key) not in (None, "")
         }
         unsupported = sorted(set(given) - set(report.filters))
