@@ -205,8 +205,16 @@ def test_the_cto_votes_on_the_defense_waiting_in_the_inbox(new_page, size, langu
         override_reason="Strong performer.",
     ))
     cto = org["cto"]
+    # A defense of the other team where another director sits in the CTO's seat: not theirs.
+    elsewhere = defense_day_came(services.review_schedule(
+        review=requested(org, candidate=org["other_dev"], by=org["other_lead"]), when=in_a_week(), place="Room 2",
+        by=org["hr"], members={SeatRole.CTO: org["spare"], SeatRole.PRODUCT: org["product"],
+                               SeatRole.HR_DIRECTOR: org["hrdirector"], SeatRole.TEAM_LEAD: org["other_lead"].user},
+        override_reason="Held as planned.",
+    ))
 
     page = sign_in(new_page, cto, size, language)
+    assert page.locator(f"[data-review='{elsewhere.pk}']").count() == 0
     assert page.get_by_test_id("votes-total").inner_text() == "1"
     waiting = page.locator(f"[data-testid=committee-votes] li[data-review='{review.pk}']")
     assert waiting.count() == 1
@@ -260,8 +268,18 @@ def test_hr_schedules_a_request_and_later_records_the_decision(new_page, size, l
         SeatRole.CTO: str(org["cto"].pk), SeatRole.PRODUCT: str(org["product"].pk),
         SeatRole.HR_DIRECTOR: str(org["hrdirector"].pk), SeatRole.TEAM_LEAD: str(org["lead"].user_id),
     }
-    form.locator("input[name=when]").fill(future_slot())
+    # A date in the past is refused in the page, with the reason; nothing is scheduled, and
+    # the seats chosen stay chosen.
+    form.locator("input[name=when]").fill("2020-01-15T10:00")
     form.locator("input[name=place]").fill("Room 4")
+    with page.expect_navigation() as sent:
+        form.locator("button[type=submit]").click()
+    assert sent.value.status == 400
+    assert page.locator("#schedule .error").inner_text().strip() == in_language(
+        language, translation.gettext_lazy("The defense must be scheduled in the future."))
+    assert PromotionReview.objects.get(pk=review.pk).status == ReviewStatus.REQUESTED
+    assert {role: form.locator(f"select[name={role}]").input_value() for role in SeatRole.values} == seats
+    form.locator("input[name=when]").fill(future_slot())
     with page.expect_navigation() as sent:
         form.locator("button[type=submit]").click()
     assert sent.value.status == 200
@@ -332,6 +350,7 @@ def test_a_manager_opens_the_dashboard_and_its_counts_are_the_databases(new_page
     small = [track for track, n in counts.items() if n < K_ANONYMITY]
     expected = {**named, **({in_language(language, translation.gettext_lazy("Other tracks")): "—"} if small else {})}
     assert shown == expected
+    fits(page, size)
     shot(page, "manager", size, language, "done")
 
 
