@@ -400,8 +400,8 @@ class Tally:
         return sum(row[what] for row in self.counts.values())
 
     def report(self) -> str:
-        lines = [f"{who:>12}: {self.actions(who)} clicks ({row['clicks']} clicks, {row['forms sent']} forms sent), "
-                 f"{row['fields typed']} fields typed, {row['sign-ins']} sign-ins"
+        lines = [f"{who:>12}: {self.actions(who)} clicks ({row['clicks']} on links and choices, "
+                 f"{row['forms sent']} sending forms), {row['fields typed']} fields typed, {row['sign-ins']} sign-ins"
                  for who, row in self.counts.items()]
         lines.append(f"{'total':>12}: {self.actions()} clicks, {self.total('fields typed')} fields typed, "
                      f"{self.total('sign-ins')} sign-ins")
