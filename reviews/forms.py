@@ -270,9 +270,17 @@ class AssessmentForm(forms.Form):
 
 
 class FeedbackAskForm(forms.Form):
-    """The colleague to ask, by employee id; the page draws the select itself, the service checks the person."""
+    """The colleague to ask: by employee id, from the candidate's close colleagues the page
+    offers (its select), or anyone else by their login. The service checks the person."""
 
-    colleague = forms.IntegerField(label=_("Colleague"), min_value=1)
+    colleague = forms.IntegerField(label=_("Colleague"), min_value=1, required=False)
+    login = forms.CharField(label=_("Another colleague's login"), max_length=150, required=False, strip=True)
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("colleague") and not cleaned.get("login"):
+            self.add_error("colleague", forms.Field.default_error_messages["required"])
+        return cleaned
 
 
 class FeedbackAnswerForm(forms.Form):

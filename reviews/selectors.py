@@ -1139,6 +1139,19 @@ def with_answer(feedback_request: FeedbackRequest | None) -> FeedbackRequest | N
     return feedback_request
 
 
+def _close_colleagues(candidate: Employee) -> Q:
+    """Whom the feedback form offers for `candidate`: their team (the people of their team
+    lead), the lead, the people they lead, and those they mentor or are mentored by. Anyone
+    else is asked by login: a select of the whole company would be thousands of names."""
+    close = Q(pk=candidate.team_lead_id) | Q(team_lead_id=candidate.pk)
+    if candidate.team_lead_id is not None:
+        close |= Q(team_lead_id=candidate.team_lead_id)
+    mentoring = Mentorship.objects.filter(Q(mentor_id=candidate.pk) | Q(mentee_id=candidate.pk))
+    return (
+        close | Q(pk__in=mentoring.values("mentee_id")) | Q(pk__in=mentoring.values("mentor_id"))
+    )
+
+
 def review_relations(user, review: PromotionReview, seats) -> RelationsSection:
     """The team relations section of a review read with review_for_page, for `user`.
 
@@ -1176,6 +1189,7 @@ def review_relations(user, review: PromotionReview, seats) -> RelationsSection:
         asked = {r.colleague_id for r in requests if not r.is_withdrawn}
         rows = (
             Employee.objects.filter(left_on__isnull=True, user__is_active=True)
+            .filter(_close_colleagues(review.candidate))
             .exclude(pk=review.candidate_id)
             .order_by("user__last_name", "user__first_name", "user__username")
             .values_list("pk", "user__first_name", "user__last_name", "user__username")

@@ -965,9 +965,11 @@ def feedback_ask(request, pk):
     form = FeedbackAskForm(request.POST)
     colleague = None
     if form.is_valid():
-        colleague = Employee.objects.filter(pk=form.cleaned_data["colleague"]).first()
+        chosen, login = form.cleaned_data["colleague"], form.cleaned_data["login"]
+        found = Employee.objects.filter(pk=chosen) if chosen else Employee.objects.filter(user__username=login)
+        colleague = found.first()
         if colleague is None:
-            form.add_error("colleague", _("There is no such employee."))
+            form.add_error("colleague" if chosen else "login", _("There is no such employee."))
     if not form.is_valid():
         return _detail_response(request, review, status=400, bound={"feedback_ask": form})
     try:

@@ -664,3 +664,40 @@ def test_the_persons_audit_trail_lists_the_team_relations(client, org):
                  "Asked a colleague for feedback", "Withdrew a feedback request", "Answered a feedback request",
                  "Patient with juniors.", str(org["colleague"]), str(org["other_dev"])]:
         assert text in html, text
+
+
+# --- Whom the form offers, and anyone else by login ------------------------------------------------
+
+
+def test_the_form_offers_the_close_colleagues_and_takes_anyone_else_by_login(client, org, mailoutbox):
+    from grades.models import Mentorship
+
+    review = scheduled(org)
+    dev = org["dev"]
+    mentee = hire(level_code="junior", team_lead=org["other_lead"], track_slug="fullstack")
+    Mentorship.objects.create(mentor=dev, mentee=mentee, started_on=datetime.date(2023, 1, 1))
+    stranger = hire(level_code="middle", team_lead=org["other_lead"], track_slug="fullstack")
+    login(client, org["hr"])
+    choices = dict(relations_of(client.get(f"/reviews/{review.pk}/")).section.colleague_choices)
+    # The candidate's teammate, their lead and their mentee; not the candidate, not another team.
+    assert {org["colleague"].pk, org["lead"].pk, mentee.pk} <= set(choices)
+    assert dev.pk not in choices and org["other_dev"].pk not in choices and stranger.pk not in choices
+
+    response = client.post(f"/reviews/{review.pk}/feedback/ask/", {"colleague": "", "login": stranger.user.username})
+    assert response.status_code == 302
+    assert FeedbackRequest.objects.filter(review=review, colleague=stranger, asked_by=org["hr"]).exists()
+
+
+@pytest.mark.parametrize("posted, field, message", [
+    ({"colleague": "", "login": "nobody-by-that-name"}, "login", "There is no such employee"),
+    ({"colleague": "", "login": ""}, "colleague", "This field is required"),
+    ({"colleague": "", "login": "x" * 151}, "login", "at most 150 characters"),
+])
+def test_a_bad_login_is_a_400_next_to_its_field(client, org, posted, field, message):
+    review = scheduled(org)
+    login(client, org["hr"])
+    before = state()
+    response = client.post(f"/reviews/{review.pk}/feedback/ask/", posted)
+    assert response.status_code == 400 and state() == before
+    form = relations_of(response).ask_form
+    assert message in " ".join(form.errors[field]) and message in body(response)
