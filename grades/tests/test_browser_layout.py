@@ -117,7 +117,8 @@ def test_the_people_list_fits_a_laptop_and_is_cards_on_a_phone(sized_page, long_
     assert cards["display"] == "block" and cards["right"] <= 390, cards
     assert cards["headHeight"] <= 1, cards  # the heading row is only for screen readers now
     assert cards["labels"] == [
-        '"Name"', '"Track"', '"Level"', '"In level"', '"Next level checklist"', '"Waiting claims"', '"Earliest defense"'
+        '"Name"', '"Track"', '"Level"', '"In level"', '"Next level checklist"', '"Waiting claims"', '"Earliest defense"',
+        '"Open review"',
     ], cards
     page.screenshot(path=str(ARTIFACTS / "people-390.png"), full_page=True)
     assert (ARTIFACTS / "people-390.png").stat().st_size > 0

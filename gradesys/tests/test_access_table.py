@@ -128,6 +128,7 @@ ACCESS: list[tuple[str, ...]] = [
     ("a feedback request",         "login",  "404",    "200+",   "200+",    "404",     "200+",    "200+",    "404",     "200+"),
     ("answer a feedback request",  "login",  "404",    "done",   "403",     "404",     "403",     "403",     "404",     "403"),
     ("withdraw a feedback request","login",  "404",    "403",    "403",     "404",     "403",     "done",    "404",     "done"),
+    ("dashboard",                  "login",  "403",    "403",    "200",     "200",     "403",     "200",     "200",     "200"),
     ("exports index",              "login",  "403",    "403",    "403",     "403",     "403",     "200",     "200",     "200"),
     ("download roster",            "login",  "403",    "403",    "403",     "403",     "403",     "200",     "200",     "200"),
     ("download grade-history",     "login",  "403",    "403",    "403",     "403",     "403",     "200",     "200",     "200"),
@@ -621,6 +622,7 @@ ACTIONS: dict[str, Action] = {
             pk=_feedback_request_id(w), withdrawn_by=user
         ).exists(),
     ),
+    "dashboard": Action("dashboard:index", lambda w: "/dashboard/"),
     "exports index": Action("exports:index", lambda w: "/exports/"),
     **{
         f"download {name}": Action("exports:download", lambda w, name=name: f"/exports/{name}.csv", csv=True)
