@@ -9,6 +9,7 @@ claims, mentees or people; the tests pin those numbers.
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -509,6 +510,26 @@ def _side(db: str, row: dict, side: str) -> Employee:
     return person
 
 
+@functools.cache
+def _person_rows() -> QuerySet[Employee]:
+    """Every person with what person_records reads of one: built once, filtered by key per read
+    (resolving the correlated subqueries is most of what the ORM spends on the statement)."""
+    person = OuterRef("pk")
+    # One level deeper: the ledgers' subquery holds this one.
+    mentees = Mentorship.objects.filter(mentor_id=OuterRef(person)).values("mentee_id")
+    return (
+        Employee.objects.select_related(*_PERSON_RELATIONS)
+        .annotate(
+            mentorship_rows=json_rows(
+                Mentorship.objects.filter(Q(mentor_id=person) | Q(mentee_id=person)), **_MENTORSHIP_FIELDS
+            ),
+            ledger_rows=json_rows(GradeChange.objects.filter(employee_id=person), **_LEDGER_FIELDS),
+            mentee_ledger_rows=json_rows(GradeChange.objects.filter(employee_id__in=mentees), **_LEDGER_FIELDS),
+        )
+        .order_by()
+    )
+
+
 def person_records(pk: int) -> PersonRecords | None:
     """The person with id `pk`, their mentorships, their ledger and their mentees' ledgers.
 
@@ -519,22 +540,7 @@ def person_records(pk: int) -> PersonRecords | None:
     when there is no such person; who may see them is the caller's check
     (policies.may_view_person).
     """
-    person = OuterRef("pk")
-    # One level deeper: the ledgers' subquery holds this one.
-    mentees = Mentorship.objects.filter(mentor_id=OuterRef(person)).values("mentee_id")
-    employee = (
-        Employee.objects.filter(pk=pk)
-        .select_related(*_PERSON_RELATIONS)
-        .annotate(
-            mentorship_rows=json_rows(
-                Mentorship.objects.filter(Q(mentor_id=person) | Q(mentee_id=person)), **_MENTORSHIP_FIELDS
-            ),
-            ledger_rows=json_rows(GradeChange.objects.filter(employee_id=person), **_LEDGER_FIELDS),
-            mentee_ledger_rows=json_rows(GradeChange.objects.filter(employee_id__in=mentees), **_LEDGER_FIELDS),
-        )
-        .order_by()
-        .first()
-    )
+    employee = _person_rows().filter(pk=pk).first()
     if employee is None:
         return None
     db = employee._state.db

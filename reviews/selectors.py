@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 from dataclasses import dataclass, field
 
@@ -68,26 +69,13 @@ def review_list_queryset(user) -> QuerySet[PromotionReview]:
 # checklist (with its live claims and goals) is one more statement, its reading lists another.
 
 
-def review_for_page(user, pk: int) -> PromotionReview | None:
-    """The review `pk` with everything its page shows of the review itself, if `user` may see it.
+@functools.cache
+def _review_page_rows() -> QuerySet[PromotionReview]:
+    """Every review with what review_for_page reads of one: built once, filtered by key per read.
 
-    Joined: candidate (user, lead, current level), track, levels and the people who requested,
-    scheduled and decided it. Annotated: the committee (`seat_rows`: each seat with its
-    member's name and its vote; read them with `review_seats`), the candidate's mentorships
-    (`mentorship_rows`, for the checklist lines judged from data) and the id of the level
-    above the candidate's current one (`next_level_pk`), and the grade ledgers of the candidate
-    and of their mentees with each entry's level (`ledger_rows`, `mentee_ledger_rows`), all for
-    `review_packet`.
-
-    The seats come as one JSON array from a correlated subquery rather than as twelve more
-    joins (seat, member and vote for each of the four roles): Django built that statement's
-    select list of some two hundred columns, and made a model of each, in more time than
-    the database took to answer it.
-
-    Who may see it is the rule of policies.visible_reviews, tested on the row read (policies.may_see_review)
-    rather than in SQL: the seats are on the row anyway. None when there is no such review
-    or the user may not see it; `user` None reads it for the services (no one's view).
-    The packet kept at the decision (`frozen_packet`) is joined too.
+    Its dozen correlated subqueries depend on no value of a request, and resolving them is
+    most of what the ORM spends on the statement; each read clones this queryset and adds
+    its own `pk` filter.
     """
     mentorships = json_rows(
         Mentorship.objects.filter(mentor=OuterRef("candidate_id")),
@@ -117,9 +105,8 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
     next_level = TrackRung.objects.filter(
         track_id=OuterRef("candidate__track_id"), rank=OuterRef("candidate__current_level__rank") + 1
     ).values("level_id")
-    review = (
-        PromotionReview.objects.filter(pk=pk)
-        .with_people()
+    return (
+        PromotionReview.objects.with_people()
         .select_related("requested_by", "scheduled_by", "decided_by", "candidate__current_level", "frozen_packet")
         .annotate(
             seat_rows=seats, mentorship_rows=mentorships, ledger_rows=ledgers, mentee_ledger_rows=mentee_ledgers,
@@ -131,6 +118,30 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
         # wide cost a third of the statement's time.
         .order_by()
     )
+
+
+def review_for_page(user, pk: int) -> PromotionReview | None:
+    """The review `pk` with everything its page shows of the review itself, if `user` may see it.
+
+    Joined: candidate (user, lead, current level), track, levels and the people who requested,
+    scheduled and decided it. Annotated: the committee (`seat_rows`: each seat with its
+    member's name and its vote; read them with `review_seats`), the candidate's mentorships
+    (`mentorship_rows`, for the checklist lines judged from data) and the id of the level
+    above the candidate's current one (`next_level_pk`), and the grade ledgers of the candidate
+    and of their mentees with each entry's level (`ledger_rows`, `mentee_ledger_rows`), all for
+    `review_packet`.
+
+    The seats come as one JSON array from a correlated subquery rather than as twelve more
+    joins (seat, member and vote for each of the four roles): Django built that statement's
+    select list of some two hundred columns, and made a model of each, in more time than
+    the database took to answer it.
+
+    Who may see it is the rule of policies.visible_reviews, tested on the row read (policies.may_see_review)
+    rather than in SQL: the seats are on the row anyway. None when there is no such review
+    or the user may not see it; `user` None reads it for the services (no one's view).
+    The packet kept at the decision (`frozen_packet`) is joined too.
+    """
+    review = _review_page_rows().filter(pk=pk)
     try:
         review = review.get()
     except PromotionReview.DoesNotExist:
