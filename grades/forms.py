@@ -60,13 +60,13 @@ class DecisionForm(forms.Form):
 
 
 class PeopleFilterForm(forms.Form):
-    """The people list's filters. `leads` are the team-lead choices the viewer may use
-    (selectors.lead_choices): another id is refused like any unknown choice."""
+    """The people list's filters. The team lead is what the viewer typed (a login or the start
+    of a name) or a link's employee id; the view finds the lead (selectors.find_lead)."""
 
     q = forms.CharField(label=_("Search"), required=False, max_length=100, strip=True)
     track = forms.SlugField(label=_("Track"), required=False)
     level = forms.SlugField(label=_("Level"), required=False)
-    lead = forms.TypedChoiceField(label=_("Team lead"), required=False, coerce=int, empty_value=None)
+    lead = forms.CharField(label=_("Team lead"), required=False, max_length=150, strip=True)
     eligible = forms.BooleanField(label=_("Eligible now"), required=False)
     order = forms.ChoiceField(
         label=_("Sort by"),
@@ -80,10 +80,6 @@ class PeopleFilterForm(forms.Form):
             ("eligible", _("Eligible now first")),
         ],
     )
-
-    def __init__(self, *args, leads: list[tuple[int, str]] = (), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["lead"].choices = [("", "")] + [(str(pk), name) for pk, name in leads]
 
 
 class BookReadingForm(forms.Form):

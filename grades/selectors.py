@@ -1053,19 +1053,39 @@ def people_list(
     return qs.select_related("user").only(*_PEOPLE_FIELDS).order_by(*ordering)
 
 
-def lead_choices(user) -> list[tuple[int, str]]:
-    """The team leads the people list may be filtered by: [(employee id, name)] in name order.
+# How many team leads a name that matches several of them lists, for the viewer to choose.
+LEAD_MATCHES_SHOWN = 5
 
-    The leads among the people `user` sees who lead someone `user` sees: every lead for HR,
-    a team lead themself (their own lead is not someone they see). One statement.
+
+def find_lead(user, text: str) -> tuple[Employee | None, list[Employee]]:
+    """The team lead the people list is filtered by, from what the viewer typed or a link gave.
+
+    `text` is an employee id (a link's), a login, or the start of a name (search_filter's
+    match); only the leads among the people `user` sees who lead someone `user` sees count
+    (every lead for HR, a team lead themself). Returns (the lead, []) when exactly one
+    matches, else (None, up to LEAD_MATCHES_SHOWN + 1 of the matches, none when nobody
+    matches). One statement; none for an empty text.
     """
+    text = text.strip()
+    if not text:
+        return None, []
     visible = policies.visible_employees(user)
-    leads = (
-        visible.filter(Exists(visible.filter(team_lead_id=OuterRef("pk")).values("pk")))
-        .order_by("user__last_name", "user__first_name", "user__username")
-        .values_list("pk", "user__first_name", "user__last_name", "user__username")
-    )
-    return [(pk, f"{first} {last}".strip() or username) for pk, first, last, username in leads]
+    leads = visible.filter(Exists(visible.filter(team_lead_id=OuterRef("pk")).values("pk"))).select_related("user")
+    if text.isdigit():
+        found = list(leads.filter(pk=int(text))[:1]) if int(text) <= 2**31 - 1 else []
+    else:
+        exact = Q(user__username__iexact=text)
+        found = list(
+            leads.filter(exact | search_filter(text))
+            .annotate(exact=Case(When(exact, then=Value(0)), default=Value(1), output_field=IntegerField()))
+            .order_by("exact", "user__last_name", "user__first_name", "user__username")[: LEAD_MATCHES_SHOWN + 1]
+        )
+        # A login typed in full names that lead, whoever else's name starts the same way.
+        if found and found[0].exact == 0:
+            found = found[:1]
+    if len(found) == 1:
+        return found[0], []
+    return None, found
 
 
 def tracks_and_ladders() -> tuple[list[Track], dict[int, list[Level]]]:

@@ -215,15 +215,29 @@ def claim_history(request, pk, requirement_pk):
     return response
 
 
+def _lead_refusal(text: str, matches: list) -> str:
+    """Why a team lead typed in the people list's filter finds nobody to filter by."""
+    if not matches:
+        return _("No team lead among the people you see matches “%(text)s”.") % {"text": text}
+    shown = ", ".join(str(person) for person in matches[: selectors.LEAD_MATCHES_SHOWN])
+    if len(matches) > selectors.LEAD_MATCHES_SHOWN:
+        shown += ", …"
+    return _("Several team leads match: %(names)s. Type more of the name, or the login.") % {"names": shown}
+
+
 @read_only
 @login_required
 def people(request):
     if not policies.may_see_people_list(request.user):
         raise PermissionDenied(_("Only team leads and HR see the people list."))
-    # The team leads the viewer may filter by, read before the form checks the choice.
-    leads = selectors.lead_choices(request.user)
-    form = PeopleFilterForm(request.GET or None, leads=leads)
+    form = PeopleFilterForm(request.GET or None)
     valid = not request.GET or form.is_valid()
+    lead = None
+    if valid and request.GET and form.cleaned_data["lead"]:
+        lead, matches = selectors.find_lead(request.user, form.cleaned_data["lead"])
+        if lead is None:
+            form.add_error("lead", _lead_refusal(form.cleaned_data["lead"], matches))
+            valid = False
     filters = form.cleaned_data if valid and request.GET else {}
     # Every track (a person may still be on one that is no longer active: each row's
     # track, and the filter's active choices) with its full ladder (each row's level and
@@ -236,7 +250,7 @@ def people(request):
         level=filters.get("level") or "",
         order=filters.get("order") or "name",
         search=filters.get("q") or "",
-        lead=filters.get("lead"),
+        lead=lead.pk if lead is not None and valid else None,
         eligible=bool(filters.get("eligible")),
         ladders=ladders,
         on=on,
@@ -257,7 +271,8 @@ def people(request):
         "rows": rows,
         "form": form,
         "tracks": active,
-        "leads": leads,
+        # The lead filtered by, shown in the filter by login (a link gives the id).
+        "lead_text": lead.user.get_username() if lead is not None and valid else form.data.get("lead", ""),
         "level_groups": selectors.level_choices(ladders, {track.pk for track in active}),
         "query": query.urlencode(),
     }

@@ -90,22 +90,37 @@ def test_a_search_too_long_is_a_400_with_a_message(client, team):
 
 def test_hr_filters_by_any_team_lead(client, team):
     client.force_login(team["hr"])
-    response = client.get("/people/")
-    assert [pk for pk, _name in response.context["leads"]] == [team["lead"].pk, team["other_lead"].pk]
-    assert "Lena Lead" in response.content.decode() and "Max Maier" in response.content.decode()
+    # By a link's id, by login (in any case), by the start of a name.
     assert set(shown(client, f"/people/?lead={team['other_lead'].pk}")) == {team["stranger"].pk}
     assert set(shown(client, f"/people/?lead={team['lead'].pk}")) == {team["dev"].pk, team["colleague"].pk}
+    assert set(shown(client, "/people/?lead=MAX")) == {team["stranger"].pk}
+    assert set(shown(client, "/people/?lead=Lead")) == {team["dev"].pk, team["colleague"].pk}
+    # The filter shows the lead found by their login, whatever was typed.
+    assert 'value="lena"' in client.get(f"/people/?lead={team['lead'].pk}").content.decode()
+
+
+def test_a_name_that_matches_several_leads_lists_them_and_filters_nothing(client, team):
+    hire(level_code="middle", team_lead=hire(level_code="senior", user=UserFactory(
+        username="lenka", first_name="Lenka", last_name="Novak", roles=["Developer", "Team lead"])))
+    client.force_login(team["hr"])
+    response = client.get("/people/?lead=len")
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert "Several team leads match: Lena Lead, Lenka Novak" in body
+    # The login typed in full picks that lead even though another name starts the same way.
+    assert set(shown(client, "/people/?lead=lena")) == {team["dev"].pk, team["colleague"].pk}
 
 
 def test_a_team_lead_chooses_only_among_leads_they_see(client, team):
     client.force_login(team["lead"].user)
-    response = client.get("/people/")
-    assert response.context["leads"] == [(team["lead"].pk, "Lena Lead")]
-    assert "Max Maier" not in response.content.decode()
     assert set(shown(client, f"/people/?lead={team['lead'].pk}")) == {team["dev"].pk, team["colleague"].pk}
+    assert set(shown(client, "/people/?lead=lena")) == {team["dev"].pk, team["colleague"].pk}
+    response = client.get("/people/?lead=max")
+    assert response.status_code == 400 and "No team lead among the people you see matches" in response.content.decode()
+    assert "Max Maier" not in response.content.decode()
 
 
-@pytest.mark.parametrize("value", ["abc", "999999", "-1", "1.5"])
+@pytest.mark.parametrize("value", ["abc", "999999", "-1", "1.5", "99999999999999999999", "x" * 151])
 def test_an_unknown_team_lead_is_a_400_with_a_message(client, team, value):
     client.force_login(team["hr"])
     response = client.get(f"/people/?lead={value}")
