@@ -72,8 +72,8 @@ def levels() -> dict[int, Level]:
     }
 
 
-def team_leads() -> list[tuple[int, str, int]]:
-    """(employee id, name, people in their team now) of everyone who leads someone still employed.
+def team_leads() -> list[tuple[int, str, int, str]]:
+    """(employee id, name, people in their team now, login) of everyone who leads someone still employed.
 
     One statement: the leads' rows joined to their reports still employed, counted per lead
     (the team_lead foreign key's index).
@@ -85,7 +85,7 @@ def team_leads() -> list[tuple[int, str, int]]:
         .annotate(team=Count("reports"))
     )
     return [
-        (pk, " ".join(part for part in (first, last) if part) or username, team)
+        (pk, " ".join(part for part in (first, last) if part) or username, team, username)
         for pk, first, last, username, team in rows
     ]
 

@@ -21,7 +21,7 @@ def _lead_names(request, scope, leads) -> dict:
     """Team leads' names by employee id; a team lead's own view names only themself."""
     if scope.lead_id is not None:
         return {scope.lead_id: request.user.get_full_name() or request.user.get_username()}
-    return {pk: name for pk, name, _team in leads}
+    return {pk: name for pk, name, _team, _login in leads}
 
 
 @read_only
@@ -34,10 +34,12 @@ def index(request):
     tracks = selectors.tracks()
     leads = selectors.team_leads() if scope.may_filter_by_lead else []
     # A manager may not narrow the figures to a team too small to show.
-    choices = [(pk, name) for pk, name, team in leads if not scope.anonymised or team >= policies.K_ANONYMITY]
+    choices = [
+        (pk, name, login) for pk, name, team, login in leads if not scope.anonymised or team >= policies.K_ANONYMITY
+    ]
     form = DashboardFilterForm(request.GET, tracks=tracks, leads=choices, today=today,
                                lead_filter=scope.may_filter_by_lead)
-    context = {"form": form, "scope": scope, "k": policies.K_ANONYMITY}
+    context = {"form": form, "scope": scope, "k": policies.K_ANONYMITY, "lead_text": ""}
     if not form.is_valid():
         return render(request, "dashboard/index.html", {**context, "figures": None}, status=400)
 
@@ -72,6 +74,8 @@ def index(request):
     if scope.sees_pay:
         shown += figures.pay_positions(ctx, selectors.bands_started_by(today), headcounts)
     context.update(
+        lead_text=next((login for pk, _name, login in choices if pk == filters.lead_id), "")
+        if scope.may_filter_by_lead else "",
         figures=shown,
         period=(date_from, date_to),
         track=track,

@@ -404,3 +404,35 @@ def test_only_the_largest_teams_get_a_row_of_their_own(client, org, monkeypatch)
     assert {label: cells[-1] for label, cells in rows.items()} == {name(org["big"]): 6, "Other team leads": 5}
     assert any("1 largest groups are shown on their own; 2 more are counted" in note
                for note in figure(response, "by-lead").notes)
+
+
+# --- The team-lead filter typed ---------------------------------------------------------------------
+
+
+def test_hr_narrows_to_a_lead_by_login_or_name_as_by_a_links_id(client, org):
+    big = org["big"]
+    by_id = table(page(client, org["hr"], f"lead={big.pk}"), "by-lead")
+    login = page(client, org["hr"], f"lead={big.user.username.upper()}")
+    assert table(login, "by-lead") == by_id == {name(big): by_id[name(big)]}
+    # The filter shows the lead found by their login.
+    assert f'value="{big.user.username}"' in login.content.decode()
+    assert table(page(client, org["hr"], f"lead={big.user.last_name[:3]}"), "by-lead") == by_id
+
+
+def test_a_name_of_several_leads_or_of_none_is_a_400_that_says_so(client, org):
+    from grades.tests.factories import UserFactory, hire
+
+    big = org["big"]
+    namesake = hire(level_code="senior", user=UserFactory(first_name="Zed", last_name=big.user.last_name,
+                                                          roles=["Developer", "Team lead"]))
+    hire(level_code="middle", team_lead=namesake)
+    response = page(client, org["hr"], f"lead={big.user.last_name}", status=400)
+    assert "Several team leads match" in response.content.decode() and response.context["figures"] is None
+    response = page(client, org["hr"], "lead=nobody-at-all", status=400)
+    assert "No team lead you may narrow the figures to matches" in response.content.decode()
+
+
+def test_a_manager_may_not_type_the_lead_of_a_small_team(client, org):
+    small = org["small"]
+    response = page(client, org["manager"], f"lead={small.user.username}", status=400)
+    assert response.context["figures"] is None and name(small) not in response.content.decode()
