@@ -1024,6 +1024,8 @@ class Evidence(models.Model):
         ]
         indexes = [
             models.Index(fields=["employee", "status"], name="evidence_emp_status"),
+            # Everyone's claims waiting longest (HR's inbox): by status, then date.
+            models.Index(fields=["status", "claimed_at"], name="evidence_status_claimed"),
         ]
 
     def __str__(self) -> str:

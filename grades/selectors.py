@@ -1632,12 +1632,14 @@ def waiting_claims_of_reports(lead_employee_id: int, *, limit: int = INBOX_LIMIT
 def overdue_claims(*, waiting_since: datetime.datetime, limit: int = INBOX_LIMIT) -> Listed:
     """Everyone's claims waiting for a decision since before `waiting_since`, oldest first (HR's).
 
-    Evidence has no index by status and date: the claims are looked up by person among the
-    people whose kept figure says they have a waiting claim (a pass over the narrow employee
-    rows), each through the index evidence_emp_status, rather than by a pass over every claim.
+    One statement: the first `limit` along the index evidence_status_claimed (the walk stops
+    there), and their number as a subquery counting the same index range. Not listed()'s
+    window count: that joins every matching claim to its person and line before the LIMIT.
     """
-    waiting = Employee.objects.filter(waiting_claims__gt=0).values("pk")
-    return listed(_claims(Evidence.objects.filter(employee_id__in=waiting, claimed_at__lt=waiting_since)), limit)
+    claims = Evidence.objects.filter(status=EvidenceStatus.CLAIMED, claimed_at__lt=waiting_since)
+    total = claims.order_by().values("status").annotate(n=Count("pk")).values("n")
+    items = list(_claims(claims).annotate(listed_total=Subquery(total[:1]))[:limit])
+    return Listed(items=items, total=items[0].listed_total if items else 0)
 
 
 # The reports a lead's inbox judges for eligibility at most: their team, however large, in
