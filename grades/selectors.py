@@ -1626,7 +1626,10 @@ def _claims(evidence: QuerySet[Evidence]) -> QuerySet[Evidence]:
 
 def waiting_claims_of_reports(lead_employee_id: int, *, limit: int = INBOX_LIMIT) -> Listed:
     """The claims of the people `lead_employee_id` leads that wait for a decision, oldest first."""
-    return listed(_claims(Evidence.objects.filter(employee__team_lead_id=lead_employee_id)), limit)
+    # By person (the reports' ids, then evidence_emp_status), not along evidence_status_claimed,
+    # which SQLite's planner would otherwise walk over everyone's claims for the order it gives.
+    reports = Employee.objects.filter(team_lead_id=lead_employee_id).values("pk")
+    return listed(_claims(Evidence.objects.filter(employee_id__in=reports)), limit)
 
 
 def overdue_claims(*, waiting_since: datetime.datetime, limit: int = INBOX_LIMIT) -> Listed:
