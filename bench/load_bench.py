@@ -53,6 +53,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import datetime
 import http.client
 import http.cookies
 import json
@@ -104,6 +105,8 @@ WRITE_CASES = {
     "vote": "write: vote (committee)",
 }
 # The forms' addresses, as grades/urls.py and reviews/urls.py define them.
+# The forms' addresses without their fragment (a checklist line's "#req-<id>": a browser
+# never sends it either).
 CLAIM_ACTION = re.compile(r"^/people/\d+/claim/\d+/$")
 DECIDE_ACTION = re.compile(r"^/evidence/\d+/decide/$")
 VOTE_ACTION = re.compile(r"^/reviews/\d+/vote/$")
@@ -591,7 +594,7 @@ def form_actions(body: bytes, pattern: re.Pattern) -> list[str]:
     for tag in FORM_TAG.findall(body):
         match = ACTION_ATTR.search(tag)
         if match:
-            action = match.group(1).decode().replace("&amp;", "&")
+            action = match.group(1).decode().replace("&amp;", "&").split("#", 1)[0]
             if pattern.match(action):
                 actions.append(action)
     return actions
@@ -1215,6 +1218,7 @@ def _plan(*, developers: int, leads: int, seed: int) -> dict:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.db.models import Count, Q
+    from django.utils import timezone
 
     from grades.models import Employee, Evidence, EvidenceStatus
     from grades.roles import MANAGER
@@ -1262,7 +1266,11 @@ def _plan(*, developers: int, leads: int, seed: int) -> dict:
     deciders = [(report_lead[pk], pk) for pk in sorted(report_lead)]
     claimers = [(username, pk) for pk, username, _lead in reports]
     rng.shuffle(claimers)
-    voters = list(CommitteeSeat.objects.filter(review__status=ReviewStatus.SCHEDULED, member__is_active=True)
+    # Seats not voted yet on defenses whose day has come: votes are taken from that day on.
+    day_over = timezone.make_aware(datetime.datetime.combine(timezone.localdate() + datetime.timedelta(days=1),
+                                                              datetime.time.min))
+    voters = list(CommitteeSeat.objects.filter(review__status=ReviewStatus.SCHEDULED, member__is_active=True,
+                                               review__scheduled_for__lt=day_over, vote__isnull=True)
                   .order_by("review_id", "pk").values_list("member__username", "review_id"))
     rng.shuffle(voters)
     managers = list(get_user_model().objects.filter(groups__name=MANAGER, is_active=True)
