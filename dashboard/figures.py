@@ -152,6 +152,19 @@ def level_distributions(ctx: Context, headcounts) -> list[Figure]:
     ]
 
 
+def _count_rows(groups) -> tuple[list, list]:
+    """One bar and one table row per group of a single count; a hidden group shows "—"."""
+    specs, rows = [], []
+    for group in groups:
+        if group.hidden:
+            specs.append(charts.RowSpec(group.label, hidden_text=_hidden_text()))
+            rows.append([group.label, "—"])
+        else:
+            specs.append(charts.RowSpec(group.label, [charts.BarSpec([(0, group.people)], str(group.people))]))
+            rows.append([group.label, group.people])
+    return specs, rows
+
+
 # --- Promotions per quarter ------------------------------------------------------------------------
 
 
@@ -162,14 +175,7 @@ def promotions(ctx: Context, by_quarter: dict) -> Figure:
         for y, q in rules.quarters_between(ctx.filters.date_from, ctx.filters.date_to)
     ]
     groups, anonymised = _hide(ctx, groups)
-    specs, rows = [], []
-    for group in groups:
-        if group.hidden:
-            specs.append(charts.RowSpec(group.label, hidden_text=_hidden_text()))
-            rows.append([group.label, "—"])
-        else:
-            specs.append(charts.RowSpec(group.label, [charts.BarSpec([(0, group.people)], str(group.people))]))
-            rows.append([group.label, group.people])
+    specs, rows = _count_rows(groups)
     title = _("Promotions per quarter")
     chart = charts.bar_chart("promotions", title=title, desc=_("Promotions recorded in the grade ledger, one bar per quarter of the period."),
                              rows=specs, series=[_("Promotions")])
@@ -254,14 +260,7 @@ def _bucket_figure(ctx: Context, key: str, title: str, desc: str, buckets: list[
                    notes: list[str]) -> Figure:
     groups = [rules.Group(key=k, label=label, people=counts.get(k, 0)) for k, label in buckets]
     groups, anonymised = _hide(ctx, groups)
-    specs, rows = [], []
-    for group in groups:
-        if group.hidden:
-            specs.append(charts.RowSpec(group.label, hidden_text=_hidden_text()))
-            rows.append([group.label, "—"])
-        else:
-            specs.append(charts.RowSpec(group.label, [charts.BarSpec([(0, group.people)], str(group.people))]))
-            rows.append([group.label, group.people])
+    specs, rows = _count_rows(groups)
     chart = charts.bar_chart(key, title=title, desc=desc, rows=specs, series=[_("People")])
     return Figure(key, title, chart, [_("Group"), _("People")], rows, "roster", ctx.report_query(period=False),
                   notes + ([_anonymity_note()] if anonymised else []), anonymised)

@@ -181,17 +181,22 @@ def _ledgers_from_rows(review: PromotionReview) -> dict[int, list[GradeChange]]:
     return ledgers
 
 
+def _names(*relations: str) -> dict[str, str]:
+    """The row keys of the names of the users at `relations` (each a path to a user)."""
+    return {
+        f"{relation}__{name}": f"{relation}__{name}"
+        for relation in relations for name in ("username", "first_name", "last_name")
+    }
+
+
+def _own_fields(model) -> dict[str, str]:
+    return {field.attname: field.attname for field in model._meta.concrete_fields}
+
+
 # The keys of a delivery fact's row and of a reading's (see review_for_page): their own columns,
 # and the name of who acknowledged a reading.
-DELIVERY_ROW_FIELDS = {
-    field.attname: field.attname for field in DeliveryFact._meta.concrete_fields
-}
-READING_ROW_FIELDS = {
-    **{field.attname: field.attname for field in BookReading._meta.concrete_fields},
-    "acknowledged_by__username": "acknowledged_by__username",
-    "acknowledged_by__first_name": "acknowledged_by__first_name",
-    "acknowledged_by__last_name": "acknowledged_by__last_name",
-}
+DELIVERY_ROW_FIELDS = _own_fields(DeliveryFact)
+READING_ROW_FIELDS = {**_own_fields(BookReading), **_names("acknowledged_by")}
 
 
 def review_delivery_facts(review: PromotionReview) -> list[DeliveryFact]:
@@ -207,24 +212,11 @@ def review_readings(review: PromotionReview) -> list[BookReading]:
     for row in review.reading_rows or []:
         reading = rows_as(BookReading, db, [row])[0]
         if reading.acknowledged_by_id is not None:
-            BookReading.acknowledged_by.field.set_cached_value(reading, instance(get_user_model(), db, {
-                "id": reading.acknowledged_by_id, "username": row["acknowledged_by__username"],
-                "first_name": row["acknowledged_by__first_name"], "last_name": row["acknowledged_by__last_name"],
-            }))  # fmt: skip
+            BookReading.acknowledged_by.field.set_cached_value(
+                reading, _user_of(db, row, "acknowledged_by", reading.acknowledged_by_id)
+            )
         readings.append(reading)
     return readings
-
-
-def _names(*relations: str) -> dict[str, str]:
-    """The row keys of the names of the users at `relations` (each a path to a user)."""
-    return {
-        f"{relation}__{name}": f"{relation}__{name}"
-        for relation in relations for name in ("username", "first_name", "last_name")
-    }
-
-
-def _own_fields(model) -> dict[str, str]:
-    return {field.attname: field.attname for field in model._meta.concrete_fields}
 
 
 ASSESSMENT_ROW_FIELDS = {**_own_fields(RelationsAssessment), **_names("author")}
