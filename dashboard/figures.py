@@ -225,9 +225,9 @@ def outcomes(ctx: Context, rows_in) -> Figure:
 
 def time_to_promotion(ctx: Context, waits) -> Figure:
     by_level: dict = defaultdict(list)
-    for level_id, promoted_on, previous in waits:
-        if previous is not None:
-            by_level[level_id].append(rules.months_between(previous, promoted_on))
+    for level_id, days in waits:
+        if days is not None:
+            by_level[level_id].append(rules.months_in(days))
     groups = [
         rules.Group(key=pk, label=localized_name(ctx.levels[pk]), people=len(by_level[pk]), values={"months": by_level[pk]})
         for pk in _level_order(ctx.levels, by_level)

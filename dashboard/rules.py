@@ -76,8 +76,12 @@ def latest_start(months: int, day: datetime.date) -> datetime.date:
     return candidate
 
 
+def months_in(days: int) -> float:
+    return days / DAYS_PER_MONTH
+
+
 def months_between(start: datetime.date, end: datetime.date) -> float:
-    return (end - start).days / DAYS_PER_MONTH
+    return months_in((end - start).days)
 
 
 def median(values: Sequence[float]) -> float | None:

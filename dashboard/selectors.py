@@ -2,9 +2,9 @@
 
 Every statement groups in the database (GROUP BY with COUNT) and returns a handful of
 rows per track, level, team lead or bucket; none uses window functions, so SQLite and
-MariaDB run the same SQL. The one figure that needs individual values is the median
-time to promotion (no portable SQL median): it reads one narrow row per promotion of
-the period.
+MariaDB run the same SQL (the day count between two dates aside: DaysBetween). The one figure that needs individual values is the median
+time to promotion (no portable SQL median): it reads one number per promotion of the
+period, the days it waited.
 """
 
 from __future__ import annotations
@@ -12,7 +12,20 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from django.db.models import Case, CharField, Count, F, FilteredRelation, OuterRef, Q, Subquery, Value, When
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce, Greatest
 
 from grades.models import Employee, Evidence, EvidenceStatus, GradeChange, GradeChangeKind, Level, Track
@@ -106,7 +119,7 @@ def headcounts(f: Filters) -> list[tuple[int, int | None, int, int]]:
 
 
 def promotions_by_quarter(f: Filters) -> dict[tuple[int, int], int]:
-    """{(year, quarter): promotions} of the ledger in the period (gradechange_date index).
+    """{(year, quarter): promotions} of the ledger in the period (gradechange_kind_date index).
 
     Counted per day in SQL and summed per quarter here: at most a row per day of the period,
     and no date function for the database to run on every entry (SQLite's is a call back
@@ -150,12 +163,39 @@ def review_outcomes(f: Filters) -> list[tuple[int, str, int]]:
     )
 
 
-def promotion_waits(f: Filters) -> list[tuple[int, datetime.date, datetime.date | None]]:
-    """(level promoted to, promotion date, the day the level before began) per promotion in the period.
+class DaysBetween(Func):
+    """Whole days from the first date to the second, in the database (NULL when either is NULL).
+
+    SQLite subtracts Julian day numbers (a built-in, no call back into Python), MariaDB has
+    DATEDIFF; Django's own date subtraction returns a duration through a Python function on
+    SQLite, once per row.
+    """
+
+    arity = 2
+    output_field = IntegerField()
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        start, end = (compiler.compile(expression) for expression in self.get_source_expressions())
+        return f"CAST(julianday({end[0]}) - julianday({start[0]}) AS INTEGER)", (*end[1], *start[1])
+
+    def as_mysql(self, compiler, connection, **extra_context):
+        start, end = (compiler.compile(expression) for expression in self.get_source_expressions())
+        return f"DATEDIFF({end[0]}, {start[0]})", (*end[1], *start[1])
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        start, end = (compiler.compile(expression) for expression in self.get_source_expressions())
+        return f"({end[0]} - {start[0]})", (*end[1], *start[1])
+
+
+def promotion_waits(f: Filters) -> list[tuple[int, int | None]]:
+    """(level promoted to, days spent in the level before) of each promotion in the period.
 
     The level before began with the person's latest earlier ledger entry that set a level
-    (a hire, a promotion or a correction; a track change keeps the level and the clock).
-    A correlated subquery on the gradechange_emp_date index, not a window function.
+    (a hire, a promotion or a correction; a track change keeps the level and the clock):
+    a correlated subquery answered from the gradechange_emp_date_kind index, while the
+    promotions themselves come from gradechange_kind_date, so no ledger row is read. The
+    days are counted in the database: one number per promotion rather than two dates to
+    parse. (Grouping by them there would run the subquery twice on SQLite.)
     """
     before = (
         GradeChange.objects.filter(employee_id=OuterRef("employee_id"), effective_date__lt=OuterRef("effective_date"))
@@ -170,8 +210,8 @@ def promotion_waits(f: Filters) -> list[tuple[int, datetime.date, datetime.date 
             effective_date__range=(f.date_from, f.date_to),
         )
         .order_by()
-        .annotate(previous=Subquery(before))
-        .values_list("level_id", "effective_date", "previous")
+        .annotate(waited=DaysBetween(Subquery(before), "effective_date"))
+        .values_list("level_id", "waited")
     )
 
 

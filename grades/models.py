@@ -779,8 +779,12 @@ class GradeChange(AppendOnlyModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["employee", "effective_date"], name="gradechange_emp_date"),
+            # A person's ledger by date; with the kind, "the latest entry before this one that set
+            # a level" is answered from the index (the dashboard's time to promotion).
+            models.Index(fields=["employee", "effective_date", "kind"], name="gradechange_emp_date_kind"),
             models.Index(fields=["effective_date"], name="gradechange_date"),
+            # The promotions of a period with who and to what, read from the index alone.
+            models.Index(fields=["kind", "effective_date", "employee", "level"], name="gradechange_kind_date"),
         ]
 
     def __str__(self) -> str:
@@ -1024,8 +1028,10 @@ class Evidence(models.Model):
         ]
         indexes = [
             models.Index(fields=["employee", "status"], name="evidence_emp_status"),
-            # Everyone's claims waiting longest (HR's inbox): by status, then date.
-            models.Index(fields=["status", "claimed_at"], name="evidence_status_claimed"),
+            # Everyone's claims waiting longest (HR's inbox): by status, then date. The person
+            # rides along so the dashboard counts waiting claims per team lead from the index
+            # alone, without reading the claims' rows (their evidence text makes them wide).
+            models.Index(fields=["status", "claimed_at", "employee"], name="evidence_status_claimed_emp"),
         ]
 
     def __str__(self) -> str:

@@ -1626,7 +1626,7 @@ def _claims(evidence: QuerySet[Evidence]) -> QuerySet[Evidence]:
 
 def waiting_claims_of_reports(lead_employee_id: int, *, limit: int = INBOX_LIMIT) -> Listed:
     """The claims of the people `lead_employee_id` leads that wait for a decision, oldest first."""
-    # By person (the reports' ids, then evidence_emp_status), not along evidence_status_claimed,
+    # By person (the reports' ids, then evidence_emp_status), not along evidence_status_claimed_emp,
     # which SQLite's planner would otherwise walk over everyone's claims for the order it gives.
     reports = Employee.objects.filter(team_lead_id=lead_employee_id).values("pk")
     return listed(_claims(Evidence.objects.filter(employee_id__in=reports)), limit)
@@ -1635,7 +1635,7 @@ def waiting_claims_of_reports(lead_employee_id: int, *, limit: int = INBOX_LIMIT
 def overdue_claims(*, waiting_since: datetime.datetime, limit: int = INBOX_LIMIT) -> Listed:
     """Everyone's claims waiting for a decision since before `waiting_since`, oldest first (HR's).
 
-    One statement: the first `limit` along the index evidence_status_claimed (the walk stops
+    One statement: the first `limit` along the index evidence_status_claimed_emp (the walk stops
     there), and their number as a subquery counting the same index range. Not listed()'s
     window count: that joins every matching claim to its person and line before the LIMIT.
     """

@@ -130,7 +130,7 @@ def _eligible_mails(people: list[selectors.EligiblePerson], today: datetime.date
                 {
                     "employee_id": person.employee.pk,
                     "name": person.employee.name,
-                    "next_level": person.next_level.name,
+                    "next_level": person.next_level,
                     "earliest": person.earliest,
                     "url": person.employee.get_absolute_url(),
                 },
@@ -189,8 +189,8 @@ def _defense_mails(now: datetime.datetime, days: int, today: datetime.date) -> t
                 {
                     "review_id": review.pk,
                     "candidate": review.candidate.name,
-                    "from_level": review.from_level.name,
-                    "to_level": review.to_level.name,
+                    "from_level": review.from_level,
+                    "to_level": review.to_level,
                     "when": review.scheduled_for,
                     "place": review.place,
                     "role": seat.get_role_display(),
@@ -226,7 +226,7 @@ def _claim_mails(now: datetime.datetime, older_than_days: int, today: datetime.d
                 {
                     "claim_id": claim.pk,
                     "name": claim.employee.name,
-                    "requirement": str(claim.requirement),
+                    "requirement": claim.requirement,
                     "claimed_on": timezone.localdate(claim.claimed_at),
                     "days_waiting": (today - timezone.localdate(claim.claimed_at)).days,
                     "url": claim.employee.get_absolute_url(),
@@ -267,7 +267,7 @@ def _goal_mails(today: datetime.date) -> tuple[list[PlannedMail], dict]:
                         "goal_id": goal.pk,
                         "name": employee.name,
                         "own": person.pk == employee.pk,
-                        "requirement": str(goal.requirement),
+                        "requirement": goal.requirement,
                         "goal": goal.text,
                         "due_on": goal.due_on,
                         "days_overdue": (today - goal.due_on).days,

@@ -161,6 +161,8 @@ class PromotionReview(models.Model):
             # defended: each filter reads its rows already in list order and stops after a page.
             models.Index(fields=["requested_at", "id"], name="review_requested"),
             models.Index(fields=["status", "requested_at", "id"], name="review_status_requested"),
+            # The outcomes decided in a period (dashboard), counted per level from the index alone.
+            models.Index(fields=["status", "decided_at", "to_level", "candidate"], name="review_status_decided"),
             models.Index(fields=["track", "requested_at", "id"], name="review_track_requested"),
             models.Index(fields=["to_level", "requested_at", "id"], name="review_level_requested"),
         ]

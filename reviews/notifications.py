@@ -99,11 +99,10 @@ def defense_scheduled(review_id: int, *, moved: bool = False) -> None:
     sequence = _sequence(review)
     committee = _addresses(seat.member.email for seat in review.seats.all())
     candidate = review.candidate.user.email
-    description = "{} → {}\n{}".format(
-        review.from_level.name, review.to_level.name, absolute_url(review.get_absolute_url())
-    )
     messages = []
     with translation.override(settings.LANGUAGE_CODE):
+        # Level names in the mail's language, as in its text.
+        description = "{} → {}\n{}".format(review.from_level, review.to_level, absolute_url(review.get_absolute_url()))
         for addresses, as_candidate in ((committee, False), (_addresses([candidate]), True)):
             context = {"review": review, "moved": moved, "as_candidate": as_candidate}
             subject, body = _render("scheduled", context)

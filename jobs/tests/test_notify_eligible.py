@@ -82,6 +82,22 @@ def test_a_run_mails_each_team_lead_their_newly_eligible_reports(
     assert dana.name not in out
 
 
+def test_the_next_level_is_named_in_the_sites_language(
+    settings, lead, mailoutbox, django_capture_on_commit_callbacks
+):
+    settings.LANGUAGE_CODE = "ru"
+    dana = eligible_on(TODAY, lead=lead)
+    next_level = employee_progress(dana).next_level
+    next_level.name_ru = "Мидл+"
+    next_level.save(update_fields=["name_ru"])
+
+    notify(django_capture_on_commit_callbacks, TODAY)
+
+    [to_lead] = mails_to(mailoutbox, lead.user)
+    assert f"- {dana.name}: Мидл+, " in to_lead.body
+    assert "Middle+" not in to_lead.body
+
+
 def test_the_first_run_covers_today_only(lead, mailoutbox, django_capture_on_commit_callbacks):
     yesterday = eligible_on(days_before(1), lead=lead)
     today = eligible_on(TODAY, lead=lead)

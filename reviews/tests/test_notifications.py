@@ -4,7 +4,7 @@ import datetime
 import re
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from grades.roles import HR
 from grades.tests.factories import UserFactory
@@ -151,6 +151,26 @@ def test_the_invitation_mail_follows_the_site_language(settings, mailoutbox, dja
     own = next(mail for mail in mailoutbox if mail.to == [candidate.user.email])
     assert "Ваша защита назначена" in own.subject
     assert "Ваша защита назначена" in own.body
+
+
+def test_level_names_in_the_mails_follow_the_site_language(settings, mailoutbox, django_capture_on_commit_callbacks):
+    # The ladder's levels have Russian names; the mails are in Russian while the person acting
+    # reads English: every level name in them is the Russian one, calendar event included.
+    settings.LANGUAGE_CODE = "ru"
+    hr = UserFactory(roles=[HR])
+    candidate = ready_candidate()
+    review = requested_review(candidate)
+    for level, russian in ((review.from_level, "Мидл"), (review.to_level, "Мидл+")):
+        level.name_ru = russian
+        level.save(update_fields=["name_ru"])
+    with translation.override("en"), django_capture_on_commit_callbacks(execute=True):
+        services.review_schedule(review=review, when=in_a_week(), place="", members=committee_for(candidate), by=hr)
+    assert mailoutbox
+    for mail in mailoutbox:
+        assert "Мидл+" in mail.subject, mail.subject
+        assert "Мидл → Мидл+" in mail.body
+        assert "Middle" not in mail.subject + mail.body
+        assert "DESCRIPTION:Мидл → Мидл+" in unfolded(mail.attachments[0][1])
 
 
 def test_a_refused_schedule_sends_no_invitation(mailoutbox, django_capture_on_commit_callbacks):
