@@ -658,8 +658,9 @@ class ReportFilterForm(forms.Form):
     date_to = forms.DateField(required=False, input_formats=["%Y-%m-%d"], validators=[validate_calendar_date])
     # A defense session's id (reviews.DefenseSession): its defenses only.
     session = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
-    # A team lead's employee id (as the dashboard's `lead`): the rows of the people they lead now.
-    lead = forms.IntegerField(required=False, min_value=1, max_value=2**31 - 1)
+    # A team lead, by employee id (links, as the dashboard's `lead`) or login (typed on the
+    # reports page): the rows of the people they lead now. Cleaned to the employee id.
+    lead = forms.CharField(required=False, max_length=150, strip=True)
     # What date_from/date_to filter the reviews by: the request (default) or the decision.
     dates = forms.ChoiceField(required=False, choices=[("", "")] + [(key, key) for key in REVIEW_DATE_BASES])
     delimiter = forms.ChoiceField(
@@ -703,10 +704,17 @@ class ReportFilterForm(forms.Form):
             raise forms.ValidationError(_("No defense session %(id)s.") % {"id": pk})
         return pk
 
-    def clean_lead(self):
-        pk = self.cleaned_data.get("lead")
-        if pk and not team_leads().filter(pk=pk).exists():
-            raise forms.ValidationError(_("No team lead %(id)s.") % {"id": pk})
+    def clean_lead(self) -> int | None:
+        text = self.cleaned_data.get("lead") or ""
+        if not text:
+            return None
+        if text.isdigit():
+            found = team_leads().filter(pk=int(text)) if int(text) <= 2**31 - 1 else None
+        else:
+            found = team_leads().filter(user__username__iexact=text)
+        pk = found.values_list("pk", flat=True).first() if found is not None else None
+        if pk is None:
+            raise forms.ValidationError(_("No team lead %(id)s.") % {"id": text})
         return pk
 
     def clean(self):
@@ -736,8 +744,8 @@ def team_leads():
     return Employee.objects.filter(Exists(Employee.objects.filter(team_lead_id=OuterRef("pk")))).order_by()
 
 
-def team_lead_choices() -> list[tuple[int, str]]:
-    """(employee id, name) of everyone who leads someone employed now, in name order: one statement."""
+def team_lead_choices() -> list[tuple[str, str]]:
+    """(login, name) of everyone who leads someone employed now, in name order: one statement."""
     from django.db.models import Exists, OuterRef
 
     from grades.models import Employee
@@ -747,4 +755,6 @@ def team_lead_choices() -> list[tuple[int, str]]:
         .order_by("user__last_name", "user__first_name", "pk")
         .values_list("pk", "user__first_name", "user__last_name", "user__username")
     )
-    return [(pk, " ".join(part for part in (first, last) if part) or username) for pk, first, last, username in rows]
+    return [
+        (username, " ".join(part for part in (first, last) if part) or username) for _pk, first, last, username in rows
+    ]

@@ -38,7 +38,8 @@ def _index_context(request, *, refused=None) -> dict:
         "levels": list(Level.objects.select_related("ladder").order_by("ladder__slug", "rank")),
         # The values the CSV filters by, named in the reader's language.
         "statuses": [(value, label) for value, label in ReviewStatus.choices if value in REVIEW_STATUSES],
-        # The team leads the reports narrow to (`lead`: an employee id, as on the dashboard).
+        # The team leads the reports narrow to, offered once for every form (`lead`: a login
+        # typed there, or an employee id from a dashboard link).
         "leads": team_lead_choices(),
         "refused": refused,
         # The language switch returns to the page, not to the refused download.

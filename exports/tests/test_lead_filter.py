@@ -92,11 +92,21 @@ def test_the_narrowed_rows_are_the_orms(client, org):
                                 current_level__code="middle-plus").values_list("pk", flat=True))
 
 
+def test_a_lead_typed_as_a_login_is_the_same_filter_as_their_id(client, org):
+    client.force_login(org["hr"])
+    big = org["big"]
+    by_id = download(client, "roster", f"lead={big.pk}")
+    assert by_id[1]
+    assert download(client, "roster", f"lead={big.user.username}") == by_id
+    assert download(client, "roster", f"lead=%20{big.user.username.upper()}%20") == by_id
+
+
 @pytest.mark.parametrize("value, message", [
-    ("abc", "lead: Enter a whole number."),
-    ("0", "lead: Ensure this value is greater than or equal to 1."),
-    ("99999999999", "lead: Ensure this value is less than or equal to 2147483647."),
+    ("abc", "lead: No team lead abc."),
+    ("0", "lead: No team lead 0."),
+    ("99999999999", "lead: No team lead 99999999999."),
     ("999999", "lead: No team lead 999999."),
+    ("x" * 151, "lead: Ensure this value has at most 150 characters (it has 151)."),
 ])
 def test_a_bad_lead_is_a_400_naming_it(client, org, value, message):
     client.force_login(org["manager"])
@@ -125,7 +135,7 @@ def test_a_bad_lead_reshows_the_form_with_the_message_by_the_field(client, org):
     start = page.index('id="report-grade-history"')
     form = page[start : page.index("</section>", start)]
     assert re.search(
-        r'id="grade-history-lead"[^>]*aria-describedby="grade-history-lead-error"[^>]*>.*?</select>\s*'
+        r'id="grade-history-lead"[^>]*value="999999"[^>]*aria-describedby="grade-history-lead-error"[^>]*>\s*'
         r'<p class="error field-error" id="grade-history-lead-error">No team lead 999999.</p>',
         form, re.S,
     )
@@ -139,9 +149,12 @@ def test_the_reports_page_offers_the_team_leads_where_a_report_takes_them(client
     for name in PERSON_COLUMN:
         start = page.index(f'id="report-{name}"')
         form = page[start : page.index("</section>", start)]
-        leads = re.search(rf'<select id="{name}-lead" name="lead">(.*?)</select>', form, re.S).group(1)
-        assert re.findall(r'<option value="(\d*)"', leads) == ["", str(org["big"].pk), str(org["small"].pk)]
-        assert "Bella Biglead" in leads and "Sam Smalllead" in leads
+        assert re.search(rf'<input type="text" id="{name}-lead" name="lead" list="team-leads"', form)
+    # One list of the leads for all the forms, offered by name and typed as a login.
+    [leads] = re.findall(r'<datalist id="team-leads">(.*?)</datalist>', page, re.S)
+    assert re.findall(r'<option value="([^"]*)">([^<]*)</option>', leads) == [
+        (org["big"].user.username, "Bella Biglead"), (org["small"].user.username, "Sam Smalllead"),
+    ]
     start = page.index('id="report-salary-bands"')
     assert 'name="lead"' not in page[start : page.index("</section>", start)]
     start = page.index('id="report-reviews"')
@@ -215,6 +228,6 @@ def test_a_refused_form_keeps_the_chosen_lead_and_date_basis(client, org):
     page = response.content.decode()
     start = page.index('id="report-reviews"')
     form = page[start : page.index("</section>", start)]
-    assert re.search(rf'<option value="{lead}"\s*selected>Sam Smalllead</option>', form)
+    assert re.search(rf'<input type="text" id="reviews-lead" name="lead" list="team-leads" value="{lead}"', form)
     assert re.search(r'<option value="decided"\s*selected>decision date</option>', form)
     assert 'id="reviews-date_to-error"' in form and 'id="reviews-lead-error"' not in form

@@ -26,7 +26,7 @@ class Command(BaseCommand):
         parser.add_argument("--bom", action="store_true", help="start with a UTF-8 BOM (for Excel)")
         parser.add_argument("--track", help="only this track (slug)")
         parser.add_argument("--level", help="only this level (code, e.g. middle-plus)")
-        parser.add_argument("--lead", help="only the people this team lead leads now (the lead's employee id)")
+        parser.add_argument("--lead", help="only the people this team lead leads now (the lead's employee id or login)")
         parser.add_argument("--status", help="reviews and votes: only this review status")
         parser.add_argument("--date-from", help="YYYY-MM-DD, inclusive")
         parser.add_argument("--date-to", help="YYYY-MM-DD, inclusive")
