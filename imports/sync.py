@@ -165,6 +165,20 @@ class SyncPlan:
     def mass_leave(self) -> bool:
         return bool(self.leavers) and len(self.leavers) > self.max_leave_share * self.active
 
+    def fingerprint_items(self) -> list:
+        """What a confirmation agrees to (rules.fingerprint): every change, with the rows
+        already here it touches, so that a change in between shows as a new plan."""
+        items = []
+        for row in self.rows:
+            if row.action in (Action.UNCHANGED, Action.REFUSE):
+                continue
+            lead = row.lead_row.row.number if row.lead_row is not None else row.lead_id
+            new = row.new and (row.new.user_id, row.new.track, row.new.level, row.new.hire_date)
+            stored = row.stored and row.stored.employee_id
+            items.append((row.key, row.email, row.action, row.changes, lead, new, stored))
+        items += [(leaver.person.employee_id, leaver.left_on) for leaver in self.leavers]
+        return items
+
     def mass_leave_message(self) -> str:
         return (
             f"This full sync would mark {len(self.leavers)} of the {self.active} people here as leaving "
@@ -514,20 +528,27 @@ def sync_people(
     max_leave_share: float = DEFAULT_MAX_LEAVE_SHARE,
     by=None,
     source: str = "",
+    expected_fingerprint: str | None = None,
 ) -> SyncOutcome:
     """Plan, and unless `dry_run` write, in one transaction; the outcome's report says what changed.
 
     Raises services.ImportRefused (nothing written) for a file whose keys or e-mails
     repeat, and for a full sync that would mark more than `max_leave_share` of the
-    people as leaving without `allow_mass_leave`.
+    people as leaving without `allow_mass_leave`; services.PreviewOutdated when
+    `expected_fingerprint` (what a person confirmed in a preview) is no longer the plan's.
     """
-    may_move = by is not None and by.is_authenticated and grade_policies.may_record_grade_change(by)
+    may_move = may_move_tracks(by)
     options = dict(full=full, may_move_tracks=may_move, max_leave_share=max_leave_share)
     try:
         with transaction.atomic():
             the_plan = plan(rows, **options)
             if the_plan.mass_leave and not allow_mass_leave and not dry_run:
                 raise services.ImportRefused(the_plan.mass_leave_message())
+            if expected_fingerprint is not None and rules.fingerprint(the_plan) != expected_fingerprint:
+                raise services.PreviewOutdated(
+                    "The people changed since the preview; nothing was written. "
+                    "Check the new preview and confirm again."
+                )
             outcome = SyncOutcome(plan=the_plan, dry_run=dry_run, source=source)
             if dry_run or not the_plan.changed:
                 return outcome
@@ -547,6 +568,11 @@ def sync_people(
         raise services.ImportRefused(
             f"Someone changed the same people while the sync ran ({exc}); nothing was written. Run it again."
         ) from exc
+
+
+def may_move_tracks(by) -> bool:
+    """Whether a sync run by `by` may move people to another track (grades: HR only)."""
+    return by is not None and by.is_authenticated and grade_policies.may_record_grade_change(by)
 
 
 def report_lines(the_plan: SyncPlan, *, dry_run: bool, source: str = "") -> list[str]:
