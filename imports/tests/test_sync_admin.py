@@ -142,3 +142,11 @@ def test_someone_who_may_import_people_but_not_change_them_is_not_offered_a_sync
 
     assert refused.status_code == 403
     assert everything() == before
+
+
+def test_the_sync_choices_read_in_russian(client, hr):
+    page = client.get(URL, HTTP_ACCEPT_LANGUAGE="ru")
+
+    text = page.content.decode()
+    assert "Что это за файл" in text and "Полная выгрузка из HR-системы" in text
+    assert "ключ человека в HR-системе" in text
