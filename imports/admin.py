@@ -19,12 +19,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin_search import GuardedAdminMixin
 
 from . import csvfile, policies, rules, services, spreadsheets, sync
 from .forms import PeopleUploadForm, SpreadsheetUploadForm
-from .models import ImportRun
+from .models import ImportRun, PersonSource
 
 # Rows shown in a preview table; the counts and every problem are always shown in full.
 PREVIEW_ROWS = 500
@@ -32,6 +33,32 @@ PREVIEW_ROWS = 500
 
 def _session_key(kind: str) -> str:
     return f"imports.pending.{kind}"
+
+
+@admin.register(PersonSource)
+class PersonSourceAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
+    """Each person's key in the HR system, which syncs keep (imports.sync); read here, with history."""
+
+    list_display = ["source_key", "employee", "hire_date"]
+    fields = ["source_key", "employee", "hire_date"]
+    readonly_fields = fields
+    list_select_related = ["employee__user"]
+    search_fields = ["source_key"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return policies.may_sync_people(request.user) or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
 
 
 @admin.register(ImportRun)

@@ -447,6 +447,8 @@ def _resolve_lead(row_plan: RowPlan, in_file: dict, facts: SyncFacts, *, full: b
     lead = in_file.get(lead_email) if lead_email else None
     if lead is not None:
         if lead.stored is not None:
+            if lead.action == Action.REFUSE and lead.stored.has_left(facts.today):
+                return f"team lead {lead_email} left on {lead.stored.left_on} and their {lead.where} is refused"
             row_plan.lead_id = lead.stored.employee_id
         elif lead.action == Action.REFUSE:
             return f"team lead {lead_email} is not created: their {lead.where} is refused"

@@ -385,3 +385,28 @@ def test_the_service_refuses_a_duplicate_key_without_the_command():
     with pytest.raises(services.ImportRefused, match="source_key 7"):
         run([person("7", "a@example.com"), person("7", "b@example.com")])
     assert Employee.objects.count() == 0
+
+
+def test_a_track_change_the_grade_services_refuse_refuses_that_row_alone_when_written():
+    from reviews.tests.factories import organisation, requested
+
+    org = organisation()
+    dev = org["dev"]
+    requested(org)  # an open promotion review: the person cannot move until it is closed
+    rows = [
+        person("1", dev.user.email, first="Renamed", last=dev.user.last_name,
+               level="middle", hired="2021-03-01", track="fullstack", lead=org["lead"].user.email),
+        person("2", "new@example.com"),
+    ]
+
+    outcome = run(rows, by=org["hr"])
+
+    dev.refresh_from_db()
+    dev.user.refresh_from_db()
+    assert dev.track.slug == "backend" and dev.user.first_name == "Dana"
+    assert not PersonSource.objects.filter(employee=dev).exists()
+    assert Employee.objects.filter(user__email="new@example.com").exists()
+    report = outcome.report()
+    assert "refused row 2 (key 1): " in report and "has an open promotion review" in report
+    assert "1 created, 0 updated" in report
+    assert ImportRun.objects.get().report == report

@@ -150,3 +150,19 @@ def test_the_sync_choices_read_in_russian(client, hr):
     text = page.content.decode()
     assert "Что это за файл" in text and "Полная выгрузка из HR-системы" in text
     assert "ключ человека в HR-системе" in text
+
+
+def test_hr_reads_the_hr_keys_and_their_history_and_a_developer_may_not(client, hr):
+    dev = hire(user=UserFactory(email="p0@example.com", first_name="P", last_name="L0"))
+    confirm(client, upload(client, [person("K-1", "p0@example.com", first="P", last="L0")], "sync"))
+    link = dev.person_source
+
+    listing = client.get(reverse("admin:imports_personsource_changelist"))
+    history = client.get(reverse("admin:imports_personsource_history", args=[link.pk]))
+
+    assert listing.status_code == 200 and "K-1" in listing.content.decode()
+    assert history.status_code == 200
+    assert link.history.get().history_user == hr
+
+    client.force_login(UserFactory(username="someone", roles=["Developer"], is_staff=True))
+    assert client.get(reverse("admin:imports_personsource_changelist")).status_code == 403
