@@ -227,7 +227,7 @@ class ImportRunAdmin(GuardedAdminMixin, admin.ModelAdmin):
             ) % {"leaving": len(plan.leavers), "active": plan.active}) if part)
         context = {
             "plan": plan,
-            "report": sync.report_lines(plan, dry_run=True, source=pending["name"]),
+            "report": sync.report_lines(plan, dry_run=True, source=pending["name"], mass_leave_note=False),
             "token": token,
             "file_name": pending["name"],
             "delimiter": {";": ";", ",": ",", "\t": "tab"}[table.delimiter],

@@ -269,4 +269,10 @@ def sync_facts(rows: Sequence[rules.SourceRow]):
     emails = {rules.normalise_email(row.values.get("email")) for row in rows}
     emails |= {rules.normalise_email(row.values.get("team_lead_email")) for row in rows}
     accounts = {email: known.user_ids for email, known in known_people(emails).items()}
-    return SyncFacts(people=people, accounts=accounts, track_names=track_names(), today=timezone.localdate())
+    return SyncFacts(
+        people=people,
+        accounts=accounts,
+        track_names=track_names_all(),
+        active_tracks=frozenset(Track.objects.active().values_list("slug", flat=True)),
+        today=timezone.localdate(),
+    )

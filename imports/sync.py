@@ -87,7 +87,9 @@ class StoredPerson:
 class SyncFacts:
     people: dict[int, StoredPerson]  # every employee, by id
     accounts: dict[str, tuple[int, ...]]  # user ids by lower-case e-mail, for the file's addresses
-    track_names: dict[str, str]  # normalised name -> active track slug
+    # Normalised name -> track slug, retired tracks too: a person may stay on one.
+    track_names: dict[str, str]
+    active_tracks: frozenset[str]
     today: datetime.date
 
     def employee_by_key(self, key: str) -> StoredPerson | None:
@@ -360,7 +362,9 @@ def _plan_existing(row_plan: RowPlan, facts: SyncFacts, may_move_tracks: bool) -
             problems.append(f"dates out of order: probation_end {day} is before the hire date {stored.hire_date}")
         if column == "career_start" and day > stored.hire_date:
             problems.append(f"dates out of order: career_start {day} is after the hire date {stored.hire_date}")
-    if row_plan.track and row_plan.track != stored.track and not may_move_tracks:
+    if row_plan.track and row_plan.track != stored.track and row_plan.track not in facts.active_tracks:
+        problems.append(f"the {row_plan.track} track is retired; nobody can be moved onto it")
+    elif row_plan.track and row_plan.track != stored.track and not may_move_tracks:
         problems.append(
             f"the track changes from {stored.track} to {row_plan.track}, and moving a person to another "
             "track is HR's: run the sync as an HR account (--user)"
@@ -577,8 +581,9 @@ def may_move_tracks(by) -> bool:
     return by is not None and by.is_authenticated and grade_policies.may_record_grade_change(by)
 
 
-def report_lines(the_plan: SyncPlan, *, dry_run: bool, source: str = "") -> list[str]:
-    """Counts first, then one line per change and per refused row."""
+def report_lines(the_plan: SyncPlan, *, dry_run: bool, source: str = "", mass_leave_note: bool = True) -> list[str]:
+    """Counts first, then one line per change and per refused row; a dry run that the
+    mass-leave guard would refuse says so (`mass_leave_note`; the admin says it its own way)."""
     verbs = {
         Action.CREATE: "to create" if dry_run else "created",
         Action.UPDATE: "to update" if dry_run else "updated",
@@ -610,7 +615,7 @@ def report_lines(the_plan: SyncPlan, *, dry_run: bool, source: str = "") -> list
     for row_plan in the_plan.rows:
         if row_plan.action == Action.REFUSE:
             lines.append(f"  refused {row_plan.where}: {'; '.join(row_plan.problems)}")
-    if the_plan.full and the_plan.mass_leave:
+    if dry_run and mass_leave_note and the_plan.full and the_plan.mass_leave:
         lines.append(the_plan.mass_leave_message().replace(" Nothing was written.", ""))
     if dry_run:
         lines.append("Dry run: nothing was written.")

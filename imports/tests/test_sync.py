@@ -410,3 +410,36 @@ def test_a_track_change_the_grade_services_refuse_refuses_that_row_alone_when_wr
     assert "refused row 2 (key 1): " in report and "has an open promotion review" in report
     assert "1 created, 0 updated" in report
     assert ImportRun.objects.get().report == report
+
+
+def test_a_person_on_a_retired_track_stays_there_and_nobody_is_moved_onto_one():
+    from grades.models import Track
+
+    hr = UserFactory(username="hr", roles=["HR"])
+    on_it = hire(user=UserFactory(email="a@example.com", first_name="A", last_name="A"), track_slug="fullstack")
+    hire(user=UserFactory(email="b@example.com", first_name="B", last_name="B"))
+    Track.objects.filter(slug="fullstack").update(is_active=False)
+    run([person("1", "a@example.com", first="A", last="A", track="fullstack")], by=hr)
+    before = everything()
+
+    outcome = run([
+        person("1", "a@example.com", first="A", last="A", track="fullstack"),
+        person("2", "b@example.com", first="B", last="B", track="fullstack"),
+    ], by=hr)
+
+    assert outcome.plan.rows[0].action == sync.Action.UNCHANGED
+    assert "refused row 3 (key 2): the fullstack track is retired; nobody can be moved onto it" in outcome.report()
+    assert everything() == before
+    on_it.refresh_from_db()
+    assert on_it.track.slug == "fullstack"
+
+
+def test_a_dry_run_says_when_the_full_sync_would_be_refused(tmp_path):
+    people = staff(5)
+    data = csv_text([person("0", people[0].user.email, first=people[0].user.first_name, last=people[0].user.last_name)])
+
+    out, _err = command(tmp_path, data, "--full", "--dry-run")
+
+    assert "4 to mark as leaving" in out
+    assert "This full sync would mark 4 of the 5 people here as leaving (more than 20%)" in out
+    assert Employee.objects.filter(left_on__isnull=False).count() == 0
