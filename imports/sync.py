@@ -93,7 +93,8 @@ class SyncFacts:
     today: datetime.date
 
     def employee_by_key(self, key: str) -> StoredPerson | None:
-        return self._by_key.get(key)
+        # Keys are compared without case, as MariaDB's collation compares them.
+        return self._by_key.get(key.casefold())
 
     def employees_by_email(self, email: str) -> list[StoredPerson]:
         return self._by_email.get(email, [])
@@ -102,7 +103,7 @@ class SyncFacts:
         by_key, by_email = {}, {}
         for person in self.people.values():
             if person.source_key:
-                by_key[person.source_key] = person
+                by_key[person.source_key.casefold()] = person
             by_email.setdefault(person.email, []).append(person)
         object.__setattr__(self, "_by_key", by_key)
         object.__setattr__(self, "_by_email", by_email)
@@ -207,7 +208,10 @@ def check_file(rows: Sequence[rules.SourceRow]) -> None:
     """Refuse (services.ImportRefused) a file whose keys or e-mail addresses repeat: which
     row is the person would be a guess."""
     problems = []
-    for column, read in (("source_key", rules.text), ("email", rules.normalise_email)):
+    def key(value) -> str:  # without case, as MariaDB's collation compares keys
+        return rules.text(value).casefold()
+
+    for column, read in (("source_key", key), ("email", rules.normalise_email)):
         numbers: dict[str, list[int]] = {}
         for row in rows:
             value = read(row.values.get(column))
@@ -275,7 +279,7 @@ def _match(row: rules.SourceRow, facts: SyncFacts) -> RowPlan:
     if row_plan.stored is None and len(by_email) == 1:
         person = by_email[0]
         row_plan.stored = person
-        if person.source_key and person.source_key != key:
+        if person.source_key and person.source_key.casefold() != key.casefold():
             row_plan.problems.append(
                 f"the person with the e-mail {row_plan.email} has the HR key {person.source_key}, not {key or '-'}"
             )

@@ -443,3 +443,14 @@ def test_a_dry_run_says_when_the_full_sync_would_be_refused(tmp_path):
     assert "4 to mark as leaving" in out
     assert "This full sync would mark 4 of the 5 people here as leaving (more than 20%)" in out
     assert Employee.objects.filter(left_on__isnull=False).count() == 0
+
+
+def test_keys_differing_only_in_case_are_the_same_key():
+    with pytest.raises(services.ImportRefused, match="the source_key ab-1 is on rows 2, 3"):
+        run([person("AB-1", "a@example.com"), person("ab-1", "b@example.com")])
+    run([person("AB-1", "a@example.com", first="A", last="A")])
+
+    outcome = run([person("ab-1", "a.new@example.com", first="A", last="A")])
+
+    assert outcome.plan.count(sync.Action.UPDATE) == 1
+    assert PersonSource.objects.get().employee.user.email == "a.new@example.com"
