@@ -431,9 +431,23 @@ def sync_write(*, plan, by=None, reason: str) -> None:
             by=by, reason=reason, batch_size=BATCH,
         )
 
+    # The first sync of people already here only gives each their key: in bulk.
+    linking = [
+        row for row in plan.rows
+        if row.action == Action.UPDATE and row.link and not row.values and not row.rehire
+        and row.source_hire_date == row.stored.hire_date
+    ]
+    for row in linking:
+        row.employee_id = row.stored.employee_id
+    audit.bulk_create(
+        [PersonSource(source_key=row.key, employee_id=row.employee_id, hire_date=row.source_hire_date) for row in linking],
+        by=by, reason=reason, batch_size=BATCH,
+    )
+    linked = {id(row) for row in linking}
+
     tracks = {track.slug: track for track in Track.objects.all()}
     for row in plan.rows:
-        if row.action not in (Action.UPDATE, Action.REHIRE):
+        if row.action not in (Action.UPDATE, Action.REHIRE) or id(row) in linked:
             continue
         row.employee_id = row.stored.employee_id
         try:
