@@ -117,6 +117,8 @@ def test_people_here_are_linked_by_e_mail_then_updated_by_key_with_old_and_new_v
     ])
     assert first.plan.count(sync.Action.UPDATE) == 3
     assert "updated row 3 (key 2), dev@example.com: HR key - → 2" in first.report()
+    link = PersonSource.objects.get(source_key="2").history.get()
+    assert link.history_change_reason.startswith("HR sync (command line") and link.hire_date == D(2022, 1, 10)
 
     outcome = run([
         person("1", "lead@example.com", first=lead.user.first_name, last=lead.user.last_name),
