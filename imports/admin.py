@@ -19,12 +19,13 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from common.admin_search import GuardedAdminMixin
 
-from . import csvfile, policies, rules, services, spreadsheets
-from .forms import SpreadsheetUploadForm
-from .models import ImportRun
+from . import csvfile, policies, rules, services, spreadsheets, sync
+from .forms import PeopleUploadForm, SpreadsheetUploadForm
+from .models import ImportRun, PersonSource
 
 # Rows shown in a preview table; the counts and every problem are always shown in full.
 PREVIEW_ROWS = 500
@@ -32,6 +33,32 @@ PREVIEW_ROWS = 500
 
 def _session_key(kind: str) -> str:
     return f"imports.pending.{kind}"
+
+
+@admin.register(PersonSource)
+class PersonSourceAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
+    """Each person's key in the HR system, which syncs keep (imports.sync); read here, with history."""
+
+    list_display = ["source_key", "employee", "hire_date"]
+    fields = ["source_key", "employee", "hire_date"]
+    readonly_fields = fields
+    list_select_related = ["employee__user"]
+    search_fields = ["source_key"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        return policies.may_sync_people(request.user) or super().has_view_permission(request, obj)
+
+    def has_module_permission(self, request):
+        return self.has_view_permission(request)
 
 
 @admin.register(ImportRun)
@@ -100,16 +127,34 @@ class ImportRunAdmin(GuardedAdminMixin, admin.ModelAdmin):
             self.message_user(request, _("Import cancelled; nothing was written."), messages.INFO)
             return redirect(reverse(spec.done_url))
 
-        form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
+        if kind == "people":
+            may_sync = policies.may_sync_people(request.user)
+            if request.method == "POST" and request.POST.get("mode", PeopleUploadForm.IMPORT) != PeopleUploadForm.IMPORT:
+                if not may_sync:
+                    raise PermissionDenied
+            form = PeopleUploadForm(request.POST or None, request.FILES or None, may_sync=may_sync)
+        else:
+            form = SpreadsheetUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             upload = form.cleaned_data["file"]
+            mode = form.cleaned_data.get("mode", PeopleUploadForm.IMPORT)
             try:
                 text = csvfile.decode(upload.read())
-                table = spec.read(text)
+                if mode == PeopleUploadForm.IMPORT:
+                    table = spec.read(text)
+                else:
+                    table = csvfile.read_table(text, required=sync.SYNC_REQUIRED, optional=sync.SYNC_OPTIONAL)
             except csvfile.CsvFileError as exc:
                 form.add_error("file", str(exc))
             else:
-                return self._preview(request, spec, table, text=text, name=upload.name)
+                if mode == PeopleUploadForm.IMPORT:
+                    return self._preview(request, spec, table, text=text, name=upload.name)
+                pending = {"name": upload.name, "text": text, "mode": mode,
+                           "allow_mass_leave": form.cleaned_data["allow_mass_leave"]}
+                try:
+                    return self._sync_preview(request, spec, table, pending)
+                except services.ImportRefused as exc:
+                    form.add_error("file", str(exc))
         return self._render(request, spec, "imports/upload.html", {"form": form})
 
     def _preview(self, request, spec, table, *, text: str, name: str, warning: str = ""):
@@ -165,6 +210,76 @@ class ImportRunAdmin(GuardedAdminMixin, admin.ModelAdmin):
         context["more_rows"] = max(0, context["to_write"] - PREVIEW_ROWS)
         return self._render(request, spec, f"imports/preview_{spec.slug}.html", context)
 
+    # --- A sync with the HR system's export (the people page's other modes) ---------------------
+
+    def _sync_preview(self, request, spec, table, pending: dict, *, warning: str = ""):
+        """The plan of a sync (imports.sync), as its report reads, with the confirm button
+        unless it would be refused. Raises services.ImportRefused for a file refused whole."""
+        full = pending["mode"] == PeopleUploadForm.FULL_SYNC
+        plan = sync.plan(table.rows, full=full, may_move_tracks=sync.may_move_tracks(request.user))
+        token = secrets.token_urlsafe(16)
+        request.session[_session_key(spec.slug)] = {**pending, "token": token, "fingerprint": rules.fingerprint(plan)}
+        blocked = plan.mass_leave and not pending["allow_mass_leave"]
+        if blocked:
+            warning = " ".join(part for part in (warning, _(
+                "This full sync would mark %(leaving)s of the %(active)s people here as leaving; is the file "
+                "complete? If so many people really left, upload it again with “Many people really left” ticked."
+            ) % {"leaving": len(plan.leavers), "active": plan.active}) if part)
+        context = {
+            "plan": plan,
+            "report": sync.report_lines(plan, dry_run=True, source=pending["name"], mass_leave_note=False),
+            "token": token,
+            "file_name": pending["name"],
+            "delimiter": {";": ";", ",": ",", "\t": "tab"}[table.delimiter],
+            "warning": warning,
+            "full": full,
+            "to_write": 0 if blocked else plan.changed,
+            "counts": [
+                (_("new people"), plan.count(sync.Action.CREATE)),
+                (_("people updated"), plan.count(sync.Action.UPDATE)),
+                (_("people back after leaving"), plan.count(sync.Action.REHIRE)),
+                (_("people marked as leaving"), len(plan.leavers)),
+                (_("unchanged"), plan.count(sync.Action.UNCHANGED)),
+                (_("rows refused"), plan.count(sync.Action.REFUSE)),
+            ],
+        }
+        return self._render(request, spec, "imports/preview_sync.html", context)
+
+    def _sync_confirm(self, request, spec, pending: dict):
+        table = csvfile.read_table(pending["text"], required=sync.SYNC_REQUIRED, optional=sync.SYNC_OPTIONAL)
+        try:
+            outcome = sync.sync_people(
+                table.rows,
+                full=pending["mode"] == PeopleUploadForm.FULL_SYNC,
+                allow_mass_leave=pending["allow_mass_leave"],
+                by=request.user,
+                source=pending["name"],
+                expected_fingerprint=pending["fingerprint"],
+            )
+        except services.PreviewOutdated:
+            warning = _(
+                "The data changed since the preview; nothing was written. "
+                "Check the new preview below and confirm again."
+            )
+            return self._sync_preview(request, spec, table, pending, warning=warning)
+        except services.ImportRefused as exc:
+            request.session.pop(_session_key(spec.slug), None)
+            self.message_user(request, str(exc), messages.ERROR)
+            return redirect(reverse("admin:imports_importrun_people"))
+        request.session.pop(_session_key(spec.slug), None)
+        plan = outcome.plan
+        if plan.changed:
+            self.message_user(
+                request,
+                _("Synced %(file)s: %(changed)s change(s), %(unchanged)s unchanged, %(refused)s refused.")
+                % {"file": pending["name"], "changed": plan.changed,
+                   "unchanged": plan.count(sync.Action.UNCHANGED), "refused": plan.count(sync.Action.REFUSE)},
+                messages.SUCCESS,
+            )
+            return redirect(reverse("admin:imports_importrun_change", args=[outcome.run.pk]))
+        self.message_user(request, _("Nothing changed: the people here already match the file."), messages.INFO)
+        return redirect(reverse(spec.done_url))
+
     def _confirm(self, request, spec):
         pending = request.session.get(_session_key(spec.slug))
         if not pending or not secrets.compare_digest(pending["token"], request.POST.get("token", "")):
@@ -175,6 +290,10 @@ class ImportRunAdmin(GuardedAdminMixin, admin.ModelAdmin):
                 messages.ERROR,
             )
             return redirect(reverse(f"admin:imports_importrun_{spec.slug}"))
+        if pending.get("mode", PeopleUploadForm.IMPORT) != PeopleUploadForm.IMPORT:
+            if not policies.may_sync_people(request.user):
+                raise PermissionDenied
+            return self._sync_confirm(request, spec, pending)
         table = spec.read(pending["text"])
         try:
             done = spec.confirm(table, by=request.user, expected=pending["fingerprint"], source=pending["name"])

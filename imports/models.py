@@ -8,6 +8,7 @@ this is the answer to "where did these people come from?".
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 
 class ImportKind(models.TextChoices):
@@ -15,6 +16,7 @@ class ImportKind(models.TextChoices):
     PEOPLE_CSV = "people_csv", _("People spreadsheet")
     REQUIREMENTS_CSV = "requirements_csv", _("Requirements spreadsheet")
     DELIVERY_CSV = "delivery_csv", _("Delivery facts spreadsheet")
+    HR_SYNC = "hr_sync", _("Sync with the HR system")
 
 
 class ImportRun(models.Model):
@@ -42,3 +44,26 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.source} ({self.recorded_at:%Y-%m-%d %H:%M})"
+
+
+class PersonSource(models.Model):
+    """Which person of the HR system an employee is: the key a sync from its export matches by.
+
+    The e-mail and name may change in HR; the key does not. `hire_date` is the hire date
+    HR gives (it differs from the employee's, the first entry of their grade ledger, once
+    a person who left is hired again).
+    """
+
+    source_key = models.CharField(_("HR key"), max_length=100, unique=True)
+    employee = models.OneToOneField(
+        "grades.Employee", on_delete=models.PROTECT, related_name="person_source", verbose_name=_("employee")
+    )
+    hire_date = models.DateField(_("hire date in HR"), null=True, blank=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("HR person")
+        verbose_name_plural = _("HR people")
+
+    def __str__(self) -> str:
+        return self.source_key

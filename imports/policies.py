@@ -22,3 +22,12 @@ DELIVERY_PERMISSIONS = ("grades.add_deliveryfact",)
 def may_import_delivery(user) -> bool:
     """Whoever may add delivery facts in the admin (HR): the import adds them for many people at once."""
     return user.is_active and user.is_staff and user.has_perms(DELIVERY_PERMISSIONS)
+
+
+SYNC_PERMISSIONS = PEOPLE_PERMISSIONS + ("grades.change_employee", "auth.change_user")
+
+
+def may_sync_people(user) -> bool:
+    """HR: a sync with the HR system's export also changes people here (names, e-mails,
+    team leads) and marks leavers."""
+    return user.is_active and user.is_staff and user.has_perms(SYNC_PERMISSIONS)

@@ -234,3 +234,45 @@ def delivery_facts(emails: Iterable[str], *, lock: bool = False):
                 StoredFact(fact.pk, fact.measure, tuple(getattr(fact, name) for name in FIELDS))
             )
     return DeliveryFacts(people=people, stored=dict(stored), today=timezone.localdate())
+
+
+# --- Syncing with the HR system -------------------------------------------------------------
+
+
+def sync_facts(rows: Sequence[rules.SourceRow]):
+    """What a sync with the HR system's export is planned against: every employee (a full
+    sync marks those missing from the file as leaving), their HR keys, and the accounts
+    that use the file's e-mail addresses. A fixed number of queries however many rows."""
+    from django.utils import timezone
+
+    from .models import PersonSource
+    from .sync import StoredPerson, SyncFacts
+
+    links = {
+        employee_id: (key, hire_date)
+        for employee_id, key, hire_date in PersonSource.objects.values_list("employee_id", "source_key", "hire_date")
+    }
+    people: dict[int, StoredPerson] = {}
+    fields = (
+        "pk", "user_id", "user__email", "user__first_name", "user__last_name", "track__slug", "team_lead_id",
+        "hire_date", "probation_end", "career_start", "left_on",
+    )
+    for pk, user_id, email, first, last, track, lead, hired, probation, career, left in (
+        Employee.objects.order_by("pk").values_list(*fields)
+    ):
+        key, source_hire = links.get(pk, ("", None))
+        people[pk] = StoredPerson(
+            employee_id=pk, user_id=user_id, email=rules.normalise_email(email), first_name=first, last_name=last,
+            track=track, team_lead_id=lead, hire_date=hired, probation_end=probation, career_start=career,
+            left_on=left, source_key=key, source_hire_date=source_hire,
+        )
+    emails = {rules.normalise_email(row.values.get("email")) for row in rows}
+    emails |= {rules.normalise_email(row.values.get("team_lead_email")) for row in rows}
+    accounts = {email: known.user_ids for email, known in known_people(emails).items()}
+    return SyncFacts(
+        people=people,
+        accounts=accounts,
+        track_names=track_names_all(),
+        active_tracks=frozenset(Track.objects.active().values_list("slug", flat=True)),
+        today=timezone.localdate(),
+    )

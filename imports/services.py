@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models.functions import Lower
 
 from common import audit
@@ -397,3 +398,119 @@ def import_run_record(*, kind: str, source: str, by, written: int, unchanged: in
         skipped=skipped,
         report=report,
     )
+
+
+# --- Syncing with the HR system ---------------------------------------------------------------
+
+
+def sync_write(*, plan, by=None, reason: str) -> None:
+    """Write a sync plan (imports.sync); call inside the transaction it was made in.
+
+    New people go through `people_write`, as the people import writes them, and get their
+    HR key; their team leads are set once everyone is written, as a lead may be new too.
+    A known person's changes are written together, each person in a savepoint of their
+    own: the grade services may still refuse a track change (a check another app adds),
+    and then that row alone is refused, with the reason, and the rest goes on. Accounts'
+    names and e-mails have no history of their own: the run's report (ImportRun) names
+    every change. Leavers get their leaving date with a history row each.
+    """
+    from .models import PersonSource
+    from .sync import Action
+
+    reason = audit.command_reason(reason, by)
+    creating = [row for row in plan.rows if row.action == Action.CREATE]
+    if creating:
+        people_write(plan=rules.PeoplePlan(people=[row.new for row in creating], people_source="row"), by=by)
+        ids = {}
+        for chunk in _chunks([row.new.user_id for row in creating]):
+            ids.update(Employee.objects.filter(user_id__in=chunk).values_list("user_id", "pk"))
+        for row in creating:
+            row.employee_id = ids[row.new.user_id]
+        audit.bulk_create(
+            [PersonSource(source_key=row.key, employee_id=row.employee_id, hire_date=row.source_hire_date) for row in creating],
+            by=by, reason=reason, batch_size=BATCH,
+        )
+
+    # The first sync of people already here only gives each their key: in bulk.
+    linking = [
+        row for row in plan.rows
+        if row.action == Action.UPDATE and row.link and not row.values and not row.rehire
+        and row.source_hire_date == row.stored.hire_date
+    ]
+    for row in linking:
+        row.employee_id = row.stored.employee_id
+    audit.bulk_create(
+        [PersonSource(source_key=row.key, employee_id=row.employee_id, hire_date=row.source_hire_date) for row in linking],
+        by=by, reason=reason, batch_size=BATCH,
+    )
+    linked = {id(row) for row in linking}
+
+    tracks = {track.slug: track for track in Track.objects.all()}
+    for row in plan.rows:
+        if row.action not in (Action.UPDATE, Action.REHIRE) or id(row) in linked:
+            continue
+        row.employee_id = row.stored.employee_id
+        try:
+            with transaction.atomic():
+                _sync_person(row, tracks, by=by, reason=reason)
+        except (grade_services.GradeError, ValidationError) as exc:
+            messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
+            row.refuse(" ".join(messages))
+
+    led = {row.employee_id: row for row in creating if row.lead_row is not None or row.lead_id}
+    if led:
+        employees = []
+        for chunk in _chunks(sorted(led)):
+            employees.extend(Employee.objects.filter(pk__in=chunk))
+        for employee in employees:
+            row = led[employee.pk]
+            employee.team_lead_id = row.lead_row.employee_id if row.lead_row is not None else row.lead_id
+        audit.bulk_update(employees, ["team_lead"], by=by, reason=reason, batch_size=BATCH)
+
+    if plan.leavers:
+        leaving = {leaver.person.employee_id: leaver.left_on for leaver in plan.leavers}
+        employees = []
+        for chunk in _chunks(sorted(leaving)):
+            employees.extend(Employee.objects.select_for_update().filter(pk__in=chunk, left_on__isnull=True).order_by("pk"))
+        if len(employees) != len(leaving):
+            raise ImportRefused("Someone marked people as leaving while the sync ran; nothing was written. Run it again.")
+        for employee in employees:
+            employee.left_on = leaving[employee.pk]
+        audit.bulk_update(employees, ["left_on"], by=by, reason=reason, batch_size=BATCH)
+
+
+def _sync_person(row, tracks: dict, *, by, reason: str) -> None:
+    """Write one known person's changes (imports.sync.RowPlan)."""
+    from .models import PersonSource
+
+    employee = Employee.objects.select_for_update().select_related("user").get(pk=row.employee_id)
+    user = employee.user
+    user_fields = [name for name in ("first_name", "last_name", "email") if name in row.values]
+    for name in user_fields:
+        setattr(user, name, row.values[name])
+    if user_fields:
+        user.save(update_fields=user_fields)
+    fields = []
+    if row.rehire:
+        employee.left_on = None
+        fields.append("left_on")
+    for name in ("probation_end", "career_start"):
+        if name in row.values:
+            setattr(employee, name, row.values[name])
+            fields.append(name)
+    if "team_lead" in row.values:
+        employee.team_lead_id = row.lead_row.employee_id if row.lead_row is not None else row.lead_id
+        fields.append("team_lead")
+    if fields:
+        employee.full_clean(exclude=["user"])
+        audit.save(employee, by=by, reason=reason)
+    if row.link:
+        audit.create(
+            PersonSource, by=by, reason=reason, source_key=row.key, employee_id=employee.pk, hire_date=row.source_hire_date
+        )
+    elif row.source_hire_date != (row.stored.source_hire_date or row.stored.hire_date):
+        link = PersonSource.objects.select_for_update().get(employee_id=employee.pk)
+        link.hire_date = row.source_hire_date
+        audit.save(link, by=by, reason=reason)
+    if "track" in row.values:
+        grade_services.employee_change_track(employee=employee, track=tracks[row.values["track"]], by=by, reason=reason)
