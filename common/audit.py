@@ -63,6 +63,9 @@ SYSTEM_RECORD = {
     # Kept by the decision service in the decision's transaction; the review's decided_by
     # and decided_at say who decided and when.
     "reviews.PacketSnapshot": "taken_at",
+    # The webhook outbox and its attempts, written by the announcing write and by send_webhooks.
+    "webhooks.Delivery": "created_at",
+    "webhooks.DeliveryAttempt": "started_at",
     "axes.AccessLog": "attempt_time",
     "axes.AccessFailureLog": "attempt_time",
 }
@@ -70,8 +73,9 @@ SYSTEM_RECORD = {
 # Models outside the product's apps that people change in admin, where Django admin logs
 # each change (grades.admin_lockouts writes the log entry of a lifted lockout itself).
 # An account an import makes comes with its employee, whose history row names the
-# importer, and the import's ImportRun says when and from what.
-ADMIN_LOGGED = frozenset({"auth.User", "auth.Group", "axes.AccessAttempt"})
+# importer, and the import's ImportRun says when and from what. Webhook endpoints are set
+# up in admin only (its log names the fields changed, never the signing secret's value).
+ADMIN_LOGGED = frozenset({"auth.User", "auth.Group", "axes.AccessAttempt", "webhooks.Endpoint"})
 
 # Columns computed from other records and refreshed with them (see the module docstring).
 DERIVED_FIELDS = {

@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "imports",
     "pay",
     "dashboard",
+    "webhooks",
 ]
 
 # The demo organisation (`manage.py seed_demo`) and its fake names are development tools:
@@ -264,6 +265,15 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="gradesys@localhost")
 # The development server's address with DEBUG=1; without it the links carry no host and
 # `manage.py check --deploy` warns (gradesys.W007).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
+
+
+# --- Webhooks --------------------------------------------------------------------
+# Posting events to chat and other receivers (webhooks app; `send_webhooks` from cron).
+# Seconds a POST may take; attempts before a delivery is given up; the first retry's wait
+# in seconds (doubled after each failure, at most six hours).
+WEBHOOKS_TIMEOUT = env.float("WEBHOOKS_TIMEOUT", default=5.0)
+WEBHOOKS_MAX_ATTEMPTS = env.int("WEBHOOKS_MAX_ATTEMPTS", default=8)
+WEBHOOKS_RETRY_SECONDS = env.int("WEBHOOKS_RETRY_SECONDS", default=60)
 
 
 # --- Cache -----------------------------------------------------------------------

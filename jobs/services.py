@@ -25,7 +25,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from . import notifications, rules, selectors
+from . import events, notifications, rules, selectors
 from .models import JobRun, Reminder, ReminderKind
 
 User = get_user_model()
@@ -98,6 +98,7 @@ def _record_and_send(
     run.finished_at = max(timezone.now(), started_at)
     run.counts = {**counts, "mails": len(kept), "reminders": len(inserted)}
     run.save(update_fields=["finished_at", "counts"])
+    events.planned_announce(kept)
     transaction.on_commit(partial(notifications.send_planned, job, kept))
     return run, kept
 
@@ -194,6 +195,7 @@ def _defense_mails(now: datetime.datetime, days: int, today: datetime.date) -> t
                     "when": review.scheduled_for,
                     "place": review.place,
                     "role": seat.get_role_display(),
+                    "seat": seat.role,
                     "url": review.get_absolute_url(),
                 },
             )
@@ -225,6 +227,7 @@ def _claim_mails(now: datetime.datetime, older_than_days: int, today: datetime.d
                 reminder,
                 {
                     "claim_id": claim.pk,
+                    "employee_id": claim.employee_id,
                     "name": claim.employee.name,
                     "requirement": claim.requirement,
                     "claimed_on": timezone.localdate(claim.claimed_at),

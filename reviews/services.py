@@ -23,7 +23,7 @@ from grades import selectors as grade_selectors
 from grades.models import Employee, GradeChangeKind
 from grades.services import GradeError, grade_change_record, record_failed_defense
 
-from . import notifications, policies, rules, selectors
+from . import events, notifications, policies, rules, selectors
 from .models import (
     OPEN_STATUSES,
     CommitteeSeat,
@@ -317,6 +317,7 @@ def review_schedule(
         },
     )
     transaction.on_commit(partial(notifications.defense_scheduled, review.pk, moved=moving))
+    events.defense_scheduled(review, moved=moving)
     return review
 
 
@@ -472,6 +473,7 @@ def review_decide(
         at=now,
     )
     transaction.on_commit(partial(notifications.review_decided, review.pk))
+    events.review_decided(review)
     return review
 
 
