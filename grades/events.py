@@ -65,14 +65,16 @@ class Event:
         return uuid.uuid5(_NAMESPACE, self.key)
 
 
-# Sent with `event`; receivers run inside the announcing transaction.
+# Sent with `events`, a list of Event; receivers run inside the announcing transaction.
 announced = Signal()
 
 
-def announce(event: Event) -> None:
-    """Tell the listeners of `event`. Call inside the transaction of the write it reports;
-    an exception of a listener propagates and rolls that write back."""
-    announced.send(sender=Event, event=event)
+def announce(*events: Event) -> None:
+    """Tell the listeners of `events` (one call for a batch, so a listener reads what it needs
+    once). Call inside the transaction of the write they report; an exception of a listener
+    propagates and rolls that write back. Announcing nothing tells nobody."""
+    if events:
+        announced.send(sender=Event, events=list(events))
 
 
 def moment(value: datetime.datetime) -> str:

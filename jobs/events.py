@@ -61,14 +61,16 @@ def planned_announce(mails) -> None:
     A defense reminded to several members is one event, listing the seats (roles, not
     people) reminded of it in this run.
     """
+    found: list[events.Event] = []
     seats: dict[int, tuple[dict, list[str]]] = {}
     for mail in mails:
         for reminder, item in mail.entries:
             if mail.template == "eligible":
-                events.announce(_eligible(item))
+                found.append(_eligible(item))
             elif mail.template == "claims":
-                events.announce(_claim_waiting(item, reminder.key))
+                found.append(_claim_waiting(item, reminder.key))
             elif mail.template == "defenses":
                 seats.setdefault(item["review_id"], (item, []))[1].append(item["seat"])
-    for item, roles in seats.values():
-        events.announce(_vote_needed(item, sorted(roles)))
+    found += [_vote_needed(item, sorted(roles)) for item, roles in seats.values()]
+    # One announcement for the run: a listener costs the same few queries however many there are.
+    events.announce(*found)

@@ -13,4 +13,4 @@ class WebhooksConfig(AppConfig):
 
         from . import services
 
-        events.announced.connect(services.on_event, sender=events.Event, dispatch_uid="webhooks.outbox")
+        events.announced.connect(services.on_events, sender=events.Event, dispatch_uid="webhooks.outbox")

@@ -1,7 +1,7 @@
 """
 The webhook outbox: events queued in the transaction that caused them, sent after it.
 
-Queueing (`on_event`, connected to grades.events.announced) inserts one Delivery per
+Queueing (`on_events`, connected to grades.events.announced) inserts one Delivery per
 active endpoint subscribed to the event's type, in the announcing transaction; the
 unique (endpoint, event id) makes a second announcement of the same event a no-op.
 
@@ -53,8 +53,8 @@ _READ_LIMIT = 4096
 # --- Queue ----------------------------------------------------------------------------------------
 
 
-def on_event(sender, *, event: events.Event, **kwargs) -> None:
-    deliveries_queue(event=event)
+def on_events(sender, **kwargs) -> None:
+    deliveries_queue(batch=kwargs["events"])
 
 
 def event_payload(event: events.Event) -> dict:
@@ -68,24 +68,25 @@ def event_payload(event: events.Event) -> dict:
     }
 
 
-def deliveries_queue(*, event: events.Event) -> int:
-    """Put `event` in the outbox of each active endpoint that receives its type; how many rows.
+def deliveries_queue(*, batch: list[events.Event]) -> int:
+    """Put each event in the outbox of each active endpoint that receives its type; how many rows.
 
-    Call inside the transaction of the write that caused the event: the rows commit or roll
-    back with it. Queries: the endpoints, and one INSERT when any receives it.
+    Call inside the transaction of the write that caused the events: the rows commit or roll
+    back with it. Queries: the endpoints, and one INSERT when any receives one of them.
     """
-    endpoints = [endpoint for endpoint in Endpoint.objects.active() if endpoint.receives(event.type)]
-    if not endpoints:
-        return 0
+    endpoints = list(Endpoint.objects.active())
     now = timezone.now()
-    payload = event_payload(event)
     rows = [
         Delivery(
             endpoint=endpoint, event_id=event.id, event_type=event.type, event_key=event.key[:200],
-            payload=payload, next_attempt_at=now, created_at=now,
+            payload=event_payload(event), next_attempt_at=now, created_at=now,
         )
+        for event in batch
         for endpoint in endpoints
+        if endpoint.receives(event.type)
     ]
+    if not rows:
+        return 0
     # An event announced twice finds its rows there already: ignored, never queued again.
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
