@@ -4,6 +4,7 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from common.admin_search import GuardedAdminMixin
 from grades import events
 
 from .models import Delivery, DeliveryAttempt, Endpoint
@@ -25,7 +26,7 @@ class EndpointForm(forms.ModelForm):
 
 
 @admin.register(Endpoint)
-class EndpointAdmin(admin.ModelAdmin):
+class EndpointAdmin(GuardedAdminMixin, admin.ModelAdmin):
     form = EndpointForm
     list_display = ["name", "format", "is_active", "event_list"]
     list_filter = ["is_active", "format"]
@@ -35,7 +36,7 @@ class EndpointAdmin(admin.ModelAdmin):
         return ", ".join(obj.events or [])
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(GuardedAdminMixin, admin.ModelAdmin):
     """History: looked at, never written by hand."""
 
     def has_add_permission(self, request, obj=None):
