@@ -14,12 +14,17 @@ from grades import events
 from . import rules
 
 
+def _level(level) -> str:
+    """A level as events name it: its stored (English) name, whatever the mail shows."""
+    return level.name
+
+
 def _eligible(item: dict) -> events.Event:
     earliest = item["earliest"].isoformat()
     return events.Event(
         type=events.ELIGIBLE,
         key=f"{events.ELIGIBLE}:{item['employee_id']}:{earliest}",
-        data={"employee_id": item["employee_id"], "next_level": item["next_level"], "earliest": earliest},
+        data={"employee_id": item["employee_id"], "next_level": _level(item["next_level"]), "earliest": earliest},
         path=item["url"],
     )
 
@@ -31,8 +36,8 @@ def _vote_needed(item: dict, roles: list[str]) -> events.Event:
         key=f"{events.VOTE_NEEDED}:{item['review_id']}:{rules.defense_key(when)}",
         data={
             "review_id": item["review_id"],
-            "from_level": item["from_level"],
-            "to_level": item["to_level"],
+            "from_level": _level(item["from_level"]),
+            "to_level": _level(item["to_level"]),
             "scheduled_for": events.moment(when),
             "seats": roles,
         },
