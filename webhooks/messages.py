@@ -19,8 +19,12 @@ from grades import events
 
 
 def _when(value: str) -> str:
+    """The day in the language's format, the time on the 24-hour clock and the zone (TIME_ZONE)."""
     moment = parse_datetime(value)
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT") if moment else value
+    if moment is None:
+        return value
+    local = timezone.localtime(moment)
+    return f"{date_format(local, 'DATE_FORMAT')}, {date_format(local, 'H:i T')}"
 
 
 def _day(value: str) -> str:

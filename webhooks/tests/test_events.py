@@ -227,3 +227,25 @@ def test_the_same_event_announced_twice_is_queued_once(receiver):
     assert Delivery.objects.count() == 1
     services.deliveries_send()
     assert len(receiver.received) == 1
+
+
+def test_the_outbox_is_part_of_the_write_a_failing_insert_undoes_the_schedule(receiver, monkeypatch):
+    """Outbox and write commit together or not at all: no schedule without its event, no event without it."""
+    from reviews.models import PromotionReview
+    from reviews.tests.factories import db_state
+
+    endpoint(receiver.url())
+    org = organisation()
+    review = requested(org)
+    before = db_state()
+
+    def refuse(**kwargs):
+        raise RuntimeError("the database refused the outbox row")
+
+    monkeypatch.setattr(services, "deliveries_queue", refuse)
+    with pytest.raises(RuntimeError):
+        scheduled(org, review)
+
+    assert db_state() == before
+    assert PromotionReview.objects.get(pk=review.pk).status == "requested"
+    assert Delivery.objects.count() == 0
