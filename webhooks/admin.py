@@ -70,10 +70,14 @@ class DeliveryAdmin(ReadOnlyAdmin):
     list_filter = ["status", "event_type", "endpoint"]
     list_select_related = ["endpoint"]
     date_hierarchy = "created_at"
-    fields = ["uuid", "endpoint", "event_type", "event_id", "event_key", "status", "attempts",
+    fields = ["delivery_id", "endpoint", "event_type", "event_id", "event_key", "status", "attempts",
               "next_attempt_at", "created_at", "delivered_at", "last_status_code", "last_error", "payload"]
     readonly_fields = fields
     inlines = [AttemptInline]
+
+    @admin.display(description=_("delivery id"))
+    def delivery_id(self, obj):
+        return obj.uuid
 
 
 @admin.register(DeliveryAttempt)

@@ -93,7 +93,6 @@ class Delivery(models.Model):
     mid-way lets another take the row once its lease has run out.
     """
 
-    uuid = models.UUIDField(_("delivery id"), default=uuid.uuid4, unique=True, editable=False)
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="deliveries",
                                  verbose_name=_("endpoint"))
     event_id = models.UUIDField(_("event id"))
@@ -125,6 +124,13 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_type} → {self.endpoint_id} ({self.status})"
+
+    @property
+    def uuid(self) -> uuid.UUID:
+        """The delivery's id, sent on every attempt for the receiver to drop repeats: made from
+        the event's id and the endpoint's, so it needs no column (and no second unique index for
+        concurrent inserts to lock)."""
+        return uuid.uuid5(self.event_id, str(self.endpoint_id))
 
 
 class DeliveryAttempt(models.Model):

@@ -69,7 +69,8 @@ def event_payload(event: events.Event) -> dict:
 
 
 def deliveries_queue(*, batch: list[events.Event]) -> int:
-    """Put each event in the outbox of each active endpoint that receives its type; how many rows.
+    """Put each event in the outbox of each active endpoint that receives its type; how many
+    rows were offered (those there already are ignored).
 
     Call inside the transaction of the write that caused the events: the rows commit or roll
     back with it. Queries: the endpoints, and one INSERT when any receives one of them.
@@ -87,7 +88,9 @@ def deliveries_queue(*, batch: list[events.Event]) -> int:
     ]
     if not rows:
         return 0
-    # An event announced twice finds its rows there already: ignored, never queued again.
+    # Sorted, so that two transactions queueing the same events take the unique index's locks
+    # in the same order. An event announced twice finds its rows there: ignored, never queued again.
+    rows.sort(key=lambda row: (row.endpoint.pk, str(row.event_id)))
     Delivery.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 

@@ -100,6 +100,48 @@ def test_two_senders_at_once_post_each_delivery_once(receiver, monkeypatch, roun
     assert sum(result.delivered for result in results) == 12
     assert sum(result.taken_by_another for result in results) == 12
     assert sorted(receiver.by_delivery().values()) == [1] * 12
-    assert set(receiver.by_delivery()) == {str(pk) for pk in Delivery.objects.values_list("uuid", flat=True)}
+    assert set(receiver.by_delivery()) == {str(delivery.uuid) for delivery in Delivery.objects.all()}
     assert set(Delivery.objects.values_list("status", flat=True)) == {DeliveryStatus.DELIVERED}
     assert DeliveryAttempt.objects.count() == 12
+
+
+@pytest.mark.mysql_only
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.parametrize("round_", range(3))
+def test_two_overlapping_job_runs_queue_each_event_once(receiver, monkeypatch, round_):
+    """The producers serialise the same event themselves: of two runs that planned the same
+    people, the second waits on the reminders' unique index, finds them taken and announces
+    nothing, so the outbox never sees the same event from two transactions at once."""
+    from jobs import services as job_services
+    from jobs.tests.factories import TODAY, eligible_on, team_lead
+
+    endpoint(receiver.url())
+    leads = [team_lead(f"hooklead{n}-{round_}") for n in range(2)]
+    people = [eligible_on(TODAY, lead=leads[n % 2]) for n in range(4)]
+    barrier = threading.Barrier(2)
+    record = job_services._record_and_send
+
+    def record_after_both_planned(**kwargs):
+        barrier.wait(timeout=TIMEOUT)
+        return record(**kwargs)
+
+    monkeypatch.setattr(job_services, "_record_and_send", record_after_both_planned)
+    errors = []
+
+    def run():
+        try:
+            job_services.eligible_people_notify(today=TODAY)
+        except Exception as exc:  # noqa: BLE001 - the test inspects whatever was raised
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=TIMEOUT * 2)
+    assert errors == []
+    assert sorted(d.payload["data"]["employee_id"] for d in Delivery.objects.all()) == sorted(p.pk for p in people)
+    services.deliveries_send()
+    assert sorted(receiver.by_delivery().values()) == [1] * 4
