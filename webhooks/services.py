@@ -136,7 +136,7 @@ def _timeout() -> float:
 
 
 def _max_attempts() -> int:
-    return int(getattr(settings, "WEBHOOKS_MAX_ATTEMPTS", 8))
+    return int(getattr(settings, "WEBHOOKS_MAX_ATTEMPTS", 12))
 
 
 def _lease() -> datetime.timedelta:
