@@ -35,3 +35,5 @@ def test_the_readme_example_accepts_a_real_delivery_and_refuses_a_forged_one(rec
     assert verify(SECRET, header, request.body)
     assert not verify("not-the-secret-at-all", header, request.body)
     assert not verify(SECRET, header, request.body.replace(b"Middle+", b"Senior++"))
+    assert not verify(SECRET, "garbage", request.body)
+    assert not verify(SECRET, header.split(",")[0], request.body)
