@@ -225,8 +225,11 @@ def _record(delivery: Delivery, claim: uuid.UUID, outcome: Outcome, *, started_a
             last_status_code=outcome.status_code, last_error=outcome.error,
         )
         if kept:
+            # Numbered over the delivery's whole life: `attempts` starts again when a failed
+            # delivery is sent again (deliveries_retry_failed), the log does not.
+            number = DeliveryAttempt.objects.filter(delivery=delivery).count() + 1
             DeliveryAttempt.objects.create(
-                delivery=delivery, number=delivery.attempts, started_at=started_at,
+                delivery=delivery, number=number, started_at=started_at,
                 duration_ms=outcome.duration_ms, status_code=outcome.status_code, error=outcome.error,
                 succeeded=outcome.ok,
             )
@@ -238,6 +241,17 @@ def _record(delivery: Delivery, claim: uuid.UUID, outcome: Outcome, *, started_a
                        delivery.uuid, delivery.endpoint_id, delivery.attempts,
                        outcome.status_code or outcome.error, status)
     return status
+
+
+def deliveries_retry_failed(*, now: datetime.datetime | None = None) -> int:
+    """Give the failed deliveries of active endpoints a new round of attempts, due now; how many.
+
+    For after a receiver's long outage or a fixed URL: the next send posts them again, under
+    the same delivery ids, so a receiver that did get one can tell.
+    """
+    return Delivery.objects.filter(status=DeliveryStatus.FAILED, endpoint__is_active=True).update(
+        status=DeliveryStatus.PENDING, attempts=0, next_attempt_at=now or timezone.now(),
+    )
 
 
 def deliveries_send(*, now: datetime.datetime | None = None, limit: int = 100) -> SendResult:

@@ -155,7 +155,7 @@ def test_a_sender_that_died_holding_a_delivery_lets_another_send_it_after_its_le
     assert services.deliveries_send(now=later(now, 120)).delivered == 1
     delivery = Delivery.objects.get()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.DELIVERED, 2)
-    assert list(delivery.attempt_log.values_list("number", flat=True)) == [2]
+    assert list(delivery.attempt_log.values_list("number", flat=True)) == [1]  # the dead one left no record
     assert len(receiver.received) == 1
 
 
@@ -218,3 +218,29 @@ def test_the_command_refuses_a_limit_out_of_range_and_sends_nothing(receiver, li
         call_command("send_webhooks", "--limit", limit, stdout=StringIO())
     assert receiver.received == []
     assert Delivery.objects.get().attempts == 0
+
+
+def test_failed_deliveries_are_sent_again_on_request_under_the_same_id(receiver):
+    hook = endpoint(receiver.url())
+    off = endpoint(receiver.url("/off"), name="off")
+    announce(2)
+    receiver.answers = [404] * 4
+    assert services.deliveries_send().failed == 4
+    off.is_active = False
+    off.save()
+    out = StringIO()
+
+    call_command("send_webhooks", "--retry-failed", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "Failed deliveries queued again: 2.",
+        "Delivered 2, to retry 0, failed 0, taken by another run 0.",
+    ]
+    # Only the active endpoint's; the receiver can tell a repeat by its delivery id.
+    assert sorted(receiver.by_delivery().values()) == [1, 1, 2, 2]
+    assert set(off.deliveries.values_list("status", flat=True)) == {DeliveryStatus.FAILED}
+    for delivery in hook.deliveries.all():
+        assert delivery.status == DeliveryStatus.DELIVERED
+        assert list(delivery.attempt_log.values_list("number", "status_code")) == [(1, 404), (2, 200)]
+    # Nothing failed is left: asking again queues nothing.
+    assert services.deliveries_retry_failed() == 0

@@ -18,10 +18,19 @@ class Command(BaseCommand):
             "--limit", type=int, default=100, metavar="N",
             help="send at most N deliveries in this run (default 100); the rest wait for the next",
         )
+        parser.add_argument(
+            "--retry-failed", action="store_true",
+            help="first give every failed delivery of an active endpoint a new round of attempts "
+                 "(after a receiver's long outage or a corrected URL)",
+        )
 
-    def handle(self, *args, limit, **options):
+    def handle(self, *args, limit, retry_failed, **options):
         if not 1 <= limit <= 10000:
             raise CommandError(f"--limit must be a number from 1 to 10000, not {limit}.")
+        if retry_failed:
+            again = services.deliveries_retry_failed()
+            if options["verbosity"] >= 1:
+                self.stdout.write(f"Failed deliveries queued again: {again}.")
         result = services.deliveries_send(limit=limit)
         if options["verbosity"] >= 1:
             self.stdout.write(
