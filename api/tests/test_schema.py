@@ -1,0 +1,80 @@
+"""The OpenAPI document against the running app (schemathesis), with a token of each role.
+
+Every operation of /api/v1/openapi.json is called with generated requests, valid and
+invalid, as a developer, a team lead, HR, a committee member and a manager of a small
+organisation with claims and a decided review: no answer may be a server error, and every
+answer (its status, content type, headers and body) must be one the document declares.
+Bounded and deterministic so that it stays a few seconds per role: a fixed number of
+examples per operation, no shrinking, no deadline, the same examples on every run.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.db import transaction
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from api.api import api
+from api.tests.conftest import make_token, user_of
+from gradesys.wsgi import application
+from grades import services as grade_services
+from reviews.tests.factories import decided, organisation
+
+ROLES = ("dev", "lead", "hr", "cto", "manager")
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
+
+
+@pytest.fixture(scope="module")
+def tokens(django_db_setup, django_db_blocker):
+    """The organisation and a write token per role, made once for the module's tests and
+    rolled back after them (each test runs in a savepoint inside this transaction)."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        org = organisation()
+        # Something to read: a decided review of `dev`, a waiting claim of `colleague`.
+        decided(org)
+        colleague = org["colleague"]
+        requirement = grade_services.claimable_requirements(colleague).order_by("pk").first()
+        grade_services.evidence_claim(
+            employee=colleague, requirement=requirement, description="Wrote the retry worker", by=colleague.user
+        )
+        yield {role: make_token(user_of(org[role])) for role in ROLES}
+        transaction.set_rollback(True)
+
+
+@pytest.fixture(params=ROLES)
+def role_token(request, tokens, db, settings):
+    # The generated calls come to hundreds a role: no rate limit in the way here (it has tests of its own).
+    settings.API_RATE_LIMIT = "100000/min"
+    return tokens[request.param]
+
+
+def _schema():
+    """The document the app serves at /api/v1/openapi.json, called on the app itself (WSGI)."""
+    schema = schemathesis.openapi.from_dict(api.get_openapi_schema(path_prefix="/api/v1"))
+    schema.app = application
+    schema.config.generation.update(max_examples=10, deterministic=True, no_shrink=True)
+    return schema
+
+
+schema = _schema()
+
+
+@schema.parametrize()
+@settings(max_examples=10, derandomize=True, deadline=None, database=None,
+          suppress_health_check=list(HealthCheck))
+def test_every_answer_is_declared_and_none_is_a_server_error(case, role_token):
+    case.call_and_validate(headers={"Authorization": f"Bearer {role_token}"}, checks=CHECKS)
