@@ -20,10 +20,10 @@ import json
 import logging
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, transaction
 from django.http import Http404
 from django.shortcuts import render
-from ninja import NinjaAPI, Query, Router
+from ninja import NinjaAPI, Query, Router, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer
@@ -367,7 +367,7 @@ def person_create(request, payload: schemas.PersonIn):
         probation_end=payload.probation_end, career_start=payload.career_start, team_lead_id=payload.team_lead_id,
         by=request.user,
     )
-    return 201, _person_detail(_people().get(pk=employee.pk))
+    return Status(201, _person_detail(_people().get(pk=employee.pk)))
 
 
 @router.patch("/people/{int:person_id}", response={200: schemas.PersonDetail, **WRITE_ERRORS}, tags=["people"],
@@ -420,7 +420,7 @@ def claim_create(request, person_id: int, payload: schemas.ClaimIn):
         employee=employee, requirement=requirement, description=payload.description, links=payload.links,
         by=request.user,
     )
-    return 201, _claim(evidence)
+    return Status(201, _claim(evidence))
 
 
 @router.post("/claims/{int:claim_id}/decision", response={200: schemas.Claim, **WRITE_ERRORS}, tags=["claims"],
@@ -491,4 +491,17 @@ def review_detail(request, review_id: int):
 
 
 api.add_router("/", router)
+
+
+def urls():
+    """The API's URL patterns, for gradesys.urls.
+
+    Outside the request transaction (ATOMIC_REQUESTS): each write is a service with a
+    transaction of its own, and a read, as the pages' read_only views, should not take
+    SQLite's write lock nor hold up writers.
+    """
+    patterns, app_name, namespace = api.urls
+    for pattern in patterns:
+        transaction.non_atomic_requests(pattern.callback)
+    return patterns, app_name, namespace
 

@@ -68,7 +68,7 @@ class LadderLevel(LevelRef):
     min_months_in_previous: int
     requirements: list[Requirement]
     books: list[Book]
-    # Present only for those who may see salary bands (pay.policies.may_see_bands).
+    # Null for those who may not see salary bands (pay.policies.may_see_bands).
     salary_bands: list[SalaryBand] | None = None
 
 

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from api.api import api
+from api.api import urls as api_urls
 
 from . import password_reset, views
 from .forms import LoginForm
@@ -19,7 +19,7 @@ urlpatterns = [
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
     # Personal access tokens (made by their owner) and the API they open.
     path("accounts/tokens/", include("api.urls")),
-    path("api/v1/", api.urls),
+    path("api/v1/", api_urls()),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("reviews/", include("reviews.urls")),
