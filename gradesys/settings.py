@@ -7,6 +7,7 @@ documented in `.env.example` and in the README.
 """
 
 import datetime
+import re
 from pathlib import Path
 
 import environ
@@ -305,6 +306,11 @@ GRADES_OVERDUE_CLAIM_DAYS = env.int("GRADES_OVERDUE_CLAIM_DAYS", default=14)
 # Requests per personal access token (N/s, N/min, N/hour, N/day), counted in the cache
 # (CACHE_URL: shared by every worker with Redis). Past it the API answers 429 with Retry-After.
 API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/min")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", API_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        f"API_RATE_LIMIT must be a number of requests per period such as 120/min (periods: s, min, hour, "
+        f"day), not {API_RATE_LIMIT!r}."
+    )
 
 
 # --- Salary bands (the pay app) ----------------------------------------------------
