@@ -22,7 +22,7 @@ import hmac
 import secrets
 from dataclasses import dataclass
 
-from django.contrib.admin.models import ADDITION, LogEntry
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
@@ -252,7 +252,7 @@ def person_update(
             raise ApiRefused(" ".join(exc.messages)) from exc
         user.save(update_fields=changed)
         LogEntry.objects.log_actions(
-            user_id=by.pk, queryset=[user], action_flag=2,
+            user_id=by.pk, queryset=[user], action_flag=CHANGE,
             change_message=[{"changed": {"fields": changed}}], single_object=True,
         )
     return employee
