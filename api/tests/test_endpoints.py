@@ -501,3 +501,30 @@ def test_the_openapi_document_and_the_docs_page(client):
     assert page.status_code == 200
     assert "<script>" not in html and "http://" not in html and "https://" not in html
     assert "script-src 'self'" in page["Content-Security-Policy"]
+
+
+# --- Cost ---------------------------------------------------------------------------------------------
+
+
+def _queries(call, path, token) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured:
+        assert call("get", path, token=token).status_code == 200
+    return len(captured)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/people", "/reviews", "/tracks"])
+def test_a_page_of_a_list_costs_the_same_whatever_its_length(org, call, path):
+    from grades.tests.factories import hire
+
+    token = make_token(org["hr"])
+    call("get", f"{API}/me", token=token)  # the token's last use noted: not part of what is counted
+    few = _queries(call, f"{API}{path}", token)
+    for _ in range(4):
+        hire(level_code="junior", team_lead=org["lead"])
+    decided(org)
+    # The token, the viewer's roles and the page itself: a fixed number, no query per row.
+    assert _queries(call, f"{API}{path}", token) == few <= 4
