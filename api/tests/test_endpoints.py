@@ -528,3 +528,18 @@ def test_a_page_of_a_list_costs_the_same_whatever_its_length(org, call, path):
     decided(org)
     # The token, the viewer's roles and the page itself: a fixed number, no query per row.
     assert _queries(call, f"{API}{path}", token) == few <= 4
+
+
+@pytest.mark.django_db
+def test_a_database_that_is_away_is_a_json_503_with_retry_after(org, call, monkeypatch):
+    from django.db import OperationalError
+
+    from api import api as module
+
+    def away(*args, **kwargs):
+        raise OperationalError("server has gone away")
+
+    monkeypatch.setattr(module, "_person_detail", away)
+    response = call("get", f"{API}/people/{org['dev'].pk}", token=make_token(user_of(org["dev"])))
+    assert "gone away" not in assert_refused(response, 503)
+    assert response["Retry-After"] == "30"
