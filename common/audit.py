@@ -92,6 +92,8 @@ DERIVED_FIELDS = {
     # The framework version that brought the requirement's current wording, set by the
     # load that appends that version (grades.versions); the version row says who and when.
     "grades.Requirement": frozenset({"wording_version"}),
+    # When a personal access token was last used: noted by the API call that used it.
+    "api.ApiToken": frozenset({"last_used_at"}),
 }
 
 

@@ -7,6 +7,7 @@ documented in `.env.example` and in the README.
 """
 
 import datetime
+import re
 from pathlib import Path
 
 import environ
@@ -60,6 +61,9 @@ INSTALLED_APPS = [
     "pay",
     "dashboard",
     "webhooks",
+    # The API (/api/v1/) on django-ninja, whose static files hold the docs page's Swagger UI.
+    "ninja",
+    "api",
 ]
 
 # The demo organisation (`manage.py seed_demo`) and its fake names are development tools:
@@ -71,6 +75,8 @@ if GRADESYS_DEMO:
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Under /api/: every refusal in JSON, nothing cached (api/middleware.py).
+    "api.middleware.ApiJsonMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -303,6 +309,18 @@ GRADES_OVERDUE_CLAIM_DAYS = env.int("GRADES_OVERDUE_CLAIM_DAYS", default=14)
 
 # How the committee's votes decide a defense is data, not a setting: the decision
 # policy (reviews.DecisionPolicy, in the admin under Reviews), with its history.
+
+
+# --- The API (/api/v1/) -------------------------------------------------------------
+
+# Requests per personal access token (N/s, N/min, N/hour, N/day), counted in the cache
+# (CACHE_URL: shared by every worker with Redis). Past it the API answers 429 with Retry-After.
+API_RATE_LIMIT = env.str("API_RATE_LIMIT", default="120/min")
+if not re.fullmatch(r"[1-9][0-9]*/(s|sec|m|min|h|hour|d|day)", API_RATE_LIMIT):
+    raise ImproperlyConfigured(
+        f"API_RATE_LIMIT must be a number of requests per period such as 120/min (periods: s, min, hour, "
+        f"day), not {API_RATE_LIMIT!r}."
+    )
 
 
 # --- Salary bands (the pay app) ----------------------------------------------------

@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from api.api import urls as api_urls
+
 from . import password_reset, views
 from .forms import LoginForm
 
@@ -15,6 +17,9 @@ urlpatterns = [
     path("accounts/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),
+    # Personal access tokens (made by their owner) and the API they open.
+    path("accounts/tokens/", include("api.urls")),
+    path("api/v1/", api_urls()),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("reviews/", include("reviews.urls")),

@@ -32,6 +32,8 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from api import services as api_services
+from api.models import ApiToken
 from exports.reports import REPORTS
 from grades import selectors
 from grades import services as grade_services
@@ -140,6 +142,8 @@ ACCESS: list[tuple[str, ...]] = [
     ("admin index",                "admin",  "admin",  "admin",  "admin",   "admin",   "admin",   "200",     "admin",   "200"),
     ("admin: change an employee",  "admin",  "admin",  "admin",  "admin",   "admin",   "admin",   "200+",    "admin",   "200+"),
     ("healthz",                    "200",    "200",    "200",    "200",     "200",     "200",     "200",     "200",     "200"),
+    ("own API tokens",             "login",  "200",    "200",    "200",     "200",     "200",     "200",     "200",     "200"),
+    ("revoke the person's token",  "login",  "done",   "404",    "404",     "404",     "404",     "404",     "404",     "404"),
 ]
 # fmt: on
 
@@ -266,6 +270,7 @@ def written_state() -> tuple:
         list(RelationsAssessment.objects.order_by("id").values()),
         list(FeedbackRequest.objects.order_by("id").values()),
         list(FeedbackAnswer.objects.order_by("id").values()),
+        list(ApiToken.objects.order_by("id").values()),
     )
 
 
@@ -287,6 +292,14 @@ class Action:
     # After a "done" answer: is the action's effect in the database?
     done: Callable[[World, User], bool] = lambda world, user: False
     csv: bool = False
+
+
+def _make_dev_token(world: World) -> None:
+    api_services.token_create(user=world.dev.user, name="script", scope="read", by=world.dev.user)
+
+
+def _dev_token_id(world: World) -> int:
+    return ApiToken.objects.filter(user=world.dev.user).order_by("-id").values_list("pk", flat=True).first()
 
 
 def _in_ten_days() -> str:
@@ -634,6 +647,14 @@ ACTIONS: dict[str, Action] = {
         "admin:grades_employee_change", lambda w: f"/admin/grades/employee/{w.dev.pk}/change/"
     ),
     "healthz": Action("healthz", lambda w: "/healthz"),
+    "own API tokens": Action("api:tokens", lambda w: "/accounts/tokens/"),
+    "revoke the person's token": Action(
+        "api:revoke",
+        lambda w: f"/accounts/tokens/{_dev_token_id(w)}/revoke/",
+        method="post",
+        setup=_make_dev_token,
+        done=lambda w, user: ApiToken.objects.filter(pk=_dev_token_id(w), revoked_by=user).exists(),
+    ),
 }
 
 
@@ -751,12 +772,16 @@ NOT_IN_THE_TABLE = {
     "login", "logout", "set_language",
     "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
 }
+# The API (/api/v1/) is called with a token, not a session: its access per role, scope and
+# token is tested in api/tests/test_endpoints.py and, for every operation and role, against
+# its OpenAPI document in api/tests/test_schema.py.
+TESTED_WITH_TOKENS = "api-v1:"
 
 
 def test_the_table_has_a_row_for_every_url_of_the_product():
     product_routes = {
         name for name in _named_routes(get_resolver())
-        if not name.startswith("admin:") and name not in NOT_IN_THE_TABLE
+        if not name.startswith(("admin:", TESTED_WITH_TOKENS)) and name not in NOT_IN_THE_TABLE
     }
     covered = {action.route for action in ACTIONS.values()}
     assert product_routes - covered == set()

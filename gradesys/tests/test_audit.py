@@ -28,7 +28,7 @@ from grades.models import Book, Ladder, Track, TrackLevel
 from grades.tests.factories import BookFactory, TrackFactory, UserFactory, level
 
 ROOT = Path(settings.BASE_DIR)
-PRODUCT_APPS = ("grades", "reviews", "pay", "imports", "exports", "jobs", "webhooks")
+PRODUCT_APPS = ("grades", "reviews", "pay", "imports", "exports", "jobs", "webhooks", "api")
 # Code of the product that is not an app of its own.
 PRODUCT_PACKAGES = (*PRODUCT_APPS, "gradesys")
 
@@ -44,6 +44,9 @@ ALLOWED_WRITES = {
     ("grades/versions.py", "Requirement", "update"): (
         "derived column (the framework version that brought each requirement's wording), set "
         "by the load that appends the version; the version row records who and when"
+    ),
+    ("api/services.py", "ApiToken", "update"): (
+        "derived column (a token's last use), noted at most once a minute by the call that used it"
     ),
     ("imports/services.py", "Employee", "bulk_create"): (
         "thousands of new people in batches; the rows are read back by user and their history rows "
