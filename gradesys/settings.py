@@ -8,6 +8,7 @@ documented in `.env.example` and in the README.
 
 import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -59,6 +60,7 @@ INSTALLED_APPS = [
     "imports",
     "pay",
     "dashboard",
+    "sso",
 ]
 
 # The demo organisation (`manage.py seed_demo`) and its fake names are development tools:
@@ -163,6 +165,8 @@ AUTHENTICATION_BACKENDS = [
     # Refuses sign-ins while a username + address is locked out, before checking the password.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Sign-in through the OpenID Connect provider (the sso app); does nothing without OIDC_ISSUER.
+    "sso.backends.ProviderBackend",
 ]
 
 # Login rate limit (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for the same
@@ -181,6 +185,24 @@ AXES_VERBOSE = False
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on with an OpenID Connect provider (the sso app, README "Single sign-on"). Off
+# while OIDC_ISSUER is empty. The endpoints and keys come from the issuer's discovery document.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+# The claim listing the person's groups; empty: roles are not taken from the provider.
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+# Provider group -> role name (or list of role names); {} maps each role's own name.
+OIDC_ROLE_MAP = env.json("OIDC_ROLE_MAP", default={})
+OIDC_CREATE_USERS = env.bool("OIDC_CREATE_USERS", default=True)
+OIDC_TIMEOUT_SECONDS = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too.")
+if not isinstance(OIDC_ROLE_MAP, dict):
+    raise ImproperlyConfigured('OIDC_ROLE_MAP must be a JSON object, e.g. {"idp-hr": "HR"}.')
 
 
 # --- Internationalisation --------------------------------------------------------
@@ -235,6 +257,12 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# Sign-out posts here and is redirected on to the provider's sign-out page, which
+# form-action governs too.
+if OIDC_ISSUER:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        "{0.scheme}://{0.netloc}".format(urlsplit(OIDC_ISSUER))
+    )
 
 
 # --- Static files ----------------------------------------------------------------
