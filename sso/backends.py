@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
+from django.shortcuts import resolve_url
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 
@@ -49,7 +50,7 @@ def oidc_setting(name: str, *default):
         "OIDC_AUTHENTICATION_CALLBACK_URL": "sso:callback",
         "OIDC_REDIRECT_FIELD_NAME": "next",
         "LOGIN_REDIRECT_URL": settings.LOGIN_REDIRECT_URL,
-        "LOGIN_REDIRECT_URL_FAILURE": settings.LOGIN_URL,
+        "LOGIN_REDIRECT_URL_FAILURE": resolve_url(settings.LOGIN_URL),
     }
     if name in fixed:
         return fixed[name]
