@@ -6,6 +6,8 @@ both, and the login rate limit still applies to them.
 
 from __future__ import annotations
 
+import html
+
 import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import Group
@@ -83,7 +85,7 @@ def test_the_refusal_is_translated(client, normal_user):
             "Sign-in with a password is switched off. Sign in with your organisation's account."
         )
     assert expected != "Sign-in with a password is switched off. Sign in with your organisation's account."
-    assert expected in response.content.decode()
+    assert html.escape(expected) in response.content.decode()
 
 
 @pytest.mark.usefixtures("passwords_off")
