@@ -182,10 +182,11 @@ def oidc(oidc_provider, settings):
     discovery.forget()
 
 
-def provider_round_trip(client, provider: Provider, username: str, password: str = PROVIDER_PASSWORD):
-    """Sign in at the provider as `username`, starting from the site's SSO link with the
-    Django test client, and come back to the site's callback: the callback's response."""
-    start = client.get("/accounts/sso/login/")
+def provider_round_trip(client, provider: Provider, username: str, start_at: str = "/accounts/sso/login/"):
+    """Sign in at the provider as `username`, starting from the site's SSO link (`start_at`)
+    with the Django test client, and come back to the site's callback: the callback's response."""
+    password = PROVIDER_PASSWORD
+    start = client.get(start_at)
     assert start.status_code == 302, start
     browser = requests.Session()
     answer = browser.get(start["Location"], allow_redirects=False, timeout=10)
