@@ -198,6 +198,8 @@ OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
 # Provider group -> role name (or list of role names); {} maps each role's own name.
 OIDC_ROLE_MAP = env.json("OIDC_ROLE_MAP", default={})
 OIDC_CREATE_USERS = env.bool("OIDC_CREATE_USERS", default=True)
+# Only for a provider that sends no email_verified and vouches for every address it holds.
+OIDC_ASSUME_EMAIL_VERIFIED = env.bool("OIDC_ASSUME_EMAIL_VERIFIED", default=False)
 OIDC_TIMEOUT_SECONDS = env.int("OIDC_TIMEOUT_SECONDS", default=10)
 if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
     raise ImproperlyConfigured("OIDC_ISSUER is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too.")

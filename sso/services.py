@@ -71,9 +71,10 @@ def _account_for(*, issuer: str, subject: str, claims: Mapping[str, object]):
     if identity is not None:
         return identity.user
     email = str(claims.get("email") or "").strip()
+    verified = rules.email_is_verified(claims) or settings.OIDC_ASSUME_EMAIL_VERIFIED
     same_email = list(User._default_manager.filter(email__iexact=email)[:2]) if email else []
     if same_email:
-        if not rules.email_is_verified(claims):
+        if not verified:
             # An unverified address proves nothing: it must not open someone's account, and a
             # second account with the same address would only confuse the two.
             raise SignInRefused(
@@ -92,7 +93,7 @@ def _account_for(*, issuer: str, subject: str, claims: Mapping[str, object]):
         raise SignInRefused(_("There is no account for you here. Ask an administrator to create one."))
     user = User(
         username=_free_username(rules.username_base(claims)),
-        email=email if rules.email_is_verified(claims) else "",
+        email=email if verified else "",
         first_name=str(claims.get("given_name") or "")[:150],
         last_name=str(claims.get("family_name") or "")[:150],
     )

@@ -177,6 +177,7 @@ def oidc(oidc_provider, settings):
     settings.OIDC_GROUPS_CLAIM = "groups"
     settings.OIDC_ROLE_MAP = {}
     settings.OIDC_CREATE_USERS = True
+    settings.OIDC_ASSUME_EMAIL_VERIFIED = False
     discovery.forget()
     yield oidc_provider
     discovery.forget()

@@ -93,6 +93,16 @@ def test_unverified_email_does_not_link_to_the_existing_account(client, oidc):
     assert "not verified" in page.content.decode()
 
 
+def test_a_provider_trusted_for_its_addresses_links_without_email_verified(client, oidc, settings):
+    settings.OIDC_ASSUME_EMAIL_VERIFIED = True
+    existing = UserFactory(username="cleo", email="cleo@example.com")
+    oidc.user("cleo.idp", email="cleo@example.com", email_verified=False)
+
+    provider_round_trip(client, oidc, "cleo.idp")
+
+    assert signed_in_user(client) == existing
+
+
 def test_a_new_person_gets_an_account_with_the_mapped_roles(client, oidc):
     UserFactory(username="dora")  # the name is taken: the new account gets another
     oidc.user("dora", email="dora.new@example.com", groups=["Developer"], first_name="Dora", last_name="Nova")
