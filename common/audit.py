@@ -64,6 +64,9 @@ SYSTEM_RECORD = {
     # and decided_at say who decided and when.
     "reviews.PacketSnapshot": "taken_at",
     "axes.AccessLog": "attempt_time",
+    # A role granted or taken away at a sign-in, as the identity provider's groups say
+    # (sso.services); the row names the person and the provider.
+    "sso.RoleChange": "at",
     "axes.AccessFailureLog": "attempt_time",
 }
 

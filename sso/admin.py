@@ -50,15 +50,15 @@ class BreakGlassAccountAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(ProviderIdentity)
-class ProviderIdentityAdmin(GuardedAdminMixin, admin.ModelAdmin):
+class ProviderIdentityAdmin(GuardedAdminMixin, SimpleHistoryAdmin):
     """Links made by sign-ins are shown; an administrator may link an account by hand (a
     provider without verified e-mail) or remove a link."""
 
-    list_display = ["user", "issuer", "subject", "kind", "linked_at", "last_sign_in"]
+    list_display = ["user", "issuer", "subject", "kind", "linked_at"]
     list_filter = ["kind"]
     search_fields = ["user__username", "subject"]
     autocomplete_fields = ["user"]
-    readonly_fields = ["kind", "linked_at", "last_sign_in"]
+    readonly_fields = ["kind", "linked_at"]
 
 
 @admin.register(RoleChange)

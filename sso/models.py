@@ -85,7 +85,8 @@ class ProviderIdentity(models.Model):
     subject = models.CharField(_("subject"), max_length=255)
     kind = models.CharField(_("how linked"), max_length=8, choices=LinkKind.choices, default=LinkKind.ADMIN)
     linked_at = models.DateTimeField(_("linked at"), auto_now_add=True)
-    last_sign_in = models.DateTimeField(_("last sign-in"), null=True, blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("provider identity")

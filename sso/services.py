@@ -13,9 +13,9 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common import audit
 from grades.roles import DESIGNATIONS, ROLES
 
 from . import rules
@@ -61,7 +61,6 @@ def sso_sign_in(*, issuer: str, claims: Mapping[str, object]) -> SignInResult:
         if not user.is_active:
             raise SignInRefused(_("This account is disabled."))
         granted, revoked = _sync_roles(user=user, issuer=issuer, claims=claims)
-        ProviderIdentity.objects.filter(issuer=issuer, subject=subject).update(last_sign_in=timezone.now())
     return SignInResult(user=user, granted=frozenset(granted), revoked=frozenset(revoked))
 
 
@@ -86,7 +85,9 @@ def _account_for(*, issuer: str, subject: str, claims: Mapping[str, object]):
         if ProviderIdentity.objects.filter(user=user, issuer=issuer).exists():
             # The account is already someone else's at this provider.
             raise SignInRefused(_("This account is already linked to another identity. Ask an administrator."))
-        ProviderIdentity.objects.create(user=user, issuer=issuer, subject=subject, kind=LinkKind.EMAIL)
+        audit.create(
+            ProviderIdentity, by=user, reason="first sign-in", user=user, issuer=issuer, subject=subject, kind=LinkKind.EMAIL
+        )
         logger.info("sso: linked user %s to a provider identity by verified e-mail", user.pk)
         return user
     if not settings.OIDC_CREATE_USERS:
@@ -100,7 +101,11 @@ def _account_for(*, issuer: str, subject: str, claims: Mapping[str, object]):
     user.set_unusable_password()
     user.full_clean(exclude=["password"])
     user.save()
-    ProviderIdentity.objects.create(user=user, issuer=issuer, subject=subject, kind=LinkKind.CREATED)
+    # The account has no history of its own (auth.User is logged by the admin); this row's
+    # history says when and for which provider account it was made.
+    audit.create(
+        ProviderIdentity, by=user, reason="first sign-in", user=user, issuer=issuer, subject=subject, kind=LinkKind.CREATED
+    )
     logger.info("sso: created user %s for a provider identity", user.pk)
     return user
 

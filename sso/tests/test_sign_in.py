@@ -139,3 +139,16 @@ def test_a_linked_identity_signs_in_by_subject_even_after_the_email_changed(clie
 
     assert signed_in_user(client) == person
     assert ProviderIdentity.objects.filter(user=person).count() == 1
+
+
+def test_a_disabled_account_is_not_signed_in_and_keeps_its_roles(client, oidc):
+    person = UserFactory(username="gone", email="gone@example.com", roles=["HR"], is_active=False)
+    oidc.user("gone.idp", email="gone@example.com", groups=["Developer"])
+
+    response = provider_round_trip(client, oidc, "gone.idp")
+
+    assert response["Location"] == "/accounts/login/"
+    assert not signed_in_user(client).is_authenticated
+    assert role_names(person) == {"HR"}
+    assert not RoleChange.objects.exists()
+    assert not ProviderIdentity.objects.exists()
