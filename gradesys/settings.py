@@ -181,6 +181,8 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "common.http.client_address"
 AXES_VERBOSE = False
+# The identity provider's callback carries no username to count (sso.backends).
+AXES_WHITELIST_CALLABLE = "sso.backends.is_provider_callback"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"

@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import SuspiciousOperation
 from django.shortcuts import resolve_url
+from django.urls import reverse
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 from mozilla_django_oidc.utils import import_from_settings
 
@@ -149,3 +150,15 @@ class ProviderBackend(OIDCAuthenticationBackend):
     def get_user(self, user_id):
         # ModelBackend's: an account disabled since the sign-in loses its session.
         return ModelBackend.get_user(self, user_id)
+
+
+def is_provider_callback(request, credentials=None) -> bool:
+    """For django-axes (AXES_WHITELIST_CALLABLE): the provider's callback is not a password guess.
+
+    It carries no username, so its refusals would all count against one key per client
+    address and lock out everyone behind an office's address; and it cannot be used to guess
+    anything (each code is the provider's, single use). Password sign-ins are counted as before.
+    """
+    if credentials and credentials.get("username"):
+        return False
+    return getattr(request, "path", None) == reverse("sso:callback")

@@ -152,3 +152,23 @@ def test_a_disabled_account_is_not_signed_in_and_keeps_its_roles(client, oidc):
     assert role_names(person) == {"HR"}
     assert not RoleChange.objects.exists()
     assert not ProviderIdentity.objects.exists()
+
+
+def test_refused_provider_sign_ins_lock_out_neither_the_provider_nor_passwords(client, oidc, settings):
+    # Everyone behind one office address comes back through the same callback with no
+    # username: refusals there must not add up to a lockout of that address.
+    UserFactory(username="mallory-target", email="target@example.com")
+    oidc.user("mallory", email="target@example.com", email_verified=False)
+    for _attempt in range(settings.AXES_FAILURE_LIMIT + 1):
+        response = provider_round_trip(client, oidc, "mallory")
+        assert response["Location"] == "/accounts/login/"
+
+    colleague = UserFactory(username="nina", email="nina@example.com")
+    oidc.user("nina.idp", email="nina@example.com")
+    response = provider_round_trip(client, oidc, "nina.idp")
+    assert response["Location"] == "/" and signed_in_user(client) == colleague
+
+    client.post("/accounts/logout/")
+    UserFactory(username="olga")
+    response = client.post("/accounts/login/", {"username": "olga", "password": "pw-for-tests-only"})
+    assert response["Location"] == "/"
