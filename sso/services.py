@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
 
 from common import audit
@@ -56,6 +56,15 @@ def sso_sign_in(*, issuer: str, claims: Mapping[str, object]) -> SignInResult:
     subject = str(claims.get("sub") or "")
     if not subject:
         raise SignInRefused(_("The identity provider did not say who you are."))
+    try:
+        return _sign_in(issuer=issuer, subject=subject, claims=claims)
+    except IntegrityError:
+        # Two first sign-ins of one provider account at once: the other one made the link
+        # (or the account) first, and this one now finds it.
+        return _sign_in(issuer=issuer, subject=subject, claims=claims)
+
+
+def _sign_in(*, issuer: str, subject: str, claims: Mapping[str, object]) -> SignInResult:
     with transaction.atomic():
         user = _account_for(issuer=issuer, subject=subject, claims=claims)
         if not user.is_active:

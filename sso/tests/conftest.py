@@ -14,9 +14,7 @@ import socket
 import subprocess
 import sys
 import time
-import uuid
 from dataclasses import dataclass, field
-from pathlib import Path
 from urllib.parse import parse_qs, urljoin, urlsplit
 
 import jwt
@@ -212,7 +210,3 @@ def provider_round_trip(client, provider: Provider, username: str, start_at: str
     callback = urlsplit(answer.headers["Location"])
     assert callback.path == "/accounts/sso/callback/", answer.headers["Location"]
     return client.get(f"{callback.path}?{callback.query}")
-
-
-def new_subject() -> str:
-    return str(uuid.uuid4())

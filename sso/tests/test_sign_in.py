@@ -172,3 +172,29 @@ def test_refused_provider_sign_ins_lock_out_neither_the_provider_nor_passwords(c
     UserFactory(username="olga")
     response = client.post("/accounts/login/", {"username": "olga", "password": "pw-for-tests-only"})
     assert response["Location"] == "/"
+
+
+def test_a_sign_in_whose_link_collides_is_tried_once_more(oidc, monkeypatch):
+    # Two first sign-ins of one provider account at once: the loser's insert of the link
+    # fails on the unique (issuer, subject); it is rolled back and tried again.
+    from django.db import IntegrityError
+
+    from sso import services
+
+    person = UserFactory(username="pia", email="pia@example.com")
+    claims = {"sub": "pia-1", "email": "pia@example.com", "email_verified": True, "groups": ["HR"]}
+    real_account_for = services._account_for
+    calls = []
+
+    def collide_first(**kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise IntegrityError("UNIQUE constraint failed: provideridentity_unique_subject")
+        return real_account_for(**kwargs)
+
+    monkeypatch.setattr(services, "_account_for", collide_first)
+    result = services.sso_sign_in(issuer=oidc.issuer, claims=claims)
+
+    assert result.user == person and len(calls) == 2
+    assert ProviderIdentity.objects.filter(subject="pia-1").count() == 1
+    assert role_names(person) == {"HR"}
