@@ -67,6 +67,9 @@ SYSTEM_RECORD = {
     "webhooks.Delivery": "created_at",
     "webhooks.DeliveryAttempt": "started_at",
     "axes.AccessLog": "attempt_time",
+    # A role granted or taken away at a sign-in, as the identity provider's groups say
+    # (sso.services); the row names the person and the provider.
+    "sso.RoleChange": "at",
     "axes.AccessFailureLog": "attempt_time",
 }
 

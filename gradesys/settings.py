@@ -9,6 +9,7 @@ documented in `.env.example` and in the README.
 import datetime
 import re
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -64,6 +65,7 @@ INSTALLED_APPS = [
     # The API (/api/v1/) on django-ninja, whose static files hold the docs page's Swagger UI.
     "ninja",
     "api",
+    "sso",
 ]
 
 # The demo organisation (`manage.py seed_demo`) and its fake names are development tools:
@@ -170,6 +172,8 @@ AUTHENTICATION_BACKENDS = [
     # Refuses sign-ins while a username + address is locked out, before checking the password.
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    # Sign-in through the OpenID Connect provider (the sso app); does nothing without OIDC_ISSUER.
+    "sso.backends.ProviderBackend",
 ]
 
 # Login rate limit (django-axes): after AXES_FAILURE_LIMIT failed sign-ins for the same
@@ -184,10 +188,32 @@ AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 AXES_CLIENT_IP_CALLABLE = "common.http.client_address"
 AXES_VERBOSE = False
+# The identity provider's callback carries no username to count (sso.backends).
+AXES_WHITELIST_CALLABLE = "sso.backends.is_provider_callback"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Single sign-on with an OpenID Connect provider (the sso app, README "Single sign-on"). Off
+# while OIDC_ISSUER is empty. The endpoints and keys come from the issuer's discovery document.
+OIDC_ISSUER = env.str("OIDC_ISSUER", default="").rstrip("/")
+OIDC_CLIENT_ID = env.str("OIDC_CLIENT_ID", default="")
+OIDC_CLIENT_SECRET = env.str("OIDC_CLIENT_SECRET", default="")
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="")
+OIDC_SCOPES = env.str("OIDC_SCOPES", default="openid email profile")
+# The claim listing the person's groups; empty: roles are not taken from the provider.
+OIDC_GROUPS_CLAIM = env.str("OIDC_GROUPS_CLAIM", default="groups")
+# Provider group -> role name (or list of role names); {} maps each role's own name.
+OIDC_ROLE_MAP = env.json("OIDC_ROLE_MAP", default={})
+OIDC_CREATE_USERS = env.bool("OIDC_CREATE_USERS", default=True)
+# Only for a provider that sends no email_verified and vouches for every address it holds.
+OIDC_ASSUME_EMAIL_VERIFIED = env.bool("OIDC_ASSUME_EMAIL_VERIFIED", default=False)
+OIDC_TIMEOUT_SECONDS = env.int("OIDC_TIMEOUT_SECONDS", default=10)
+if OIDC_ISSUER and not (OIDC_CLIENT_ID and OIDC_CLIENT_SECRET):
+    raise ImproperlyConfigured("OIDC_ISSUER is set: set OIDC_CLIENT_ID and OIDC_CLIENT_SECRET too.")
+if not isinstance(OIDC_ROLE_MAP, dict):
+    raise ImproperlyConfigured('OIDC_ROLE_MAP must be a JSON object, e.g. {"idp-hr": "HR"}.')
 
 
 # --- Internationalisation --------------------------------------------------------
@@ -242,6 +268,12 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
     }
 }
+# Sign-out posts here and is redirected on to the provider's sign-out page, which
+# form-action governs too.
+if OIDC_ISSUER:
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"].append(
+        "{0.scheme}://{0.netloc}".format(urlsplit(OIDC_ISSUER))
+    )
 
 
 # --- Static files ----------------------------------------------------------------

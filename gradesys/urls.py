@@ -3,17 +3,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from api.api import urls as api_urls
+from sso import views as sso_views
 
-from . import password_reset, views
-from .forms import LoginForm
+from . import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
-    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True, authentication_form=LoginForm), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    # Password reset by e-mail: Django's views, limited (gradesys/password_reset.py).
-    path("accounts/password_reset/", password_reset.PasswordResetView.as_view(), name="password_reset"),
+    # Sign-in and sign-out with the sign-in policy and the provider's button (sso/views.py).
+    path("accounts/login/", sso_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", sso_views.LogoutView.as_view(), name="logout"),
+    path("accounts/sso/", include("sso.urls")),
+    # Password reset by e-mail: Django's views, limited (gradesys/password_reset.py), and
+    # refused to accounts the sign-in policy keeps off passwords (sso/views.py).
+    path("accounts/password_reset/", sso_views.PasswordResetView.as_view(), name="password_reset"),
     path("accounts/password_reset/done/", auth_views.PasswordResetDoneView.as_view(), name="password_reset_done"),
     path("accounts/reset/<uidb64>/<token>/", auth_views.PasswordResetConfirmView.as_view(), name="password_reset_confirm"),
     path("accounts/reset/done/", auth_views.PasswordResetCompleteView.as_view(), name="password_reset_complete"),

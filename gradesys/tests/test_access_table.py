@@ -767,10 +767,11 @@ def _named_routes(resolver: URLResolver, namespace: str = "") -> set[str]:
 
 # Routes that are about signing in and language, not about the product's data; the
 # login form has its own tests in test_login_security.py, the password reset in
-# test_sessions_and_headers.py.
+# test_sessions_and_headers.py, single sign-on in sso/tests/.
 NOT_IN_THE_TABLE = {
     "login", "logout", "set_language",
     "password_reset", "password_reset_done", "password_reset_confirm", "password_reset_complete",
+    "sso:login", "sso:callback",
 }
 # The API (/api/v1/) is called with a token, not a session: its access per role, scope and
 # token is tested in api/tests/test_endpoints.py and, for every operation and role, against

@@ -28,7 +28,7 @@ from grades.models import Book, Ladder, Track, TrackLevel
 from grades.tests.factories import BookFactory, TrackFactory, UserFactory, level
 
 ROOT = Path(settings.BASE_DIR)
-PRODUCT_APPS = ("grades", "reviews", "pay", "imports", "exports", "jobs", "webhooks", "api")
+PRODUCT_APPS = ("grades", "reviews", "pay", "imports", "exports", "jobs", "webhooks", "api", "sso")
 # Code of the product that is not an app of its own.
 PRODUCT_PACKAGES = (*PRODUCT_APPS, "gradesys")
 

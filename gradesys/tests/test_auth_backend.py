@@ -16,7 +16,10 @@ MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
 
 
 def test_the_backends_are_axes_then_django_s_model_backend():
-    assert settings.AUTHENTICATION_BACKENDS == ["axes.backends.AxesStandaloneBackend", MODEL_BACKEND]
+    # Then the identity provider's (sso), which answers only its own callback.
+    assert settings.AUTHENTICATION_BACKENDS == [
+        "axes.backends.AxesStandaloneBackend", MODEL_BACKEND, "sso.backends.ProviderBackend"
+    ]
 
 
 def test_a_real_sign_in_uses_model_backend_and_keeps_the_person_signed_in():
