@@ -455,15 +455,14 @@ http {{
 
     upstream gradesys {{
 {servers}
-        keepalive 16;
     }}
     server {{
         listen {host}:{port};
         client_max_body_size 20m;
         location / {{
+            # A new connection per request (gunicorn's sync workers close each one anyway): a
+            # POST is never sent down a pooled connection that a stopping server has closed.
             proxy_pass http://gradesys;
-            proxy_http_version 1.1;
-            proxy_set_header Connection "";
             proxy_set_header Host $http_host;
             proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
             proxy_set_header X-Forwarded-Proto $scheme;
@@ -482,6 +481,48 @@ http {{
 """
 
 
+def _write_nginx_conf(cluster: Cluster, port: int, drained: tuple[str, ...] = ()) -> Path:
+    directory = Path(cluster.dir)
+    servers = "\n".join(
+        f"        server {HOST}:{cluster.port(name)} max_fails=1 fail_timeout=5s{' down' if name in drained else ''};"
+        for name in APP_SERVERS
+    )
+    conf = directory / "nginx.conf"
+    conf.write_text(NGINX_CONF.format(
+        dir=directory, host=HOST, port=port, servers=servers,
+        # As root, nginx's workers would otherwise run as nobody, who cannot enter the folder.
+        user="user root;" if os.geteuid() == 0 else "",
+    ))
+    return conf
+
+
+def nginx_drain(cluster: Cluster, name: str | None) -> None:
+    """Take app server `name` out of the balancer (None: put every one back), as one does
+    before stopping a server: the configuration is written again and nginx reloaded (SIGHUP);
+    its old worker finishes the requests it holds, new ones go to the other server only."""
+    nginx = cluster.processes["nginx"]
+    _write_nginx_conf(cluster, nginx.port, drained=(name,) if name else ())
+    if alive(nginx):
+        old = set(_children(nginx.pid))
+        os.kill(nginx.pid, signal.SIGHUP)
+        # The reload is done when a new worker runs and the old one has exited: until then
+        # the old one may still pick the server.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            now = set(_children(nginx.pid))
+            if now and not now & old:
+                return
+            time.sleep(0.05)
+        raise ClusterError("nginx did not finish reloading its configuration within 10 s.")
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
 def _nginx_binary() -> str:
     for candidate in (shutil.which("nginx"), "/usr/sbin/nginx"):
         if candidate and os.access(candidate, os.X_OK):
@@ -492,15 +533,7 @@ def _nginx_binary() -> str:
 def _nginx_process(cluster: Cluster, port: int) -> Process:
     directory = Path(cluster.dir)
     (directory / "nginx-tmp").mkdir(exist_ok=True)
-    servers = "\n".join(
-        f"        server {HOST}:{cluster.port(name)} max_fails=1 fail_timeout=5s;" for name in APP_SERVERS
-    )
-    conf = directory / "nginx.conf"
-    conf.write_text(NGINX_CONF.format(
-        dir=directory, host=HOST, port=port, servers=servers,
-        # As root, nginx's workers would otherwise run as nobody, who cannot enter the folder.
-        user="user root;" if os.geteuid() == 0 else "",
-    ))
+    conf = _write_nginx_conf(cluster, port)
     return Process(argv=[_nginx_binary(), "-c", str(conf), "-p", str(directory)],
                    log=str(directory / "nginx.out"), port=port)
 
