@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import datetime
+import logging
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.utils import timezone, translation
 
 from . import csvstream, db, rules
 from .reports import REPORTS, Report
+
+
+logger = logging.getLogger(__name__)
 
 
 class UnknownReport(LookupError):
@@ -18,8 +23,8 @@ class UnknownReport(LookupError):
 
 
 class ReplicaBehind(Exception):
-    """The reports replica is further behind than REPORTS_MAX_LAG_SECONDS (or not replicating)
-    and REPORTS_LAG_FALLBACK does not allow reading the primary instead."""
+    """The reports replica is further behind than REPORTS_MAX_LAG_SECONDS (or not replicating,
+    or not answering) and REPORTS_LAG_FALLBACK does not allow reading the primary instead."""
 
     def __init__(self, lag_seconds: int | None):
         super().__init__(lag_seconds)
@@ -46,7 +51,12 @@ def report_source() -> ReportSource:
     if not db.has_replica():
         return ReportSource(alias="default", as_of=None)
     now = timezone.now().replace(microsecond=0)
-    state = db.replication(db.REPORTS_ALIAS)
+    try:
+        state = db.replication(db.REPORTS_ALIAS)
+    except (OperationalError, InterfaceError):
+        # The replica cannot be reached (stopped, restarting): as far behind as a stopped one.
+        logger.warning("reports replica unreachable; its lag is unknown")
+        state = db.Replication(is_replica=True, lag_seconds=None)
     source = rules.report_source(
         is_replica=state.is_replica,
         lag_seconds=state.lag_seconds,

@@ -56,8 +56,8 @@ def _replica_behind(request):
     """503 while the reports replica is too far behind: the page for a browser, one sentence
     for a script; Retry-After, since replication usually catches up by itself."""
     message = _(
-        "Reports are read from a copy of the database that is behind right now, so this file "
-        "would not show the latest changes. Please try again in a few minutes."
+        "Reports are read from a copy of the database that is behind or cannot be reached right now, "
+        "so this file would not show the latest changes. Please try again in a few minutes."
     )
     if _wants_a_page(request):
         response = render(request, "exports/replica_behind.html", {"message": message}, status=503)

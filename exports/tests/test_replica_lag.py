@@ -10,6 +10,7 @@ import datetime
 import re
 
 import pytest
+from django.db import OperationalError
 from django.utils import timezone
 
 from exports import db, services
@@ -122,7 +123,7 @@ def test_a_replica_too_far_behind_refuses_with_the_sites_page(client, manager, r
     page = response.content.decode()
     assert "<nav" in page or "<header" in page  # the site's layout, not a bare error
     assert "Reports are delayed" in page
-    assert "behind right now" in page
+    assert "behind or cannot be reached right now" in page
 
 
 @pytestmark_db
@@ -156,6 +157,23 @@ def test_fallback_reads_the_primary_and_says_it_is_current(client, manager, repl
     assert read == ["default"]
     assert before <= as_of(response) <= timezone.now()
     assert len(b"".join(response.streaming_content).decode().strip().splitlines()) == 2
+
+
+@pytestmark_db
+@pytest.mark.parametrize("fallback, status", [(FALLBACK_REFUSE, 503), (FALLBACK_PRIMARY, 200)])
+def test_an_unreachable_replica_counts_as_stopped(client, manager, replica, settings, monkeypatch, fallback, status):
+    def unreachable(alias):
+        raise OperationalError(2002, "Can't connect to server")
+
+    monkeypatch.setattr(db, "replication", unreachable)
+    settings.REPORTS_LAG_FALLBACK = fallback
+    response = client.get("/exports/roster.csv", HTTP_ACCEPT="text/html")
+    assert response.status_code == status
+    if status == 503:
+        assert "Reports are delayed" in response.content.decode()
+    else:
+        assert "-as-of-" in response["Content-Disposition"]
+        b"".join(response.streaming_content)
 
 
 @pytestmark_db

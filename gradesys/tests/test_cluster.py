@@ -189,6 +189,21 @@ def test_a_lagging_replica_refuses_reports_while_pages_go_on(cluster):
     cl.wait_for_replica(cluster)
 
 
+def test_a_stopped_replica_refuses_reports_while_pages_go_on(cluster):
+    hr = signed_in(cluster, "hr")
+    cl.mariadb_stop(cluster, "replica")
+    try:
+        status, headers, body = hr.get(cluster.url + "/exports/roster.csv", headers={"Accept": "text/html"})
+        assert status == 503 and b"Reports are delayed" in body
+        assert "Content-Disposition" not in headers
+        for path in ("/people/", "/reviews/", "/exports/"):
+            assert hr.get(cluster.url + path)[0] == 200
+    finally:
+        cl.mariadb_start(cluster, "replica")
+        cl.wait_for_replica(cluster)
+    assert hr.get(cluster.url + "/exports/roster.csv")[0] == 200
+
+
 # --- One app server away ------------------------------------------------------------------------
 
 
