@@ -26,6 +26,7 @@ import http.client
 import importlib.util
 import os
 import re
+import signal
 import sys
 import threading
 import time
@@ -312,12 +313,17 @@ def drill_racing_decision(cluster) -> None:
         print(f"review {review['id']}: answers {answers}; decisions recorded {events}, grade changes +{after - before}")
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=15, help="length of the load in drill 1 (default 15)")
     parser.add_argument("--dir", help="use the cluster `scripts/cluster.py up` started in this folder; leave it up")
     parser.add_argument("--employees", type=int, default=200)
     args = parser.parse_args()
+    signal.signal(signal.SIGTERM, _interrupt)
     cluster = cl.Cluster.load(args.dir) if args.dir else cl.up(employees=args.employees)
     try:
         drill_app_server_stopped(cluster, args.seconds, drain=False)

@@ -65,6 +65,18 @@ REPL_USER = "repl"
 APP_SERVERS = ("app1", "app2")
 
 
+_CHOSEN_PORTS: set[int] = set()
+
+
+def _port() -> int:
+    """A free loopback port not already given to another process of this cluster (two calls
+    of free_port may return the same port: each is released as soon as it is found)."""
+    while (port := free_port()) in _CHOSEN_PORTS:
+        pass
+    _CHOSEN_PORTS.add(port)
+    return port
+
+
 class ClusterError(Exception):
     """The cluster cannot be brought up (or down); the message says why."""
 
@@ -236,7 +248,7 @@ def _mariadb_binary(name: str) -> str:
 
 def _mariadb_process(directory: Path, name: str, server_id: int, *, replica: bool) -> Process:
     base = directory / name
-    port = free_port()
+    port = _port()
     argv = [
         _mariadb_binary("mariadbd"), "--no-defaults", f"--port={port}",
         f"--datadir={base / 'data'}", f"--socket={base / 'mysqld.sock'}", f"--pid-file={base / 'mysqld.pid'}",
@@ -402,7 +414,7 @@ def manage(cluster: Cluster, *args: str, demo: bool = False) -> str:
 
 
 def _app_process(cluster: Cluster, name: str, workers: int) -> Process:
-    port = free_port()
+    port = _port()
     env = {
         **product_env(cluster),
         "GUNICORN_BIND": f"{HOST}:{port}",
@@ -612,11 +624,15 @@ def up(*, employees: int = 200, max_lag: int = 60, workers: int = 2, log=print) 
         installs = [_install_mariadb(directory, name) for name in ("primary", "replica")]
         for name, install in zip(("primary", "replica"), installs):
             if install.wait(timeout=300):
+                for other in installs:
+                    if other.poll() is None:
+                        other.kill()
+                        other.wait()
                 raise ClusterError(f"mariadb-install-db failed for {name}:\n"
                                    f"{(directory / name / 'install.log').read_text(errors='replace')[-3000:]}")
         cluster.processes["primary"] = _mariadb_process(directory, "primary", 1, replica=False)
         cluster.processes["replica"] = _mariadb_process(directory, "replica", 2, replica=True)
-        redis_port = free_port()
+        redis_port = _port()
         cluster.processes["redis"] = Process(
             argv=["redis-server", "--bind", HOST, "--port", str(redis_port), "--save", "", "--appendonly", "no",
                   "--dir", str(directory)],
@@ -635,7 +651,7 @@ def up(*, employees: int = 200, max_lag: int = 60, workers: int = 2, log=print) 
 
         # Every port is chosen before anything of the product runs: the nginx port is in the
         # app servers' CSRF_TRUSTED_ORIGINS, the app servers' ports in nginx's configuration.
-        nginx_port = free_port()
+        nginx_port = _port()
         cluster.processes["nginx"] = Process(argv=[], log="", port=nginx_port)
         for name in APP_SERVERS:
             cluster.processes[name] = _app_process(cluster, name, workers)
@@ -705,6 +721,10 @@ def _current(directory: str | None) -> Path:
     return Path(chosen)
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("command", choices=("up", "down", "status"))
@@ -713,6 +733,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-lag", type=int, default=60, help="REPORTS_MAX_LAG_SECONDS of the app servers")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers per app server")
     args = parser.parse_args(argv)
+    # SIGTERM while coming up: `up` stops what it has started, as on Ctrl-C.
+    signal.signal(signal.SIGTERM, _interrupt)
     try:
         if args.command == "up":
             if POINTER.exists() and (Path(POINTER.read_text().strip()) / "cluster.json").exists():

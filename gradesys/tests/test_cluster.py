@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import signal
 import sys
 import threading
 from pathlib import Path
@@ -44,11 +45,20 @@ def cluster():
     if existing:
         yield cl.Cluster.load(existing)
         return
-    running = cl.up(employees=200, max_lag=MAX_LAG_SECONDS, log=lambda line: None)
+    # A CI job that is cancelled sends SIGTERM: stop the cluster then too, as on Ctrl-C.
+    previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
-        yield running
+        running = cl.up(employees=200, max_lag=MAX_LAG_SECONDS, log=lambda line: None)
+        try:
+            yield running
+        finally:
+            cl.down(running)
     finally:
-        cl.down(running)
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 def signed_in(cluster, username: str, base: str | None = None):
