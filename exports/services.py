@@ -53,7 +53,9 @@ def report_source() -> ReportSource:
     now = timezone.now().replace(microsecond=0)
     try:
         state = db.replication(db.REPORTS_ALIAS)
-    except (OperationalError, InterfaceError):
+    except (OperationalError, InterfaceError) as exc:
+        if isinstance(exc, OperationalError) and not _unreachable(exc):
+            raise  # not a connection failure (a missing grant, say): not to be taken for lag
         # The replica cannot be reached (stopped, restarting): as far behind as a stopped one.
         logger.warning("reports replica unreachable; its lag is unknown")
         state = db.Replication(is_replica=True, lag_seconds=None)
@@ -76,6 +78,15 @@ def get_report(name: str) -> Report:
         return REPORTS[name]
     except KeyError:
         raise UnknownReport(name) from None
+
+
+# The client's error codes for a server that is not there: CR_CONNECTION_ERROR (socket),
+# CR_CONN_HOST_ERROR (TCP), CR_SERVER_GONE_ERROR, CR_SERVER_LOST.
+_CONNECTION_ERRORS = {2002, 2003, 2006, 2013}
+
+
+def _unreachable(exc: OperationalError) -> bool:
+    return bool(exc.args) and exc.args[0] in _CONNECTION_ERRORS
 
 
 def filename(report: Report, as_of: datetime.datetime | None = None) -> str:

@@ -535,10 +535,14 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _nginx_binary() -> str:
+def _nginx_binary(*, install: bool = False) -> str:
+    """nginx's path; with `install`, when it is missing, scripts/system-deps.sh installs Debian's
+    package first (as root; otherwise it prints the command to run)."""
     for candidate in (shutil.which("nginx"), "/usr/sbin/nginx"):
         if candidate and os.access(candidate, os.X_OK):
             return candidate
+    if install and subprocess.run([str(PROJECT / "scripts" / "system-deps.sh")]).returncode == 0:
+        return _nginx_binary()
     raise ClusterError("nginx is missing: run scripts/system-deps.sh (as root it installs Debian's nginx).")
 
 
@@ -612,7 +616,7 @@ def up(*, employees: int = 200, max_lag: int = 60, workers: int = 2, log=print) 
     for tool in ("redis-server",):
         if shutil.which(tool) is None:
             raise ClusterError(f"{tool} is missing: install Debian's redis-server.")
-    _nginx_binary()
+    _nginx_binary(install=True)
     directory = Path(tempfile.mkdtemp(prefix="gradesys-cluster-"))
     cluster = Cluster(
         dir=str(directory), processes={},

@@ -177,6 +177,20 @@ def test_an_unreachable_replica_counts_as_stopped(client, manager, replica, sett
 
 
 @pytestmark_db
+def test_a_replica_that_refuses_the_status_query_is_not_taken_for_lag(manager, replica, settings, monkeypatch):
+    """A missing grant (REPLICA MONITOR) is a configuration error, not replication lag: it is
+    raised (the site answers it like any database failure), never read as a stopped replica
+    and never silently sent to the primary."""
+    def denied(alias):
+        raise OperationalError(1227, "Access denied; you need the REPLICA MONITOR privilege")
+
+    monkeypatch.setattr(db, "replication", denied)
+    settings.REPORTS_LAG_FALLBACK = FALLBACK_PRIMARY
+    with pytest.raises(OperationalError):
+        services.report_source()
+
+
+@pytestmark_db
 def test_the_refusal_comes_after_access_and_filters(client, replica):
     """Who may not download, or asked wrongly, hears that first: the lag is nobody's business then."""
     replica(lag_seconds=None)
