@@ -58,12 +58,12 @@ def heading(text: str) -> None:
 # --- 1. An app server stopped under load -----------------------------------------------------------
 
 
-def developers(cluster, count: int) -> list[str]:
+def developers(cluster, count: int, skip: int = 0) -> list[str]:
     rows = cl.query(
         cluster, "primary",
         "SELECT u.username FROM grades_employee e JOIN auth_user u ON u.id = e.user_id "
         "JOIN auth_user_groups ug ON ug.user_id = u.id JOIN auth_group g ON g.id = ug.group_id "
-        "WHERE g.name = 'Developer' AND u.is_active ORDER BY e.id LIMIT %s", (count,),
+        "WHERE g.name = 'Developer' AND u.is_active ORDER BY e.id LIMIT %s OFFSET %s", (count, skip),
     )
     return [row["username"] for row in rows]
 
@@ -79,7 +79,8 @@ def drill_app_server_stopped(cluster, seconds: float, *, drain: bool) -> None:
     prefix = f"drill-{int(time.time())}"
     # Each reader's pages, as their role may open them; writers sign in before the load.
     readers = {"lead": READ_PATHS, "hr": ("/people/", "/reviews/", "/dashboard/"), "dev": ("/me/", "/reviews/", "/")}
-    writers = [(name, signed_in(cluster.url, name)) for name in developers(cluster, 8)]
+    # Other people in each run, so that each has requirements left to claim.
+    writers = [(name, signed_in(cluster.url, name)) for name in developers(cluster, 8, skip=8 if drain else 0)]
     signed = {name: signed_in(cluster.url, name) for name in readers}
 
     def reader(username: str, paths: tuple[str, ...]) -> None:
@@ -192,8 +193,8 @@ def drill_replica_stopped(cluster) -> None:
         print(f"download: {len(first) + len(rest):,} bytes, {ending}")
         status, headers, body = hr.get(cluster.url + "/exports/roster.csv", headers={"Accept": "text/html"})
         title = re.search(rb"<h1>([^<]+)</h1>", body)
-        print(f"next download while the replica is down: {status}, Retry-After {headers.get('Retry-After')}, "
-              f"“{title.group(1).decode() if title else body[:80]!r}”")
+        said = title.group(1).decode() if title else repr(body[:80])
+        print(f"next download while the replica is down: {status}, Retry-After {headers.get('Retry-After')}, “{said}”")
         for _ in range(30):
             status, _h, _b = hr.get(cluster.url + READ_PATHS[_ % 3])
             pages["ok" if status == 200 else f"failed ({status})"] += 1
