@@ -251,7 +251,8 @@ def _mariadb_process(directory: Path, name: str, server_id: int, *, replica: boo
     port = _port()
     argv = [
         _mariadb_binary("mariadbd"), "--no-defaults", f"--port={port}",
-        f"--datadir={base / 'data'}", f"--socket={base / 'mysqld.sock'}", f"--pid-file={base / 'mysqld.pid'}",
+        f"--datadir={base / 'data'}", f"--tmpdir={base / 'tmp'}", f"--socket={base / 'mysqld.sock'}",
+        f"--pid-file={base / 'mysqld.pid'}",
         f"--log-error={base / 'error.log'}", f"--bind-address={HOST}", "--skip-name-resolve",
         f"--server-id={server_id}", f"--log-bin={base / 'data' / 'binlog'}", "--binlog-format=ROW",
         "--gtid-strict-mode=1", "--character-set-server=utf8mb4", "--collation-server=utf8mb4_unicode_ci",
@@ -269,7 +270,11 @@ def _mariadb_process(directory: Path, name: str, server_id: int, *, replica: boo
 def _install_mariadb(directory: Path, name: str) -> subprocess.Popen:
     base = directory / name
     (base / "data").mkdir(parents=True)
+    (base / "tmp").mkdir()
+    # A temporary directory of its own: two installs side by side in the shared /tmp were seen
+    # to trip over each other's temporary tables ("Unknown table 'mysql.tmp_user_sys'").
     argv = [_mariadb_binary("mariadb-install-db"), "--no-defaults", f"--datadir={base / 'data'}",
+            f"--tmpdir={base / 'tmp'}",
             "--auth-root-authentication-method=normal", "--skip-test-db", "--skip-name-resolve"]
     if os.geteuid() == 0:
         argv.append("--user=root")
