@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 EMPLOYEES ?= 200
 
-.PHONY: run serve test deps migrate demo check clean
+.PHONY: run serve test deps migrate demo check clean cluster-up cluster-down
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -36,11 +36,21 @@ serve: deps
 	$(PY) manage.py collectstatic --noinput -v0
 	$(VENV)/bin/gunicorn -c gradesys/gunicorn.conf.py gradesys.wsgi:application
 
-## test: the whole suite (SQLite unless DATABASE_URL points elsewhere)
+## test: the whole suite (SQLite unless DATABASE_URL points elsewhere), including the cluster
+## tests (marker `cluster`: nginx, two app servers, a MariaDB primary and replica, Redis, about
+## two minutes); PYTEST_ARGS='-m "not cluster"' leaves them out
 test: deps
+	./scripts/system-deps.sh
 	./scripts/browser-deps.sh
 	./scripts/redis-ready.sh
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## cluster-up / cluster-down: the production topology on this machine (scripts/cluster.py)
+cluster-up: deps
+	./scripts/system-deps.sh
+	$(PY) scripts/cluster.py up --employees $(EMPLOYEES)
+cluster-down:
+	$(PY) scripts/cluster.py down
 
 ## check: Django's system checks and the migrations check
 check: deps

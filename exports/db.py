@@ -26,6 +26,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connections
@@ -46,6 +47,50 @@ SLICE_LARGEST = 1000
 def reports_alias() -> str:
     """The database exports read from: the `reports` replica when configured, else `default`."""
     return REPORTS_ALIAS if REPORTS_ALIAS in settings.DATABASES else "default"
+
+
+def has_replica() -> bool:
+    """True when reports have a database of their own (REPORTS_DATABASE_URL)."""
+    return REPORTS_ALIAS in settings.DATABASES
+
+
+@dataclass(frozen=True)
+class Replication:
+    """What a database says of its own replication: whether it follows a primary, and how
+    far behind it is (Seconds_Behind_Master; None while replication is stopped)."""
+
+    is_replica: bool
+    lag_seconds: int | None = None
+
+
+def replication(alias: str) -> Replication:
+    """The replication state of `alias`, read with `SHOW REPLICA STATUS`.
+
+    MariaDB ≥ 10.5.1 and MySQL ≥ 8.0.22 know `SHOW REPLICA STATUS`; older servers only
+    `SHOW SLAVE STATUS` (same columns). MySQL names the lag `Seconds_Behind_Source`. No row:
+    the server follows no primary. The account needs REPLICA MONITOR (MariaDB) or
+    REPLICATION CLIENT (MySQL); without it the statement fails and so does the report (503),
+    rather than reading a replica of unknown age. Other databases replicate nothing here.
+    """
+    connection = connections[alias]
+    if connection.vendor != "mysql":
+        return Replication(is_replica=False)
+    from django.db import DatabaseError
+
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute("SHOW REPLICA STATUS")
+        except DatabaseError as exc:
+            if "syntax" not in str(exc).lower():
+                raise
+            cursor.execute("SHOW SLAVE STATUS")
+        row = cursor.fetchone()
+        if row is None:
+            return Replication(is_replica=False)
+        columns = [column[0] for column in cursor.description]
+    status = dict(zip(columns, row))
+    lag = status.get("Seconds_Behind_Master", status.get("Seconds_Behind_Source"))
+    return Replication(is_replica=True, lag_seconds=None if lag is None else int(lag))
 
 
 def vendor(alias: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.http import Http404, HttpResponseBadRequest, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -53,6 +53,21 @@ def _wants_a_page(request) -> bool:
     return "text/html" in request.headers.get("Accept", "")
 
 
+def _replica_behind(request):
+    """503 while the reports replica is too far behind: the page for a browser, one sentence
+    for a script; Retry-After, since replication usually catches up by itself."""
+    message = _(
+        "Reports are read from a copy of the database that is behind or cannot be reached right now, "
+        "so this file would not show the latest changes. Please try again in a few minutes."
+    )
+    if _wants_a_page(request):
+        response = render(request, "exports/replica_behind.html", {"message": message}, status=503)
+    else:
+        response = HttpResponse(message, status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = "60"
+    return response
+
+
 # The rows are read by the response's generator after this view has returned, so a
 # request transaction would be closed (or held open) around it: no ATOMIC_REQUESTS here.
 @transaction.non_atomic_requests
@@ -80,9 +95,17 @@ def download(request, name):
         )
     # The reader decides what the votes of undecided reviews show (the secret ballot).
     data = {**form.cleaned_data, VIEWER: vote_viewer(request.user)}
-    content = services.csv_chunks(report, data, delimiter=data.get("delimiter") or ";", bom=bool(data.get("bom")))
+    try:
+        source = services.report_source()
+    except services.ReplicaBehind:
+        return _replica_behind(request)
+    content = services.csv_chunks(
+        report, data, delimiter=data.get("delimiter") or ";", bom=bool(data.get("bom")), alias=source.alias
+    )
     response = StreamingHttpResponse(content, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{services.filename(report)}"'
+    response["Content-Disposition"] = f'attachment; filename="{services.filename(report, source.as_of)}"'
+    if source.as_of is not None:
+        response["X-Data-As-Of"] = services.as_of_header(source.as_of)
     response["Cache-Control"] = "no-store"
     response["X-Content-Type-Options"] = "nosniff"
     return response

@@ -146,6 +146,15 @@ if env.str("REPORTS_DATABASE_URL", default=""):
     DATABASES["reports"]["ATOMIC_REQUESTS"] = False
     DATABASES["reports"]["TEST"] = {"MIRROR": "default"}
 DATABASE_ROUTERS = ["exports.router.ReportsReplicaRouter"]
+# Before a report reads the replica it asks how far behind it is. Further behind than this
+# (or not replicating at all), the report is refused with a 503, or with
+# REPORTS_LAG_FALLBACK=primary read from the primary instead. Without a replica: no check.
+REPORTS_MAX_LAG_SECONDS = env.int("REPORTS_MAX_LAG_SECONDS", default=300)
+REPORTS_LAG_FALLBACK = env.str("REPORTS_LAG_FALLBACK", default="refuse")
+if REPORTS_LAG_FALLBACK not in ("refuse", "primary"):
+    raise ImproperlyConfigured(
+        f"REPORTS_LAG_FALLBACK must be 'refuse' or 'primary', not {REPORTS_LAG_FALLBACK!r}."
+    )
 
 # Optional old system that `import_legacy` reads people and grade history from, with
 # raw SQL only: no models, no migrations, read-only (imports.router). Tests never
