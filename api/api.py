@@ -29,6 +29,7 @@ from ninja.openapi.docs import DocsBase
 from ninja.security import HttpBearer
 from ninja.throttling import SimpleRateThrottle
 
+from common import converters  # noqa: F401  (registers <id:…>, the bounded id the pages use)
 from grades import policies as grade_policies
 from grades import selectors as grade_selectors
 from grades import services as grade_services
@@ -351,7 +352,7 @@ def person_list(request, cursor: str | None = Query(None, max_length=200), limit
     return _page(people, cursor, _limit(limit), _person)
 
 
-@router.get("/people/{int:person_id}", response={200: schemas.PersonDetail, **READ_ERRORS}, tags=["people"],
+@router.get("/people/{id:person_id}", response={200: schemas.PersonDetail, **READ_ERRORS}, tags=["people"],
             summary="A person with their level and grade history")
 def person_detail(request, person_id: int):
     return _person_detail(_visible_person(request.user, person_id))
@@ -370,7 +371,7 @@ def person_create(request, payload: schemas.PersonIn):
     return Status(201, _person_detail(_people().get(pk=employee.pk)))
 
 
-@router.patch("/people/{int:person_id}", response={200: schemas.PersonDetail, **WRITE_ERRORS}, tags=["people"],
+@router.patch("/people/{id:person_id}", response={200: schemas.PersonDetail, **WRITE_ERRORS}, tags=["people"],
               summary="Change a person (HR): name, e-mail, team lead, probation end, career start")
 def person_update(request, person_id: int, payload: schemas.PersonChangeIn):
     _writing(request)
@@ -383,7 +384,7 @@ def person_update(request, person_id: int, payload: schemas.PersonChangeIn):
     return _person_detail(_people().get(pk=employee.pk))
 
 
-@router.post("/people/{int:person_id}/leave", response={200: schemas.PersonDetail, **WRITE_ERRORS}, tags=["people"],
+@router.post("/people/{id:person_id}/leave", response={200: schemas.PersonDetail, **WRITE_ERRORS}, tags=["people"],
              summary="Record that a person leaves (HR)")
 def person_leave(request, person_id: int, payload: schemas.LeaveIn):
     _writing(request)
@@ -395,14 +396,14 @@ def person_leave(request, person_id: int, payload: schemas.LeaveIn):
 # --- Claims -------------------------------------------------------------------------------------------
 
 
-@router.get("/people/{int:person_id}/claims", response={200: schemas.ClaimPage, **READ_ERRORS}, tags=["claims"],
+@router.get("/people/{id:person_id}/claims", response={200: schemas.ClaimPage, **READ_ERRORS}, tags=["claims"],
             summary="A person's claims and their decisions")
 def claim_list(request, person_id: int, cursor: str | None = Query(None, max_length=200), limit: int = Query(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT)):
     employee = _visible_person(request.user, person_id)
     return _page(Evidence.objects.filter(employee=employee), cursor, _limit(limit), _claim)
 
 
-@router.post("/people/{int:person_id}/claims", response={201: schemas.Claim, **WRITE_ERRORS}, tags=["claims"],
+@router.post("/people/{id:person_id}/claims", response={201: schemas.Claim, **WRITE_ERRORS}, tags=["claims"],
              summary="Claim a requirement with evidence (the person themself)")
 def claim_create(request, person_id: int, payload: schemas.ClaimIn):
     _writing(request)
@@ -423,7 +424,7 @@ def claim_create(request, person_id: int, payload: schemas.ClaimIn):
     return Status(201, _claim(evidence))
 
 
-@router.post("/claims/{int:claim_id}/decision", response={200: schemas.Claim, **WRITE_ERRORS}, tags=["claims"],
+@router.post("/claims/{id:claim_id}/decision", response={200: schemas.Claim, **WRITE_ERRORS}, tags=["claims"],
              summary="Confirm or reject a waiting claim (the person's team lead or HR)")
 def claim_decide(request, claim_id: int, payload: schemas.DecisionIn):
     _writing(request)
@@ -451,7 +452,7 @@ def review_list(request, cursor: str | None = Query(None, max_length=200), limit
     return _page(reviews, cursor, _limit(limit), _review)
 
 
-@router.get("/reviews/{int:review_id}", response={200: schemas.ReviewDetail, **READ_ERRORS}, tags=["reviews"],
+@router.get("/reviews/{id:review_id}", response={200: schemas.ReviewDetail, **READ_ERRORS}, tags=["reviews"],
             summary="A review with its committee and outcome, as the secret ballot lets its reader see them")
 def review_detail(request, review_id: int):
     user = request.user

@@ -53,6 +53,9 @@ GRANT ALL PRIVILEGES ON \`${DB_NAME}\\_%\`.* TO '$DB_USER'@'localhost', '$DB_USE
 -- account holds these (never use such grants for the product's own account).
 -- The export snapshot test reads the export's own transaction from INNODB_TRX: PROCESS.
 GRANT FILE, CREATE USER, PROCESS ON *.* TO '$DB_USER'@'localhost', '$DB_USER'@'127.0.0.1';
+-- A report asks its database how far it lags behind a primary (SHOW REPLICA STATUS), as the
+-- product's reports account does on a replica (README, "Reports from a replica").
+GRANT SLAVE MONITOR ON *.* TO '$DB_USER'@'localhost', '$DB_USER'@'127.0.0.1';
 GRANT SELECT, SHOW VIEW ON *.* TO '$DB_USER'@'localhost', '$DB_USER'@'127.0.0.1' WITH GRANT OPTION;
 CREATE DATABASE IF NOT EXISTS \`$DB_NAME\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci;
 FLUSH PRIVILEGES;

@@ -12,17 +12,20 @@ from grades.tests.factories import UserFactory, hire
 pytestmark = pytest.mark.django_db
 
 
-def test_the_reviews_app_registers_its_panel_trail_and_track_check_once():
+def test_the_apps_register_their_panels_trails_and_track_check_once():
     from reviews import services as review_services
     from reviews import trail, views
+    from sso import trail as sso_trail
 
     assert [panel.build for panel in extensions.PROGRESS_PANELS] == [views.progress_panel, views.feedback_panel]
-    assert extensions.TRAIL_SOURCES == [trail.review_trail]
+    # The reviews' steps, and the roles single sign-on gave or took.
+    assert extensions.TRAIL_SOURCES == [trail.review_trail, sso_trail.sign_in_trail]
     assert extensions.TRACK_CHANGE_CHECKS == [review_services.track_change_refusal]
     # Registering again (a second ready(), a test) adds nothing.
     extensions.register_trail_source(trail.review_trail)
+    extensions.register_trail_source(sso_trail.sign_in_trail)
     extensions.register_track_change_check(review_services.track_change_refusal)
-    assert len(extensions.TRAIL_SOURCES) == len(extensions.TRACK_CHANGE_CHECKS) == 1
+    assert len(extensions.TRAIL_SOURCES) == 2 and len(extensions.TRACK_CHANGE_CHECKS) == 1
 
 
 def test_the_progress_page_renders_every_registered_panel_with_what_it_built(client, monkeypatch, tmp_path):
