@@ -11,7 +11,8 @@ examples per operation, no shrinking, no deadline, the same examples on every ru
 from __future__ import annotations
 
 import pytest
-from django.db import transaction
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, transaction
 from django.test import override_settings
 import schemathesis
 from hypothesis import HealthCheck, settings
@@ -42,7 +43,23 @@ CHECKS = [
 
 
 @pytest.fixture(scope="module")
-def tokens(django_db_setup, django_db_blocker):
+def kept_connection():
+    """Keep the test's connection open across the WSGI requests, as Django's own test client does.
+
+    schemathesis calls the WSGI app directly, so Django's request signals run and close a
+    connection whose autocommit differs from the settings' (it does, inside the test's
+    transaction): on MariaDB that is the test's own connection, gone mid-test. (SQLite keeps an
+    in-memory test database open whatever close() is asked.)
+    """
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture(scope="module")
+def tokens(django_db_setup, django_db_blocker, kept_connection):
     """The organisation and a write token per role, made once for the module's tests and
     rolled back after them (each test runs in a savepoint inside this transaction)."""
     with django_db_blocker.unblock(), transaction.atomic():
