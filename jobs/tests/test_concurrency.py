@@ -11,9 +11,9 @@ import threading
 
 import pytest
 from django.core import mail
-from django.db import connections
 from django.utils import timezone
 
+from grades.tests.threads import in_threads
 from jobs import services
 from jobs.models import JobRun, Reminder
 from jobs.tests.factories import TODAY, claim, eligible_on, team_lead
@@ -34,22 +34,7 @@ def race(monkeypatch, call):
         return record(**kwargs)
 
     monkeypatch.setattr(services, "_record_and_send", record_after_both_planned)
-    results = [None, None]
-
-    def run(index):
-        try:
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects whatever was raised
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT * 2)
-    assert not any(thread.is_alive() for thread in threads), "a run is stuck (deadlock?)"
+    results = in_threads(call, call, timeout=TIMEOUT * 2)
     assert not [r for r in results if isinstance(r, Exception)], results
     return results
 

@@ -8,10 +8,10 @@ These run on MariaDB/MySQL only: select_for_update is a no-op on SQLite.
 import threading
 
 import pytest
-from django.db import connections
 
 from grades.models import GradeChange, GradeChangeKind
 from grades.tests.factories import level
+from grades.tests.threads import in_threads
 from reviews import services
 from reviews.models import PromotionReview, ReviewEvent, ReviewStatus, Vote, VoteValue
 from reviews.services import ReviewError
@@ -27,24 +27,16 @@ TIMEOUT = 30
 def race(*calls):
     """Run each call in its own thread, released together; [("ok", value) | ("error", exc)] in order."""
     barrier = threading.Barrier(len(calls))
-    results = [None] * len(calls)
 
-    def run(index, call):
-        try:
+    def released(call):
+        def run():
             barrier.wait(timeout=TIMEOUT)
-            results[index] = ("ok", call())
-        except Exception as exc:  # noqa: BLE001 - the test inspects whatever was raised
-            results[index] = ("error", exc)
-        finally:
-            connections.close_all()
+            return call()
 
-    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT * 2)
-    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (deadlock?)"
-    return results
+        return run
+
+    results = in_threads(*(released(call) for call in calls), timeout=TIMEOUT * 2)
+    return [("error", r) if isinstance(r, Exception) else ("ok", r) for r in results]
 
 
 def outcomes(results):

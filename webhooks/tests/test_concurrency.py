@@ -12,9 +12,9 @@ on every database.
 import threading
 
 import pytest
-from django.db import connections
 
 from grades import events
+from grades.tests.threads import in_threads
 from webhooks import services
 from webhooks.models import Delivery, DeliveryAttempt, DeliveryStatus
 from webhooks.tests.factories import endpoint
@@ -34,22 +34,7 @@ def race(monkeypatch, call):
         return ids
 
     monkeypatch.setattr(services, "_due", due_when_both_have_read)
-    results = [None, None]
-
-    def run(index):
-        try:
-            results[index] = call()
-        except Exception as exc:  # noqa: BLE001 - the test inspects whatever was raised
-            results[index] = exc
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT * 2)
-    assert not any(thread.is_alive() for thread in threads), "a sender is stuck"
+    results = in_threads(call, call, timeout=TIMEOUT * 2)
     assert not [r for r in results if isinstance(r, Exception)], results
     return results
 
@@ -126,21 +111,8 @@ def test_two_overlapping_job_runs_queue_each_event_once(receiver, monkeypatch, r
         return record(**kwargs)
 
     monkeypatch.setattr(job_services, "_record_and_send", record_after_both_planned)
-    errors = []
-
-    def run():
-        try:
-            job_services.eligible_people_notify(today=TODAY)
-        except Exception as exc:  # noqa: BLE001 - the test inspects whatever was raised
-            errors.append(exc)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=TIMEOUT * 2)
+    results = in_threads(*[lambda: job_services.eligible_people_notify(today=TODAY)] * 2, timeout=TIMEOUT * 2)
+    errors = [r for r in results if isinstance(r, Exception)]
     assert errors == []
     assert sorted(d.payload["data"]["employee_id"] for d in Delivery.objects.all()) == sorted(p.pk for p in people)
     services.deliveries_send()
