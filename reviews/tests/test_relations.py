@@ -701,3 +701,25 @@ def test_a_bad_login_is_a_400_next_to_its_field(client, org, posted, field, mess
     assert response.status_code == 400 and state() == before
     form = relations_of(response).ask_form
     assert message in " ".join(form.errors[field]) and message in body(response)
+
+
+def test_the_feedback_box_names_the_candidate_and_level_in_the_same_statements_however_many(
+    client, org, django_assert_num_queries
+):
+    """The box reads only the columns it shows; however many requests wait, nothing more is read."""
+    login(client, org["colleague"])
+    client.get("/me/")
+    with CaptureQueriesContext(connection) as none_waiting:
+        assert 'data-testid="feedback-box"' not in body(client.get("/me/"))
+    statements = len(none_waiting)
+    first = ask(org, scheduled(org))
+    second = ask(org, requested(org, candidate=org["other_dev"], by=org["other_lead"]))
+    with django_assert_num_queries(statements):
+        html = body(client.get("/me/"))
+    for feedback_request, candidate in ((first, org["dev"]), (second, org["other_dev"])):
+        assert f"/reviews/feedback/{feedback_request.pk}/" in html and str(candidate) in html
+        assert feedback_request.review.to_level.name in html
+    client.post("/i18n/setlang/", {"language": "ru", "next": "/me/"})
+    with django_assert_num_queries(statements):
+        html = body(client.get("/me/"))
+    assert first.review.to_level.name_ru and first.review.to_level.name_ru in html
