@@ -32,8 +32,17 @@ def index(request):
         raise PermissionDenied(_("Only HR, managers and team leads see the dashboard."))
     today = timezone.localdate()
     tracks = selectors.tracks()
-    leads = selectors.team_leads() if scope.may_filter_by_lead else []
-    # A manager may not narrow the figures to a team too small to show.
+    # Whoever may pick a team lead needs every team's size (a manager may not narrow the
+    # figures to a team too small to show): everyone is counted once, and the figures'
+    # headcounts are taken from those rows rather than counted again.
+    everyone = None
+    leads = []
+    if scope.may_filter_by_lead:
+        everyone = selectors.headcounts(selectors.Filters(date_from=today, date_to=today))
+        all_sizes: dict = defaultdict(int)
+        for _track, lead_id, _level, people in everyone:
+            all_sizes[lead_id] += people
+        leads = [(pk, name, all_sizes.get(pk, 0), login) for pk, name, login in selectors.team_leads()]
     choices = [
         (pk, name, login) for pk, name, team, login in leads if not scope.anonymised or team >= policies.K_ANONYMITY
     ]
@@ -55,7 +64,7 @@ def index(request):
     levels = selectors.levels()
     ctx = figures.Context(scope=scope, filters=filters, track_slug=track.slug if track else "", today=today,
                           tracks={t.pk: t for t in tracks}, levels=levels, leads=_lead_names(request, scope, leads))
-    headcounts = selectors.headcounts(filters)
+    headcounts = selectors.narrowed(everyone, filters) if everyone is not None else selectors.headcounts(filters)
     team_sizes: dict = defaultdict(int)
     for _track, lead_id, _level, people in headcounts:
         team_sizes[lead_id] += people

@@ -436,3 +436,18 @@ def test_a_manager_may_not_type_the_lead_of_a_small_team(client, org):
     small = org["small"]
     response = page(client, org["manager"], f"lead={small.user.username}", status=400)
     assert response.context["figures"] is None and name(small) not in response.content.decode()
+
+
+def test_head_counts_narrowed_in_python_are_those_the_database_counts(org):
+    """The page narrows one count of everyone to the filters; the database, asked, agrees."""
+    from dashboard import selectors
+
+    today = timezone.localdate()
+    everyone = selectors.headcounts(selectors.Filters(date_from=today, date_to=today))
+    leads = [None, org["big"].pk, org["small"].pk]
+    tracks = [None, *Employee.objects.values_list("track_id", flat=True).distinct()]
+    for lead_id in leads:
+        for track_id in tracks:
+            f = selectors.Filters(date_from=today, date_to=today, track_id=track_id, lead_id=lead_id)
+            assert Counter(selectors.narrowed(everyone, f)) == Counter(selectors.headcounts(f)), (lead_id, track_id)
+    assert any(selectors.narrowed(everyone, selectors.Filters(date_from=today, date_to=today, lead_id=org["small"].pk)))
