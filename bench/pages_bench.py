@@ -27,10 +27,12 @@ requests. Each case rotates over many people rather than repeating one address:
     /healthz             the trivial view, anonymous: the framework's own floor here
 
 For each case: a warm-up pass over its first 20 requests (templates compiled, connections
-open), then --requests timed requests, then a pass counting the SQL statements of 20
-requests. Printed per case: median and 90th percentile of the wall time, median CPU time of
-this process (on SQLite the database's work is in it; on MariaDB the server's is not),
-statements per request, and the median's ratio to the trivial view's. Goal: every page at
+open); then --requests rounds in which every case, the trivial view too, makes one timed
+request in turn, so that a machine whose speed drifts during the run slows every case
+alike; then a pass counting the SQL statements of 20 requests per case. Printed per case:
+median and 90th percentile of the wall time, median CPU time of this process (on SQLite
+the database's work is in it; on MariaDB the server's is not), statements per request,
+and the median's ratio to the trivial view's. Goal: every page at
 or under 20 ms median with at most 8 statements; the inbox, which gathers several pages'
 lists, at or under 100 ms with at most 12; the dashboard, which counts everyone on each
 request, at or under 100 ms with at most 13. The machine may be shared: the load
@@ -265,38 +267,49 @@ def request(clients: Clients, user, url: str):
     return response
 
 
-def measure(clients: Clients, case: Case, requests: int) -> dict:
+def measure(clients: Clients, cases: list[Case], requests: int) -> list[dict]:
+    """The figures of each case, its timed requests taken in turns with the other cases'.
+
+    Round after round, every case makes one request: a machine whose speed drifts during
+    the run (a shared host, another process starting) moves every case alike, so the
+    pages compare with each other and with the trivial view in the same conditions.
+    """
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    for _ in range(WARMUP):
-        request(clients, *case.next())
-    wall: list[float] = []
-    cpu: list[float] = []
+    for case in cases:
+        for _ in range(WARMUP):
+            request(clients, *case.next())
+    wall: list[list[float]] = [[] for _ in cases]
+    cpu: list[list[float]] = [[] for _ in cases]
     for _ in range(requests):
-        user, url = case.next()
-        client = clients.of(user)  # signing in is not part of the page's time
-        started, started_cpu = time.perf_counter(), time.process_time()
-        response = client.get(url)
-        cpu.append((time.process_time() - started_cpu) * 1000)
-        wall.append((time.perf_counter() - started) * 1000)
-        if response.status_code != 200:
-            raise SystemExit(f"GET {url} answered {response.status_code}; the bench needs 200.")
-    queries = []
-    for _ in range(COUNTED):
-        user, url = case.next()
-        client = clients.of(user)  # signing in is not the page's
-        with CaptureQueriesContext(connection) as captured:
+        for index, case in enumerate(cases):
+            user, url = case.next()
+            client = clients.of(user)  # signing in is not part of the page's time
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
-        queries.append(len(captured.captured_queries))
-        if response.status_code != 200:
-            raise SystemExit(f"GET {url} answered {response.status_code}; the bench needs 200.")
-    return {
-        "median": statistics.median(wall),
-        "p90": statistics.quantiles(wall, n=10)[8],
-        "cpu": statistics.median(cpu),
-        "queries": (min(queries), max(queries)),
-    }
+            cpu[index].append((time.process_time() - started_cpu) * 1000)
+            wall[index].append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                raise SystemExit(f"GET {url} answered {response.status_code}; the bench needs 200.")
+    figures = []
+    for index, case in enumerate(cases):
+        queries = []
+        for _ in range(COUNTED):
+            user, url = case.next()
+            client = clients.of(user)  # signing in is not the page's
+            with CaptureQueriesContext(connection) as captured:
+                response = client.get(url)
+            queries.append(len(captured.captured_queries))
+            if response.status_code != 200:
+                raise SystemExit(f"GET {url} answered {response.status_code}; the bench needs 200.")
+        figures.append({
+            "median": statistics.median(wall[index]),
+            "p90": statistics.quantiles(wall[index], n=10)[8],
+            "cpu": statistics.median(cpu[index]),
+            "queries": (min(queries), max(queries)),
+        })
+    return figures
 
 
 def main() -> int:
@@ -332,8 +345,9 @@ def main() -> int:
           f"{connection.settings_dict['NAME']}; cache: {settings.CACHES['default']['BACKEND']}")
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     clients = Clients()
+    trivial_case = Case("/healthz", "anonymous", [(None, "/healthz")])
     all_cases = cases(rng, args.people)
-    trivial = measure(clients, Case("/healthz", "anonymous", [(None, "/healthz")]), args.requests)
+    trivial, *measured = measure(clients, [trivial_case, *all_cases], args.requests)
 
     print()
     header = f"{'page':<16} {'as':<10} {'distinct':>8} {'median ms':>10} {'p90 ms':>8} {'cpu ms':>7} {'queries':>8} {'x trivial':>10}  goal"
@@ -351,8 +365,9 @@ def main() -> int:
         )
         return ok
 
-    line(Case("/healthz", "anonymous", [(None, "/healthz")]), trivial, goal=False)
-    missed = [f"{case.page} as {case.visitor}" for case in all_cases if not line(case, measure(clients, case, args.requests))]
+    line(trivial_case, trivial, goal=False)
+    missed = [f"{case.page} as {case.visitor}" for case, figures in zip(all_cases, measured, strict=True)
+              if not line(case, figures)]
     print()
     print("distinct: different (person, address) pairs the case rotated over")
     print("cpu ms: this process only; x trivial: the median over /healthz's median")
