@@ -467,6 +467,15 @@ class Packet(ChecklistFigures):
     on: datetime.date | None = None
 
 
+def _checklist_order(requirement: Requirement) -> tuple:
+    """Ladder order, then a requirement's live claims oldest first (a line without one has one row)."""
+    claim = getattr(requirement, "live", None)
+    return (
+        requirement.track_level.level.rank, requirement.position, requirement.pk,
+        (claim.claimed_at, claim.pk) if claim is not None else (),
+    )
+
+
 def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -> Packet:
     """The candidate's packet for a review read with review_for_page, in one statement.
 
@@ -491,7 +500,7 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
     known = {known.pk: known for known in (review.from_level, review.to_level, level) if known is not None}
     # The checklist of the level above the current one, or of the current one at the top.
     target_rank = (level.rank + 1 if review.next_level_pk else level.rank) if level else 0
-    rows = list(
+    rows = (
         Requirement.objects.for_track_up_to(employee.track_id, target_rank)
         .annotate(
             live=FilteredRelation(
@@ -502,8 +511,11 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
             goal=FilteredRelation("growth_goals", condition=Q(growth_goals__employee=employee)),
         )
         .select_related("live__decided_by", "goal__done_by")
-        .order_by("track_level__level__rank", "position", "id", "live__claimed_at", "live__id")
+        # Put in order here: a few dozen rows, and Django's resolving of an ORDER BY through
+        # these joins was a sixth of the function's time.
+        .order_by()
     )
+    rows = sorted(rows, key=_checklist_order)
     for requirement in rows:
         known.setdefault(requirement.track_level.level_id, requirement.track_level.level)
     next_level = None
