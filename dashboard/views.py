@@ -24,6 +24,14 @@ def _lead_names(request, scope, leads) -> dict:
     return {pk: name for pk, name, _team, _login in leads}
 
 
+def _team_sizes(headcounts) -> dict:
+    """People per team lead (None: those without one) in rows of selectors.headcounts."""
+    sizes: dict = defaultdict(int)
+    for _track, lead_id, _level, people in headcounts:
+        sizes[lead_id] += people
+    return sizes
+
+
 @read_only
 @login_required
 def index(request):
@@ -39,9 +47,7 @@ def index(request):
     leads = []
     if scope.may_filter_by_lead:
         everyone = selectors.headcounts(selectors.Filters(date_from=today, date_to=today))
-        all_sizes: dict = defaultdict(int)
-        for _track, lead_id, _level, people in everyone:
-            all_sizes[lead_id] += people
+        all_sizes = _team_sizes(everyone)
         leads = [(pk, name, all_sizes.get(pk, 0), login) for pk, name, login in selectors.team_leads()]
     choices = [
         (pk, name, login) for pk, name, team, login in leads if not scope.anonymised or team >= policies.K_ANONYMITY
@@ -65,9 +71,7 @@ def index(request):
     ctx = figures.Context(scope=scope, filters=filters, track_slug=track.slug if track else "", today=today,
                           tracks={t.pk: t for t in tracks}, levels=levels, leads=_lead_names(request, scope, leads))
     headcounts = selectors.narrowed(everyone, filters) if everyone is not None else selectors.headcounts(filters)
-    team_sizes: dict = defaultdict(int)
-    for _track, lead_id, _level, people in headcounts:
-        team_sizes[lead_id] += people
+    team_sizes = _team_sizes(headcounts)
     days = form.waiting_days()
     older_than = timezone.now() - datetime.timedelta(days=days)
     min_months = {level.min_months_in_previous for level in levels.values()}

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import runpy
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from django.template import engines
 from django.urls import get_resolver
 from django.utils import translation
 
+from grades.tests.ports import free_port
 from gradesys.warmup import warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,15 +71,9 @@ def test_gunicorn_warms_the_master_with_preload_and_each_worker_without(preload,
     assert len(logged) == 1 and "3 templates" in logged[0]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_a_real_gunicorn_master_warms_up_before_its_workers_boot(tmp_path):
     """gunicorn itself calls the hook: the master's log says so before any worker boots."""
-    port = _free_port()
+    port = free_port()
     env = {
         **os.environ,
         "DEBUG": "1",

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from django.conf import settings as django_settings
 from jwcrypto import jwk
 
+from grades.tests.ports import free_port
 from sso import discovery
 
 PROVIDER_SETTINGS = "sso.tests.provider.settings"
@@ -34,12 +34,6 @@ PROVIDER_PASSWORD = "provider-pw-for-tests"
 # The redirect URIs the client is registered with: the test client's host, and the live
 # server's (added when a browser test starts it).
 TEST_CLIENT_ORIGIN = "http://testserver"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @dataclass

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-import socket
 import threading
 import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from grades.tests.ports import free_port
 
 
 @dataclass
@@ -18,13 +19,6 @@ class Received:
 
     def json(self):
         return json.loads(self.body)
-
-
-def free_port() -> int:
-    """A port nothing listens on (asked of the system, then let go)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Receiver:
