@@ -21,9 +21,7 @@ from django.db.models import (
     FilteredRelation,
     Func,
     IntegerField,
-    OuterRef,
     Q,
-    Subquery,
     Value,
     When,
 )
@@ -200,19 +198,11 @@ class DaysBetween(Func):
 def promotion_waits(f: Filters) -> list[tuple[int, int | None]]:
     """(level promoted to, days spent in the level before) of each promotion in the period.
 
-    The level before began with the person's latest earlier ledger entry that set a level
-    (a hire, a promotion or a correction; a track change keeps the level and the clock):
-    a correlated subquery answered from the gradechange_emp_date_kind index, while the
-    promotions themselves come from gradechange_kind_date, so no ledger row is read. The
-    days are counted in the database: one number per promotion rather than two dates to
-    parse. (Grouping by them there would run the subquery twice on SQLite.)
+    Each ledger entry keeps the day the level before it began (previous_level_since, by
+    grades.selectors.level_since's rule), so the days are the difference of two columns of
+    the promotion's own row, counted in the database; the rows come from the
+    gradechange_kind_date_since index alone.
     """
-    before = (
-        GradeChange.objects.filter(employee_id=OuterRef("employee_id"), effective_date__lt=OuterRef("effective_date"))
-        .exclude(kind=GradeChangeKind.TRANSFER)
-        .order_by("-effective_date", "-id")
-        .values("effective_date")[:1]
-    )
     return list(
         GradeChange.objects.filter(
             _people(f, "employee__", track="track_id"),
@@ -220,8 +210,7 @@ def promotion_waits(f: Filters) -> list[tuple[int, int | None]]:
             effective_date__range=(f.date_from, f.date_to),
         )
         .order_by()
-        .annotate(waited=DaysBetween(Subquery(before), "effective_date"))
-        .values_list("level_id", "waited")
+        .values_list("level_id", DaysBetween("previous_level_since", "effective_date"))
     )
 
 

@@ -1044,19 +1044,22 @@ def _create_history(
 ) -> None:  # fmt: skip
     """Grade ledgers and mentorships (where the new person is the mentee)."""
     recorder = user_ids[LEDGER_RECORDER]
-    changes = [
-        GradeChange(
-            employee_id=employee_ids[p.username],
-            kind=entry.kind,
-            track_id=tracks[p.track],
-            level_id=levels[entry.rank].id,
-            effective_date=entry.date,
-            reason=entry.reason,
-            recorded_by_id=recorder,
-        )
-        for p in new_people
-        for entry in p.ledger
-    ]
+    changes = []
+    for p in new_people:
+        ledger = [
+            GradeChange(
+                employee_id=employee_ids[p.username],
+                kind=entry.kind,
+                track_id=tracks[p.track],
+                level_id=levels[entry.rank].id,
+                effective_date=entry.date,
+                reason=entry.reason,
+                recorded_by_id=recorder,
+            )
+            for entry in p.ledger
+        ]
+        selectors.mark_previous_starts(ledger)
+        changes += ledger
     _insert(GradeChange, changes)
     created["grade changes"] = len(changes)
 

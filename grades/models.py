@@ -695,6 +695,9 @@ class Employee(models.Model):
             models.Index(fields=["track", "current_level"], name="employee_track_level"),
             # The people list sorted by time in level stops at its page instead of sorting everyone.
             models.Index(fields=["current_level_since", "id"], name="employee_level_since"),
+            # The head count of the people employed now by track, team lead and level (the
+            # dashboard) read from the index in its own order, without the rows.
+            models.Index(fields=["left_on", "track", "team_lead", "current_level"], name="employee_active_groups"),
         ]
 
     def __str__(self) -> str:
@@ -747,6 +750,11 @@ class GradeChange(AppendOnlyModel):
         verbose_name=_("recorded by"),
     )
     recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    # The day the level the person held before this entry began (grades.selectors.level_since
+    # of the earlier entries; NULL on the hire). Fixed when the entry is written, since no
+    # entry is ever dated before the latest: a promotion's time in the level before is the
+    # difference of two columns of its own row.
+    previous_level_since = models.DateField(_("previous level since"), null=True, blank=True, editable=False)
     # 1 on the hire entry, NULL otherwise: with the unique constraint below, one hire per person.
     hire_marker = models.GeneratedField(
         expression=Case(When(kind="hire", then=Value(1)), default=None),
@@ -783,8 +791,12 @@ class GradeChange(AppendOnlyModel):
             # a level" is answered from the index (the dashboard's time to promotion).
             models.Index(fields=["employee", "effective_date", "kind"], name="gradechange_emp_date_kind"),
             models.Index(fields=["effective_date"], name="gradechange_date"),
-            # The promotions of a period with who and to what, read from the index alone.
-            models.Index(fields=["kind", "effective_date", "employee", "level"], name="gradechange_kind_date"),
+            # The promotions of a period with who, to what and after how long, read from the
+            # index alone.
+            models.Index(
+                fields=["kind", "effective_date", "employee", "level", "previous_level_since"],
+                name="gradechange_kind_date_since",
+            ),
         ]
 
     def __str__(self) -> str:

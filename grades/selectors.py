@@ -453,13 +453,35 @@ def level_since(entries) -> datetime.date | None:
     rows or anything with `kind`, `level_id` and `effective_date`.
     """
     since = None
+    for _entry, since in level_starts(entries):
+        pass
+    return since
+
+
+def level_starts(entries):
+    """(entry, the day the level held after it began) for each entry of a chronological ledger.
+
+    The rule of level_since, entry by entry: the start of the level held before an entry is
+    the value given with the entry before it (None before the hire), which is what a ledger
+    entry keeps as `previous_level_since`.
+    """
+    since = None
     previous_level_id = None
     for entry in entries:
         lateral = entry.kind == GradeChangeKind.TRANSFER and entry.level_id == previous_level_id
         if not lateral:
             since = entry.effective_date
         previous_level_id = entry.level_id
-    return since
+        yield entry, since
+
+
+def mark_previous_starts(entries) -> None:
+    """Set `previous_level_since` on the unsaved entries of one person's whole chronological ledger
+    (the bulk writers, which create a ledger at once)."""
+    before = None
+    for entry, since in level_starts(entries):
+        entry.previous_level_since = before
+        before = since
 
 
 # The progress page's person, as read with their ledger (the page takes the level from the

@@ -222,6 +222,8 @@ def grade_change_record(
         effective_date=effective_date,
         reason=reason,
         recorded_by=by,
+        # The locked row's kept start of the level held until now (_refresh_current_level).
+        previous_level_since=employee.current_level_since,
     )
     entry.save()
     _refresh_current_level(employee)
@@ -637,6 +639,7 @@ def employee_change_track(
         effective_date=effective_date,
         reason=reason,
         recorded_by=by,
+        previous_level_since=employee.current_level_since,
     )
     entry.save()
     employee.track = track

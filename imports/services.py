@@ -22,6 +22,7 @@ from django.db import transaction
 from django.db.models.functions import Lower
 
 from common import audit
+from grades import selectors as grade_selectors
 from grades import services as grade_services
 from grades import versions as grade_versions
 from grades.models import Employee, GradeChange, Requirement, Track, TrackLevel
@@ -212,19 +213,22 @@ def _create_people(people: list[rules.PersonPlan], levels: dict, by) -> int:
         done = {id(p) for p in wave}
         waiting = [p for p in waiting if id(p) not in done]
 
-    entries = [
-        GradeChange(
-            employee_id=by_user[person.user_id].pk,
-            kind=entry.kind,
-            track_id=tracks[person.track],
-            level_id=levels[person.track][entry.level].pk,
-            effective_date=entry.date,
-            reason=entry.reason,
-            recorded_by=by,
-        )
-        for person in people
-        for entry in person.entries
-    ]
+    entries = []
+    for person in people:
+        ledger = [
+            GradeChange(
+                employee_id=by_user[person.user_id].pk,
+                kind=entry.kind,
+                track_id=tracks[person.track],
+                level_id=levels[person.track][entry.level].pk,
+                effective_date=entry.date,
+                reason=entry.reason,
+                recorded_by=by,
+            )
+            for entry in person.entries
+        ]
+        grade_selectors.mark_previous_starts(ledger)
+        entries += ledger
     GradeChange.objects.bulk_create(entries, batch_size=BATCH)
     return len(entries)
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from dashboard.tests.factories import months_ago, organisation
 from grades.models import Employee, Evidence, GradeChange, Level, TrackRung
 from grades.rules import add_months, earliest_defense_date, whole_months_between
+from grades.selectors import level_since
 from reviews.models import PromotionReview
 
 pytestmark = pytest.mark.django_db
@@ -105,10 +106,10 @@ def test_median_time_to_promotion_against_the_ladder_minimum(client, org):
     rows = table(response, "time-to-promotion")
     waits: dict = {}
     for promotion in GradeChange.objects.filter(kind="promotion").select_related("level"):
-        before = GradeChange.objects.filter(
-            employee=promotion.employee, effective_date__lt=promotion.effective_date
-        ).exclude(kind="transfer").order_by("-effective_date").first()
-        waits.setdefault(promotion.level, []).append((promotion.effective_date - before.effective_date).days * 12 / 365.25)
+        # The level before began where grades.selectors.level_since puts it, from the earlier entries.
+        began = level_since(GradeChange.objects.filter(employee=promotion.employee, id__lt=promotion.id)
+                            .order_by("effective_date", "id"))
+        waits.setdefault(promotion.level, []).append((promotion.effective_date - began).days * 12 / 365.25)
     assert set(rows) == {level.name for level in waits}
     for level, values in waits.items():
         count, median, minimum = rows[level.name]

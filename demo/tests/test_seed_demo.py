@@ -271,6 +271,8 @@ def test_every_ledger_follows_the_promotion_rules():
         # The denormalised level is the ledger's latest entry.
         assert employee.current_level_id == ledger[-1].level_id, name
         assert employee.current_level_since == ledger[-1].effective_date, name
+        # Each entry keeps the start of the level before it, as the ledger service writes it.
+        assert [c.previous_level_since for c in ledger] == [None, *(c.effective_date for c in ledger[:-1])], name
         if employee.current_level.rank >= 7:
             assert rules.years_between(employee.career_start, TODAY) >= 5, name
     assert kinds["promotion"] > 0 and kinds["correction"] > 0

@@ -340,6 +340,46 @@ def test_level_since_skips_only_moves_that_keep_the_level(kinds, expected):
     assert selectors.level_since(entries) == expected
 
 
+@pytest.mark.parametrize(
+    "kinds",
+    [
+        [("hire", 1), ("transfer", 1), ("promotion", 2)],
+        [("hire", 1), ("transfer", 2), ("transfer", 2), ("promotion", 3)],
+        [("hire", 2), ("correction", 1), ("transfer", 1), ("correction", 1)],
+    ],
+)
+def test_each_bulk_written_entry_keeps_where_level_since_put_the_level_before(kinds):
+    entries = [
+        SimpleNamespace(kind=kind, level_id=level_id, effective_date=D(2020 + i, 1, 1))
+        for i, (kind, level_id) in enumerate(kinds)
+    ]
+    selectors.mark_previous_starts(entries)
+    assert [e.previous_level_since for e in entries] == [
+        selectors.level_since(entries[:i]) for i in range(len(entries))
+    ]
+
+
+def test_the_services_write_the_start_of_the_level_before_on_each_entry(dev, hr):
+    moved = move(dev, hr, effective_date=D(2024, 1, 10))
+    promoted = services.grade_change_record(
+        employee=dev, kind="promotion", level=level("middle-plus"), effective_date=D(2024, 2, 1), by=hr
+    )
+    corrected = services.grade_change_record(
+        employee=dev, kind="correction", level=level("middle"), effective_date=D(2024, 3, 1),
+        reason="Promoted by mistake", by=hr,
+    )
+
+    ledger = list(dev.grade_changes.chronological())
+    assert [(e.kind, e.previous_level_since) for e in ledger] == [
+        ("hire", None),
+        # The move kept the level, so the promotion's wait runs from the hire.
+        ("transfer", HIRED),
+        ("promotion", HIRED),
+        ("correction", D(2024, 2, 1)),
+    ]
+    assert [e.pk for e in ledger[1:]] == [moved.entry.pk, promoted.pk, corrected.pk]
+
+
 # --- Demotions and corrections ---------------------------------------------------------------------
 
 

@@ -87,6 +87,10 @@ def test_the_denormalised_level_is_what_the_grade_services_would_compute():
         assert Employee.history.filter(id=employee.pk).get().history_user == by
     a = Employee.objects.get(user__email="a@example.com")
     assert (a.current_level.code, a.current_level_since) == ("middle", D(2020, 9, 1))
+    # Each entry keeps the start of the level before it, as grade_change_record writes it.
+    assert list(a.grade_changes.chronological().values_list("kind", "previous_level_since")) == [
+        ("hire", None), ("promotion", D(2020, 1, 10)),
+    ]
 
 
 def test_usernames_are_the_emails_unless_taken_or_not_allowed():
