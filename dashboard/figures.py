@@ -9,6 +9,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -273,7 +274,11 @@ def pipeline_and_spread(ctx: Context, timing) -> list[Figure]:
         pipeline[bucket] += people
         in_level[spread] += people
     top = pipeline.get(selectors.TOP, 0)
-    notes = [_("By the time rules only (time in level since the later of the level's start and the probation's end, three months after a failed defense); requirements and open reviews are not counted.")]
+    cooldown = settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS
+    notes = [ngettext(
+        "By the time rules only (time in level since the later of the level's start and the probation's end, %(n)s month after a failed defense); requirements and open reviews are not counted.",
+        "By the time rules only (time in level since the later of the level's start and the probation's end, %(n)s months after a failed defense); requirements and open reviews are not counted.",
+        cooldown) % {"n": cooldown}]
     if top:
         notes.append(ngettext("%(n)s person at the top of their ladder is not counted.",
                               "%(n)s people at the top of their ladder are not counted.", top) % {"n": top})

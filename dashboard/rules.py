@@ -59,21 +59,7 @@ def default_period(today: datetime.date) -> tuple[datetime.date, datetime.date]:
     return quarter_bounds(year, quarter)[0], today
 
 
-# --- Time rules as date cut-offs ------------------------------------------------------------------
-
-
-def latest_start(months: int, day: datetime.date) -> datetime.date:
-    """The latest `start` with add_months(start, months) <= day.
-
-    add_months never decreases as `start` grows, so "the waiting time has passed by `day`"
-    is `start <= latest_start(months, day)`: a plain date comparison the database can do.
-    """
-    candidate = add_months(day, -months)
-    while add_months(candidate + datetime.timedelta(days=1), months) <= day:
-        candidate += datetime.timedelta(days=1)
-    while add_months(candidate, months) > day:
-        candidate -= datetime.timedelta(days=1)
-    return candidate
+# --- Durations ----------------------------------------------------------------------------------
 
 
 def months_in(days: int) -> float:

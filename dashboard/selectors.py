@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db.models import (
     Case,
     CharField,
@@ -28,17 +29,15 @@ from django.db.models import (
 from django.db.models.functions import Coalesce, Greatest
 
 from grades.models import Employee, Evidence, EvidenceStatus, GradeChange, GradeChangeKind, Level, Track
-from grades.rules import add_months
+from grades.rules import add_months, latest_start_for
 from pay.models import SalaryBand
 from reviews.models import PromotionReview, ReviewStatus
 
-from . import rules
 
 # The eligibility pipeline's buckets (by the time rules: months in level, cool-down).
 NOW, SOON, LATER, TOP = "now", "soon", "later", "top"
 PIPELINE_BUCKETS = (NOW, SOON, LATER)
 PIPELINE_HORIZON_MONTHS = 3
-COOLDOWN_MONTHS = 3
 # Time in the current level: (key, months from, months to or None).
 IN_LEVEL_BUCKETS = (("lt6", 0, 6), ("6to12", 6, 12), ("12to24", 12, 24), ("ge24", 24, None))
 
@@ -223,11 +222,11 @@ def _eligible_by(day: datetime.date, min_months: set[int]) -> Q:
     works out the clock once per person and test, not once per minimum.
     """
     latest_start = Case(
-        *[When(next_min=months, then=Value(rules.latest_start(months, day))) for months in sorted(min_months)],
+        *[When(next_min=months, then=Value(latest_start_for(day, months))) for months in sorted(min_months)],
         output_field=DateField(),
     )
     cooled = Q(last_failed_defense_on__isnull=True) | Q(
-        last_failed_defense_on__lte=rules.latest_start(COOLDOWN_MONTHS, day)
+        last_failed_defense_on__lte=latest_start_for(day, settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS)
     )
     return Q(clock__lte=latest_start) & cooled
 
@@ -236,8 +235,8 @@ def timing(f: Filters, *, today: datetime.date, min_months: set[int]) -> list[tu
     """(pipeline bucket, time-in-level bucket, people) of the people employed now.
 
     One statement: the next level's minimum is joined through the track's rungs; both
-    buckets are CASE expressions over dates computed here (rules.latest_start), so the
-    database only compares dates.
+    buckets are CASE expressions over dates computed here (grades.rules.latest_start_for, the
+    people list's cut-offs too), so the database only compares dates.
     """
     soon = add_months(today, PIPELINE_HORIZON_MONTHS)
     pipeline = Case(

@@ -4,28 +4,9 @@ from __future__ import annotations
 
 import datetime
 
-import pytest
-
 from dashboard import rules
-from grades.rules import add_months
 
 D = datetime.date
-
-
-@pytest.mark.parametrize("months", [0, 1, 3, 6, 12, 13])
-def test_latest_start_is_the_exact_cut_off_of_add_months(months):
-    day = D(2023, 1, 1)
-    while day < D(2025, 1, 1):
-        cut = rules.latest_start(months, day)
-        assert add_months(cut, months) <= day
-        assert add_months(cut + datetime.timedelta(days=1), months) > day
-        day += datetime.timedelta(days=5)
-
-
-def test_latest_start_at_month_ends():
-    # 31 August + 6 months is 28 February: someone who started on 31 August may defend on 28 February.
-    assert rules.latest_start(6, D(2023, 2, 28)) == D(2022, 8, 31)
-    assert rules.latest_start(6, D(2024, 2, 29)) == D(2023, 8, 31)
 
 
 def test_quarters():

@@ -121,9 +121,13 @@ def test_median_time_to_promotion_against_the_ladder_minimum(client, org):
     assert rows["Middle+"][1] == pytest.approx(18, abs=0.2)
 
 
-def test_eligibility_pipeline_follows_the_time_rules(client, org):
+@pytest.mark.parametrize("cooldown", [3, 9])
+def test_eligibility_pipeline_follows_the_time_rules(client, org, settings, cooldown):
+    # The cool-down after a failed defense is the people list's setting, here too.
+    settings.GRADES_FAILED_DEFENSE_COOLDOWN_MONTHS = cooldown
     response = page(client, org["hr"])
     rows = table(response, "pipeline")
+    assert f"{cooldown} months after a failed defense" in " ".join(figure(response, "pipeline").notes)
     today = timezone.localdate()
     expected = Counter()
     for person in active().select_related("current_level"):
@@ -133,11 +137,16 @@ def test_eligibility_pipeline_follows_the_time_rules(client, org):
         earliest = earliest_defense_date(
             last_change=person.current_level_since, probation_end=person.probation_end,
             min_months=rung.level.min_months_in_previous, last_failed_defense=person.last_failed_defense_on,
+            cooldown_months=cooldown,
         )
         expected["now" if earliest <= today else "soon" if earliest <= add_months(today, 3) else "later"] += 1
     assert rows == {"Eligible now": [expected["now"]], "Within 3 months": [expected["soon"]], "Later": [expected["later"]]}
-    # The two leads, b4, s1 and s2 now; b1 (cool-down), b2 and b6 (probation) soon.
-    assert [rows["Eligible now"][0], rows["Within 3 months"][0], rows["Later"][0]] == [5, 3, 3]
+    if cooldown == 3:
+        # The two leads, b4, s1 and s2 now; b1 (cool-down), b2 and b6 (probation) soon.
+        assert [rows["Eligible now"][0], rows["Within 3 months"][0], rows["Later"][0]] == [5, 3, 3]
+    else:
+        # b1's failed defense now keeps them out for longer than three months.
+        assert [rows["Eligible now"][0], rows["Within 3 months"][0], rows["Later"][0]] == [5, 2, 4]
 
 
 def test_time_in_level_spread(client, org):
