@@ -144,8 +144,8 @@ def level_distributions(ctx: Context, headcounts) -> list[Figure]:
         by_lead[lead_id][level_id] += people
     track_labels = {pk: localized_name(track) for pk, track in ctx.tracks.items()}
     lead_labels = {None: _("No team lead"), **ctx.leads}
-    for lead_id in by_lead:
-        lead_labels.setdefault(lead_id, _("Team lead #%(id)s") % {"id": lead_id})
+    for lead_id in by_lead.keys() - lead_labels.keys():
+        lead_labels[lead_id] = _("Team lead #%(id)s") % {"id": lead_id}
     query = ctx.report_query(period=False)
     return [
         _distribution(ctx, "by-track", _("Levels per track"), by_track, track_labels, _("Other tracks"), query),
@@ -228,9 +228,10 @@ def time_to_promotion(ctx: Context, waits) -> Figure:
     by_level: dict = defaultdict(list)
     for level_id, days in waits:
         if days is not None:
-            by_level[level_id].append(rules.months_in(days))
+            by_level[level_id].append(days)
+    # Months are days scaled: the median is taken of the days and scaled once.
     groups = [
-        rules.Group(key=pk, label=localized_name(ctx.levels[pk]), people=len(by_level[pk]), values={"months": by_level[pk]})
+        rules.Group(key=pk, label=localized_name(ctx.levels[pk]), people=len(by_level[pk]), values={"days": by_level[pk]})
         for pk in _level_order(ctx.levels, by_level)
     ]
     groups, anonymised = _merge(ctx, groups, _("Other levels"))
@@ -240,7 +241,7 @@ def time_to_promotion(ctx: Context, waits) -> Figure:
             specs.append(charts.RowSpec(group.label, hidden_text=_hidden_text()))
             rows.append([group.label, "—", "—", "—"])
             continue
-        middle = round(rules.median(group.values["months"]), 1)
+        middle = round(rules.months_in(rules.median(group.values["days"])), 1)
         minimum = ctx.levels[group.key].min_months_in_previous if group.key is not None else None
         bars = [charts.BarSpec([(0, middle)], _("median %(months)s months") % {"months": middle})]
         if minimum is not None:
