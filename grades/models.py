@@ -696,8 +696,10 @@ class Employee(models.Model):
             # The people list sorted by time in level stops at its page instead of sorting everyone.
             models.Index(fields=["current_level_since", "id"], name="employee_level_since"),
             # The head count of the people employed now by track, team lead and level (the
-            # dashboard) read from the index in its own order, without the rows.
-            models.Index(fields=["left_on", "track", "team_lead", "current_level"], name="employee_active_groups"),
+            # dashboard) read from the index in its own order, without the rows. The leaving
+            # date comes last: first, it led MariaDB to drive the waiting claims' join from
+            # everyone employed (twice that statement's time).
+            models.Index(fields=["track", "team_lead", "current_level", "left_on"], name="employee_groups"),
         ]
 
     def __str__(self) -> str:

@@ -62,6 +62,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='employee',
-            index=models.Index(fields=['left_on', 'track', 'team_lead', 'current_level'], name='employee_active_groups'),
+            index=models.Index(fields=['track', 'team_lead', 'current_level', 'left_on'], name='employee_groups'),
         ),
     ]
