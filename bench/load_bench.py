@@ -75,7 +75,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from _support import PROJECT, free_port
+from _support import PROJECT, free_port, mariadb_memory
 
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
@@ -256,6 +256,11 @@ def prepare_database(db_url: str, env: dict, employees: int, reseed: bool) -> st
         seeded = f"seeded {employees:,} demo people in {time.perf_counter() - started:.0f} s"
     manage(env, "collectstatic", "--noinput", "-v0")
     manage(env, "clearsessions")
+    server = MySQLdb.connect(host=parsed.hostname, port=parsed.port or 3306, user=parsed.username or "root",
+                             password=parsed.password or "", connect_timeout=5)
+    with server.cursor() as cursor:
+        seeded += f"; {mariadb_memory(cursor)}"
+    server.close()
     return seeded
 
 

@@ -343,6 +343,11 @@ def main() -> int:
     rng = random.Random(args.seed)
     print(f"{Employee.objects.count():,} employees; database: {connection.vendor} "
           f"{connection.settings_dict['NAME']}; cache: {settings.CACHES['default']['BACKEND']}")
+    if connection.vendor == "mysql":
+        from _support import mariadb_memory
+
+        with connection.cursor() as cursor:
+            print(mariadb_memory(cursor))
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     clients = Clients()
     trivial_case = Case("/healthz", "anonymous", [(None, "/healthz")])
