@@ -789,8 +789,9 @@ class GradeChange(AppendOnlyModel):
             ),
         ]
         indexes = [
-            # A person's ledger by date; with the kind, "the latest entry before this one that set
-            # a level" is answered from the index (the dashboard's time to promotion).
+            # A person's ledger by date (the ledger service's latest entry, the foreign key's
+            # index on MariaDB). The kind once served a per-promotion lookup of the level
+            # before, which previous_level_since now keeps; it costs little and stays.
             models.Index(fields=["employee", "effective_date", "kind"], name="gradechange_emp_date_kind"),
             models.Index(fields=["effective_date"], name="gradechange_date"),
             # The promotions of a period with who, to what and after how long, read from the
