@@ -14,7 +14,8 @@ with several roles gets each part once:
     waiting for their vote;
   * HR: the requests to schedule, the defenses whose votes are all in, the claims
     waiting longer than settings.GRADES_OVERDUE_CLAIM_DAYS;
-  * managers and HR: a link to the dashboard, when the product has one.
+  * managers and HR: a link to the dashboard, when the product has one (a manager with no
+    part at all starts on the dashboard instead: gradesys.views.home).
 """
 
 from __future__ import annotations

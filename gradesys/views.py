@@ -5,7 +5,7 @@ import logging
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError, connections, transaction
 from django.http import JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -40,5 +40,12 @@ def healthz(request):
 @read_only
 @login_required
 def home(request):
-    """The person's inbox: what waits for them in each of their roles (gradesys.inbox)."""
-    return render(request, "home.html", {"inbox": inbox.inbox_for(request.user)})
+    """The person's inbox: what waits for them in each of their roles (gradesys.inbox).
+
+    Someone whose only work here is reading the figures (a manager with no other role)
+    has no inbox part: their start page is the dashboard itself.
+    """
+    found = inbox.inbox_for(request.user)
+    if not found.has_parts and found.dashboard_url:
+        return redirect(found.dashboard_url)
+    return render(request, "home.html", {"inbox": found})

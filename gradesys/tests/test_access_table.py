@@ -83,12 +83,12 @@ ROLES = (
 #   login   302 to the sign-in page, with ?next= the address asked for
 #   admin   302 to the admin's sign-in page
 #   done    302 back into the product, and the action was carried out
-#   →page   302 to that page: →me (own progress), →people, →tracks (the ladders)
+#   →page   302 to that page: →me (own progress), →people, →tracks (the ladders), →dashboard
 #   400 / 403 / 404
 # fmt: off
 ACCESS: list[tuple[str, ...]] = [
     # row                          anonymous developer other dev lead       other lead committee  HR         manager    admin
-    ("start page",                 "login",  "200+",   "200-",   "200+",    "200-",    "200+",    "200",     "200-",    "200"),
+    ("start page",                 "login",  "200+",   "200-",   "200+",    "200-",    "200+",    "200",     "→dashboard", "200"),
     ("ladders",                    "login",  "200",    "200",    "200",     "200",     "200",     "200",     "200",     "200"),
     ("ladder of a track",          "login",  "200",    "200",    "200",     "200",     "200",     "200",     "200",     "200"),
     ("versions of a track",        "login",  "200",    "200",    "200",     "200",     "200",     "200",     "200",     "200"),
@@ -688,7 +688,7 @@ def _redirect_problem(response, url: str, login_url: str) -> str | None:
     return None
 
 
-START_PAGES = {"me": "grades:me", "people": "grades:people", "tracks": "grades:track_list"}
+START_PAGES = {"me": "grades:me", "people": "grades:people", "tracks": "grades:track_list", "dashboard": "dashboard:index"}
 
 
 def check_cell(world: World, action: Action, role: str, expected: str) -> list[str]:

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from grades import services as grade_services
 from grades.models import Evidence, Requirement
-from grades.tests.factories import hire
+from grades.tests.factories import UserFactory, hire
 from grades.tests.test_employee_counts import claim, next_line
 from reviews.models import PromotionReview
 from reviews.tests.factories import confirm_checklist, organisation, requested, scheduled, voted
@@ -74,13 +74,34 @@ def test_the_inbox_only_reads(client, org):
         ("lead", ["developer", "lead"]),
         ("cto", ["committee"]),
         ("hr", ["hr"]),
-        ("manager", []),
     ],
 )
 def test_each_role_gets_its_parts_only(client, org, who, expected):
     html = page(client, org[who])
     assert parts(html) == expected
-    assert ('data-testid="nothing"' in html) == (not expected)
+    assert 'data-testid="nothing"' not in html
+
+
+def test_a_manager_with_no_other_role_starts_on_the_dashboard(client, org):
+    client.force_login(org["manager"])
+    response = client.get("/")
+    assert response.status_code == 302 and response["Location"] == "/dashboard/"
+    followed = client.get("/", follow=True)
+    assert followed.redirect_chain == [("/dashboard/", 302)] and followed.status_code == 200
+    assert 'id="by-track"' in followed.content.decode()
+
+
+def test_a_manager_who_also_develops_gets_the_inbox_with_the_dashboard_link(client, org):
+    boss = hire(level_code="senior", roles=["Developer", "Manager"])
+    html = page(client, boss)
+    assert parts(html) == ["developer"]
+    assert 'href="/dashboard/" data-link="dashboard"' in html
+
+
+def test_someone_with_no_part_and_no_dashboard_is_told_nothing_waits(client):
+    nobody = UserFactory(username="auditor", roles=[])
+    html = page(client, nobody)
+    assert parts(html) == [] and 'data-testid="nothing"' in html
 
 
 def test_a_person_with_several_roles_sees_each_part_once(client, org):
@@ -238,13 +259,14 @@ def test_hr_sees_requests_with_their_age_decisions_due_and_overdue_claims(client
 def test_a_developer_and_a_manager_see_no_hr_part(client, org):
     requested(org)
     claimed_days_ago(claim(org["colleague"], next_line(org["colleague"])), 30)
-    for who in ("dev", "manager", "cto"):
+    for who in ("dev", "cto"):
         html = page(client, org[who])
         assert "inbox-hr" not in html and "hr-requests" not in html and "hr-overdue" not in html, who
 
 
 def test_the_dashboard_link_for_managers_and_hr_only(client, org):
-    for who, shown in (("manager", True), ("hr", True), ("dev", False), ("cto", False)):
+    # A manager with no other role goes straight to the dashboard (above).
+    for who, shown in (("hr", True), ("dev", False), ("cto", False)):
         html = page(client, org[who])
         assert ('href="/dashboard/" data-link="dashboard"' in html) is shown, who
 
@@ -299,7 +321,7 @@ STATEMENTS = {
     "lead": FIRST + DEVELOPER_PART + LEAD_PART,  # 9: a team lead is on a track too
     "cto": FIRST + COMMITTEE_PART,  # 4
     "hr": FIRST + HR_PART,  # 6
-    "manager": FIRST,  # 3: the dashboard link and the other links need no statement
+    "manager": FIRST,  # 3: no part to read; the answer is the redirect to the dashboard
 }
 
 
@@ -332,7 +354,7 @@ def test_statements_per_role(client, org, django_assert_num_queries, who, grown)
     client.get("/")  # anything a first request does once
     with django_assert_num_queries(STATEMENTS[who]):
         response = client.get("/")
-    assert response.status_code == 200
+    assert response.status_code == (302 if who == "manager" else 200)
     if grown:
         # The lists were not empty: the count is that of full lists.
         shown = {
