@@ -231,9 +231,13 @@ def prepare_database(db_url: str, env: dict, employees: int, reseed: bool) -> st
     name = parsed.path.strip("/")
     if not re.fullmatch(r"[A-Za-z0-9_]+", name):
         raise BenchError(f"The database name {name!r} must be letters, digits and underscores.")
+
+    def connect():
+        return MySQLdb.connect(host=parsed.hostname, port=parsed.port or 3306, user=parsed.username or "root",
+                               password=parsed.password or "", connect_timeout=5)
+
     try:
-        server = MySQLdb.connect(host=parsed.hostname, port=parsed.port or 3306, user=parsed.username or "root",
-                                 password=parsed.password or "", connect_timeout=5)
+        server = connect()
     except MySQLdb.OperationalError as exc:
         raise BenchError(f"Cannot reach MariaDB at {parsed.hostname}:{parsed.port or 3306}: {exc}") from None
     with server.cursor() as cursor:
@@ -256,8 +260,7 @@ def prepare_database(db_url: str, env: dict, employees: int, reseed: bool) -> st
         seeded = f"seeded {employees:,} demo people in {time.perf_counter() - started:.0f} s"
     manage(env, "collectstatic", "--noinput", "-v0")
     manage(env, "clearsessions")
-    server = MySQLdb.connect(host=parsed.hostname, port=parsed.port or 3306, user=parsed.username or "root",
-                             password=parsed.password or "", connect_timeout=5)
+    server = connect()
     with server.cursor() as cursor:
         seeded += f"; {mariadb_memory(cursor)}"
     server.close()
