@@ -378,9 +378,16 @@ def reading_packet(employee: Employee, *, up_to: Level | None, readings: list[Bo
     """The books a candidate read, level by level, for the review packet; the figures count the
     levels up to `up_to` (the level defended). Two queries: the ladder's reading lists with
     the person's readings, and their readings of books no longer on those lists; one when
-    every reading of the person is given (`readings`, with who acknowledged each)."""
-    levels, books_of = ladder_and_books(employee.track_id, employee.pk)
+    every reading of the person is given (`readings`, with who acknowledged each): the
+    ladder's books then get theirs from that list rather than from a join."""
+    levels, books_of = ladder_and_books(employee.track_id, employee.pk if readings is None else None)
     on_ladder = {book.pk for books in books_of.values() for book in books}
+    if readings is not None:
+        reading_of = {reading.book_id: reading for reading in readings}
+        for books in books_of.values():
+            for book in books:
+                book.reading = reading_of.get(book.pk)
+                book.reading_state = reading_state(book.reading)
     if readings is None:
         others = list(
             BookReading.objects.filter(employee_id=employee.pk)
