@@ -376,30 +376,18 @@ def reading_list(levels: list[Level], books_of: Mapping[int, list[Book]], *, up_
 
 def reading_packet(employee: Employee, *, up_to: Level | None, readings: list[BookReading] | None = None) -> ReadingList:
     """The books a candidate read, level by level, for the review packet; the figures count the
-    levels up to `up_to` (the level defended). Two queries: the ladder's reading lists with
-    the person's readings, and their readings of books no longer on those lists; one when
-    every reading of the person is given (`readings`, with who acknowledged each): the
-    ladder's books then get theirs from that list rather than from a join."""
-    levels, books_of = ladder_and_books(employee.track_id, employee.pk if readings is None else None)
-    on_ladder = {book.pk for books in books_of.values() for book in books}
-    if readings is not None:
-        reading_of = {reading.book_id: reading for reading in readings}
-        for books in books_of.values():
-            for book in books:
-                book.reading = reading_of.get(book.pk)
-                book.reading_state = reading_state(book.reading)
+    levels up to `up_to` (the level defended). Two queries: the ladder's reading lists, and the
+    person's readings; one when every reading of the person is given (`readings`, with who
+    acknowledged each). Readings of books no longer on those lists are the packet's `others`."""
+    levels, books_of = ladder_and_books(employee.track_id)
     if readings is None:
-        others = list(
-            BookReading.objects.filter(employee_id=employee.pk)
-            .exclude(book_id__in=on_ladder)
-            .select_related("acknowledged_by")
-            .order_by("read_on", "id")
-        )
-    else:
-        others = sorted(
-            (reading for reading in readings if reading.book_id not in on_ladder),
-            key=lambda reading: (reading.read_on, reading.pk),
-        )
+        readings = list(BookReading.objects.filter(employee_id=employee.pk).select_related("acknowledged_by"))
+    attach_readings(books_of, readings)
+    on_ladder = {book.pk for books in books_of.values() for book in books}
+    others = sorted(
+        (reading for reading in readings if reading.book_id not in on_ladder),
+        key=lambda reading: (reading.read_on, reading.pk),
+    )
     packet = reading_list(levels, books_of, up_to_rank=up_to.rank if up_to is not None else 0)
     packet.others = others
     return packet
@@ -506,6 +494,8 @@ class PersonRecords:
     ledgers: dict[int, list[GradeChange]]
     # Mentorships both ways: those the person gives and those they receive.
     mentorships: list[Mentorship]
+    # Every book the person marked as read, with who acknowledged it (readings_from_rows).
+    readings: list[BookReading] = field(default_factory=list)
 
 
 _LEDGER_FIELDS = {
@@ -554,6 +544,7 @@ def _person_rows() -> QuerySet[Employee]:
             ),
             ledger_rows=json_rows(GradeChange.objects.filter(employee_id=person), **_LEDGER_FIELDS),
             mentee_ledger_rows=json_rows(GradeChange.objects.filter(employee_id__in=mentees), **_LEDGER_FIELDS),
+            reading_rows=json_rows(BookReading.objects.filter(employee_id=person), **READING_ROW_FIELDS),
         )
         .order_by()
     )
@@ -564,7 +555,8 @@ def person_records(pk: int) -> PersonRecords | None:
 
     One statement: the person's row with its relations (user, track, team lead), and as
     JSON arrays of correlated subqueries (common.json_rows) the mentorships both ways with
-    both people's names, the person's ledger and their mentees' ledgers. Levels are not
+    both people's names, the person's ledger and their mentees' ledgers, and the books they
+    marked as read with who acknowledged each. Levels are not
     joined: the entries and the mentees get theirs from the ladder (attach_levels). None
     when there is no such person; who may see them is the caller's check
     (policies.may_view_person).
@@ -591,7 +583,9 @@ def person_records(pk: int) -> PersonRecords | None:
         if entry.employee_id == pk:
             GradeChange.employee.field.set_cached_value(entry, employee)
         ledgers.setdefault(entry.employee_id, []).append(entry)
-    return PersonRecords(employee=employee, ledgers=ledgers, mentorships=mentorships)
+    return PersonRecords(
+        employee=employee, ledgers=ledgers, mentorships=mentorships, readings=readings_from_rows(db, employee.reading_rows)
+    )
 
 
 def attach_levels(records: PersonRecords, levels: dict[int, Level]) -> None:
@@ -616,14 +610,13 @@ def attach_levels(records: PersonRecords, levels: dict[int, Level]) -> None:
     employee.current_level = levels.get(employee.current_level_id)
 
 
-def ladder_and_books(track_id: int, employee_id: int | None = None) -> tuple[list[Level], dict[int, list[Book]]]:
+def ladder_and_books(track_id: int) -> tuple[list[Level], dict[int, list[Book]]]:
     """The track's full ladder in rank order (track_ladder's), and the reading list of each
     level, in one query.
 
     A LEFT JOIN of the level pages of the rungs' owners (a fork reads its parent's below
     the fork) and their books: one row per (level, book), a level without books once.
-    With `employee_id`, each book also joins that person's reading of it: every book gets
-    `reading`, a BookReading (with `acknowledged_by` when acknowledged) or None.
+    A person's readings of the books are theirs to attach (attach_readings).
     Returns (levels, {level id: [books in list order]}).
     """
     rows = (
@@ -638,13 +631,6 @@ def ladder_and_books(track_id: int, employee_id: int | None = None) -> tuple[lis
         )
         .order_by()
     )
-    if employee_id is not None:
-        rows = rows.annotate(
-            # Not "read": a reserved word of MySQL, and Django leaves the alias unquoted.
-            own_reading=FilteredRelation(
-                "shelf__books__readings", condition=Q(shelf__books__readings__employee_id=employee_id)
-            )
-        ).annotate(**{f"reading_{name}": F(f"own_reading__{column}") for name, column in _READING_COLUMNS})
     # Put in order here, as the page's other short lists are (person_records).
     rows = sorted(rows, key=lambda row: (row.rank, row.book_position or 0, row.book_id or 0))
     levels: list[Level] = []
@@ -654,22 +640,39 @@ def ladder_and_books(track_id: int, employee_id: int | None = None) -> tuple[lis
             levels.append(row)
             books[row.pk] = []
         if row.book_id is not None:
-            book = Book(id=row.book_id, title=row.book_title, author=row.book_author)
-            if employee_id is not None:
-                book.reading = _reading_of(row, employee_id, book)
-                book.reading_state = reading_state(book.reading)
-            books[row.pk].append(book)
+            books[row.pk].append(Book(id=row.book_id, title=row.book_title, author=row.book_author))
     return levels, books
 
 
-# A person's reading of a book as ladder_and_books joins it: (name, column of BookReading).
-_READING_COLUMNS = (
-    ("id", "id"), ("note", "note"), ("read_on", "read_on"), ("marked_at", "marked_at"),
-    ("acknowledged_at", "acknowledged_at"), ("acknowledged_by_id", "acknowledged_by_id"),
-    ("acknowledged_by_username", "acknowledged_by__username"),
-    ("acknowledged_by_first_name", "acknowledged_by__first_name"),
-    ("acknowledged_by_last_name", "acknowledged_by__last_name"),
-)
+def attach_readings(books_of: dict[int, list[Book]], readings: list[BookReading]) -> None:
+    """Give every book of ladder_and_books the person's reading of it (`reading`, or None) and
+    its state for them (`reading_state`), from all of the person's `readings`."""
+    reading_of = {reading.book_id: reading for reading in readings}
+    for books in books_of.values():
+        for book in books:
+            book.reading = reading_of.get(book.pk)
+            book.reading_state = reading_state(book.reading)
+
+
+# The keys of a person's reading as a JSON row (common.json_rows): its own columns, and the
+# name of who acknowledged it.
+READING_ROW_FIELDS = {
+    **{field.attname: field.attname for field in BookReading._meta.concrete_fields},
+    **{f"acknowledged_by__{name}": f"acknowledged_by__{name}" for name in ("username", "first_name", "last_name")},
+}
+
+
+def readings_from_rows(db: str, rows) -> list[BookReading]:
+    """The readings of JSON rows with READING_ROW_FIELDS, each with who acknowledged it."""
+    readings = []
+    for row, reading in zip(rows or [], rows_as(BookReading, db, rows), strict=True):
+        if reading.acknowledged_by_id is not None:
+            BookReading.acknowledged_by.field.set_cached_value(reading, instance(get_user_model(), db, {
+                "id": reading.acknowledged_by_id,
+                **{name: row[f"acknowledged_by__{name}"] for name in ("username", "first_name", "last_name")},
+            }))  # fmt: skip
+        readings.append(reading)
+    return readings
 
 
 def reading_state(reading: BookReading | None) -> str:
@@ -677,22 +680,6 @@ def reading_state(reading: BookReading | None) -> str:
     if reading is None:
         return "unread"
     return "acknowledged" if reading.is_acknowledged else "read"
-
-
-def _reading_of(row, employee_id: int, book: Book) -> BookReading | None:
-    if row.reading_id is None:
-        return None
-    reading = BookReading(
-        id=row.reading_id, employee_id=employee_id, book_id=book.pk, title=book.title, author=book.author,
-        note=row.reading_note, read_on=row.reading_read_on, marked_at=row.reading_marked_at,
-        acknowledged_at=row.reading_acknowledged_at, acknowledged_by_id=row.reading_acknowledged_by_id,
-    )
-    if reading.acknowledged_by_id is not None:
-        reading.acknowledged_by = get_user_model()(
-            id=reading.acknowledged_by_id, username=row.reading_acknowledged_by_username,
-            first_name=row.reading_acknowledged_by_first_name, last_name=row.reading_acknowledged_by_last_name,
-        )
-    return reading
 
 
 # The columns of a checklist row: the requirement's with its theme and group, then its claim's
@@ -825,16 +812,17 @@ def employee_progress(
 ) -> Progress:
     """Everything the progress page shows about one person, in a fixed number of queries.
 
-    Four queries: the mentorships and the ledgers (person_records, unless `records`
-    are given), the ladder with the track's books and the person's readings of them,
-    the checklist with the claims. The
+    Three queries: the mentorships, the ledgers and the readings (person_records, unless
+    `records` are given), the ladder with the track's books, the checklist with the
+    claims. The
     last failed defense is the person's own column. A claim's events are not read here
     (claim_history).
     """
     on = on or today()
     if records is None:
         records = person_records(employee.pk) or PersonRecords(employee, {}, [])
-    levels, books_of = ladder_and_books(employee.track_id, employee.pk)
+    levels, books_of = ladder_and_books(employee.track_id)
+    attach_readings(books_of, records.readings)
     attach_levels(records, {level.pk: level for level in levels})
     ledgers = records.ledgers
     history = ledgers.get(employee.pk, [])

@@ -92,7 +92,9 @@ def _review_page_rows() -> QuerySet[PromotionReview]:
     mentee_ledgers = json_rows(GradeChange.objects.filter(employee_id__in=mentees), **LEDGER_ROW_FIELDS)
     # The candidate's delivery facts and books read, for the packet's productivity and reading.
     facts = json_rows(DeliveryFact.objects.filter(employee=OuterRef("candidate_id")), **DELIVERY_ROW_FIELDS)
-    readings = json_rows(BookReading.objects.filter(employee=OuterRef("candidate_id")), **READING_ROW_FIELDS)
+    readings = json_rows(
+        BookReading.objects.filter(employee=OuterRef("candidate_id")), **grade_selectors.READING_ROW_FIELDS
+    )
     # The team relations section: the assessments with their authors, the colleague feedback
     # requests with their people and answers (review_relations shows each to whom it may).
     assessments = json_rows(RelationsAssessment.objects.filter(review=OuterRef("pk")), **ASSESSMENT_ROW_FIELDS)
@@ -196,7 +198,6 @@ def _own_fields(model) -> dict[str, str]:
 # The keys of a delivery fact's row and of a reading's (see review_for_page): their own columns,
 # and the name of who acknowledged a reading.
 DELIVERY_ROW_FIELDS = _own_fields(DeliveryFact)
-READING_ROW_FIELDS = {**_own_fields(BookReading), **_names("acknowledged_by")}
 
 
 def review_delivery_facts(review: PromotionReview) -> list[DeliveryFact]:
@@ -207,16 +208,7 @@ def review_delivery_facts(review: PromotionReview) -> list[DeliveryFact]:
 def review_readings(review: PromotionReview) -> list[BookReading]:
     """Every book the candidate of a review read with review_for_page marked as read, each with
     who acknowledged it (no statement)."""
-    db = review._state.db
-    readings = []
-    for row in review.reading_rows or []:
-        reading = rows_as(BookReading, db, [row])[0]
-        if reading.acknowledged_by_id is not None:
-            BookReading.acknowledged_by.field.set_cached_value(
-                reading, _user_of(db, row, "acknowledged_by", reading.acknowledged_by_id)
-            )
-        readings.append(reading)
-    return readings
+    return grade_selectors.readings_from_rows(review._state.db, review.reading_rows)
 
 
 ASSESSMENT_ROW_FIELDS = {**_own_fields(RelationsAssessment), **_names("author")}
