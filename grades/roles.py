@@ -8,6 +8,8 @@ say what kinds of things a role may touch at all, mostly for Django admin.
 
 from __future__ import annotations
 
+import functools
+
 from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef
@@ -152,6 +154,24 @@ class ViewerFacts:
         return self.employee_id is not None
 
 
+@functools.cache
+def _viewer_rows():
+    """Every user's groups, employee id and whether they lead anyone: built once, filtered by
+    key per read (resolving the correlated EXISTS was half of what the ORM spent on it).
+
+    One row per group (one row with no group name when there is none), the employee row
+    LEFT JOINed: its id and the flag are the same on every row.
+    """
+    from django.contrib.auth import get_user_model
+
+    return (
+        get_user_model()
+        .objects.annotate(is_lead=Exists(Employee.objects.filter(team_lead_id=OuterRef("employee__id"))))
+        .values_list("groups__name", "employee__id", "is_lead")
+        .order_by()
+    )
+
+
 def viewer_facts(user) -> ViewerFacts:
     """The person's groups, their employee id and whether they lead anyone, in one query.
 
@@ -164,16 +184,7 @@ def viewer_facts(user) -> ViewerFacts:
     if not getattr(user, "is_authenticated", False) or user.pk is None:
         facts = ViewerFacts(frozenset(), None, False)
     else:
-        from django.contrib.auth import get_user_model
-
-        # One row per group (one row with no group name when there is none), the
-        # employee row LEFT JOINed: its id and the flag are the same on every row.
-        rows = list(
-            get_user_model()
-            .objects.filter(pk=user.pk)
-            .annotate(is_lead=Exists(Employee.objects.filter(team_lead_id=OuterRef("employee__id"))))
-            .values_list("groups__name", "employee__id", "is_lead")
-        )
+        rows = list(_viewer_rows().filter(pk=user.pk))
         facts = ViewerFacts(
             roles=frozenset(name for name, _employee, _lead in rows if name),
             employee_id=rows[0][1] if rows else None,
