@@ -13,9 +13,8 @@ already holds N people or more (--reseed starts from an empty database). It only
 sign-in sessions to it.
 
 Every page is requested in this process through Django's test client with the production
-settings (DEBUG off), the garbage collector set as the server's processes set it
-(gradesys.warmup.tune_garbage_collector), and the cache set to Django's DummyCache, so
-nothing is kept between requests. Each case rotates over many people rather than repeating one address:
+settings (DEBUG off) and the cache set to Django's DummyCache, so nothing is kept between
+requests. Each case rotates over many people rather than repeating one address:
 
     /me/                 as --people different developers, each their own page
     /people/<id>/        as 100 team leads, each one of their reports; as HR, --people people
@@ -339,10 +338,6 @@ def main() -> int:
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     seed(args.employees)
-    # The server's processes run with this collector setting (gradesys/wsgi.py): so does the bench.
-    from gradesys.warmup import tune_garbage_collector
-
-    tune_garbage_collector()
     from grades.models import Employee
 
     rng = random.Random(args.seed)

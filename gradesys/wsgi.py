@@ -14,8 +14,3 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'gradesys.settings')
 
 application = get_wsgi_application()
-
-# A server's process, not a script's: the collector set for many allocations per request.
-from gradesys.warmup import tune_garbage_collector  # noqa: E402  (after Django is set up)
-
-tune_garbage_collector()

@@ -3,8 +3,6 @@ read, before the first request; and gunicorn's configuration runs it."""
 
 from __future__ import annotations
 
-import gc
-import importlib
 import os
 import runpy
 import signal
@@ -21,7 +19,7 @@ from django.urls import get_resolver
 from django.utils import translation
 
 from grades.tests.ports import free_port
-from gradesys.warmup import GC_YOUNG_THRESHOLD, warm_up
+from gradesys.warmup import warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "gradesys" / "gunicorn.conf.py"
@@ -114,37 +112,3 @@ def test_a_real_gunicorn_master_warms_up_before_its_workers_boot(tmp_path):
     booted = next(i for i, line in enumerate(log.splitlines()) if "Booting worker" in line)
     assert warmed < booted, log
     assert "Warmed up: " not in log  # preloaded: the worker did not warm up again
-
-
-@pytest.mark.parametrize("module", ["gradesys.wsgi", "gradesys.asgi"])
-def test_the_server_modules_set_the_collector_for_a_web_servers_work(module):
-    """Loading the WSGI or ASGI application (what every server does) raises the young
-    generation's threshold from Python's 700 and leaves the older generations' alone."""
-    before = gc.get_threshold()
-    try:
-        gc.set_threshold(700, *before[1:])
-        importlib.reload(importlib.import_module(module))
-        assert gc.get_threshold() == (GC_YOUNG_THRESHOLD, *before[1:])
-        assert GC_YOUNG_THRESHOLD > 700
-    finally:
-        gc.set_threshold(*before)
-
-
-def test_a_gunicorn_worker_forked_from_the_master_keeps_the_setting(tmp_path):
-    """The threshold is the interpreter's: a process forked after the WSGI module loaded has it."""
-    probe = tmp_path / "probe.py"
-    probe.write_text(
-        "import gc, os, sys\n"
-        "import gradesys.wsgi\n"
-        "pid = os.fork()\n"
-        "if pid == 0:\n"
-        "    os._exit(0 if gc.get_threshold()[0] == int(sys.argv[1]) else 1)\n"
-        "_, status = os.waitpid(pid, 0)\n"
-        "sys.exit(os.waitstatus_to_exitcode(status))\n"
-    )
-    env = {**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}",
-           "DJANGO_SETTINGS_MODULE": "gradesys.settings", "PYTHONPATH": str(ROOT)}
-    env.pop("REPORTS_DATABASE_URL", None)
-    done = subprocess.run([sys.executable, str(probe), str(GC_YOUNG_THRESHOLD)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
