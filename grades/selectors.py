@@ -610,37 +610,53 @@ def attach_levels(records: PersonRecords, levels: dict[int, Level]) -> None:
     employee.current_level = levels.get(employee.current_level_id)
 
 
+# The columns of ladder_and_books's rows: the level's own, the rung's owner, the book's.
+_LADDER_LEVEL_FIELDS = tuple(field.attname for field in Level._meta.concrete_fields)
+_LADDER_BOOK_FIELDS = ("id", "title", "author", "position")
+
+
+@functools.cache
+def _ladder_rows() -> QuerySet:
+    """Every track's rungs as ladder_and_books reads them: built once, filtered by track per
+    read (resolving the joins of its dozen columns was most of what the ORM spent on it)."""
+    return (
+        TrackRung.objects.annotate(
+            shelf=FilteredRelation("level__track_levels", condition=Q(level__track_levels__track_id=F("owner_id")))
+        )
+        .values_list(
+            *[f"level__{name}" for name in _LADDER_LEVEL_FIELDS], "owner_id",
+            *[f"shelf__books__{name}" for name in _LADDER_BOOK_FIELDS],
+        )
+        .order_by()
+    )
+
+
 def ladder_and_books(track_id: int) -> tuple[list[Level], dict[int, list[Book]]]:
     """The track's full ladder in rank order (track_ladder's), and the reading list of each
     level, in one query.
 
-    A LEFT JOIN of the level pages of the rungs' owners (a fork reads its parent's below
-    the fork) and their books: one row per (level, book), a level without books once.
-    A person's readings of the books are theirs to attach (attach_readings).
+    The track's rungs with their levels, and a LEFT JOIN of the level pages of the rungs'
+    owners (a fork reads its parent's below the fork) and their books: one row per (level,
+    book), a level without books once. Each level has its rung's `owner_id`. A person's
+    readings of the books are theirs to attach (attach_readings).
     Returns (levels, {level id: [books in list order]}).
     """
-    rows = (
-        Level.objects.filter(rungs__track_id=track_id)
-        .annotate(owner_id=F("rungs__owner_id"))
-        .annotate(shelf=FilteredRelation("track_levels", condition=Q(track_levels__track_id=F("rungs__owner_id"))))
-        .annotate(
-            book_id=F("shelf__books__id"),
-            book_title=F("shelf__books__title"),
-            book_author=F("shelf__books__author"),
-            book_position=F("shelf__books__position"),
-        )
-        .order_by()
-    )
+    queryset = _ladder_rows().filter(track_id=track_id)
+    owner_at = len(_LADDER_LEVEL_FIELDS)
+    pk_at, rank_at = _LADDER_LEVEL_FIELDS.index("id"), _LADDER_LEVEL_FIELDS.index("rank")
     # Put in order here, as the page's other short lists are (person_records).
-    rows = sorted(rows, key=lambda row: (row.rank, row.book_position or 0, row.book_id or 0))
+    rows = sorted(queryset, key=lambda row: (row[rank_at], row[-1] or 0, row[owner_at + 1] or 0))
     levels: list[Level] = []
     books: dict[int, list[Book]] = {}
     for row in rows:
-        if not levels or levels[-1].pk != row.pk:
-            levels.append(row)
-            books[row.pk] = []
-        if row.book_id is not None:
-            books[row.pk].append(Book(id=row.book_id, title=row.book_title, author=row.book_author))
+        if not levels or levels[-1].pk != row[pk_at]:
+            level = Level.from_db(queryset.db, _LADDER_LEVEL_FIELDS, row[:owner_at])
+            level.owner_id = row[owner_at]
+            levels.append(level)
+            books[level.pk] = []
+        book_id, title, author, _position = row[owner_at + 1:]
+        if book_id is not None:
+            books[levels[-1].pk].append(Book(id=book_id, title=title, author=author))
     return levels, books
 
 
