@@ -496,6 +496,10 @@ class PersonRecords:
     mentorships: list[Mentorship]
     # Every book the person marked as read, with who acknowledged it (readings_from_rows).
     readings: list[BookReading] = field(default_factory=list)
+    # Every claim of the person (withdrawn ones too), each with who decided it and
+    # `decided_version_number`; and their growth goals, each with who marked it done.
+    claims: list[Evidence] = field(default_factory=list)
+    goals: list[GrowthGoal] = field(default_factory=list)
 
 
 _LEDGER_FIELDS = {
@@ -545,6 +549,8 @@ def _person_rows() -> QuerySet[Employee]:
             ledger_rows=json_rows(GradeChange.objects.filter(employee_id=person), **_LEDGER_FIELDS),
             mentee_ledger_rows=json_rows(GradeChange.objects.filter(employee_id__in=mentees), **_LEDGER_FIELDS),
             reading_rows=json_rows(BookReading.objects.filter(employee_id=person), **READING_ROW_FIELDS),
+            claim_rows=json_rows(Evidence.objects.filter(employee_id=person), **_CLAIM_ROW_FIELDS),
+            goal_rows=json_rows(GrowthGoal.objects.filter(employee_id=person), **_GOAL_ROW_FIELDS),
         )
         .order_by()
     )
@@ -555,8 +561,9 @@ def person_records(pk: int) -> PersonRecords | None:
 
     One statement: the person's row with its relations (user, track, team lead), and as
     JSON arrays of correlated subqueries (common.json_rows) the mentorships both ways with
-    both people's names, the person's ledger and their mentees' ledgers, and the books they
-    marked as read with who acknowledged each. Levels are not
+    both people's names, the person's ledger and their mentees' ledgers, the books they
+    marked as read with who acknowledged each, their claims with who decided each and their
+    growth goals (the checklist's, see _checklist). Levels are not
     joined: the entries and the mentees get theirs from the ladder (attach_levels). None
     when there is no such person; who may see them is the caller's check
     (policies.may_view_person).
@@ -584,8 +591,42 @@ def person_records(pk: int) -> PersonRecords | None:
             GradeChange.employee.field.set_cached_value(entry, employee)
         ledgers.setdefault(entry.employee_id, []).append(entry)
     return PersonRecords(
-        employee=employee, ledgers=ledgers, mentorships=mentorships, readings=readings_from_rows(db, employee.reading_rows)
+        employee=employee, ledgers=ledgers, mentorships=mentorships,
+        readings=readings_from_rows(db, employee.reading_rows),
+        claims=_claims_from_rows(db, employee.claim_rows), goals=_goals_from_rows(db, employee.goal_rows),
     )
+
+
+def _names_of(relation: str) -> dict[str, str]:
+    """The JSON row keys of the names of the user at `relation` (read back with _user_named)."""
+    return {f"{relation}__{name}": f"{relation}__{name}" for name in ("username", "first_name", "last_name")}
+
+
+def _user_named(db: str, row: dict, relation: str, pk: int):
+    """The user `pk` at `relation` of a JSON row, with the names the row carries (_names_of)."""
+    return instance(get_user_model(), db, {
+        "id": pk, **{name: row[f"{relation}__{name}"] for name in ("username", "first_name", "last_name")},
+    })  # fmt: skip
+
+
+def _claims_from_rows(db: str, rows) -> list[Evidence]:
+    claims = []
+    for row, claim in zip(rows or [], rows_as(Evidence, db, rows), strict=True):
+        if claim.decided_by_id is not None:
+            Evidence.decided_by.field.set_cached_value(claim, _user_named(db, row, "decided_by", claim.decided_by_id))
+        # The version of the framework the decision was made under (ChecklistItem.carried_over).
+        claim.decided_version_number = row["decided_version__number"]
+        claims.append(claim)
+    return claims
+
+
+def _goals_from_rows(db: str, rows) -> list[GrowthGoal]:
+    goals = []
+    for row, goal in zip(rows or [], rows_as(GrowthGoal, db, rows), strict=True):
+        if goal.done_by_id is not None:
+            GrowthGoal.done_by.field.set_cached_value(goal, _user_named(db, row, "done_by", goal.done_by_id))
+        goals.append(goal)
+    return goals
 
 
 def attach_levels(records: PersonRecords, levels: dict[int, Level]) -> None:
@@ -672,10 +713,7 @@ def attach_readings(books_of: dict[int, list[Book]], readings: list[BookReading]
 
 # The keys of a person's reading as a JSON row (common.json_rows): its own columns, and the
 # name of who acknowledged it.
-READING_ROW_FIELDS = {
-    **{field.attname: field.attname for field in BookReading._meta.concrete_fields},
-    **{f"acknowledged_by__{name}": f"acknowledged_by__{name}" for name in ("username", "first_name", "last_name")},
-}
+READING_ROW_FIELDS = {**{field.attname: field.attname for field in BookReading._meta.concrete_fields}, **_names_of("acknowledged_by")}
 
 
 def readings_from_rows(db: str, rows) -> list[BookReading]:
@@ -683,10 +721,9 @@ def readings_from_rows(db: str, rows) -> list[BookReading]:
     readings = []
     for row, reading in zip(rows or [], rows_as(BookReading, db, rows), strict=True):
         if reading.acknowledged_by_id is not None:
-            BookReading.acknowledged_by.field.set_cached_value(reading, instance(get_user_model(), db, {
-                "id": reading.acknowledged_by_id,
-                **{name: row[f"acknowledged_by__{name}"] for name in ("username", "first_name", "last_name")},
-            }))  # fmt: skip
+            BookReading.acknowledged_by.field.set_cached_value(
+                reading, _user_named(db, row, "acknowledged_by", reading.acknowledged_by_id)
+            )
         readings.append(reading)
     return readings
 
@@ -698,8 +735,8 @@ def reading_state(reading: BookReading | None) -> str:
     return "acknowledged" if reading.is_acknowledged else "read"
 
 
-# The columns of a checklist row: the requirement's with its theme and group, then its claim's
-# (all None without one).
+# The columns of a checklist row: the requirement's with its theme, its group and the version
+# that brought its wording.
 _REQUIREMENT_COLUMNS = (
     "id", "track_id", "track_level_id", "track_level__level_id", "key", "text", "text_en",
     "check_kind", "check_params", "position", "proficiency", "examples",
@@ -707,117 +744,81 @@ _REQUIREMENT_COLUMNS = (
     "group_id", "group__key", "group__at_least", "group__name", "group__name_ru",
     "wording_version__number",
 )  # fmt: skip
-_CLAIM_COLUMNS = (
-    "claim__id", "claim__status", "claim__description", "claim__links", "claim__claimed_at",
-    "claim__decided_by_id", "claim__decided_at", "claim__decision_comment",
-    "claim__decided_by__username", "claim__decided_by__first_name", "claim__decided_by__last_name",
-    "claim__reconfirm_needed", "claim__decided_version__number",
-)  # fmt: skip
-# The person's growth goal on a line (one per person and line: it adds no rows).
-_GOAL_COLUMNS = (
-    "goal__id", "goal__text", "goal__link", "goal__due_on", "goal__done_at", "goal__done_by_id",
-    "goal__done_by__username", "goal__done_by__first_name", "goal__done_by__last_name",
-    "goal__created_by_id", "goal__created_at",
-)  # fmt: skip
 
 
-def _checklist(employee: Employee, levels: list[Level]) -> list[tuple[Requirement, list[Evidence]]]:
+# The keys of a person's claim and growth goal as JSON rows (person_records): their own
+# columns, who decided or marked them done, and the version a decision was made under.
+_CLAIM_ROW_FIELDS = {
+    **{field.attname: field.attname for field in Evidence._meta.concrete_fields},
+    **_names_of("decided_by"), "decided_version__number": "decided_version__number",
+}
+_GOAL_ROW_FIELDS = {**{field.attname: field.attname for field in GrowthGoal._meta.concrete_fields}, **_names_of("done_by")}
+
+
+@functools.cache
+def _checklist_rows() -> QuerySet:
+    """Every requirement as a checklist row (_REQUIREMENT_COLUMNS): built once, filtered per
+    read (resolving the joins of its columns was a third of what the page spent on it)."""
+    return Requirement.objects.order_by().values_list(*_REQUIREMENT_COLUMNS)
+
+
+def _checklist(
+    employee: Employee, levels: list[Level], records: PersonRecords
+) -> list[tuple[Requirement, list[Evidence]]]:
     """The active requirements of the person's full ladder at these levels (`levels` from
-    track_ladder, with their owners), each with the person's
-    claims on it (oldest first), in ladder order.
+    track_ladder, with their owners), each with the person's claims on it (oldest first,
+    from `records`), in ladder order.
 
-    One query, a LEFT JOIN of the person's claims: a row per (requirement, claim), a
-    requirement without claims once, with its theme and its group joined. Read as plain
-    values and made into the objects the page reads (the requirement's and the claim's
-    own fields, the decider's name): model rows with a dozen joined annotations cost the
-    ORM twice as much to build. Put in order here, where the levels' ranks are known
-    without a join.
+    One query: the requirements with their theme, group and wording version joined, read
+    as plain values and made into the objects the page reads (model rows with a dozen joined
+    annotations cost the ORM twice as much to build). The person's claims and growth goals
+    came with their records. Put in order here, where the levels' ranks are known without
+    a join.
     """
     rank_of = {level.pk: level.rank for level in levels}
     themes: dict[str, Category] = {}
     groups: dict[int, RequirementGroup] = {}
+    claims_of: dict[int, list[Evidence]] = {}
+    for claim in records.claims:
+        claims_of.setdefault(claim.requirement_id, []).append(claim)
+    goal_of = {goal.requirement_id: goal for goal in records.goals}
     # The levels are the person's full ladder, each with the track whose requirements apply on it.
     owned = Q()
     for owner_id in {level.owner_id for level in levels}:
         owned |= Q(track_id=owner_id, track_level__level_id__in=[lv.pk for lv in levels if lv.owner_id == owner_id])
-    rows = (
-        Requirement.objects.filter(owned, is_active=True)
-        .annotate(
-            claim=FilteredRelation("evidence", condition=Q(evidence__employee_id=employee.pk)),
-            goal=FilteredRelation("growth_goals", condition=Q(growth_goals__employee_id=employee.pk)),
-        )
-        .order_by()
-        .values_list(*_REQUIREMENT_COLUMNS, *_CLAIM_COLUMNS, *_GOAL_COLUMNS)
-    )
-    split = len(_REQUIREMENT_COLUMNS)
-    goal_at = split + len(_CLAIM_COLUMNS)
-    lines: dict[int, tuple[Requirement, list[Evidence]]] = {}
-    for row in rows:
+    lines: list[tuple[Requirement, list[Evidence]]] = []
+    for row in _checklist_rows().filter(owned, is_active=True):
         (
             pk, track_id, track_level_id, level_id, key, text, text_en, check_kind, check_params, position,
             proficiency, examples, category, category_name, category_name_ru,
             group_id, group_key, group_at_least, group_name, group_name_ru, wording_version_number,
-        ) = row[:split]  # fmt: skip
-        line = lines.get(pk)
-        if line is None:
-            theme = themes.get(category)
-            if theme is None:
-                theme = themes[category] = Category(key=category, name=category_name, name_ru=category_name_ru)
-            group = None
-            if group_id is not None:
-                group = groups.get(group_id)
-                if group is None:
-                    group = groups[group_id] = RequirementGroup(
-                        id=group_id, track_level_id=track_level_id, key=group_key, at_least=group_at_least,
-                        name=group_name, name_ru=group_name_ru,
-                    )  # fmt: skip
-            requirement = Requirement(
-                id=pk, track_id=track_id, track_level_id=track_level_id, key=key, category=theme, text=text,
-                text_en=text_en, check_kind=check_kind, check_params=check_params, position=position,
-                proficiency=proficiency, examples=examples, group=group,
-            )  # fmt: skip
-            requirement.level_id = level_id
-            # The version that brought its wording (grades.versions), for ChecklistItem.carried_over.
-            requirement.wording_version_number = wording_version_number
-            # The person's growth goal on the line, or None (the progress page's plan).
-            requirement.plan_goal = _goal_of(employee, requirement, row[goal_at:])
-            line = lines[pk] = (requirement, [])
-        if row[split] is not None:
-            line[1].append(_claim_of(employee, pk, row[split:goal_at]))
-    for _requirement, claims in lines.values():
-        claims.sort(key=lambda claim: (claim.claimed_at, claim.pk))
-    return sorted(
-        lines.values(), key=lambda line: (rank_of[line[0].level_id], line[0].position, line[0].pk)
-    )
-
-
-def _claim_of(employee: Employee, requirement_id: int, values: tuple) -> Evidence:
-    """A claim of a checklist row (_CLAIM_COLUMNS), as an Evidence with what the pages show of it."""
-    (pk, status, description, links, claimed_at, decided_by_id, decided_at, comment, username, first, last,
-     reconfirm_needed, decided_version_number) = values  # fmt: skip
-    claim = Evidence(
-        id=pk, employee_id=employee.pk, requirement_id=requirement_id, status=status, description=description,
-        links=links if links is not None else [], claimed_at=claimed_at, decided_by_id=decided_by_id,
-        decided_at=decided_at, decision_comment=comment, reconfirm_needed=bool(reconfirm_needed),
-    )  # fmt: skip
-    claim.decided_version_number = decided_version_number
-    if decided_by_id is not None:
-        claim.decided_by = get_user_model()(id=decided_by_id, username=username, first_name=first, last_name=last)
-    return claim
-
-
-def _goal_of(employee: Employee, requirement: Requirement, values: tuple) -> GrowthGoal | None:
-    """The growth goal of a checklist row (_GOAL_COLUMNS), with its requirement and who marked it done."""
-    (pk, text, link, due_on, done_at, done_by_id, username, first, last, created_by_id, created_at) = values
-    if pk is None:
-        return None
-    goal = GrowthGoal(
-        id=pk, employee_id=employee.pk, requirement=requirement, text=text, link=link, due_on=due_on,
-        done_at=done_at, done_by_id=done_by_id, created_by_id=created_by_id, created_at=created_at,
-    )  # fmt: skip
-    if done_by_id is not None:
-        goal.done_by = get_user_model()(id=done_by_id, username=username, first_name=first, last_name=last)
-    return goal
+        ) = row  # fmt: skip
+        theme = themes.get(category)
+        if theme is None:
+            theme = themes[category] = Category(key=category, name=category_name, name_ru=category_name_ru)
+        group = None
+        if group_id is not None:
+            group = groups.get(group_id)
+            if group is None:
+                group = groups[group_id] = RequirementGroup(
+                    id=group_id, track_level_id=track_level_id, key=group_key, at_least=group_at_least,
+                    name=group_name, name_ru=group_name_ru,
+                )  # fmt: skip
+        requirement = Requirement(
+            id=pk, track_id=track_id, track_level_id=track_level_id, key=key, category=theme, text=text,
+            text_en=text_en, check_kind=check_kind, check_params=check_params, position=position,
+            proficiency=proficiency, examples=examples, group=group,
+        )  # fmt: skip
+        requirement.level_id = level_id
+        # The version that brought its wording (grades.versions), for ChecklistItem.carried_over.
+        requirement.wording_version_number = wording_version_number
+        # The person's growth goal on the line, or None (the progress page's plan).
+        requirement.plan_goal = goal_of.get(pk)
+        if requirement.plan_goal is not None:
+            GrowthGoal.requirement.field.set_cached_value(requirement.plan_goal, requirement)
+        claims = sorted(claims_of.get(pk, []), key=lambda claim: (claim.claimed_at, claim.pk))
+        lines.append((requirement, claims))
+    return sorted(lines, key=lambda line: (rank_of[line[0].level_id], line[0].position, line[0].pk))
 
 
 def employee_progress(
@@ -875,7 +876,7 @@ def employee_progress(
     # another ladder count for nothing (rules.mentee_was_promoted).
     level_ranks = {item.code: item.rank for item in levels}
     items: list[ChecklistItem] = []
-    for requirement, claims in _checklist(employee, checklist_levels) if checklist_levels else []:
+    for requirement, claims in _checklist(employee, checklist_levels, records) if checklist_levels else []:
         live = next((c for c in reversed(claims) if c.status != EvidenceStatus.WITHDRAWN), None)
         items.append(
             checklist_item(requirement, levels_by_id[requirement.level_id], employee=employee, live=live,
