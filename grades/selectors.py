@@ -374,12 +374,16 @@ def reading_list(levels: list[Level], books_of: Mapping[int, list[Book]], *, up_
     )
 
 
-def reading_packet(employee: Employee, *, up_to: Level | None, readings: list[BookReading] | None = None) -> ReadingList:
+def reading_packet(
+    employee: Employee, *, up_to: Level | None, readings: list[BookReading] | None = None,
+    ladder: tuple[list[Level], dict[int, list[Book]]] | None = None,
+) -> ReadingList:
     """The books a candidate read, level by level, for the review packet; the figures count the
     levels up to `up_to` (the level defended). Two queries: the ladder's reading lists, and the
-    person's readings; one when every reading of the person is given (`readings`, with who
-    acknowledged each). Readings of books no longer on those lists are the packet's `others`."""
-    levels, books_of = ladder_and_books(employee.track_id)
+    person's readings; none for what is given: every reading of the person (`readings`, with
+    who acknowledged each), the ladder_and_books of their track (`ladder`). Readings of books
+    no longer on those lists are the packet's `others`."""
+    levels, books_of = ladder if ladder is not None else ladder_and_books(employee.track_id)
     if readings is None:
         readings = list(BookReading.objects.filter(employee_id=employee.pk).select_related("acknowledged_by"))
     attach_readings(books_of, readings)
@@ -549,8 +553,8 @@ def _person_rows() -> QuerySet[Employee]:
             ledger_rows=json_rows(GradeChange.objects.filter(employee_id=person), **_LEDGER_FIELDS),
             mentee_ledger_rows=json_rows(GradeChange.objects.filter(employee_id__in=mentees), **_LEDGER_FIELDS),
             reading_rows=json_rows(BookReading.objects.filter(employee_id=person), **READING_ROW_FIELDS),
-            claim_rows=json_rows(Evidence.objects.filter(employee_id=person), **_CLAIM_ROW_FIELDS),
-            goal_rows=json_rows(GrowthGoal.objects.filter(employee_id=person), **_GOAL_ROW_FIELDS),
+            claim_rows=json_rows(Evidence.objects.filter(employee_id=person), **CLAIM_ROW_FIELDS),
+            goal_rows=json_rows(GrowthGoal.objects.filter(employee_id=person), **GOAL_ROW_FIELDS),
         )
         .order_by()
     )
@@ -563,7 +567,7 @@ def person_records(pk: int) -> PersonRecords | None:
     JSON arrays of correlated subqueries (common.json_rows) the mentorships both ways with
     both people's names, the person's ledger and their mentees' ledgers, the books they
     marked as read with who acknowledged each, their claims with who decided each and their
-    growth goals (the checklist's, see _checklist). Levels are not
+    growth goals (the checklist's, see checklist_lines). Levels are not
     joined: the entries and the mentees get theirs from the ladder (attach_levels). None
     when there is no such person; who may see them is the caller's check
     (policies.may_view_person).
@@ -593,7 +597,7 @@ def person_records(pk: int) -> PersonRecords | None:
     return PersonRecords(
         employee=employee, ledgers=ledgers, mentorships=mentorships,
         readings=readings_from_rows(db, employee.reading_rows),
-        claims=_claims_from_rows(db, employee.claim_rows), goals=_goals_from_rows(db, employee.goal_rows),
+        claims=claims_from_rows(db, employee.claim_rows), goals=goals_from_rows(db, employee.goal_rows),
     )
 
 
@@ -609,7 +613,7 @@ def _user_named(db: str, row: dict, relation: str, pk: int):
     })  # fmt: skip
 
 
-def _claims_from_rows(db: str, rows) -> list[Evidence]:
+def claims_from_rows(db: str, rows) -> list[Evidence]:
     claims = []
     for row, claim in zip(rows or [], rows_as(Evidence, db, rows), strict=True):
         if claim.decided_by_id is not None:
@@ -620,7 +624,7 @@ def _claims_from_rows(db: str, rows) -> list[Evidence]:
     return claims
 
 
-def _goals_from_rows(db: str, rows) -> list[GrowthGoal]:
+def goals_from_rows(db: str, rows) -> list[GrowthGoal]:
     goals = []
     for row, goal in zip(rows or [], rows_as(GrowthGoal, db, rows), strict=True):
         if goal.done_by_id is not None:
@@ -748,11 +752,28 @@ _REQUIREMENT_COLUMNS = (
 
 # The keys of a person's claim and growth goal as JSON rows (person_records): their own
 # columns, who decided or marked them done, and the version a decision was made under.
-_CLAIM_ROW_FIELDS = {
+CLAIM_ROW_FIELDS = {
     **{field.attname: field.attname for field in Evidence._meta.concrete_fields},
     **_names_of("decided_by"), "decided_version__number": "decided_version__number",
 }
-_GOAL_ROW_FIELDS = {**{field.attname: field.attname for field in GrowthGoal._meta.concrete_fields}, **_names_of("done_by")}
+GOAL_ROW_FIELDS = {**{field.attname: field.attname for field in GrowthGoal._meta.concrete_fields}, **_names_of("done_by")}
+
+
+def checklist_scope(ladder: list[Level], level: Level | None) -> tuple[Level | None, int, list[Level]]:
+    """(the next level, the rank the checklist goes up to, the levels whose lines make it) for
+    someone at `level` on a full `ladder` (ladder_and_books's): the cumulative checklist of
+    the level above theirs, or of their own at the top; none off the ladder. The
+    expectations of the entry level are shown on the ladder, not on a checklist."""
+    on_ladder = level is not None and any(item.pk == level.pk for item in ladder)
+    following = next_level(ladder, level) if on_ladder else None
+    target_rank = following.rank if following else (level.rank if on_ladder else 0)
+    first_rank = ladder[0].rank if ladder else 0
+    scope = [
+        item for item in ladder
+        if item.rank <= target_rank
+        and not rules.holds_expectations(entry_only=item.entry_only, rank=item.rank, first_rank=first_rank)
+    ]
+    return following, target_rank, scope
 
 
 @functools.cache
@@ -762,26 +783,27 @@ def _checklist_rows() -> QuerySet:
     return Requirement.objects.order_by().values_list(*_REQUIREMENT_COLUMNS)
 
 
-def _checklist(
-    employee: Employee, levels: list[Level], records: PersonRecords
+def checklist_lines(
+    levels: list[Level], claims: list[Evidence], goals: list[GrowthGoal]
 ) -> list[tuple[Requirement, list[Evidence]]]:
-    """The active requirements of the person's full ladder at these levels (`levels` from
-    track_ladder, with their owners), each with the person's claims on it (oldest first,
-    from `records`), in ladder order.
+    """The active requirements of a person's full ladder at these levels (`levels` from
+    ladder_and_books, with their owners, as checklist_scope gives them), each with the
+    person's `claims` on it (oldest first) and their growth goal on it (`plan_goal`, or
+    None), in ladder order.
 
     One query: the requirements with their theme, group and wording version joined, read
-    as plain values and made into the objects the page reads (model rows with a dozen joined
-    annotations cost the ORM twice as much to build). The person's claims and growth goals
-    came with their records. Put in order here, where the levels' ranks are known without
-    a join.
+    as plain values and made into the objects the pages read (model rows with a dozen joined
+    annotations cost the ORM twice as much to build). The person's claims and goals come
+    with the row that was read about them (person_records, the review page's row). Put in
+    order here, where the levels' ranks are known without a join.
     """
     rank_of = {level.pk: level.rank for level in levels}
     themes: dict[str, Category] = {}
     groups: dict[int, RequirementGroup] = {}
     claims_of: dict[int, list[Evidence]] = {}
-    for claim in records.claims:
+    for claim in claims:
         claims_of.setdefault(claim.requirement_id, []).append(claim)
-    goal_of = {goal.requirement_id: goal for goal in records.goals}
+    goal_of = {goal.requirement_id: goal for goal in goals}
     # The levels are the person's full ladder, each with the track whose requirements apply on it.
     owned = Q()
     for owner_id in {level.owner_id for level in levels}:
@@ -816,8 +838,7 @@ def _checklist(
         requirement.plan_goal = goal_of.get(pk)
         if requirement.plan_goal is not None:
             GrowthGoal.requirement.field.set_cached_value(requirement.plan_goal, requirement)
-        claims = sorted(claims_of.get(pk, []), key=lambda claim: (claim.claimed_at, claim.pk))
-        lines.append((requirement, claims))
+        lines.append((requirement, sorted(claims_of.get(pk, []), key=lambda claim: (claim.claimed_at, claim.pk))))
     return sorted(lines, key=lambda line: (rank_of[line[0].level_id], line[0].position, line[0].pk))
 
 
@@ -846,10 +867,8 @@ def employee_progress(
     latest = history[-1] if history else None
     level = latest.level if latest else None
 
-    on_ladder = level is not None and any(item.pk == level.pk for item in levels)
-    following = next_level(levels, level) if on_ladder else None
+    following, target_rank, checklist_levels = checklist_scope(levels, level)
     books = books_of[following.pk] if following else []
-    target_rank = following.rank if following else (level.rank if on_ladder else 0)
     reading = reading_list(levels, books_of, up_to_rank=target_rank)
 
     levels_by_id = {item.pk: item for item in levels}
@@ -865,18 +884,11 @@ def employee_progress(
         for m in mentorships
     ]
 
-    # The expectations of the entry level are shown on the ladder, not on a checklist.
-    first_rank = levels[0].rank if levels else 0
-    checklist_levels = [
-        item for item in levels
-        if item.rank <= target_rank
-        and not rules.holds_expectations(entry_only=item.entry_only, rank=item.rank, first_rank=first_rank)
-    ]
     # The codes a mentoring check names are the ladder's; a mentee's entries at levels of
     # another ladder count for nothing (rules.mentee_was_promoted).
     level_ranks = {item.code: item.rank for item in levels}
     items: list[ChecklistItem] = []
-    for requirement, claims in _checklist(employee, checklist_levels, records) if checklist_levels else []:
+    for requirement, claims in checklist_lines(checklist_levels, records.claims, records.goals) if checklist_levels else []:
         live = next((c for c in reversed(claims) if c.status != EvidenceStatus.WITHDRAWN), None)
         items.append(
             checklist_item(requirement, levels_by_id[requirement.level_id], employee=employee, live=live,

@@ -11,7 +11,6 @@ from django.contrib.auth import get_user_model
 from django.db.models import (
     Case,
     Exists,
-    FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
@@ -27,8 +26,8 @@ from grades import reasons as grade_reasons
 from grades import rules as grade_rules
 from grades import selectors as grade_selectors
 from grades.models import (
-    BookReading, CheckKind, DeliveryFact, Employee, Evidence, EvidenceStatus, GradeChange, Level, Mentorship,
-    Requirement, TrackRung,
+    BookReading, DeliveryFact, Employee, Evidence, EvidenceStatus, GradeChange, GrowthGoal, Level,
+    Mentorship,
 )
 from grades.selectors import ChecklistFigures, ChecklistItem, checklist_item
 
@@ -102,19 +101,20 @@ def _review_page_rows() -> QuerySet[PromotionReview]:
     events = json_rows(ReviewEvent.objects.filter(review=OuterRef("pk")), **EVENT_ROW_FIELDS)
     # The decision rule in force, for HR's page once every seat has voted (review_decision_policy).
     rule = DecisionPolicy.objects.filter(pk=DecisionPolicy.ROW_ID).values("rule")
-    # current_level is the ledger's latest level, kept by the ledger service.
-    # The next level of the candidate's own ladder: the rung after theirs on their track.
-    next_level = TrackRung.objects.filter(
-        track_id=OuterRef("candidate__track_id"), rank=OuterRef("candidate__current_level__rank") + 1
-    ).values("level_id")
+    # The candidate's claims and growth goals, for the packet's checklist.
+    claims = json_rows(
+        Evidence.objects.filter(employee=OuterRef("candidate_id")), **grade_selectors.CLAIM_ROW_FIELDS
+    )
+    goals = json_rows(
+        GrowthGoal.objects.filter(employee=OuterRef("candidate_id")), **grade_selectors.GOAL_ROW_FIELDS
+    )
     return (
         PromotionReview.objects.with_people()
         .select_related("requested_by", "scheduled_by", "decided_by", "candidate__current_level", "frozen_packet")
         .annotate(
             seat_rows=seats, mentorship_rows=mentorships, ledger_rows=ledgers, mentee_ledger_rows=mentee_ledgers,
             delivery_rows=facts, reading_rows=readings, assessment_rows=assessments, feedback_rows=feedback,
-            event_rows=events, policy_rule=Subquery(rule),
-            next_level_pk=Subquery(next_level[:1]),
+            event_rows=events, policy_rule=Subquery(rule), claim_rows=claims, goal_rows=goals,
         )
         # No ordering for one row: Django's check of an ORDER BY against a select list this
         # wide cost a third of the statement's time.
@@ -128,9 +128,9 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
     Joined: candidate (user, lead, current level), track, levels and the people who requested,
     scheduled and decided it. Annotated: the committee (`seat_rows`: each seat with its
     member's name and its vote; read them with `review_seats`), the candidate's mentorships
-    (`mentorship_rows`, for the checklist lines judged from data) and the id of the level
-    above the candidate's current one (`next_level_pk`), and the grade ledgers of the candidate
-    and of their mentees with each entry's level (`ledger_rows`, `mentee_ledger_rows`), all for
+    (`mentorship_rows`, for the checklist lines judged from data), the candidate's claims and
+    growth goals (`claim_rows`, `goal_rows`), and the grade ledgers of the candidate and of
+    their mentees with each entry's level (`ledger_rows`, `mentee_ledger_rows`), all for
     `review_packet`.
 
     The seats come as one JSON array from a correlated subquery rather than as twelve more
@@ -457,26 +457,22 @@ class Packet(ChecklistFigures):
     months_in_level: int
     # The day the packet was judged for (data-judged lines, time in level).
     on: datetime.date | None = None
-
-
-def _checklist_order(requirement: Requirement) -> tuple:
-    """Ladder order, then a requirement's live claims oldest first (a line without one has one row)."""
-    claim = getattr(requirement, "live", None)
-    return (
-        requirement.track_level.level.rank, requirement.position, requirement.pk,
-        (claim.claimed_at, claim.pk) if claim is not None else (),
-    )
+    # The candidate's ladder with its reading lists (grades.selectors.ladder_and_books), for
+    # reading_packet.
+    ladder: tuple | None = None
 
 
 def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -> Packet:
-    """The candidate's packet for a review read with review_for_page, in one statement.
+    """The candidate's packet for a review read with review_for_page, in two statements.
 
     The grade ledgers of the candidate and of their mentees (the mentees' for the checks
-    judged from data) came with the review's row; the statement reads the checklist up to
-    the level above the candidate's current one with each requirement's live claim and the
-    candidate's growth goal on it. The states follow
-    grades.selectors.employee_progress: the live claim of a requirement is its latest claim
-    that was not withdrawn; a data-judged line is met or not by grades.rules.evaluate_check.
+    judged from data), the candidate's claims and growth goals came with the review's row;
+    the statements read the candidate's ladder with its reading lists (kept on the packet
+    as `ladder` for reading_packet) and the checklist up to the level above the candidate's
+    current one (grades.selectors.checklist_scope and checklist_lines, as the progress
+    page reads it). The states follow grades.selectors.employee_progress: the live claim of
+    a requirement is its latest claim that was not withdrawn; a data-judged line is met or
+    not by grades.rules.evaluate_check.
     """
     on = on or timezone.localdate()
     employee = review.candidate
@@ -489,34 +485,15 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
     history = ledgers.get(employee.pk, [])
     level = history[-1].level if history else None
 
-    known = {known.pk: known for known in (review.from_level, review.to_level, level) if known is not None}
-    # The checklist of the level above the current one, or of the current one at the top.
-    target_rank = (level.rank + 1 if review.next_level_pk else level.rank) if level else 0
-    rows = (
-        Requirement.objects.for_track_up_to(employee.track_id, target_rank)
-        .annotate(
-            live=FilteredRelation(
-                "evidence",
-                condition=Q(evidence__employee=employee) & ~Q(evidence__status=EvidenceStatus.WITHDRAWN),
-            ),
-            # The candidate's growth goal on the line: one per person and line, so no more rows.
-            goal=FilteredRelation("growth_goals", condition=Q(growth_goals__employee=employee)),
-        )
-        .select_related("live__decided_by", "goal__done_by")
-        # Put in order here: a few dozen rows, and Django's resolving of an ORDER BY through
-        # these joins was a sixth of the function's time.
-        .order_by()
-    )
-    rows = sorted(rows, key=_checklist_order)
-    for requirement in rows:
-        known.setdefault(requirement.track_level.level_id, requirement.track_level.level)
-    next_level = None
-    if review.next_level_pk:
-        next_level = known.get(review.next_level_pk)
-        if next_level is None:
-            # A level above with no line of this track's checklist: read it on its own.
-            next_level = Level.objects.get(pk=review.next_level_pk)
+    ladder = grade_selectors.ladder_and_books(employee.track_id)
+    levels = ladder[0]
+    next_level, _target_rank, scope = grade_selectors.checklist_scope(levels, level)
+    db = review._state.db
+    claims = grade_selectors.claims_from_rows(db, review.claim_rows)
+    goals = grade_selectors.goals_from_rows(db, review.goal_rows)
+    lines = grade_selectors.checklist_lines(scope, claims, goals) if scope else []
 
+    known = {known.pk: known for known in (review.from_level, review.to_level, level, *levels) if known is not None}
     # Only levels of the candidate's ladders count: a mentee on another ladder may hold a
     # level whose key is also one of the candidate's.
     ladders = {known_level.ladder_id for known_level in known.values()}
@@ -530,30 +507,19 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
         )
         for mentee_id, start, end in periods
     ]
-    # The rows come once per live claim in claim order; the last one of a requirement is its live claim.
-    live: dict[int, Evidence | None] = {}
-    requirements: dict[int, Requirement] = {}
-    for requirement in rows:
-        requirements.setdefault(requirement.pk, requirement)
-        claim = getattr(requirement, "live", None)  # not set when no claim joined
-        if claim is not None or requirement.pk not in live:
-            live[requirement.pk] = claim
-    # The ranks of the levels read above order the levels a mentoring check names: the
-    # mentees' ledgers' and the checklist's own. A check's target that is neither is read.
+    # The ranks of the levels a mentoring check names: the ladder's, and the mentees' ledgers' on it.
     level_ranks = {known_level.code: known_level.rank for known_level in known.values()}
     level_ranks.update(
         (c.level.code, c.level.rank) for changes in ledgers.values() for c in changes if c.level.ladder_id in ladders
     )
-    targets = {
-        requirement.check_params.get("to") for requirement in requirements.values()
-        if requirement.check_kind == CheckKind.MENTEE_PROMOTED
-    } - set(level_ranks)
-    if targets:
-        level_ranks.update(Level.objects.of_track(employee.track_id).filter(code__in=targets).values_list("code", "rank"))
+    levels_by_id = {item.pk: item for item in levels}
     items = [
-        checklist_item(requirement, requirement.track_level.level, employee=employee, live=live.get(requirement.pk),
-                       next_level=next_level, mentorships=periods_with_ledgers, on=on, level_ranks=level_ranks)
-        for requirement in requirements.values()
+        checklist_item(
+            requirement, levels_by_id[requirement.level_id], employee=employee,
+            live=next((claim for claim in reversed(line_claims) if claim.status != EvidenceStatus.WITHDRAWN), None),
+            next_level=next_level, mentorships=periods_with_ledgers, on=on, level_ranks=level_ranks,
+        )
+        for requirement, line_claims in lines
     ]
 
     since = grade_selectors.level_since(history)
@@ -568,6 +534,7 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
         time_in_level_start=start,
         months_in_level=grade_rules.whole_months_between(start, on) if start else 0,
         on=on,
+        ladder=ladder,
     )
 
 
@@ -752,9 +719,8 @@ def packet_plan(review: PromotionReview, packet: Packet, *, on: datetime.date | 
     else:
         placed = []
         for item in packet.items:
-            goal = getattr(item.requirement, "goal", None)  # not set when no goal joined
+            goal = item.requirement.plan_goal  # with its requirement (grades.selectors.checklist_lines)
             if goal is not None:
-                goal.requirement = item.requirement
                 placed.append((goal, item.level))
     return [
         PlanGoal(goal=goal, level=level, overdue=goal.done_at is None and goal.due_on is not None and goal.due_on < on)
@@ -1354,7 +1320,9 @@ def _reading_data(reading) -> dict | None:
 
 
 def _books_data(review: PromotionReview, packet: Packet) -> dict:
-    reading = grade_selectors.reading_packet(review.candidate, up_to=packet.next_level or review.to_level)
+    reading = grade_selectors.reading_packet(
+        review.candidate, up_to=packet.next_level or review.to_level, ladder=packet.ladder
+    )
     return {
         "up_to_rank": reading.up_to_rank,
         "levels": [

@@ -548,7 +548,8 @@ def _detail_response(request, review: PromotionReview, *, status: int = 200, bou
         "before_defense": before_defense,
         "packet_level_differs": progress.next_level is not None and progress.next_level.pk != review.to_level_id,
         "packet_reading": _kept_or_live(kept, "reading", lambda: grade_selectors.reading_packet(
-            review.candidate, up_to=progress.next_level or review.to_level, readings=review_readings(review))),
+            review.candidate, up_to=progress.next_level or review.to_level, readings=review_readings(review),
+            ladder=getattr(progress, "ladder", None))),
         "seats": seats,
         "my_seat": my_seat,
         "visibility": visibility,
