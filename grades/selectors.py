@@ -614,6 +614,8 @@ def _user_named(db: str, row: dict, relation: str, pk: int):
 
 
 def claims_from_rows(db: str, rows) -> list[Evidence]:
+    """The claims of JSON rows with CLAIM_ROW_FIELDS, each with who decided it and the
+    framework version it was decided under (`decided_version_number`)."""
     claims = []
     for row, claim in zip(rows or [], rows_as(Evidence, db, rows), strict=True):
         if claim.decided_by_id is not None:
@@ -625,6 +627,7 @@ def claims_from_rows(db: str, rows) -> list[Evidence]:
 
 
 def goals_from_rows(db: str, rows) -> list[GrowthGoal]:
+    """The growth goals of JSON rows with GOAL_ROW_FIELDS, each with who marked it done."""
     goals = []
     for row, goal in zip(rows or [], rows_as(GrowthGoal, db, rows), strict=True):
         if goal.done_by_id is not None:

@@ -195,8 +195,8 @@ def _own_fields(model) -> dict[str, str]:
     return {field.attname: field.attname for field in model._meta.concrete_fields}
 
 
-# The keys of a delivery fact's row and of a reading's (see review_for_page): their own columns,
-# and the name of who acknowledged a reading.
+# The keys of a delivery fact's row (see review_for_page): its own columns. A reading's are
+# grades.selectors.READING_ROW_FIELDS.
 DELIVERY_ROW_FIELDS = _own_fields(DeliveryFact)
 
 
