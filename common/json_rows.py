@@ -91,3 +91,26 @@ def rows_as(model, db: str, rows, **columns) -> list:
         values.update((key, value) for key, value in row.items() if key in names and key not in values)
         made.append(instance(model, db, values))
     return made
+
+
+def own_columns(model) -> dict[str, str]:
+    """json_rows keys of every column of `model` itself, each under its attname."""
+    return {field.attname: field.attname for field in model._meta.concrete_fields}
+
+
+# What a JSON row carries of a user it names: enough for get_full_name() and get_username().
+USER_NAME_FIELDS = ("username", "first_name", "last_name")
+
+
+def user_name_keys(*relations: str) -> dict[str, str]:
+    """json_rows keys of the names of the users at `relations` (each a path to a user)."""
+    return {f"{relation}__{name}": f"{relation}__{name}" for relation in relations for name in USER_NAME_FIELDS}
+
+
+def user_of_row(db: str, row: dict, relation: str, pk):
+    """The user `pk` at `relation` of a JSON row, with the names user_name_keys put in it; None without one."""
+    if pk is None:
+        return None
+    from django.contrib.auth import get_user_model
+
+    return instance(get_user_model(), db, {"id": pk, **{name: row[f"{relation}__{name}"] for name in USER_NAME_FIELDS}})

@@ -40,7 +40,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy, ngettext
 
-from common.json_rows import instance, json_rows, rows_as
+from common.json_rows import instance, json_rows, own_columns, rows_as, user_name_keys, user_of_row
 
 from . import extensions, policies, rules
 from .templatetags.grades_tags import level_name
@@ -601,25 +601,13 @@ def person_records(pk: int) -> PersonRecords | None:
     )
 
 
-def _names_of(relation: str) -> dict[str, str]:
-    """The JSON row keys of the names of the user at `relation` (read back with _user_named)."""
-    return {f"{relation}__{name}": f"{relation}__{name}" for name in ("username", "first_name", "last_name")}
-
-
-def _user_named(db: str, row: dict, relation: str, pk: int):
-    """The user `pk` at `relation` of a JSON row, with the names the row carries (_names_of)."""
-    return instance(get_user_model(), db, {
-        "id": pk, **{name: row[f"{relation}__{name}"] for name in ("username", "first_name", "last_name")},
-    })  # fmt: skip
-
-
 def claims_from_rows(db: str, rows) -> list[Evidence]:
     """The claims of JSON rows with CLAIM_ROW_FIELDS, each with who decided it and the
     framework version it was decided under (`decided_version_number`)."""
     claims = []
     for row, claim in zip(rows or [], rows_as(Evidence, db, rows), strict=True):
         if claim.decided_by_id is not None:
-            Evidence.decided_by.field.set_cached_value(claim, _user_named(db, row, "decided_by", claim.decided_by_id))
+            Evidence.decided_by.field.set_cached_value(claim, user_of_row(db, row, "decided_by", claim.decided_by_id))
         # The version of the framework the decision was made under (ChecklistItem.carried_over).
         claim.decided_version_number = row["decided_version__number"]
         claims.append(claim)
@@ -631,7 +619,7 @@ def goals_from_rows(db: str, rows) -> list[GrowthGoal]:
     goals = []
     for row, goal in zip(rows or [], rows_as(GrowthGoal, db, rows), strict=True):
         if goal.done_by_id is not None:
-            GrowthGoal.done_by.field.set_cached_value(goal, _user_named(db, row, "done_by", goal.done_by_id))
+            GrowthGoal.done_by.field.set_cached_value(goal, user_of_row(db, row, "done_by", goal.done_by_id))
         goals.append(goal)
     return goals
 
@@ -720,7 +708,7 @@ def attach_readings(books_of: dict[int, list[Book]], readings: list[BookReading]
 
 # The keys of a person's reading as a JSON row (common.json_rows): its own columns, and the
 # name of who acknowledged it.
-READING_ROW_FIELDS = {**{field.attname: field.attname for field in BookReading._meta.concrete_fields}, **_names_of("acknowledged_by")}
+READING_ROW_FIELDS = {**own_columns(BookReading), **user_name_keys("acknowledged_by")}
 
 
 def readings_from_rows(db: str, rows) -> list[BookReading]:
@@ -729,7 +717,7 @@ def readings_from_rows(db: str, rows) -> list[BookReading]:
     for row, reading in zip(rows or [], rows_as(BookReading, db, rows), strict=True):
         if reading.acknowledged_by_id is not None:
             BookReading.acknowledged_by.field.set_cached_value(
-                reading, _user_named(db, row, "acknowledged_by", reading.acknowledged_by_id)
+                reading, user_of_row(db, row, "acknowledged_by", reading.acknowledged_by_id)
             )
         readings.append(reading)
     return readings
@@ -756,10 +744,9 @@ _REQUIREMENT_COLUMNS = (
 # The keys of a person's claim and growth goal as JSON rows (person_records): their own
 # columns, who decided or marked them done, and the version a decision was made under.
 CLAIM_ROW_FIELDS = {
-    **{field.attname: field.attname for field in Evidence._meta.concrete_fields},
-    **_names_of("decided_by"), "decided_version__number": "decided_version__number",
+    **own_columns(Evidence), **user_name_keys("decided_by"), "decided_version__number": "decided_version__number",
 }
-GOAL_ROW_FIELDS = {**{field.attname: field.attname for field in GrowthGoal._meta.concrete_fields}, **_names_of("done_by")}
+GOAL_ROW_FIELDS = {**own_columns(GrowthGoal), **user_name_keys("done_by")}
 
 
 def checklist_scope(ladder: list[Level], level: Level | None) -> tuple[Level | None, int, list[Level]]:
@@ -853,9 +840,9 @@ def employee_progress(
 ) -> Progress:
     """Everything the progress page shows about one person, in a fixed number of queries.
 
-    Three queries: the mentorships, the ledgers and the readings (person_records, unless
-    `records` are given), the ladder with the track's books, the checklist with the
-    claims. The
+    Three queries: the person's records (mentorships, ledgers, readings, claims and growth
+    goals: person_records, unless `records` are given), the ladder with the track's books,
+    the checklist's requirements. The
     last failed defense is the person's own column. A claim's events are not read here
     (claim_history).
     """

@@ -21,7 +21,7 @@ from django.db.models import (
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from common.json_rows import instance, json_rows, rows_as
+from common.json_rows import instance, json_rows, own_columns, rows_as, user_name_keys, user_of_row
 from grades import reasons as grade_reasons
 from grades import rules as grade_rules
 from grades import selectors as grade_selectors
@@ -183,21 +183,9 @@ def _ledgers_from_rows(review: PromotionReview) -> dict[int, list[GradeChange]]:
     return ledgers
 
 
-def _names(*relations: str) -> dict[str, str]:
-    """The row keys of the names of the users at `relations` (each a path to a user)."""
-    return {
-        f"{relation}__{name}": f"{relation}__{name}"
-        for relation in relations for name in ("username", "first_name", "last_name")
-    }
-
-
-def _own_fields(model) -> dict[str, str]:
-    return {field.attname: field.attname for field in model._meta.concrete_fields}
-
-
 # The keys of a delivery fact's row (see review_for_page): its own columns. A reading's are
 # grades.selectors.READING_ROW_FIELDS.
-DELIVERY_ROW_FIELDS = _own_fields(DeliveryFact)
+DELIVERY_ROW_FIELDS = own_columns(DeliveryFact)
 
 
 def review_delivery_facts(review: PromotionReview) -> list[DeliveryFact]:
@@ -211,16 +199,16 @@ def review_readings(review: PromotionReview) -> list[BookReading]:
     return grade_selectors.readings_from_rows(review._state.db, review.reading_rows)
 
 
-ASSESSMENT_ROW_FIELDS = {**_own_fields(RelationsAssessment), **_names("author")}
+ASSESSMENT_ROW_FIELDS = {**own_columns(RelationsAssessment), **user_name_keys("author")}
 FEEDBACK_ROW_FIELDS = {
-    **_own_fields(FeedbackRequest),
-    **_names("asked_by", "withdrawn_by", "colleague__user"),
+    **own_columns(FeedbackRequest),
+    **user_name_keys("asked_by", "withdrawn_by", "colleague__user"),
     "colleague__user_id": "colleague__user_id",
-    **{f"answer__{name}": f"answer__{name}" for name in _own_fields(FeedbackAnswer)},
+    **{f"answer__{name}": f"answer__{name}" for name in own_columns(FeedbackAnswer)},
 }
 
 
-EVENT_ROW_FIELDS = {**_own_fields(ReviewEvent), **_names("actor")}
+EVENT_ROW_FIELDS = {**own_columns(ReviewEvent), **user_name_keys("actor")}
 
 
 def review_events(review: PromotionReview) -> list[ReviewEvent]:
@@ -230,7 +218,7 @@ def review_events(review: PromotionReview) -> list[ReviewEvent]:
     events = []
     for row in review.event_rows or []:
         event = rows_as(ReviewEvent, db, [row])[0]
-        ReviewEvent.actor.field.set_cached_value(event, _user_of(db, row, "actor", event.actor_id))
+        ReviewEvent.actor.field.set_cached_value(event, user_of_row(db, row, "actor", event.actor_id))
         ReviewEvent.review.field.set_cached_value(event, review)
         events.append(event)
     return sorted(events, key=lambda event: (event.at, event.pk))
@@ -244,21 +232,12 @@ def review_decision_policy(review: PromotionReview) -> DecisionPolicy:
     return instance(DecisionPolicy, review._state.db, {"id": DecisionPolicy.ROW_ID, "rule": review.policy_rule})
 
 
-def _user_of(db: str, row: dict, relation: str, pk):
-    """The user at `relation` of a row (its id `pk`, its names under _names keys), or None."""
-    if pk is None:
-        return None
-    return instance(get_user_model(), db, {
-        "id": pk, **{name: row[f"{relation}__{name}"] for name in ("username", "first_name", "last_name")},
-    })  # fmt: skip
-
-
 def _assessments_from_rows(review: PromotionReview) -> list[RelationsAssessment]:
     db = review._state.db
     made = []
     for row in review.assessment_rows or []:
         assessment = rows_as(RelationsAssessment, db, [row])[0]
-        RelationsAssessment.author.field.set_cached_value(assessment, _user_of(db, row, "author", assessment.author_id))
+        RelationsAssessment.author.field.set_cached_value(assessment, user_of_row(db, row, "author", assessment.author_id))
         made.append(assessment)
     return sorted(made, key=lambda assessment: (assessment.role, assessment.revision))
 
@@ -272,14 +251,14 @@ def _feedback_from_rows(review: PromotionReview) -> list[FeedbackRequest]:
         feedback_request = rows_as(FeedbackRequest, db, [row])[0]
         colleague = instance(Employee, db, {"id": feedback_request.colleague_id, "user_id": row["colleague__user_id"]})
         Employee.user.field.set_cached_value(
-            colleague, _user_of(db, row, "colleague__user", row["colleague__user_id"])
+            colleague, user_of_row(db, row, "colleague__user", row["colleague__user_id"])
         )
         FeedbackRequest.colleague.field.set_cached_value(feedback_request, colleague)
         FeedbackRequest.asked_by.field.set_cached_value(
-            feedback_request, _user_of(db, row, "asked_by", feedback_request.asked_by_id)
+            feedback_request, user_of_row(db, row, "asked_by", feedback_request.asked_by_id)
         )
         FeedbackRequest.withdrawn_by.field.set_cached_value(
-            feedback_request, _user_of(db, row, "withdrawn_by", feedback_request.withdrawn_by_id)
+            feedback_request, user_of_row(db, row, "withdrawn_by", feedback_request.withdrawn_by_id)
         )
         answer = None
         if row["answer__id"] is not None:
