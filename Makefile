@@ -6,6 +6,8 @@ STAMP := $(VENV)/.requirements-installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 EMPLOYEES ?= 200
+# Test processes (pytest-xdist): one per core; TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= auto
 
 .PHONY: run serve test deps migrate demo check clean cluster-up cluster-down
 
@@ -38,12 +40,14 @@ serve: deps
 
 ## test: the whole suite (SQLite unless DATABASE_URL points elsewhere), including the cluster
 ## tests (marker `cluster`: nginx, two app servers, a MariaDB primary and replica, Redis, about
-## two minutes); PYTEST_ARGS='-m "not cluster"' leaves them out
+## two minutes); PYTEST_ARGS='-m "not cluster"' leaves them out. The tests are shared out
+## among TEST_WORKERS processes a test file each (the cluster tests share one cluster), each
+## process with its own test database.
 test: deps
 	./scripts/system-deps.sh
 	./scripts/browser-deps.sh
 	./scripts/redis-ready.sh
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ## cluster-up / cluster-down: the production topology on this machine (scripts/cluster.py)
 cluster-up: deps
