@@ -1647,7 +1647,13 @@ def open_goals(employee_id: int, *, limit: int = INBOX_LIMIT) -> Listed:
 
 
 def _claims(evidence: QuerySet[Evidence]) -> QuerySet[Evidence]:
-    """Waiting claims, the oldest first, with the person's name and the requirement's text."""
+    """Waiting claims, the oldest first, with the person's name and the requirement's text.
+
+    Claims of the same moment by person, then id: the order of the index
+    evidence_status_claimed_emp (status, claimed_at, employee, and the id every index
+    ends with), so that a list of everyone's claims reads its first rows along the index
+    and stops. Ordered by moment and id alone, MariaDB sorted every matching claim first.
+    """
     return (
         evidence.filter(status=EvidenceStatus.CLAIMED)
         .select_related("employee__user", "requirement")
@@ -1656,7 +1662,7 @@ def _claims(evidence: QuerySet[Evidence]) -> QuerySet[Evidence]:
             "employee__user__username", "employee__user__first_name", "employee__user__last_name",
             "requirement__text", "requirement__text_en",
         )
-        .order_by("claimed_at", "id")
+        .order_by("claimed_at", "employee_id", "id")
     )
 
 
@@ -1672,12 +1678,13 @@ def overdue_claims(*, waiting_since: datetime.datetime, limit: int = INBOX_LIMIT
     """Everyone's claims waiting for a decision since before `waiting_since`, oldest first (HR's).
 
     One statement: the first `limit` along the index evidence_status_claimed_emp (the walk stops
-    there), and their number as a subquery counting the same index range. Not listed()'s
-    window count: that joins every matching claim to its person and line before the LIMIT.
+    there, _claims' order being the index's), and their number as a subquery counting the same
+    index range (count_of: a plain COUNT, which MariaDB answers in a third of the time a grouped
+    one takes). Not listed()'s window count: that joins every matching claim to its person and
+    line before the LIMIT.
     """
     claims = Evidence.objects.filter(status=EvidenceStatus.CLAIMED, claimed_at__lt=waiting_since)
-    total = claims.order_by().values("status").annotate(n=Count("pk")).values("n")
-    items = list(_claims(claims).annotate(listed_total=Subquery(total[:1]))[:limit])
+    items = list(_claims(claims).annotate(listed_total=count_of(claims))[:limit])
     return Listed(items=items, total=items[0].listed_total if items else 0)
 
 

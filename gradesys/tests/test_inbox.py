@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import datetime
+import json
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from grades import selectors as grade_selectors
 from grades import services as grade_services
 from grades.models import Evidence, Requirement
 from grades.tests.factories import UserFactory, hire
@@ -254,6 +258,58 @@ def test_hr_sees_requests_with_their_age_decisions_due_and_overdue_claims(client
 
     settings.GRADES_OVERDUE_CLAIM_DAYS = 2
     assert f'data-claim="{fresh.pk}"' in section(page(client, org["hr"]), "hr-overdue")
+
+
+def overdue_claims_of_many(count: int) -> list[Evidence]:
+    """`count` claims of as many people waiting 20 to 29 days, two of them claimed at the same moment."""
+    claims = []
+    for number in range(count):
+        person = hire(level_code="middle")
+        claims.append(claimed_days_ago(claim(person, next_line(person)), 20 + number % 10))
+    same = Evidence.objects.get(pk=claims[0].pk).claimed_at
+    Evidence.objects.filter(pk=claims[1].pk).update(claimed_at=same)
+    return claims
+
+
+def test_hr_overdue_claims_are_the_oldest_first_and_counted():
+    claims = overdue_claims_of_many(25)
+    listed = grade_selectors.overdue_claims(waiting_since=timezone.now() - datetime.timedelta(days=14), limit=20)
+    everyone = sorted(Evidence.objects.filter(pk__in=[c.pk for c in claims]), key=lambda e: (e.claimed_at, e.employee_id, e.pk))
+    assert listed.total == 25
+    assert [item.pk for item in listed.items] == [e.pk for e in everyone[:20]]
+    assert listed.items[0].claimed_at <= listed.items[-1].claimed_at
+
+
+@pytest.mark.mysql_only
+def test_hr_overdue_claims_read_only_the_rows_they_list():
+    """The list walks the index evidence_status_claimed_emp in its own order and stops at the
+    limit: MariaDB's own account of the statement (ANALYZE) has it read 20 claims of 25, not
+    sort all of them first (as it did while the order ended in the id alone)."""
+    overdue_claims_of_many(25)
+    since = timezone.now() - datetime.timedelta(days=14)
+    with CaptureQueriesContext(connection) as captured:
+        grade_selectors.overdue_claims(waiting_since=since, limit=20)
+    (statement,) = captured.captured_queries
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE FORMAT=JSON " + statement["sql"])
+        plan = json.loads(cursor.fetchone()[0])
+    tables = {}
+
+    def walk(node):
+        if isinstance(node, dict):
+            table = node.get("table")
+            if isinstance(table, dict) and table.get("table_name") == "grades_evidence":
+                tables.setdefault(table.get("key"), []).append(table.get("r_rows"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(plan)
+    # The listed rows: 20 read along the index (the count's subquery reads its range as U0).
+    assert tables == {"evidence_status_claimed_emp": [20]}, tables
+    assert "filesort" not in json.dumps(plan), plan
 
 
 def test_a_developer_and_a_manager_see_no_hr_part(client, org):
