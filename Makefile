@@ -41,13 +41,14 @@ serve: deps
 ## test: the whole suite (SQLite unless DATABASE_URL points elsewhere), including the cluster
 ## tests (marker `cluster`: nginx, two app servers, a MariaDB primary and replica, Redis, about
 ## two minutes); PYTEST_ARGS='-m "not cluster"' leaves them out. The tests are shared out
-## among TEST_WORKERS processes a test file each (the cluster tests share one cluster), each
-## process with its own test database.
+## among TEST_WORKERS processes, each with its own test database, in the order pytest-django
+## gives them (those that empty the database after them last); the cluster tests stay together
+## in one process (marker xdist_group), so one cluster comes up.
 test: deps
 	./scripts/system-deps.sh
 	./scripts/browser-deps.sh
 	./scripts/redis-ready.sh
-	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## cluster-up / cluster-down: the production topology on this machine (scripts/cluster.py)
 cluster-up: deps

@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.cluster
+# One process runs them all (make test shares the suite out with --dist loadgroup): one cluster.
+pytestmark = [pytest.mark.cluster, pytest.mark.xdist_group("cluster")]
 
 PROJECT = Path(__file__).resolve().parents[2]
 MAX_LAG_SECONDS = 5
