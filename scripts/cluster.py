@@ -405,6 +405,9 @@ def product_env(cluster: Cluster) -> dict[str, str]:
         "BEHIND_TLS_PROXY": "0",
         "TRUSTED_PROXY_COUNT": "1",
         "GRADESYS_DEMO": "0",
+        # The cluster's own copy of the static files: collectstatic never writes into the
+        # checkout's staticfiles/, where another cluster or a bench may be writing too.
+        "STATIC_ROOT": str(Path(cluster.dir) / "static"),
         "LOG_LEVEL": "WARNING",
         "PYTHONUNBUFFERED": "1",
     }

@@ -89,6 +89,16 @@ def a_developer(cluster) -> dict:
 # --- Pages and sessions -------------------------------------------------------------------------
 
 
+def test_the_cluster_tests_run_in_one_process(request):
+    """make test shares the suite out with --dist loadgroup: these tests must all go to one
+    process (one cluster, and no two tests stopping its servers at once). pytest-xdist marks
+    such a test by adding the group to its id; when it cannot (as with pytest 9.2), the tests
+    are shared out one by one and each process brings up a cluster of its own."""
+    if not getattr(request.config.option, "loadgroup", False):
+        pytest.skip("not run by pytest-xdist with --dist loadgroup")
+    assert request.node.nodeid.endswith("@cluster")
+
+
 def test_pages_work_on_both_servers_and_sessions_are_shared(cluster):
     addresses = app_addresses(cluster)
     # Signed in on one app server, the same cookie is a session on the other.
@@ -108,6 +118,22 @@ def test_pages_work_on_both_servers_and_sessions_are_shared(cluster):
     visitor.post(cluster.app_url("app2") + "/accounts/logout/", {}, form_url=cluster.app_url("app2") + "/me/")
     status, headers, _b = visitor.get(cluster.app_url("app1") + "/me/")
     assert status == 302 and "/accounts/login/" in headers["Location"]
+
+
+def test_static_files_come_from_the_clusters_own_folder(cluster):
+    """collectstatic filled the cluster's folder (never the checkout's, which another cluster
+    or a bench may be filling at the same time), and the app servers serve from it."""
+    manifest = Path(cluster.dir) / "static" / "staticfiles.json"
+    assert manifest.exists()
+    visitor = signed_in(cluster, "dev")
+    status, _h, page = visitor.get(cluster.url + "/me/")
+    assert status == 200
+    stylesheet = re.search(rb'href="(/static/[^"]+\.css)"', page)
+    assert stylesheet, "the page links a hashed stylesheet"
+    path = stylesheet.group(1).decode()
+    assert path.removeprefix("/static/") in manifest.read_text()
+    status, headers, _b = visitor.get(cluster.url + path)
+    assert status == 200 and "text/css" in headers.get("Content-Type", "")
 
 
 def test_a_write_through_nginx_is_read_back_at_once(cluster):

@@ -57,6 +57,12 @@ def test_email_defaults_to_the_console():
     assert result.stdout.strip() == "django.core.mail.backends.console.EmailBackend"
 
 
+def test_static_files_gather_in_the_project_unless_told_elsewhere(tmp_path):
+    code = "import gradesys.settings as s; print(s.STATIC_ROOT)"
+    assert run_settings({"DEBUG": "1"}, code).stdout.strip() == str(PROJECT / "staticfiles")
+    assert run_settings({"DEBUG": "1", "STATIC_ROOT": str(tmp_path)}, code).stdout.strip() == str(tmp_path)
+
+
 def test_default_database_is_a_sqlite_file_in_the_project():
     result = run_settings(
         {"DEBUG": "1"}, "import gradesys.settings as s; d = s.DATABASES['default']; print(d['ENGINE'], d['NAME'])"
