@@ -10,8 +10,9 @@ Needs MariaDB on 127.0.0.1:3306 (root, empty password) or BENCH_DATABASE_URL
 What it does, all on 127.0.0.1, every loop bounded in time and in requests:
   1. Prepares a database of its own (`gradesys_bench` unless BENCH_DATABASE_URL names
      another): creates it, migrates, seeds `seed_demo --employees 10000` unless it already
-     holds exactly that many demo people (--reseed drops it and starts again), collects the
-     static files.
+     holds exactly that many demo people with enough committee seats left unvoted for this
+     run's votes (earlier runs' votes stay; too few seats, and it seeds anew; --reseed always
+     drops it and starts again), collects the static files.
   2. Starts a private Redis (no persistence, a free port) as the shared cache and session
      cache, as the README's production settings use, then gunicorn with
      gradesys/gunicorn.conf.py: DEBUG=0, a fresh SECRET_KEY, ALLOWED_HOSTS=127.0.0.1,
@@ -224,7 +225,7 @@ def child(env: dict, *args: str) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-def prepare_database(db_url: str, env: dict, employees: int, reseed: bool) -> str:
+def prepare_database(db_url: str, env: dict, employees: int, reseed: bool, seats_needed: int = 0) -> str:
     import MySQLdb  # mysqlclient, in requirements.txt
 
     parsed = urlsplit(db_url)
@@ -251,13 +252,25 @@ def prepare_database(db_url: str, env: dict, employees: int, reseed: bool) -> st
     if size["more"]:
         raise BenchError(f"{name} holds more than {employees:,} demo people: run with --reseed, "
                          "or point BENCH_DATABASE_URL at another database.")
-    if size["complete"]:
+    why = ""
+    if size["complete"] and size["free_seats"] < seats_needed:
+        # Earlier runs' votes stay in the database: with too few seats left, this run's votes
+        # would fail for want of a seat, not because of the product.
+        why = (f" anew: earlier runs left {size['free_seats']} committee seats unvoted, "
+               f"this run votes up to {seats_needed}")
+        server = connect()
+        with server.cursor() as cursor:
+            cursor.execute(f"DROP DATABASE `{name}`")
+            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        server.close()
+        manage(env, "migrate", "--noinput", "-v0")
+    elif size["complete"]:
         seeded = f"reused ({employees:,} demo people already there)"
-    else:
+    if not size["complete"] or why:
         started = time.perf_counter()
         # The demo app is a development tool: installed for the seeding only, not in the server.
         manage({**env, "GRADESYS_DEMO": "1"}, "seed_demo", "--employees", str(employees), "-v0")
-        seeded = f"seeded {employees:,} demo people in {time.perf_counter() - started:.0f} s"
+        seeded = f"seeded {employees:,} demo people{why} in {time.perf_counter() - started:.0f} s"
     manage(env, "collectstatic", "--noinput", "-v0")
     manage(env, "clearsessions")
     server = connect()
@@ -1197,6 +1210,18 @@ def child_main(argv: list[str]) -> None:
         raise SystemExit(f"unknown helper {command!r}")
 
 
+def _free_seats():
+    """Seats not voted yet on defenses whose day has come: votes are taken from that day on."""
+    from django.utils import timezone
+
+    from reviews.models import CommitteeSeat, ReviewStatus
+
+    day_over = timezone.make_aware(datetime.datetime.combine(timezone.localdate() + datetime.timedelta(days=1),
+                                                              datetime.time.min))
+    return CommitteeSeat.objects.filter(review__status=ReviewStatus.SCHEDULED, member__is_active=True,
+                                        review__scheduled_for__lt=day_over, vote__isnull=True)
+
+
 def _seeded_size(employees: int) -> dict:
     """Whether the demo organisation of `employees` people is there (usernames are numbered)."""
     from django.contrib.auth import get_user_model
@@ -1207,6 +1232,7 @@ def _seeded_size(employees: int) -> dict:
     users = get_user_model().objects
     last = USERNAME_PATTERN.format(employees)
     return {
+        "free_seats": _free_seats().count(),
         "complete": users.filter(username=last).exists() and Employee.objects.filter(user__username=last).exists()
         and Employee.objects.filter(user__username__in=["lead", "dev"]).count() == 2,
         "more": users.filter(username=USERNAME_PATTERN.format(employees + 1)).exists(),
@@ -1226,11 +1252,10 @@ def _plan(*, developers: int, leads: int, seed: int) -> dict:
     from django.conf import settings
     from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
     from django.db.models import Count, Q
-    from django.utils import timezone
 
     from grades.models import Employee, Evidence, EvidenceStatus
     from grades.roles import MANAGER
-    from reviews.models import CommitteeSeat, PromotionReview, ReviewStatus
+    from reviews.models import PromotionReview
 
     rng = random.Random(seed)
     current = Employee.objects.filter(left_on__isnull=True, user__is_active=True)
@@ -1275,11 +1300,7 @@ def _plan(*, developers: int, leads: int, seed: int) -> dict:
     claimers = [(username, pk) for pk, username, _lead in reports]
     rng.shuffle(claimers)
     # Seats not voted yet on defenses whose day has come: votes are taken from that day on.
-    day_over = timezone.make_aware(datetime.datetime.combine(timezone.localdate() + datetime.timedelta(days=1),
-                                                              datetime.time.min))
-    voters = list(CommitteeSeat.objects.filter(review__status=ReviewStatus.SCHEDULED, member__is_active=True,
-                                               review__scheduled_for__lt=day_over, vote__isnull=True)
-                  .order_by("review_id", "pk").values_list("member__username", "review_id"))
+    voters = list(_free_seats().order_by("review_id", "pk").values_list("member__username", "review_id"))
     rng.shuffle(voters)
     managers = list(get_user_model().objects.filter(groups__name=MANAGER, is_active=True)
                     .order_by("pk").values_list("username", flat=True))
@@ -1387,7 +1408,11 @@ def run(args, children: Children, workdir: Path) -> int:
     env = server_env(db_url, cache_url, secrets.token_urlsafe(50))
 
     print(f"database {urlsplit(db_url).path.strip('/')}: ", end="", flush=True)
-    print(prepare_database(db_url, env, args.employees, args.reseed))
+    # The writers take claim, decision and vote in turn: a third of the writes are votes, in
+    # the mixed phase and again in the download phase.
+    phases_with_writes = 1 if args.no_download else 2
+    votes = math.ceil(args.write_rate / len(WRITE_KINDS) * args.seconds * phases_with_writes)
+    print(prepare_database(db_url, env, args.employees, args.reseed, seats_needed=votes))
     started = time.perf_counter()
     plan = load_plan(child(env, "plan", str(args.developers), str(args.leads), str(args.seed)))
     print(f"signed in {plan.signed_in} people in "
