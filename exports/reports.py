@@ -446,40 +446,47 @@ def _skill_matrix_rows(snapshot: db.Snapshot, f: dict) -> Iterator[list]:
         ranks, items = tracks.setdefault(track_id, ([], []))
         ranks.append(level_rank)
         theme = neutralise(category_name_ru if russian and category_name_ru else category_name)
-        items.append((req_id, neutralise(key), neutralise(level_name), category, check_kind != "", theme, group, at_least))
+        by_data = check_kind != ""
+        head, tail = (neutralise(key), neutralise(level_name), category), (theme, group, at_least)
+        # The line's columns after the person's, as most people's lines have them (nothing
+        # claimed, or judged by data), kept whole; a claim's lines are put together below.
+        unclaimed = head + ("by_data" if by_data else "missing", None, None) + tail
+        items.append((req_id, by_data, head, tail, unclaimed))
     lower = 0
     for step in db.slice_steps():
         people = snapshot.rows(people_sql, [lower, *filters, step])
         if not people:
             return
         upper = people[-1][0]
-        live, rejected = {}, set()
+        # Per person: {requirement: (state, confirmed by, confirmed at)} of the live claim,
+        # or of a rejected one when no claim is live.
+        claims: dict[int, dict[int, tuple]] = {}
         for employee_id, req_id, status, decided_by, decided_at, reconfirm in snapshot.rows(claims_sql, [lower, upper]):
+            mine = claims.setdefault(employee_id, {})
             if status == "rejected":
-                rejected.add((employee_id, req_id))
+                mine.setdefault(req_id, ("rejected", None, None))
             elif status == "confirmed":
                 # Confirmed against a wording since changed substantively: not counted until
                 # confirmed again, as on the progress page.
                 state = "reconfirm" if reconfirm else status
-                live[employee_id, req_id] = (state, neutralise(decided_by) if decided_by else None, decided_at)
+                mine[req_id] = (state, neutralise(decided_by) if decided_by else None, decided_at)
             else:
-                live[employee_id, req_id] = (status, None, None)
+                mine[req_id] = (status, None, None)
         batch = []
         for employee_id, first_name, last_name, slug, level_name, track_id, level_rank in people:
             ranks, items = tracks.get(track_id, ((), ()))
-            person = [employee_id, neutralise(first_name), neutralise(last_name), neutralise(slug),
-                      neutralise(level_name)]
-            for req_id, key, req_level, category, by_data, theme, group, at_least in items[: bisect_right(ranks, level_rank + 1)]:
-                claim = live.get((employee_id, req_id))
-                if claim is not None:
-                    state, confirmed_by, confirmed_at = claim
+            person = (employee_id, neutralise(first_name), neutralise(last_name), neutralise(slug),
+                      neutralise(level_name))
+            mine = claims.get(employee_id)
+            for req_id, by_data, head, tail, unclaimed in items[: bisect_right(ranks, level_rank + 1)]:
+                claim = mine.get(req_id) if mine else None
+                if claim is None:
+                    batch.append(person + unclaimed)
                 else:
-                    state, confirmed_by, confirmed_at = (
-                        "rejected" if (employee_id, req_id) in rejected else "missing"
-                    ), None, None
-                if by_data:
-                    state = "by_data"  # the progress page judges it; who confirmed a claim still shows
-                batch.append([*person, key, req_level, category, state, confirmed_by, confirmed_at, theme, group, at_least])
+                    state, confirmed_by, confirmed_at = claim
+                    if by_data:
+                        state = "by_data"  # the progress page judges it; who confirmed a claim still shows
+                    batch.append(person + head + (state, confirmed_by, confirmed_at) + tail)
             if len(batch) >= csvstream.FETCH_ROWS:
                 yield batch
                 batch = []
