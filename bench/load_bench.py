@@ -254,10 +254,10 @@ def prepare_database(db_url: str, env: dict, employees: int, reseed: bool, seats
                          "or point BENCH_DATABASE_URL at another database.")
     why = ""
     if size["complete"] and size["free_seats"] < seats_needed:
-        # Earlier runs' votes stay in the database: with too few seats left, this run's votes
-        # would fail for want of a seat, not because of the product.
+        # Earlier runs' votes stay in the database: with no seat left unvoted, this run's
+        # votes would fail for want of a seat, not because of the product.
         why = (f" anew: earlier runs left {size['free_seats']} committee seats unvoted, "
-               f"this run votes up to {seats_needed}")
+               f"this run needs {seats_needed}")
         server = connect()
         with server.cursor() as cursor:
             cursor.execute(f"DROP DATABASE `{name}`")
@@ -1408,11 +1408,9 @@ def run(args, children: Children, workdir: Path) -> int:
     env = server_env(db_url, cache_url, secrets.token_urlsafe(50))
 
     print(f"database {urlsplit(db_url).path.strip('/')}: ", end="", flush=True)
-    # The writers take claim, decision and vote in turn: a third of the writes are votes, in
-    # the mixed phase and again in the download phase.
-    phases_with_writes = 1 if args.no_download else 2
-    votes = math.ceil(args.write_rate / len(WRITE_KINDS) * args.seconds * phases_with_writes)
-    print(prepare_database(db_url, env, args.employees, args.reseed, seats_needed=votes))
+    # A voter holds a seat while voting and gives it back (a member may vote again, changing
+    # the vote); the plan hands out seats with no vote yet, at least one per writer.
+    print(prepare_database(db_url, env, args.employees, args.reseed, seats_needed=args.writer_threads))
     started = time.perf_counter()
     plan = load_plan(child(env, "plan", str(args.developers), str(args.leads), str(args.seed)))
     print(f"signed in {plan.signed_in} people in "
