@@ -10,9 +10,9 @@ Needs MariaDB on 127.0.0.1:3306 (root, empty password) or BENCH_DATABASE_URL
 What it does, all on 127.0.0.1, every loop bounded in time and in requests:
   1. Prepares a database of its own (`gradesys_bench` unless BENCH_DATABASE_URL names
      another): creates it, migrates, seeds `seed_demo --employees 10000` unless it already
-     holds exactly that many demo people with enough committee seats left unvoted for this
-     run's votes (earlier runs' votes stay; too few seats, and it seeds anew; --reseed always
-     drops it and starts again), collects the static files.
+     holds exactly that many demo people and an unvoted committee seat per writer (earlier
+     runs' votes stay; too few seats, and it seeds anew; --reseed always drops it and starts
+     again), collects the static files.
   2. Starts a private Redis (no persistence, a free port) as the shared cache and session
      cache, as the README's production settings use, then gunicorn with
      gradesys/gunicorn.conf.py: DEBUG=0, a fresh SECRET_KEY, ALLOWED_HOSTS=127.0.0.1,
@@ -237,17 +237,20 @@ def prepare_database(db_url: str, env: dict, employees: int, reseed: bool, seats
         return MySQLdb.connect(host=parsed.hostname, port=parsed.port or 3306, user=parsed.username or "root",
                                password=parsed.password or "", connect_timeout=5)
 
-    try:
-        server = connect()
-    except MySQLdb.OperationalError as exc:
-        raise BenchError(f"Cannot reach MariaDB at {parsed.hostname}:{parsed.port or 3306}: {exc}") from None
-    with server.cursor() as cursor:
-        if reseed:
-            cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
-        cursor.execute(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-    server.close()
+    def create(*, fresh: bool) -> None:
+        """The database (dropped first when `fresh`), migrated."""
+        try:
+            server = connect()
+        except MySQLdb.OperationalError as exc:
+            raise BenchError(f"Cannot reach MariaDB at {parsed.hostname}:{parsed.port or 3306}: {exc}") from None
+        with server.cursor() as cursor:
+            if fresh:
+                cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
+            cursor.execute(f"CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
+        server.close()
+        manage(env, "migrate", "--noinput", "-v0")
 
-    manage(env, "migrate", "--noinput", "-v0")
+    create(fresh=reseed)
     size = child(env, "size", str(employees))
     if size["more"]:
         raise BenchError(f"{name} holds more than {employees:,} demo people: run with --reseed, "
@@ -258,15 +261,10 @@ def prepare_database(db_url: str, env: dict, employees: int, reseed: bool, seats
         # votes would fail for want of a seat, not because of the product.
         why = (f" anew: earlier runs left {size['free_seats']} committee seats unvoted, "
                f"this run needs {seats_needed}")
-        server = connect()
-        with server.cursor() as cursor:
-            cursor.execute(f"DROP DATABASE `{name}`")
-            cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci")
-        server.close()
-        manage(env, "migrate", "--noinput", "-v0")
-    elif size["complete"]:
+        create(fresh=True)
+    if size["complete"] and not why:
         seeded = f"reused ({employees:,} demo people already there)"
-    if not size["complete"] or why:
+    else:
         started = time.perf_counter()
         # The demo app is a development tool: installed for the seeding only, not in the server.
         manage({**env, "GRADESYS_DEMO": "1"}, "seed_demo", "--employees", str(employees), "-v0")
@@ -1299,7 +1297,6 @@ def _plan(*, developers: int, leads: int, seed: int) -> dict:
     deciders = [(report_lead[pk], pk) for pk in sorted(report_lead)]
     claimers = [(username, pk) for pk, username, _lead in reports]
     rng.shuffle(claimers)
-    # Seats not voted yet on defenses whose day has come: votes are taken from that day on.
     voters = list(_free_seats().order_by("review_id", "pk").values_list("member__username", "review_id"))
     rng.shuffle(voters)
     managers = list(get_user_model().objects.filter(groups__name=MANAGER, is_active=True)
