@@ -1,9 +1,12 @@
 """The server's warm-up: every page template compiled, the URL tables and the catalogues
-read, before the first request; and gunicorn's configuration runs it."""
+read, before the first request, then what is loaded set aside from the garbage collector;
+and gunicorn's configuration runs both."""
 
 from __future__ import annotations
 
+import gc
 import os
+import re
 import runpy
 import signal
 import subprocess
@@ -19,7 +22,7 @@ from django.urls import get_resolver
 from django.utils import translation
 
 from grades.tests.ports import free_port
-from gradesys.warmup import warm_up
+from gradesys.warmup import settle, warm_up
 
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG = ROOT / "gradesys" / "gunicorn.conf.py"
@@ -41,6 +44,28 @@ def test_warm_up_compiles_every_page_template_and_reads_the_url_tables_and_catal
         assert translation.trans_real._translations.get(code) is not None
 
 
+class _Loaded:
+    """Stands for something a server loads at start: a container the collector tracks."""
+
+
+def test_settle_sets_what_is_loaded_aside_from_the_collector_and_collects_garbage_first():
+    loaded = _Loaded()
+    garbage = _Loaded()
+    garbage.cycle = garbage  # unreachable once the name is gone, freed only by a collection
+    del garbage
+    try:
+        set_aside = settle()
+        assert set_aside == gc.get_freeze_count() > 1000
+        # Frozen objects are no longer among those a collection walks.
+        assert not any(obj is loaded for obj in gc.get_objects())
+        assert not any(isinstance(obj, _Loaded) and obj is not loaded for obj in gc.get_objects())
+    finally:
+        gc.unfreeze()
+    assert any(obj is loaded for obj in gc.get_objects())
+    # The cycle was collected before the freeze, not set aside with the rest.
+    assert [obj for obj in gc.get_objects() if isinstance(obj, _Loaded)] == [loaded]
+
+
 def _hooks() -> dict:
     return runpy.run_path(str(CONFIG))
 
@@ -59,16 +84,18 @@ class _Log:
 @pytest.mark.parametrize("preload", [True, False])
 def test_gunicorn_warms_the_master_with_preload_and_each_worker_without(preload, monkeypatch):
     calls = []
-    monkeypatch.setattr("gradesys.warmup.warm_up", lambda: calls.append(1) or {"templates": 3, "seconds": 0.1})
+    monkeypatch.setattr("gradesys.warmup.warm_up", lambda: calls.append("warm") or {"templates": 3, "seconds": 0.1})
+    monkeypatch.setattr("gradesys.warmup.settle", lambda: calls.append("settle") or 1234)
     hooks = _hooks()
     server = SimpleNamespace(cfg=SimpleNamespace(preload_app=preload), log=_Log())
     worker = SimpleNamespace(cfg=SimpleNamespace(preload_app=preload), log=_Log())
     hooks["when_ready"](server)
-    assert calls == ([1] if preload else [])
+    assert calls == (["warm", "settle"] if preload else [])
     hooks["post_worker_init"](worker)
-    assert calls == [1]  # once either way: in the master with preload, in the worker without
+    # Once either way, warmed and then settled: in the master with preload, in the worker without.
+    assert calls == ["warm", "settle"]
     logged = server.log.lines + worker.log.lines
-    assert len(logged) == 1 and "3 templates" in logged[0]
+    assert len(logged) == 2 and "3 templates" in logged[0] and "1234 loaded objects" in logged[1]
 
 
 def test_a_real_gunicorn_master_warms_up_before_its_workers_boot(tmp_path):
@@ -109,6 +136,10 @@ def test_a_real_gunicorn_master_warms_up_before_its_workers_boot(tmp_path):
             server.kill()
             log = server.communicate()[1]
     warmed = next(i for i, line in enumerate(log.splitlines()) if "Warmed up before forking the workers" in line)
+    settled = next(i for i, line in enumerate(log.splitlines()) if "loaded objects from the garbage collector" in line)
     booted = next(i for i, line in enumerate(log.splitlines()) if "Booting worker" in line)
-    assert warmed < booted, log
+    assert warmed < settled < booted, log
+    # The whole project as loaded: tens of thousands of objects, not a handful.
+    set_aside = int(re.search(r"Set aside (\d+) loaded objects", log).group(1))
+    assert set_aside > 50_000, log
     assert "Warmed up: " not in log  # preloaded: the worker did not warm up again
