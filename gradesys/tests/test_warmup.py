@@ -19,6 +19,7 @@ from types import SimpleNamespace
 import pytest
 from django.template import engines
 from django.urls import get_resolver
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils import translation
 
 from grades.tests.ports import free_port
@@ -48,7 +49,14 @@ class _Loaded:
     """Stands for something a server loads at start: a container the collector tracks."""
 
 
+def _must_not_be_evaluated():
+    raise AssertionError("a lazy object was evaluated")
+
+
 def test_settle_sets_what_is_loaded_aside_from_the_collector_and_collects_garbage_first():
+    # type(), not isinstance(): the collector also holds lazy objects (of other tests, and
+    # this one), and isinstance() asks them their __class__, which evaluates them.
+    unevaluated = SimpleLazyObject(_must_not_be_evaluated)
     loaded = _Loaded()
     garbage = _Loaded()
     garbage.cycle = garbage  # unreachable once the name is gone, freed only by a collection
@@ -58,12 +66,13 @@ def test_settle_sets_what_is_loaded_aside_from_the_collector_and_collects_garbag
         assert set_aside == gc.get_freeze_count() > 1000
         # Frozen objects are no longer among those a collection walks.
         assert not any(obj is loaded for obj in gc.get_objects())
-        assert not any(isinstance(obj, _Loaded) and obj is not loaded for obj in gc.get_objects())
+        assert not any(type(obj) is _Loaded and obj is not loaded for obj in gc.get_objects())
     finally:
         gc.unfreeze()
     assert any(obj is loaded for obj in gc.get_objects())
     # The cycle was collected before the freeze, not set aside with the rest.
-    assert [obj for obj in gc.get_objects() if isinstance(obj, _Loaded)] == [loaded]
+    assert [obj for obj in gc.get_objects() if type(obj) is _Loaded] == [loaded]
+    assert unevaluated._wrapped is empty
 
 
 def _hooks() -> dict:
