@@ -389,8 +389,7 @@ def _skill_matrix_rows(snapshot: db.Snapshot, f: dict) -> Iterator[list]:
 
     The database does only index range reads: the active requirements once, then per
     slice of employees (db.slice_steps) the people (primary-key range) and the
-    slice's live or rejected claims (employee range of index evidence_emp_status_claim,
-    which holds every column read: no claim's row is visited); the
+    slice's live or rejected claims (employee range of index evidence_one_open_claim); the
     person × requirement product, each row's state and the neutralising of text are
     done here. One statement that joins the rows is slower on MariaDB and on SQLite,
     and costs MariaDB about four times the CPU (bench/export_bench.py). All the

@@ -1042,14 +1042,7 @@ class Evidence(models.Model):
             ),
         ]
         indexes = [
-            # A person's claims by status; the rest of a claim's state rides along so that the
-            # skill matrix reads a slice of people's claims from the index alone (a third of
-            # the database's work for the report: exports/reports.py, _skill_matrix_rows).
-            models.Index(
-                fields=["employee", "status", "requirement", "open_marker", "reconfirm_needed", "decided_by",
-                        "decided_at"],
-                name="evidence_emp_status_claim",
-            ),
+            models.Index(fields=["employee", "status"], name="evidence_emp_status"),
             # Everyone's claims waiting longest (HR's inbox): by status, then date. The person
             # rides along so the dashboard counts waiting claims per team lead from the index
             # alone, without reading the claims' rows (their evidence text makes them wide).

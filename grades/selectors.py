@@ -1668,7 +1668,7 @@ def _claims(evidence: QuerySet[Evidence]) -> QuerySet[Evidence]:
 
 def waiting_claims_of_reports(lead_employee_id: int, *, limit: int = INBOX_LIMIT) -> Listed:
     """The claims of the people `lead_employee_id` leads that wait for a decision, oldest first."""
-    # By person (the reports' ids, then evidence_emp_status_claim), not along evidence_status_claimed_emp,
+    # By person (the reports' ids, then evidence_emp_status), not along evidence_status_claimed_emp,
     # which SQLite's planner would otherwise walk over everyone's claims for the order it gives.
     reports = Employee.objects.filter(team_lead_id=lead_employee_id).values("pk")
     return listed(_claims(Evidence.objects.filter(employee_id__in=reports)), limit)

@@ -416,32 +416,6 @@ def test_each_report_runs_a_fixed_number_of_statements(monkeypatch):
             assert len(statements) == 1, name
 
 
-@pytest.mark.mysql_only
-def test_the_skill_matrix_reads_a_slices_claims_from_one_index_alone(monkeypatch):
-    """On MariaDB the claims of a slice of people come from the index evidence_emp_status_claim,
-    which holds every column the report reads of a claim: no claim's row is visited. (SQLite's
-    planner, without statistics, takes the foreign key's own index and reads the rows.)"""
-    people = [hire(level_code="middle") for _ in range(12)]
-    _claims_in_every_state(people)
-    statements = []
-    stream = db.Snapshot.stream
-
-    def recorded(self, sql, params, size=None):
-        statements.append((sql, list(params)))
-        return stream(self, sql, params, size)
-
-    monkeypatch.setattr(db.Snapshot, "stream", recorded)
-    b"".join(csv_chunks(get_report("skill-matrix"), {}))
-    (sql, params), *_ = [(sql, params) for sql, params in statements if "FROM grades_evidence" in sql]
-    with connection.cursor() as cursor:
-        cursor.execute("EXPLAIN " + sql, params)
-        columns = [column[0] for column in cursor.description]
-        plan = [dict(zip(columns, row)) for row in cursor.fetchall()]
-    (claims,) = [row for row in plan if row["table"] == "ev"]
-    assert claims["key"] == "evidence_emp_status_claim", plan
-    assert "Using index" in claims["Extra"].split("; "), plan  # from the index alone
-
-
 def test_the_skill_matrix_is_the_same_cut_into_many_small_slices(monkeypatch):
     for i in range(11):
         hire(level_code=["junior", "middle", "senior"][i % 3])
