@@ -14,7 +14,8 @@ Then the objects loaded so far (modules, templates, URL tables: about 140,000) a
 from Python's garbage collector (`settle`). A full collection walks every tracked object, and
 in a worker it took ~65 ms each time, every few hundred requests: a pause some visitor waited
 through. Set aside, they are never walked again (a full collection then takes ~2 ms), and a
-forked worker never writes to their memory to mark them, so it stays shared with the master.
+forked worker's collector no longer writes to their memory, so more of it stays shared with
+the master (using an object still changes its reference count, and copies that page).
 """
 
 from __future__ import annotations
