@@ -255,14 +255,15 @@ def prepare_database(db_url: str, env: dict, employees: int, reseed: bool, seats
     if size["more"]:
         raise BenchError(f"{name} holds more than {employees:,} demo people: run with --reseed, "
                          "or point BENCH_DATABASE_URL at another database.")
-    why = ""
-    if size["complete"] and size["free_seats"] < seats_needed:
+    reuse, why = size["complete"], ""
+    if reuse and size["free_seats"] < seats_needed:
         # Earlier runs' votes stay in the database: with no seat left unvoted, this run's
         # votes would fail for want of a seat, not because of the product.
         why = (f" anew: earlier runs left {size['free_seats']} committee seats unvoted, "
                f"this run needs {seats_needed}")
         create(fresh=True)
-    if size["complete"] and not why:
+        reuse = False
+    if reuse:
         seeded = f"reused ({employees:,} demo people already there)"
     else:
         started = time.perf_counter()

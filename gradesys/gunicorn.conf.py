@@ -29,20 +29,22 @@ errorlog = "-"
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 
 
+def _prepare(log, warmed: str) -> None:
+    """Warm the process up, then set what it loaded aside from the garbage collector."""
+    from gradesys.warmup import settle, warm_up
+
+    log.info(warmed + ": %(templates)s templates in %(seconds)s s", warm_up())
+    log.info("Set aside %s loaded objects from the garbage collector", settle())
+
+
 def when_ready(server):
     """In the master, before the first workers fork: with preload_app the project is loaded by
     now, so it is warmed here once and every worker, recycled ones too, starts warm."""
     if server.cfg.preload_app:
-        from gradesys.warmup import settle, warm_up
-
-        server.log.info("Warmed up before forking the workers: %(templates)s templates in %(seconds)s s", warm_up())
-        server.log.info("Set aside %s loaded objects from the garbage collector", settle())
+        _prepare(server.log, "Warmed up before forking the workers")
 
 
 def post_worker_init(worker):
     """Without preload_app each worker loads the project itself: it warms up before serving."""
     if not worker.cfg.preload_app:
-        from gradesys.warmup import settle, warm_up
-
-        worker.log.info("Warmed up: %(templates)s templates in %(seconds)s s", warm_up())
-        worker.log.info("Set aside %s loaded objects from the garbage collector", settle())
+        _prepare(worker.log, "Warmed up")

@@ -19,8 +19,8 @@ from types import SimpleNamespace
 import pytest
 from django.template import engines
 from django.urls import get_resolver
-from django.utils.functional import SimpleLazyObject, empty
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject, empty
 
 from grades.tests.ports import free_port
 from gradesys.warmup import settle, warm_up
