@@ -63,7 +63,10 @@ def test_settle_sets_what_is_loaded_aside_from_the_collector_and_collects_garbag
     del garbage
     try:
         set_aside = settle()
-        assert set_aside == gc.get_freeze_count() > 1000
+        # Set-aside objects are still freed when their last reference goes, so the count read
+        # afterwards may already be lower than the one settle() returned, never higher.
+        assert set_aside > 1000
+        assert 0 < gc.get_freeze_count() <= set_aside
         # Frozen objects are no longer among those a collection walks.
         assert not any(obj is loaded for obj in gc.get_objects())
         assert not any(type(obj) is _Loaded and obj is not loaded for obj in gc.get_objects())
