@@ -67,7 +67,9 @@ def machine_speed() -> str:
     while the load average and /proc/stat say the machine is idle; every figure of a bench
     then moves with it. Printed before and after a run, this figure tells such a run apart
     from a change in the product: the same loop on the same interpreter, so twice the
-    milliseconds is half the machine.
+    milliseconds is half the machine. It sees one process computing alone, not what the
+    processes pay to hand work to each other (a database or cache round trip, a worker
+    woken up): a run can be slow while this figure is not.
     """
     best = float("inf")
     for _ in range(5):
