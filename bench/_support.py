@@ -5,7 +5,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -58,24 +57,3 @@ def mariadb_memory(cursor) -> str:
     mb = 1024 * 1024
     note = "" if pool >= held else " (smaller: part of the data is read from the OS on the way)"
     return f"InnoDB buffer pool {int(pool) // mb:,} MB for {int(held) // mb:,} MB of data and indexes on the server{note}"
-
-
-def machine_speed() -> str:
-    """The CPU time a fixed piece of pure Python takes here and now, the best of five tries.
-
-    On a virtual machine the host may run this guest at half its usual speed for minutes
-    while the load average and /proc/stat say the machine is idle; every figure of a bench
-    then moves with it. Printed before and after a run, this figure tells such a run apart
-    from a change in the product: the same loop on the same interpreter, so twice the
-    milliseconds is half the machine. It sees one process computing alone, not what the
-    processes pay to hand work to each other (a database or cache round trip, a worker
-    woken up): a run can be slow while this figure is not.
-    """
-    best = float("inf")
-    for _ in range(5):
-        started = time.process_time()
-        total = 0
-        for number in range(1_000_000):
-            total += number
-        best = min(best, time.process_time() - started)
-    return f"machine speed: a fixed Python loop took {best * 1000:.0f} ms of CPU (lower is faster)"

@@ -23,8 +23,7 @@ client, curl's time to the first byte, the time to the first data row, the CPU
 seconds of the worker and of the database server for one download (read from
 /proc; the server's figure counts every client it served meanwhile, so it is only
 meaningful on an otherwise idle server), and the worker's memory (VmRSS before,
-VmHWM after, from /proc). The machine's speed (the CPU time of a fixed Python loop) is
-printed at the start and the end.
+VmHWM after, from /proc).
 Goals: product >= 0.75x mysql at the largest size; worker peak memory grows by
 less than 20 MB from the smallest size to the largest; first byte within 200 ms.
 """
@@ -43,7 +42,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlparse
 
-from _support import free_port, machine_speed, signed_in_session
+from _support import free_port, signed_in_session
 
 PROJECT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -248,7 +247,6 @@ def main():
     parser.add_argument("--repeat", type=int, default=3, help="runs of each way; the best counts")
     args = parser.parse_args()
 
-    print(machine_speed())
     print("Preparing databases")
     prepared = [prepare(args.mysql_url, rows) for rows in args.rows]
     db_pid = database_server_pid()
@@ -279,8 +277,7 @@ def main():
         })
 
     load = os.getloadavg()
-    print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs; "
-          f"{machine_speed()}")
+    print(f"\nload average at the end: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} on {os.cpu_count()} CPUs")
     print(f"{'rows':>10} {'way':>8} {'seconds':>8} {'rows/s':>10} {'x mysql':>8} {'1st byte':>9} "
           f"{'1st row':>8} {'worker s':>9} {'db s':>6} {'RSS MB':>7} {'peak MB':>8}")
     for r in results:

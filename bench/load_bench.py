@@ -42,9 +42,7 @@ What it does, all on 127.0.0.1, every loop bounded in time and in requests:
        mixed again  the mixed phase once more, after the download: the download is compared
                   with the mean of the two phases without it, one before and one after, so
                   that the machine's speed drifting over the minutes cancels out.
-  5. Prints the machine's speed at the start and the end (the CPU time of a fixed Python
-     loop: a host that slows this guest down shows in it, not in the load average), the
-     cache's reads and hit rate per phase (Redis counters; sessions account for
+  5. Prints the cache's reads and hit rate per phase (Redis counters; sessions account for
      one read per signed-in request), CPU use, and the goals with PASS/FAIL: zero errors
      in every phase; p99 under 300 ms for every page in both mixed phases; the download
      slowing the pages by no more than a quarter (page requests/s with the download at
@@ -82,7 +80,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
-from _support import PROJECT, free_port, machine_speed, mariadb_memory
+from _support import PROJECT, free_port, mariadb_memory
 
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).parent / "gunicorn")
@@ -1404,8 +1402,7 @@ def run(args, children: Children, workdir: Path) -> int:
             if shutil.which(tool) is None and not (tool == "redis-server" and os.environ.get("BENCH_CACHE_URL")):
                 raise BenchError(f"{tool} is missing: apt-get install {package}")
     db_url = database_url()
-    print(f"load bench: load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores at the start; "
-          f"{machine_speed()}")
+    print(f"load bench: load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores at the start")
 
     # The cache every worker shares: a private Redis, so its counters are this run's alone.
     redis_port = None
@@ -1487,7 +1484,6 @@ def run(args, children: Children, workdir: Path) -> int:
         print_phase(again, baseline=mixed)
     if budget.spent:
         print(f"\nThe request budget (--max-requests {args.max_requests}) ran out: the phases ended early.")
-    print(f"\nAt the end, {machine_speed()}")
     ok = goals(phases, download, args.write_rate)
     if any(phase.total_errors() for phase in phases.values()):
         tail = log.read_text(errors="replace")[-3000:].strip()

@@ -36,9 +36,7 @@ and the median's ratio to the trivial view's. Goal: every page at
 or under 20 ms median with at most 8 statements; the inbox, which gathers several pages'
 lists, at or under 100 ms with at most 12; the dashboard, which counts everyone on each
 request, at or under 100 ms with at most 13. The machine may be shared: the load
-average is printed before and after, and CPU time moves less with it than wall time. A
-virtual machine may also run slower for a while with nothing else on it: the CPU time of a
-fixed Python loop, printed before and after, shows the machine's speed during the run.
+average is printed before and after, and CPU time moves less with it than wall time.
 
 Not part of the test suite: it prints figures, it does not assert them.
 """
@@ -350,10 +348,7 @@ def main() -> int:
 
         with connection.cursor() as cursor:
             print(mariadb_memory(cursor))
-    from _support import machine_speed
-
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    print(machine_speed())
     clients = Clients()
     trivial_case = Case("/healthz", "anonymous", [(None, "/healthz")])
     all_cases = cases(rng, args.people)
@@ -382,7 +377,6 @@ def main() -> int:
     print("distinct: different (person, address) pairs the case rotated over")
     print("cpu ms: this process only; x trivial: the median over /healthz's median")
     print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
-    print(machine_speed())
     print(f"every page within its goal ({GOAL_MS:.0f} ms median and {GOAL_QUERIES} statements; the inbox "
           f"{HOME_GOAL_MS:.0f} ms and {HOME_GOAL_QUERIES}; the dashboard {DASHBOARD_GOAL_MS:.0f} ms and "
           f"{DASHBOARD_GOAL_QUERIES})"
