@@ -564,7 +564,7 @@ def person_records(pk: int) -> PersonRecords | None:
     """The person with id `pk`, their mentorships, their ledger and their mentees' ledgers.
 
     One statement: the person's row with its relations (user, track, team lead), and as
-    JSON arrays of correlated subqueries (common.json_rows) the mentorships both ways with
+    JSON lists of correlated subqueries (common.json_rows) the mentorships both ways with
     both people's names, the person's ledger and their mentees' ledgers, the books they
     marked as read with who acknowledged each, their claims with who decided each and their
     growth goals (the checklist's, see checklist_lines). Levels are not

@@ -64,7 +64,7 @@ def review_list_queryset(user) -> QuerySet[PromotionReview]:
 # grade history, time in level) in a fixed number of statements whatever the size of the
 # organisation: the review row carries its seats (with members and votes), the candidate's
 # mentorships, the ledgers, the trail and the other parts of the packet read per candidate
-# (delivery facts, books read, team relations) as JSON arrays (common.json_rows); the packet's
+# (delivery facts, books read, team relations) as JSON lists (common.json_rows); the packet's
 # checklist (with its live claims and goals) is one more statement, its reading lists another.
 
 
@@ -133,7 +133,7 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
     their mentees with each entry's level (`ledger_rows`, `mentee_ledger_rows`), all for
     `review_packet`.
 
-    The seats come as one JSON array from a correlated subquery rather than as twelve more
+    The seats come as one JSON list from a correlated subquery rather than as twelve more
     joins (seat, member and vote for each of the four roles): Django built that statement's
     select list of some two hundred columns, and made a model of each, in more time than
     the database took to answer it.

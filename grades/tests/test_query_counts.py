@@ -57,7 +57,7 @@ def count(client, django_assert_num_queries, url, expected):
 
 
 # session, user, the viewer's roles with their employee id and whether they lead anyone
-# (one statement: grades.roles.viewer_facts), the person's row with, as JSON arrays, their
+# (one statement: grades.roles.viewer_facts), the person's row with, as JSON lists, their
 # mentorships both ways, their ledger and their mentees' ledgers (selectors.person_records),
 # the review box (the reviews app's panel: the person's reviews; the last failed defense is
 # the person's own column), the ladder with its reading lists and the person's readings of

@@ -1,17 +1,19 @@
-"""The short lists read as JSON arrays of one row (common.json_rows) read back exactly what the
+"""The short lists read as JSON of one row (common.json_rows) read back exactly what the
 ORM reads of the same rows: dates, times (UTC), decimals, booleans, nested JSON, on either vendor."""
 
 import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from grades import selectors as grade_selectors
 from grades.models import DeliveryFact, GradeChange, Mentorship
 from grades.tests.factories import hire
 from reviews.models import ReviewEvent
 from reviews.selectors import _ledgers_from_rows, review_delivery_facts, review_events, review_for_page
-from reviews.tests.factories import organisation, voted
+from reviews import services
+from reviews.tests.factories import defense_day_came, members, organisation, scheduled, voted
 
 pytestmark = pytest.mark.django_db
 
@@ -74,3 +76,40 @@ def test_the_persons_row_arrays_read_back_what_the_orm_reads():
             for c in GradeChange.objects.filter(employee=employee).order_by("effective_date", "pk")
         ]
     assert grade_selectors.person_records(10**9) is None
+
+
+def test_a_person_with_no_rows_reads_empty_lists():
+    org = organisation()
+    newcomer = hire(level_code="junior", team_lead=org["lead"])
+    records = grade_selectors.person_records(newcomer.pk)
+    assert records.mentorships == [] and records.claims == [] and records.goals == []
+    assert records.ledgers == {newcomer.pk: list(GradeChange.objects.filter(employee=newcomer))}
+    row = grade_selectors._person_rows().get(pk=newcomer.pk)
+    # Each list reads as a list whatever the vendor gives for no rows (NULL, or an empty object).
+    assert (row.mentorship_rows, row.claim_rows, row.goal_rows, row.mentee_ledger_rows) == ([], [], [], [])
+
+
+def _disk_tables(cursor) -> int:
+    cursor.execute("SHOW SESSION STATUS LIKE 'Created_tmp_disk_tables'")
+    return int(cursor.fetchone()[1])
+
+
+def test_on_mariadb_the_lists_are_built_without_a_disk_table():
+    """MariaDB builds a JSON array in a scratch table on disk when an element may be longer
+    than 512 characters (see common.json_rows); the page statements build none."""
+    if connection.vendor != "mysql":
+        pytest.skip("a MariaDB server's behaviour; the suite's MariaDB run covers it")
+    org = organisation()
+    review = defense_day_came(scheduled(org))
+    for user in members(org).values():
+        services.review_vote(review=review, by=user, value="approve", comment="x" * 600)
+    with connection.cursor() as cursor:
+        before = _disk_tables(cursor)
+        row = review_for_page(None, review.pk)
+        records = grade_selectors.person_records(org["dev"].pk)
+        after = _disk_tables(cursor)
+    assert after == before
+    # The lists were read, long text and all.
+    assert [seat["comment"] for seat in row.seat_rows] == ["x" * 600] * 4
+    assert len(row.event_rows) == ReviewEvent.objects.filter(review=review).count() > 4
+    assert records.ledgers[org["dev"].pk]

@@ -149,7 +149,7 @@ def test_the_pager_is_translated(client, org, monkeypatch):
 
 
 # The three statements every signed-in page starts with (session, user, viewer's facts), then:
-# the review with its people and levels joined, and as subqueries (JSON arrays) the seats with
+# the review with its people and levels joined, and as subqueries (JSON lists) the seats with
 # each member and vote, the trail with each event's actor, the candidate's mentorships, the
 # ledgers of the candidate and of their mentees, the candidate's delivery facts and books read,
 # and the id of the level above the candidate's; the checklist with each line's live claim,
@@ -158,7 +158,7 @@ def test_the_pager_is_translated(client, org, monkeypatch):
 DETAIL_QUERIES = 6
 # The team relations section (selectors.review_relations) shown to HR and the committee, the
 # assessments with their authors and the colleague feedback requests with their answers, comes
-# with the review's row as two more JSON arrays: no statement of its own, for any viewer.
+# with the review's row as two more JSON lists: no statement of its own, for any viewer.
 # HR on an open review also reads whom they may ask for feedback, and who may be seated, for
 # the schedule form.
 DETAIL_QUERIES_HR_OPEN = DETAIL_QUERIES + 1 + 1
