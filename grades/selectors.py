@@ -946,6 +946,8 @@ def claim_history(employee: Employee, requirement_id: int) -> list[EvidenceEvent
 # --- The people list ----------------------------------------------------------------------------
 
 
+# Each order ends on a unique column: the list's pages are read from its nearer end
+# (grades.views.NearerEndPaginator), which needs a total order.
 PEOPLE_ORDERINGS = {
     # The order of the user_name_order index (migration 0012): no sort, however deep the page.
     "name": ("user__last_name", "user__first_name", "user__username"),

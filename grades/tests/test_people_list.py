@@ -251,3 +251,48 @@ def test_latest_start_for_is_the_last_day_add_months_reaches_in_time(months):
         assert rules.add_months(latest, months) <= day
         assert rules.add_months(latest + datetime.timedelta(days=1), months) > day
         day += datetime.timedelta(days=1)
+
+
+# --- Pages ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("order", sorted(selectors.PEOPLE_ORDERINGS))
+def test_every_page_shows_its_part_of_the_list_whichever_end_it_is_read_from(client, team, order):
+    """Pages past the middle are read from the list's end (NearerEndPaginator): every page
+    shows the rows the whole list has at its place, names and figures tied or not."""
+    for n in range(120):
+        # Ties on every column the orders read before their last, unique one.
+        hire(level_code="middle" if n % 3 else "junior", track_slug="backend", hire_date=D(2022, 1, 1),
+             user=UserFactory(username=f"twin{n:03}", first_name="Anna", last_name="Tie" if n % 2 else "Same"))
+    client.force_login(team["hr"])
+    whole = list(selectors.people_list(team["hr"], order=order).values_list("pk", flat=True))
+    assert len(whole) == 125
+    pages = []
+    for number in (1, 2, 3):
+        response = client.get(f"/people/?order={order}&page={number}")
+        assert response.status_code == 200 and response.context["page"].number == number
+        pages.append([row.employee.pk for row in response.context["rows"]])
+    assert pages == [whole[:50], whole[50:100], whole[100:]]
+    # A page past the end is the last one, as with Django's paginator.
+    assert shown(client, f"/people/?order={order}&page=9") == whole[100:]
+
+
+def test_the_nearer_end_paginator_keeps_djangos_pages_and_orphans():
+    from django.contrib.auth import get_user_model
+
+    from grades.views import NearerEndPaginator
+
+    for n in range(23):
+        UserFactory(username=f"page{n:02}")
+    users = get_user_model().objects.filter(username__startswith="page").order_by("username")
+    names = [u.username for u in users]
+    for per_page, orphans in ((5, 0), (5, 3), (4, 2), (23, 0), (30, 0)):
+        from django.core.paginator import Paginator
+
+        ours, django = NearerEndPaginator(users, per_page, orphans=orphans), Paginator(names, per_page, orphans=orphans)
+        assert ours.num_pages == django.num_pages
+        for number in django.page_range:
+            page = ours.page(number)
+            assert [u.username for u in page.object_list] == list(django.page(number).object_list)
+            assert (page.has_next(), page.start_index(), page.end_index()) == (
+                django.page(number).has_next(), django.page(number).start_index(), django.page(number).end_index())
