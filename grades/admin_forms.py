@@ -144,6 +144,23 @@ class TrackChangeForm(forms.Form):
             self.fields["level"].empty_label = _("Keep %(level)s") % {"level": employee.current_level}
 
 
+class ExactKeyChoiceField(forms.ModelChoiceField):
+    """A choice of a row by its key that takes the key exactly as stored, letter case included.
+
+    MariaDB compares text without regard to case or trailing spaces, so its lookup alone
+    would take "HARD_SKILL" for the category "hard_skill", which SQLite refuses: the same
+    form would answer differently by database.
+    """
+
+    def to_python(self, value):
+        chosen = super().to_python(value)
+        if chosen is not None and not isinstance(value, self.queryset.model) and (
+            str(getattr(chosen, self.to_field_name or "pk")) != str(value)
+        ):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
+        return chosen
+
+
 class RequirementForm(forms.ModelForm):
     """Requirement edits, with the track-wide key check the model form cannot do.
 
@@ -155,6 +172,7 @@ class RequirementForm(forms.ModelForm):
     class Meta:
         model = Requirement
         fields = "__all__"
+        field_classes = {"category": ExactKeyChoiceField}
         widgets = {
             "text": forms.Textarea(attrs={"rows": 2, "cols": 40}),
             "text_en": forms.Textarea(attrs={"rows": 2, "cols": 40}),

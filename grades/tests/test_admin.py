@@ -190,6 +190,29 @@ def test_hr_adds_a_requirement_under_a_track_level(hr_client):
     assert added.track_level == senior and added.track.slug == "backend"
 
 
+@pytest.mark.parametrize("category", ["HARD_SKILL", "Hard_skill", "hard_skill ", "no-such-theme"])
+def test_a_category_is_chosen_by_its_exact_key_on_every_database(hr_client, category):
+    """MariaDB's lookup alone ignores letter case and trailing spaces: the form does not."""
+    senior = backend_level("senior")
+    url = admin_url(models.TrackLevel, "change", senior.pk)
+    data = form_data(hr_client.get(url))
+    data.update({
+        "requirements-TOTAL_FORMS": str(int(data["requirements-TOTAL_FORMS"]) + 1),
+        "requirements-5-key": "k8s-operations", "requirements-5-category": category,
+        "requirements-5-text": "Kubernetes", "requirements-5-origin": "track", "requirements-5-position": "9",
+        "requirements-5-is_active": "on", "requirements-5-check_params": "{}",
+        "requirements-5-track_level": str(senior.pk),
+    })
+    before = models.Requirement.objects.count()
+
+    response = hr_client.post(url, data)
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in str(response.context["inline_admin_formsets"][0].formset.errors)
+    assert models.Requirement.objects.count() == before
+    assert not models.Requirement.objects.filter(key="k8s-operations").exists()
+
+
 @pytest.mark.parametrize(
     "key",
     [
