@@ -77,6 +77,30 @@ def row_by_row(monkeypatch):
     monkeypatch.setattr(db, "SLICE_LARGEST", 2)
 
 
+def innodb_transactions(thread_id: int) -> list[tuple]:
+    """The isolation level and read-only flag of the InnoDB transactions of `thread_id`.
+
+    InnoDB serves INNODB_TRX from a copy it refreshes only when nobody has read the
+    table for 0.1 s (every read restarts that wait), so a read soon after another
+    session's (a test on the other worker) can show the transactions as they were
+    before the export began. A pause longer than that before each read gets a fresh
+    copy; the read is repeated a few times in case another session read in between.
+    """
+    rows: list[tuple] = []
+    for _ in range(10):
+        time.sleep(0.15)
+        with connections["default"].cursor() as cursor:
+            cursor.execute(
+                "SELECT trx_isolation_level, trx_is_read_only FROM information_schema.INNODB_TRX "
+                "WHERE trx_mysql_thread_id = %s",
+                [thread_id],
+            )
+            rows = list(cursor.fetchall())
+        if rows:
+            break
+    return rows
+
+
 def export_connection_ids() -> set[int]:
     with connections["default"].cursor() as cursor:
         cursor.execute(
@@ -110,13 +134,7 @@ def test_mariadb_download_shows_the_database_as_it_was_when_it_began(client, org
             assert str(organisation["people"][0].pk) in sent
             assert str(organisation["people"][-1].pk) not in sent
         # The export reads in a read-only REPEATABLE READ transaction of its own.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT trx_isolation_level, trx_is_read_only FROM information_schema.INNODB_TRX "
-                "WHERE trx_mysql_thread_id = %s",
-                [export],
-            )
-            assert list(cursor.fetchall()) == [("REPEATABLE READ", 1)]
+        assert innodb_transactions(export) == [("REPEATABLE READ", 1)]
 
         commit_changes(organisation)
         read.extend(chunks)
