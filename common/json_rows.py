@@ -106,7 +106,7 @@ def rows_as(model, db: str, rows, **columns) -> list:
     """
     names = {field.attname for field in model._meta.concrete_fields}
     made = []
-    for row in rows or []:
+    for row in rows:
         values = {name: row[key] for name, key in columns.items()}
         values.update((key, value) for key, value in row.items() if key in names and key not in values)
         made.append(instance(model, db, values))

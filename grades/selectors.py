@@ -578,7 +578,7 @@ def person_records(pk: int) -> PersonRecords | None:
     db = employee._state.db
     mentorships = []
     for row, mentorship in zip(
-        employee.mentorship_rows or [], rows_as(Mentorship, db, employee.mentorship_rows), strict=True
+        employee.mentorship_rows, rows_as(Mentorship, db, employee.mentorship_rows), strict=True
     ):
         for side in ("mentor", "mentee"):
             other = employee if row[f"{side}_id"] == pk else _side(db, row, side)
@@ -605,7 +605,7 @@ def claims_from_rows(db: str, rows) -> list[Evidence]:
     """The claims of JSON rows with CLAIM_ROW_FIELDS, each with who decided it and the
     framework version it was decided under (`decided_version_number`)."""
     claims = []
-    for row, claim in zip(rows or [], rows_as(Evidence, db, rows), strict=True):
+    for row, claim in zip(rows, rows_as(Evidence, db, rows), strict=True):
         if claim.decided_by_id is not None:
             Evidence.decided_by.field.set_cached_value(claim, user_of_row(db, row, "decided_by", claim.decided_by_id))
         # The version of the framework the decision was made under (ChecklistItem.carried_over).
@@ -617,7 +617,7 @@ def claims_from_rows(db: str, rows) -> list[Evidence]:
 def goals_from_rows(db: str, rows) -> list[GrowthGoal]:
     """The growth goals of JSON rows with GOAL_ROW_FIELDS, each with who marked it done."""
     goals = []
-    for row, goal in zip(rows or [], rows_as(GrowthGoal, db, rows), strict=True):
+    for row, goal in zip(rows, rows_as(GrowthGoal, db, rows), strict=True):
         if goal.done_by_id is not None:
             GrowthGoal.done_by.field.set_cached_value(goal, user_of_row(db, row, "done_by", goal.done_by_id))
         goals.append(goal)
@@ -714,7 +714,7 @@ READING_ROW_FIELDS = {**own_columns(BookReading), **user_name_keys("acknowledged
 def readings_from_rows(db: str, rows) -> list[BookReading]:
     """The readings of JSON rows with READING_ROW_FIELDS, each with who acknowledged it."""
     readings = []
-    for row, reading in zip(rows or [], rows_as(BookReading, db, rows), strict=True):
+    for row, reading in zip(rows, rows_as(BookReading, db, rows), strict=True):
         if reading.acknowledged_by_id is not None:
             BookReading.acknowledged_by.field.set_cached_value(
                 reading, user_of_row(db, row, "acknowledged_by", reading.acknowledged_by_id)

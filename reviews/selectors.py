@@ -148,7 +148,7 @@ def review_for_page(user, pk: int) -> PromotionReview | None:
         review = review.get()
     except PromotionReview.DoesNotExist:
         return None
-    review.page_seats = _seats_from_rows(review, review.seat_rows or [])
+    review.page_seats = _seats_from_rows(review, review.seat_rows)
     if user is not None and not policies.may_see_review(user, review, review.page_seats):
         return None
     return review
@@ -170,7 +170,7 @@ def _ledgers_from_rows(review: PromotionReview) -> dict[int, list[GradeChange]]:
     db = review._state.db
     levels: dict[int, Level] = {}
     ledgers: dict[int, list[GradeChange]] = {}
-    rows = (review.ledger_rows or []) + (review.mentee_ledger_rows or [])
+    rows = review.ledger_rows + review.mentee_ledger_rows
     for row in sorted(rows, key=lambda row: (row["effective_date"], row["id"])):
         change = rows_as(GradeChange, db, [row])[0]
         level = levels.get(change.level_id)
@@ -216,7 +216,7 @@ def review_events(review: PromotionReview) -> list[ReviewEvent]:
     (no statement)."""
     db = review._state.db
     events = []
-    for row in review.event_rows or []:
+    for row in review.event_rows:
         event = rows_as(ReviewEvent, db, [row])[0]
         ReviewEvent.actor.field.set_cached_value(event, user_of_row(db, row, "actor", event.actor_id))
         ReviewEvent.review.field.set_cached_value(event, review)
@@ -235,7 +235,7 @@ def review_decision_policy(review: PromotionReview) -> DecisionPolicy:
 def _assessments_from_rows(review: PromotionReview) -> list[RelationsAssessment]:
     db = review._state.db
     made = []
-    for row in review.assessment_rows or []:
+    for row in review.assessment_rows:
         assessment = rows_as(RelationsAssessment, db, [row])[0]
         RelationsAssessment.author.field.set_cached_value(assessment, user_of_row(db, row, "author", assessment.author_id))
         made.append(assessment)
@@ -247,7 +247,7 @@ def _feedback_from_rows(review: PromotionReview) -> list[FeedbackRequest]:
     with its colleague, who asked and withdrew it, and its answer (with_answer's given_answer)."""
     db = review._state.db
     made = []
-    for row in review.feedback_rows or []:
+    for row in review.feedback_rows:
         feedback_request = rows_as(FeedbackRequest, db, [row])[0]
         colleague = instance(Employee, db, {"id": feedback_request.colleague_id, "user_id": row["colleague__user_id"]})
         Employee.user.field.set_cached_value(
@@ -458,7 +458,7 @@ def review_packet(review: PromotionReview, *, on: datetime.date | None = None) -
     periods = [
         (row["mentee_id"], datetime.date.fromisoformat(row["started_on"]),
          datetime.date.fromisoformat(row["ended_on"]) if row["ended_on"] else None)
-        for row in review.mentorship_rows or []
+        for row in review.mentorship_rows
     ]
     ledgers = _ledgers_from_rows(review)
     history = ledgers.get(employee.pk, [])
