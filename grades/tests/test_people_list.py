@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
 from django.db.models import F
 
 from grades import rules, selectors
 from grades.models import Employee
 from grades.tests.factories import UserFactory, hire
+from grades.views import NearerEndPaginator
 
 pytestmark = pytest.mark.django_db
 
@@ -278,21 +281,16 @@ def test_every_page_shows_its_part_of_the_list_whichever_end_it_is_read_from(cli
 
 
 def test_the_nearer_end_paginator_keeps_djangos_pages_and_orphans():
-    from django.contrib.auth import get_user_model
-
-    from grades.views import NearerEndPaginator
-
     for n in range(23):
         UserFactory(username=f"page{n:02}")
     users = get_user_model().objects.filter(username__startswith="page").order_by("username")
     names = [u.username for u in users]
     for per_page, orphans in ((5, 0), (5, 3), (4, 2), (23, 0), (30, 0)):
-        from django.core.paginator import Paginator
-
-        ours, django = NearerEndPaginator(users, per_page, orphans=orphans), Paginator(names, per_page, orphans=orphans)
-        assert ours.num_pages == django.num_pages
-        for number in django.page_range:
-            page = ours.page(number)
-            assert [u.username for u in page.object_list] == list(django.page(number).object_list)
+        ours = NearerEndPaginator(users, per_page, orphans=orphans)
+        djangos = Paginator(names, per_page, orphans=orphans)
+        assert ours.num_pages == djangos.num_pages
+        for number in djangos.page_range:
+            page, expected = ours.page(number), djangos.page(number)
+            assert [u.username for u in page.object_list] == list(expected.object_list)
             assert (page.has_next(), page.start_index(), page.end_index()) == (
-                django.page(number).has_next(), django.page(number).start_index(), django.page(number).end_index())
+                expected.has_next(), expected.start_index(), expected.end_index())
