@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -1287,9 +1287,13 @@ def sum_of(queryset: QuerySet, expression: Expression):
     return Coalesce(Cast(Subquery(summed), output_field=IntegerField()), 0)
 
 
-def employee_counts() -> dict[str, Expression]:
-    """checklist_total, checklist_done and waiting_claims recounted from the data, as expressions
-    over an Employee queryset (for annotate(), or update() to store them).
+# The figures the people list reads from the employee row, kept by the services.
+COUNT_FIELDS = ("checklist_total", "checklist_done", "waiting_claims")
+
+
+def employee_counts(fields: Iterable[str] = COUNT_FIELDS) -> dict[str, Expression]:
+    """The figures named in `fields` (all three by default) recounted from the data, as
+    expressions over an Employee queryset (for annotate(), or update() to store them).
 
     The checklist is the active people-judged requirements of the person's full ladder
     (their track's, and a fork's parent's below the fork) up to the rank after their
@@ -1298,16 +1302,23 @@ def employee_counts() -> dict[str, Expression]:
     these") is N lines, never more than its active requirements, as ChecklistFigures
     counts the page's checklist.
 
-    - checklist_total: the lines;
+    - checklist_total: the lines; moved by the person's level and track and by the
+      framework, never by a claim;
     - checklist_done: the lines done: confirmed claims on requirements alone, and per
       group as many confirmed claims on its requirements as it counts lines, at most;
       never a claim confirmed against an earlier wording and waiting to be confirmed
       again (reconfirm_needed);
     - waiting_claims: their claims waiting for a decision.
 
-    The subqueries refer to the employee row's own columns only (no join on it), so the
-    same expressions work in one UPDATE of the employee table on MySQL as well.
+    Only the named expressions are built: the checklist's take the ORM several
+    milliseconds to build and compile, which a claim, moving only waiting_claims, need
+    not spend. The subqueries refer to the employee row's own columns only (no join on
+    it), so the same expressions work in one UPDATE of the employee table on MySQL as well.
     """
+    fields = set(fields)
+    unknown = fields - set(COUNT_FIELDS)
+    if unknown:
+        raise ValueError(f"Not a kept figure: {', '.join(sorted(unknown))}")
 
     def next_rank():
         # The rank after the employee's level, read inside a subquery of the employee's.
@@ -1315,51 +1326,59 @@ def employee_counts() -> dict[str, Expression]:
         return ExpressionWrapper(current + 1, output_field=IntegerField())
 
     people_judged = {"is_active": True, "check_kind": ""}
-    # The requirements of the person's full ladder: the rung of the requirement's level on
-    # the person's track says whose requirements apply there (a fork's parent's below the fork).
-    alone = Requirement.objects.filter(
-        counted_levels("track_level__level__"),
-        track_level__level__rungs__track_id=OuterRef("track_id"),
-        track_level__level__rungs__owner_id=F("track_id"),
-        group__isnull=True,
-        track_level__level__rank__lte=next_rank(),
-        **people_judged,
-    )
-    confirmed_alone = Evidence.objects.filter(
-        counted_levels("requirement__track_level__level__"),
-        employee_id=OuterRef("pk"),
-        status=EvidenceStatus.CONFIRMED,
-        reconfirm_needed=False,
-        requirement__is_active=True,
-        requirement__check_kind="",
-        requirement__group__isnull=True,
-        requirement__track_level__level__rungs__track_id=OuterRef("track_id"),
-        requirement__track_level__level__rungs__owner_id=F("requirement__track_id"),
-        requirement__track_level__level__rank__lte=next_rank(),
-    )
-    # The person's track's groups on their checklist, each with the lines it counts as.
-    groups = RequirementGroup.objects.filter(
-        counted_levels("track_level__level__"),
-        track_level__level__rungs__track_id=OuterRef("track_id"),
-        track_level__level__rungs__owner_id=F("track_level__track_id"),
-        track_level__level__rank__lte=next_rank(),
-    ).annotate(
-        need=Least(F("at_least"), count_of(Requirement.objects.filter(group_id=OuterRef("pk"), **people_judged))),
-    )
-    confirmed_in_group = Evidence.objects.filter(
-        employee_id=OuterRef(OuterRef("pk")),
-        status=EvidenceStatus.CONFIRMED,
-        reconfirm_needed=False,
-        requirement__group_id=OuterRef("pk"),
-        **{f"requirement__{name}": value for name, value in people_judged.items()},
-    )
-    waiting = Evidence.objects.filter(employee_id=OuterRef("pk"), status=EvidenceStatus.CLAIMED)
-    return {
-        "checklist_total": count_of(alone) + sum_of(groups, F("need")),
-        "checklist_done": count_of(confirmed_alone)
-        + sum_of(groups, Least(F("at_least"), count_of(confirmed_in_group))),
-        "waiting_claims": count_of(waiting),
-    }
+
+    @functools.cache  # built once when both checklist figures are asked for; each derives its own from it
+    def groups():
+        # The person's track's groups on their checklist, each with the lines it counts as.
+        return RequirementGroup.objects.filter(
+            counted_levels("track_level__level__"),
+            track_level__level__rungs__track_id=OuterRef("track_id"),
+            track_level__level__rungs__owner_id=F("track_level__track_id"),
+            track_level__level__rank__lte=next_rank(),
+        ).annotate(
+            need=Least(F("at_least"), count_of(Requirement.objects.filter(group_id=OuterRef("pk"), **people_judged))),
+        )
+
+    def checklist_total():
+        # The requirements of the person's full ladder: the rung of the requirement's level on
+        # the person's track says whose requirements apply there (a fork's parent's below the fork).
+        alone = Requirement.objects.filter(
+            counted_levels("track_level__level__"),
+            track_level__level__rungs__track_id=OuterRef("track_id"),
+            track_level__level__rungs__owner_id=F("track_id"),
+            group__isnull=True,
+            track_level__level__rank__lte=next_rank(),
+            **people_judged,
+        )
+        return count_of(alone) + sum_of(groups(), F("need"))
+
+    def checklist_done():
+        confirmed_alone = Evidence.objects.filter(
+            counted_levels("requirement__track_level__level__"),
+            employee_id=OuterRef("pk"),
+            status=EvidenceStatus.CONFIRMED,
+            reconfirm_needed=False,
+            requirement__is_active=True,
+            requirement__check_kind="",
+            requirement__group__isnull=True,
+            requirement__track_level__level__rungs__track_id=OuterRef("track_id"),
+            requirement__track_level__level__rungs__owner_id=F("requirement__track_id"),
+            requirement__track_level__level__rank__lte=next_rank(),
+        )
+        confirmed_in_group = Evidence.objects.filter(
+            employee_id=OuterRef(OuterRef("pk")),
+            status=EvidenceStatus.CONFIRMED,
+            reconfirm_needed=False,
+            requirement__group_id=OuterRef("pk"),
+            **{f"requirement__{name}": value for name, value in people_judged.items()},
+        )
+        return count_of(confirmed_alone) + sum_of(groups(), Least(F("at_least"), count_of(confirmed_in_group)))
+
+    def waiting_claims():
+        return count_of(Evidence.objects.filter(employee_id=OuterRef("pk"), status=EvidenceStatus.CLAIMED))
+
+    build = {"checklist_total": checklist_total, "checklist_done": checklist_done, "waiting_claims": waiting_claims}
+    return {name: build[name]() for name in COUNT_FIELDS if name in fields}
 
 
 def employees_with_wrong_counts(employees: QuerySet[Employee] | None = None) -> QuerySet[Employee]:

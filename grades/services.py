@@ -65,9 +65,13 @@ def _refresh_current_level(employee: Employee) -> None:
     employee_counts_refresh(employees=Employee.objects.filter(pk=employee.pk))
 
 
-def employee_counts_refresh(*, employees=None) -> int:
+def employee_counts_refresh(*, employees=None, fields=None) -> int:
     """Recount the figures the people list shows (checklist_total, checklist_done,
     waiting_claims) for `employees` (a QuerySet of Employee; everyone when None).
+
+    `fields` names the figures the caller's write can move (all three when None): a
+    claim, a withdrawal or a rejection moves only waiting_claims; a confirmation
+    checklist_done too; only the level, the track and the framework move checklist_total.
 
     Call inside the transaction of the write that changed what they count, so that
     they commit, or roll back, with it. The counts are derived data: they are written
@@ -85,7 +89,7 @@ def employee_counts_refresh(*, employees=None) -> int:
     using = employees.db
     with transaction.atomic(using=using):
         ids = list(employees.select_for_update().order_by("pk").values_list("pk", flat=True))
-        expressions = employee_counts()
+        expressions = employee_counts() if fields is None else employee_counts(fields)
         for start in range(0, len(ids), COUNTS_BATCH):
             Employee.objects.using(using).filter(pk__in=ids[start : start + COUNTS_BATCH]).update(**expressions)
     return len(ids)
@@ -348,7 +352,7 @@ def evidence_claim(*, employee: Employee, requirement, description: str, links=(
         claimed_at=now,
     )
     _record_event(evidence, "claimed", by, now)
-    employee_counts_refresh(employees=Employee.objects.filter(pk=employee.pk))
+    employee_counts_refresh(employees=Employee.objects.filter(pk=employee.pk), fields=["waiting_claims"])
     return evidence
 
 
@@ -401,7 +405,7 @@ def evidence_withdraw(*, evidence, by: User):
     evidence.status = EvidenceStatus.WITHDRAWN
     audit.save(evidence, by=by, update_fields=["status"])
     _record_event(evidence, "withdrawn", by, timezone.now())
-    employee_counts_refresh(employees=Employee.objects.filter(pk=evidence.employee_id))
+    employee_counts_refresh(employees=Employee.objects.filter(pk=evidence.employee_id), fields=["waiting_claims"])
     return evidence
 
 
@@ -435,7 +439,10 @@ def evidence_decide(*, evidence, confirm: bool, comment: str = "", by: User):
         evidence, by=by, update_fields=["status", "decided_by", "decided_at", "decision_comment", "decided_version"]
     )
     _record_event(evidence, "confirmed" if confirm else "rejected", by, now, comment=comment)
-    employee_counts_refresh(employees=Employee.objects.filter(pk=evidence.employee_id))
+    employee_counts_refresh(
+        employees=Employee.objects.filter(pk=evidence.employee_id),
+        fields=["checklist_done", "waiting_claims"] if confirm else ["waiting_claims"],
+    )
     return evidence
 
 
@@ -479,7 +486,7 @@ def evidence_reconfirm(*, evidence, confirm: bool, comment: str = "", by: User):
     )
     action = EvidenceEvent.Action.RECONFIRMED if confirm else EvidenceEvent.Action.REJECTED
     _record_event(evidence, action, by, now, comment=comment)
-    employee_counts_refresh(employees=Employee.objects.filter(pk=evidence.employee_id))
+    employee_counts_refresh(employees=Employee.objects.filter(pk=evidence.employee_id), fields=["checklist_done"])
     return evidence
 
 

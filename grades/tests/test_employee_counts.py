@@ -156,6 +156,63 @@ def test_editing_a_claim_leaves_the_figures_and_a_refused_decision_too(dev, lead
     assert_all_match()
 
 
+def employee_updates(queries) -> list[str]:
+    """The SET clauses of the UPDATEs of the employee table among captured statements."""
+    table = connection.ops.quote_name(Employee._meta.db_table)
+    return [q["sql"].split(" SET ", 1)[1] for q in queries if q["sql"].startswith(f"UPDATE {table} SET ")]
+
+
+def test_each_claim_write_recounts_only_the_figures_it_can_move(dev, lead):
+    """A claim, a withdrawal and a rejection move only waiting_claims; a confirmation
+    checklist_done as well; none of them the checklist's size, which the level and the
+    framework set. The recount writes those columns alone (the others are not rebuilt)."""
+    from django.test.utils import CaptureQueriesContext
+
+    def columns_written(write):
+        with CaptureQueriesContext(connection) as captured:
+            write()
+        (clause,) = employee_updates(captured.captured_queries)
+        return {name for name in selectors.COUNT_FIELDS if f"{connection.ops.quote_name(name)} = " in clause}
+
+    held = []
+    assert columns_written(lambda: held.append(claim(dev, next_line(dev)))) == {"waiting_claims"}
+    assert columns_written(lambda: held.append(claim(dev, next_line(dev, offset=1)))) == {"waiting_claims"}
+    assert columns_written(lambda: held.append(claim(dev, next_line(dev, offset=2)))) == {"waiting_claims"}
+    assert columns_written(lambda: services.evidence_withdraw(evidence=held[0], by=dev.user)) == {"waiting_claims"}
+    assert columns_written(
+        lambda: services.evidence_decide(evidence=held[1], confirm=False, comment="Show the tests", by=lead.user)
+    ) == {"waiting_claims"}
+    assert columns_written(
+        lambda: services.evidence_decide(evidence=held[2], confirm=True, by=lead.user)
+    ) == {"checklist_done", "waiting_claims"}
+    assert figures(dev) == (checklist_size("backend", 5), 1, 0)
+    assert_all_match()
+
+
+def test_a_refresh_of_some_figures_writes_those_and_leaves_the_others(dev, lead):
+    services.evidence_decide(evidence=claim(dev, next_line(dev)), confirm=True, by=lead.user)
+    claim(dev, next_line(dev, offset=1))
+    right = figures(dev)
+    assert right == (checklist_size("backend", 5), 1, 1)
+    mine = Employee.objects.filter(pk=dev.pk)
+    mine.update(checklist_total=90, checklist_done=80, waiting_claims=70)  # behind the services
+
+    services.employee_counts_refresh(employees=mine, fields=["waiting_claims"])
+    assert figures(dev) == (90, 80, 1)
+    services.employee_counts_refresh(employees=mine, fields=["checklist_done", "waiting_claims"])
+    assert figures(dev) == (90, 1, 1)
+    services.employee_counts_refresh(employees=mine)
+    assert figures(dev) == right
+
+
+def test_a_figure_the_row_does_not_keep_is_refused_before_anything_is_written(dev):
+    mine = Employee.objects.filter(pk=dev.pk)
+    mine.update(waiting_claims=70)
+    with pytest.raises(ValueError, match="months_in_level"):
+        services.employee_counts_refresh(employees=mine, fields=["waiting_claims", "months_in_level"])
+    assert figures(dev)[2] == 70
+
+
 def test_a_claim_through_the_page_counts_in_the_people_list(client, dev, lead):
     client.force_login(dev.user)
     response = client.post(
