@@ -691,7 +691,8 @@ class ReportFilterForm(forms.Form):
         from grades.models import Track
 
         slug = self.cleaned_data.get("track")
-        if slug and not Track.objects.filter(slug=slug).exists():
+        # Compared here as well: MariaDB's lookup alone takes "BACKEND" for "backend", SQLite's not.
+        if slug and slug not in Track.objects.filter(slug=slug).values_list("slug", flat=True):
             raise forms.ValidationError(_("No track %(slug)s.") % {"slug": slug})
         return slug
 
@@ -699,7 +700,7 @@ class ReportFilterForm(forms.Form):
         from grades.models import Level
 
         code = self.cleaned_data.get("level")
-        if code and not Level.objects.filter(code=code).exists():
+        if code and code not in Level.objects.filter(code=code).values_list("code", flat=True):
             raise forms.ValidationError(_("No level %(code)s.") % {"code": code})
         return code
 

@@ -14,6 +14,7 @@ from django.contrib.admin.widgets import AdminDateWidget
 from django.forms.models import BaseInlineFormSet
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import ExactKeyChoiceField
 from common.validators import validate_calendar_date
 
 from .models import Employee, GradeChangeKind, Level, Requirement, Track
@@ -142,23 +143,6 @@ class TrackChangeForm(forms.Form):
         self.fields["effective_date"].initial = datetime.date.today()
         if employee.current_level_id is not None:
             self.fields["level"].empty_label = _("Keep %(level)s") % {"level": employee.current_level}
-
-
-class ExactKeyChoiceField(forms.ModelChoiceField):
-    """A choice of a row by its key that takes the key exactly as stored, letter case included.
-
-    MariaDB compares text without regard to case or trailing spaces, so its lookup alone
-    would take "HARD_SKILL" for the category "hard_skill", which SQLite refuses: the same
-    form would answer differently by database.
-    """
-
-    def to_python(self, value):
-        chosen = super().to_python(value)
-        if chosen is not None and not isinstance(value, self.queryset.model) and (
-            str(getattr(chosen, self.to_field_name or "pk")) != str(value)
-        ):
-            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice", params={"value": value})
-        return chosen
 
 
 class RequirementForm(forms.ModelForm):

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from common.forms import ExactKeyChoiceField
 from grades.models import Track
 
 from . import rules, selectors, services
@@ -75,7 +76,7 @@ class CalculatorForm(forms.Form):
         ],
         initial=rules.WEIGHTED,
     )
-    track = forms.ModelChoiceField(
+    track = ExactKeyChoiceField(
         label=_("Track"),
         queryset=Track.objects.order_by("name"),
         required=False,

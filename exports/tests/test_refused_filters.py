@@ -65,3 +65,20 @@ def test_the_refused_form_is_for_managers_only(client):
     developer = hire(level_code="middle")
     client.force_login(developer.user)
     assert client.get("/exports/roster.csv?track=cobol", **HTML).status_code == 403
+
+
+@pytest.mark.parametrize("query, message", [
+    ("track=BACKEND", "track: No track BACKEND."),
+    ("track=Backend", "track: No track Backend."),
+    ("level=MIDDLE", "level: No level MIDDLE."),
+])
+def test_a_track_or_level_in_other_letters_is_refused_on_every_database(client, manager, query, message):
+    """MariaDB's comparison alone would take them for backend and middle and send that file;
+    SQLite's would not: the key must be the one stored, on both."""
+    hire(level_code="middle")
+    response = client.get(f"/exports/roster.csv?{query}")
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    # The key as stored is a file, so the refusal is the letters, not the filter.
+    good = client.get(f"/exports/roster.csv?{query.lower()}")
+    assert good.status_code == 200 and good["Content-Type"].startswith("text/csv")
