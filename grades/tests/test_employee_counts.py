@@ -18,6 +18,7 @@ import pytest
 import yaml
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from grades import selectors, services
 from grades.versions import load_framework
@@ -166,7 +167,6 @@ def test_each_claim_write_recounts_only_the_figures_it_can_move(dev, lead):
     """A claim, a withdrawal and a rejection move only waiting_claims; a confirmation
     checklist_done as well; none of them the checklist's size, which the level and the
     framework set. The recount writes those columns alone (the others are not rebuilt)."""
-    from django.test.utils import CaptureQueriesContext
 
     def columns_written(write):
         with CaptureQueriesContext(connection) as captured:
