@@ -1385,11 +1385,7 @@ def employees_with_wrong_counts(employees: QuerySet[Employee] | None = None) -> 
     """The employees whose kept figures differ from a recount (none, when the services kept them)."""
     recount = {f"recounted_{name}": expression for name, expression in employee_counts().items()}
     qs = Employee.objects.all() if employees is None else employees
-    return qs.annotate(**recount).exclude(
-        checklist_total=F("recounted_checklist_total"),
-        checklist_done=F("recounted_checklist_done"),
-        waiting_claims=F("recounted_waiting_claims"),
-    )
+    return qs.annotate(**recount).exclude(**{name: F(f"recounted_{name}") for name in COUNT_FIELDS})
 
 
 # --- Delivery facts ---------------------------------------------------------------------------
