@@ -100,18 +100,25 @@ def drill_app_server_stopped(cluster, seconds: float, *, drain: bool) -> None:
         while not stop_at.is_set() and people:
             name, visitor = people[n % len(people)]
             status, _h, page = visitor.get(cluster.url + "/me/")
-            action = re.search(rb'action="(/people/\d+/claim/\d+/)', page) if status == 200 else None
+            # The page links each line to its claim form, read when the line's box opens.
+            link = re.search(rb'href="(/people/\d+/claim/\d+/form/)"', page) if status == 200 else None
             with lock:
                 gets["ok" if status == 200 else f"failed ({status})"] += 1
-            if action is None:
+            if link is None:
                 if status == 200:
                     people.remove((name, visitor))  # nothing left to claim
                 continue
+            status, _h, form = visitor.get(cluster.url + link.group(1).decode())
+            with lock:
+                gets["ok" if status == 200 else f"failed ({status})"] += 1
+            if status != 200:
+                continue
+            action = re.search(rb'action="(/people/\d+/claim/\d+/)', form).group(1).decode()
             marker = f"{prefix}-{index}x{n}"
             n += 1
             status, _h, _b = cl.request(
-                cluster.url + action.group(1).decode(), opener=visitor.opener,
-                data={"csrfmiddlewaretoken": visitor.CSRF.search(page.decode()).group(1),
+                cluster.url + action, opener=visitor.opener,
+                data={"csrfmiddlewaretoken": visitor.CSRF.search(form.decode()).group(1),
                       "description": f"Shipped {marker}; reviewed.", "links": f"https://git.example.com/{marker}"},
                 headers={"Referer": cluster.url + "/me/"},
             )

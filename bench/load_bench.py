@@ -113,6 +113,9 @@ WRITE_CASES = {
 # The forms' addresses without their fragment (a checklist line's "#req-<id>": a browser
 # never sends it either).
 CLAIM_ACTION = re.compile(r"^/people/\d+/claim/\d+/$")
+# The progress page links each line to its claim form, which the page's script reads when the
+# line's box opens (grades.views.claim_form).
+CLAIM_FORM_LINK = re.compile(rb'href="(/people/\d+/claim/\d+/form/)"')
 DECIDE_ACTION = re.compile(r"^/evidence/\d+/decide/$")
 VOTE_ACTION = re.compile(r"^/reviews/\d+/vote/$")
 FORM_TAG = re.compile(rb"<form\b[^>]*>", re.I)
@@ -544,10 +547,13 @@ class Site:
         finally:
             conn.close()
 
-    def page(self, phase: Phase, case: str, person: Person | None, path: str, *, jar: bool = False) -> Answer | None:
+    def page(self, phase: Phase, case: str, person: Person | None, path: str, *, jar: bool = False,
+             fragment: bool = False) -> Answer | None:
         """GET a page and record it; `jar` sends and keeps every cookie (a writer's browser),
-        otherwise only the session cookie goes (a reader)."""
-        headers = {}
+        otherwise only the session cookie goes (a reader). `fragment`: a part of a page that
+        the page's script asks for when a box opens (X-Requested-With: fetch), such as a line's
+        claim form."""
+        headers = {"X-Requested-With": "fetch"} if fragment else {}
         if person is not None:
             headers["Cookie"] = person.cookie_header() if jar else person.session
         answer = self.send("GET", path, headers)
@@ -555,7 +561,7 @@ class Site:
             return None
         if jar and person is not None:
             person.absorb(answer)
-        error = answer.error or page_error(answer, path)
+        error = answer.error or page_error(answer, path, fragment=fragment)
         phase.record(case, answer.ms, error, signed_in=person is not None)
         return None if error else answer
 
@@ -596,13 +602,15 @@ class Site:
         return True
 
 
-def page_error(answer: Answer, path: str) -> str | None:
+def page_error(answer: Answer, path: str, *, fragment: bool = False) -> str | None:
     if answer.status != 200:
         where = ""
         if answer.headers is not None and answer.headers.get("Location"):
             where = f" to {urlsplit(answer.headers['Location']).path}"
         return f"HTTP {answer.status}{where}"
-    if path != "/healthz" and b"</html>" not in answer.body[-200:].lower():
+    # A page ends its document; a fragment (a form) its form.
+    end = b"</form>" if fragment else b"</html>"
+    if path != "/healthz" and end not in answer.body[-200:].lower():
         return "incomplete page"
     return None
 
@@ -839,12 +847,21 @@ class Writers:
                 page = self.site.page(phase, page_case("/me/", "developer"), tab, "/me/", jar=True)
                 if page is None:
                     return
-                actions = form_actions(page.body, CLAIM_ACTION)
-                if not actions:
+                links = CLAIM_FORM_LINK.findall(page.body)
+                if not links:
                     keep = False  # nothing left to claim: this developer leaves the rotation
                     continue
+                # The developer opens one line's claim box: the page's script reads its form.
+                link = rng.choice(links).decode()
+                form = self.site.page(phase, page_case(link, "developer"), tab, link, jar=True, fragment=True)
+                if form is None:
+                    return
+                actions = form_actions(form.body, CLAIM_ACTION)
+                if not actions:
+                    phase.error(case, "the claim form has no claim action")
+                    return
                 number = rng.randrange(1, 10**6)
-                if self.site.submit(phase, case, tab, "/me/", page, rng.choice(actions), {
+                if self.site.submit(phase, case, tab, "/me/", form, actions[0], {
                     "description": f"Shipped change {number} that shows this; reviewed and released.",
                     "links": f"https://git.example.com/platform/service/-/merge_requests/{number}",
                 }):

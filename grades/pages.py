@@ -15,7 +15,7 @@ from django.urls import reverse
 from common.converters import MAX_ID
 
 from . import extensions, policies, selectors
-from .models import READING_NOTE_LENGTH, Employee
+from .models import Employee
 
 
 def render_progress(request, employee, *, records=None, status=200, bound=None, refusal=None):
@@ -44,7 +44,6 @@ def render_progress(request, employee, *, records=None, status=200, bound=None, 
         "is_self": is_self,
         "can_decide": can_decide,
         "can_acknowledge": can_acknowledge,
-        "reading_note_length": READING_NOTE_LENGTH,
         "bound": bound,
         # After a refused POST the address is the action's; the language switch returns here.
         "page_url": reverse("grades:me") if is_self else employee.get_absolute_url(),
@@ -72,7 +71,8 @@ def _line_actions(items, *, employee, is_self: bool, can_decide: bool, bound) ->
     """Give each checklist line the addresses of what the viewer may do with it.
 
     Sets on each item: history_url (when it has claims), claim_url (the person, on a
-    line they may claim), edit_url and withdraw_url (the person, on a waiting claim),
+    line they may claim) and claim_form_url (where the page reads its form when the line's
+    claim box opens), edit_url and withdraw_url (the person, on a waiting claim),
     decide_url (their lead or HR, on a waiting claim), reconfirm_url (their lead or HR, on
     a claim confirmed against an earlier wording), and bound_form (the rejected form to
     show again on that line). Built here rather than with {% url %} in the template:
@@ -81,6 +81,7 @@ def _line_actions(items, *, employee, is_self: bool, can_decide: bool, bound) ->
     kind, bound_id, form = bound if bound else (None, None, None)
     history = _AddressOf("grades:claim_history", employee.pk)
     claim = _AddressOf("grades:claim", employee.pk)
+    claim_form = _AddressOf("grades:claim_form", employee.pk)
     edit = _AddressOf("grades:evidence_edit")
     withdraw = _AddressOf("grades:evidence_withdraw")
     decide = _AddressOf("grades:evidence_decide")
@@ -91,6 +92,7 @@ def _line_actions(items, *, employee, is_self: bool, can_decide: bool, bound) ->
         evidence_id = item.evidence.pk if item.evidence is not None else None
         item.history_url = history(requirement_id) if item.history else ""
         item.claim_url = claim(requirement_id) if is_self and item.claimable else ""
+        item.claim_form_url = claim_form(requirement_id) if item.claim_url else ""
         item.edit_url = edit(evidence_id) if is_self and waiting else ""
         item.withdraw_url = withdraw(evidence_id) if is_self and waiting else ""
         item.decide_url = decide(evidence_id) if can_decide and waiting else ""
@@ -119,7 +121,8 @@ def _place_refusal(items, requirement_id: int, refusal: list[str]) -> bool:
 def _book_actions(reading, *, employee, may_mark: bool, can_acknowledge: bool, bound) -> None:
     """Give each book of the reading list the addresses of what the viewer may do with it.
 
-    Sets on each book: read_url (the person, on a book not marked yet), unmark_url (the
+    Sets on each book: read_url and read_form_url (the person, on a book not marked yet:
+    where the form posts, and where the page reads it when the box opens), unmark_url (the
     person, on a book marked and not acknowledged), acknowledge_url (their team lead, on
     the same), and bound_form (the refused form to show again on that book).
     """
@@ -127,6 +130,7 @@ def _book_actions(reading, *, employee, may_mark: bool, can_acknowledge: bool, b
         return
     kind, bound_id, form = bound if bound else (None, None, None)
     read = _AddressOf("grades:book_read", employee.pk)
+    read_form = _AddressOf("grades:book_read_form", employee.pk)
     unmark = _AddressOf("grades:reading_unmark")
     acknowledge = _AddressOf("grades:reading_acknowledge")
     for step in reading.levels:
@@ -134,6 +138,7 @@ def _book_actions(reading, *, employee, may_mark: bool, can_acknowledge: bool, b
             marked = book.reading
             open_reading = marked is not None and not marked.is_acknowledged
             book.read_url = read(book.pk) if may_mark and marked is None else ""
+            book.read_form_url = read_form(book.pk) if book.read_url else ""
             book.unmark_url = unmark(marked.pk) if may_mark and open_reading else ""
             book.acknowledge_url = acknowledge(marked.pk) if can_acknowledge and open_reading else ""
             book.bound_form = form if kind == "read" and book.read_url and bound_id == book.pk else None
@@ -161,6 +166,7 @@ def _plan_actions(progress, *, employee, may_plan: bool, bound) -> None:
     unmet = {id(item) for item in progress.unmet} if may_plan else set()
     kind, bound_id, form = bound if bound else (None, None, None)
     add = _AddressOf("grades:goal_add", employee.pk)
+    add_form = _AddressOf("grades:goal_form", employee.pk)
     edit = _AddressOf("grades:goal_edit")
     done = _AddressOf("grades:goal_done")
     today = selectors.today()
@@ -169,6 +175,7 @@ def _plan_actions(progress, *, employee, may_plan: bool, bound) -> None:
         item.goal = goal
         item.goal_overdue = goal is not None and goal.done_at is None and goal.due_on is not None and goal.due_on < today
         item.goal_add_url = add(item.requirement.pk) if goal is None and id(item) in unmet else ""
+        item.goal_form_url = add_form(item.requirement.pk) if item.goal_add_url else ""
         item.goal_edit_url = edit(goal.pk) if goal is not None and may_plan else ""
         item.goal_done_url = done(goal.pk) if goal is not None and may_plan else ""
         item.goal_form = None

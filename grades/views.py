@@ -215,6 +215,66 @@ def claim_history(request, pk, requirement_pk):
     return response
 
 
+def _line_form(request, employee, *, subject, anchor: str, title: str, form, action: str, css: str, button: str):
+    """The form of one line of the progress page, asked for when someone opens it there.
+
+    A progress page has up to a hundred checklist lines, each of which could carry a claim
+    form and a goal form, and a reading list whose every book could carry a form; the page
+    sends a link instead, and its script swaps in this form (asked for with
+    X-Requested-With: fetch) when the box opens. Without the script the link opens the form
+    as a page of its own. The form posts to the same action as one shown again after a
+    refusal, so both end the same way. `subject` is the requirement or the book; `anchor`
+    the id of its line on the progress page.
+    """
+    context = {
+        "employee": employee,
+        "subject": subject,
+        "title": title,
+        "form": form,
+        "action": f"{action}#{anchor}",
+        "css": css,
+        "button": button,
+        "back_url": f"{resolve_url(_progress_url(request, employee))}#{anchor}",
+    }
+    fragment = request.headers.get("X-Requested-With") == "fetch"
+    response = render(request, "grades/_line_form.html" if fragment else "grades/line_form.html", context)
+    patch_vary_headers(response, ["X-Requested-With"])
+    return response
+
+
+@read_only
+@login_required
+def claim_form(request, pk, requirement_pk):
+    """The claim form of one line of the person's own checklist (see _line_form)."""
+    employee = _visible_employee(request, pk)
+    if not policies.may_claim(request.user, employee):
+        raise PermissionDenied(_("Only the person themself can claim their requirements."))
+    requirement = get_object_or_404(Requirement.objects.only("text", "text_en"), pk=requirement_pk)
+    return _line_form(
+        request, employee, subject=requirement, anchor=f"req-{requirement.pk}", title=_("Claim"),
+        # Ids of their own: the page may hold the forms of several lines at once.
+        form=EvidenceForm(auto_id=f"claim-{requirement.pk}-%s"),
+        action=reverse("grades:claim", args=[employee.pk, requirement.pk]),
+        css="claim-form", button=_("Send claim"),
+    )  # fmt: skip
+
+
+@read_only
+@login_required
+def goal_form(request, pk, requirement_pk):
+    """The form agreeing a growth goal on one line of the person's checklist (see _line_form)."""
+    employee = _visible_employee(request, pk)
+    if not policies.may_plan(request.user, employee):
+        raise PermissionDenied(_("Only the person and their team lead can change the growth plan."))
+    requirement = get_object_or_404(Requirement.objects.only("text", "text_en"), pk=requirement_pk)
+    return _line_form(
+        request, employee, subject=requirement, anchor=f"req-{requirement.pk}", title=_("Agree a growth goal"),
+        form=GoalForm(auto_id=f"goal-{requirement.pk}-%s"),
+        action=reverse("grades:goal_add", args=[employee.pk, requirement.pk]),
+        css="goal-form", button=_("Add the goal"),
+    )  # fmt: skip
+
+
 def _lead_refusal(text: str, matches: list) -> str:
     """Why a team lead typed in the people list's filter finds nobody to filter by."""
     if not matches:
@@ -489,6 +549,22 @@ def book_read(request, pk, book_pk):
             messages.success(request, _("Marked as read; your team lead can acknowledge it."))
             return redirect(_progress_url(request, employee))
     return pages.progress_response(request, employee, status=400, bound=("read", book.pk, form))
+
+
+@read_only
+@login_required
+def book_read_form(request, pk, book_pk):
+    """The form marking one book of the person's reading list as read (see _line_form)."""
+    employee = _visible_employee(request, pk)
+    if not policies.may_mark_book_read(request.user, employee):
+        raise PermissionDenied(_("Only the person themself can mark their books as read."))
+    book = get_object_or_404(Book.objects.only("title", "author"), pk=book_pk)
+    return _line_form(
+        request, employee, subject=book, anchor=f"book-{book.pk}", title=_("Mark as read"),
+        form=BookReadingForm(auto_id=f"reading-{book.pk}-%s"),
+        action=reverse("grades:book_read", args=[employee.pk, book.pk]),
+        css="reading-form", button=_("Mark as read"),
+    )  # fmt: skip
 
 
 def _reading_for(request, pk) -> BookReading:

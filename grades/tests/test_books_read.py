@@ -319,7 +319,7 @@ def test_a_refused_mark_shows_the_form_again_on_its_book(client, team):
     client.force_login(dev.user)
     response = mark(client, dev, book, note="x" * 501)
     item = book_item(response.content.decode(), book)
-    assert "<details class=\"action\" open>" in item and "at most 500 characters" in item
+    assert "<details class=\"action reading-action\" open>" in item and "at most 500 characters" in item
 
 
 def test_the_ladder_page_shows_nothing_personal(client, team):

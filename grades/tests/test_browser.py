@@ -209,7 +209,7 @@ def test_claim_confirm_moves_the_progress_bar(new_page, team):
     assert done_before < total
     assert page.get_attribute(item, "data-state") == "missing"
 
-    page.click(f"{item} details.action summary")
+    page.click(f"{item} details.claim-action summary")
     page.fill(f"{item} .claim-form textarea[name=description]", "Built the payment retry worker")
     page.fill(f"{item} .claim-form textarea[name=links]", "https://git.example.com/pr/42")
     with page.expect_navigation() as claimed:
@@ -270,7 +270,7 @@ def test_invalid_link_reshows_the_form_and_claims_nothing(new_page, team):
     sign_in(page, dev.user)
     page.goto("/me/")
 
-    page.click(f"{item} details.action:has(.claim-form) summary")
+    page.click(f"{item} details.claim-action summary")
     page.fill(f"{item} .claim-form textarea[name=description]", "Pasted a script")
     page.fill(f"{item} .claim-form textarea[name=links]", "javascript:alert(1)")
     dialogs = []
@@ -279,7 +279,7 @@ def test_invalid_link_reshows_the_form_and_claims_nothing(new_page, team):
         page.click(f"{item} .claim-form button[type=submit]")
 
     assert response.value.status == 400
-    assert page.locator(f"{item} details.action:has(.claim-form)").get_attribute("open") is not None
+    assert page.locator(f"{item} details.claim-action").get_attribute("open") is not None
     error = page.locator(f"{item} .claim-form .error").inner_text()
     assert "javascript:alert(1)" in error and "http(s)" in error
     # The form keeps what was typed, so the developer only fixes the link.
@@ -313,7 +313,34 @@ def test_a_claims_history_opens_in_place_when_asked_for(new_page, team):
     assert len(events) == 2, events
     assert "Claimed" in events[0] and "Rejected" in events[1] and "Show the tests" in events[1]
     assert page.url.endswith("/me/")  # shown in place, the page stays
-    assert page.locator(f"{item} details.history a[data-history-link]").count() == 0
+    assert page.locator(f"{item} details.history a[data-fragment-link]").count() == 0
+
+
+def test_a_lines_goal_form_opens_in_place_and_agrees_a_goal(new_page, team):
+    from grades.models import GrowthGoal
+
+    lead, dev = team
+    requirement = next_level_requirement(dev)
+    item = f"#req-{requirement.pk}"
+    page = new_page()
+    sign_in(page, lead.user)
+    page.goto(f"/people/{dev.pk}/")
+    # The page holds a link, not the form: the form is read when the box opens.
+    assert page.locator(f"{item} .goal-form").count() == 0
+
+    page.click(f"{item} details.goal-action summary")
+    field = f"{item} .goal-form textarea[name=text]"
+    page.wait_for_selector(field)
+    # The first field takes the focus, so the lead can type straight away.
+    assert page.evaluate("document.activeElement.name") == "text"
+    assert page.url.endswith(f"/people/{dev.pk}/")  # shown in place, the page stays
+    page.keyboard.type("Pair on the retry worker")
+    with page.expect_navigation():
+        page.click(f"{item} .goal-form button[type=submit]")
+
+    goal = GrowthGoal.objects.get(employee=dev, requirement=requirement)
+    assert (goal.text, goal.created_by) == ("Pair on the retry worker", lead.user)
+    assert "Pair on the retry worker" in page.locator(f"{item} [data-testid=goal]").inner_text()
 
 
 def test_a_developer_cannot_open_someone_elses_page(new_page, team):

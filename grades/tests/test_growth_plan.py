@@ -84,7 +84,10 @@ def test_the_person_and_their_lead_add_a_goal_on_an_unmet_line(client, team, who
     dev = team["dev"]
     requirement = next_line(dev)
     page = login(client, team[who]).get(f"/people/{dev.pk}/")
-    assert f'action="/people/{dev.pk}/plan/{requirement.pk}/"' in line_html(body(page), requirement.pk)
+    # The line links to its form, read when its box opens (test_line_forms.py).
+    assert f'href="/people/{dev.pk}/plan/{requirement.pk}/form/"' in line_html(body(page), requirement.pk)
+    form = body(client.get(f"/people/{dev.pk}/plan/{requirement.pk}/form/", headers={"X-Requested-With": "fetch"}))
+    assert f'action="/people/{dev.pk}/plan/{requirement.pk}/#req-{requirement.pk}"' in form
 
     response = client.post(f"/people/{dev.pk}/plan/{requirement.pk}/", {
         "text": "Write the retry worker's runbook", "link": "https://wiki.example.com/runbook",

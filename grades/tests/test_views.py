@@ -510,11 +510,11 @@ def test_the_page_links_each_claimed_line_to_its_history_instead_of_inlining_it(
 
     body = client.get("/me/").content.decode()
 
-    assert f'href="{history_url(dev, requirement)}" data-history-link' in body
-    assert body.count("data-history-link") == 1  # only the line with claims has a history
+    assert f'href="{history_url(dev, requirement)}" data-fragment-link' in body
+    assert body.count('/history/" data-fragment-link') == 1  # only the line with claims has a history
     assert "Edited" not in body  # the events themselves are not on the page
     # The script that opens it in place is a file of this site: the CSP allows no inline script.
-    assert '<script src="/static/js/claim-history.js" defer></script>' in body
+    assert '<script src="/static/js/on-open.js" defer></script>' in body
     assert "<script>" not in body and "onclick" not in body
 
 

@@ -99,11 +99,13 @@ ACCESS: list[tuple[str, ...]] = [
     ("the person's delivery",      "login",  "200+",   "404",    "200+",    "404",     "404",     "200+",    "404",     "200+"),
     ("record a delivery fact",     "login",  "403",    "404",    "done",    "404",     "404",     "done",    "404",     "done"),
     ("people list",                "login",  "403",    "403",    "200+",    "200-",    "403",     "200+",    "403",     "200+"),
+    ("a line's claim form",        "login",  "200+",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
     ("claim a requirement",        "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
     ("edit a claim",               "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
     ("withdraw a claim",           "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
     ("confirm a claim",            "login",  "403",    "404",    "done",    "404",     "404",     "done",    "404",     "done"),
     ("confirm a claim again",      "login",  "403",    "404",    "done",    "404",     "404",     "done",    "404",     "done"),
+    ("a book's read form",         "login",  "200+",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
     ("mark a book read",           "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
     ("take back a book read",      "login",  "done",   "404",    "403",     "404",     "404",     "403",     "404",     "403"),
     ("acknowledge a book read",    "login",  "403",    "404",    "done",    "404",     "404",     "403",     "404",     "403"),
@@ -121,6 +123,7 @@ ACCESS: list[tuple[str, ...]] = [
     ("put a defense in a session", "login",  "404",    "404",    "404",     "404",     "404",     "done",    "404",     "done"),
     ("a session's outcome",        "login",  "404",    "404",    "200-",    "404",     "200-",    "200-",    "404",     "200-"),
     ("edit the statement",         "login",  "done",   "404",    "done",    "404",     "404",     "403",     "404",     "403"),
+    ("a line's goal form",         "login",  "200+",   "404",    "200+",    "404",     "404",     "403",     "404",     "403"),
     ("add a growth goal",          "login",  "done",   "404",    "done",    "404",     "404",     "403",     "404",     "403"),
     ("edit a growth goal",         "login",  "done",   "404",    "done",    "404",     "404",     "403",     "404",     "403"),
     ("mark a growth goal done",    "login",  "done",   "404",    "done",    "404",     "404",     "403",     "404",     "403"),
@@ -435,6 +438,7 @@ ACTIONS: dict[str, Action] = {
         done=lambda w, user: DeliveryFact.objects.filter(employee=w.dev, recorded_by=user, done=19).exists(),
     ),
     "people list": Action("grades:people", lambda w: "/people/"),
+    "a line's claim form": Action("grades:claim_form", lambda w: f"/people/{w.dev.pk}/claim/{w.requirement_id}/form/"),
     "claim a requirement": Action(
         "grades:claim",
         lambda w: f"/people/{w.dev.pk}/claim/{w.requirement_id}/",
@@ -473,6 +477,7 @@ ACTIONS: dict[str, Action] = {
         setup=_confirmed_against_an_earlier_wording,
         done=lambda w, user: not w.claim().reconfirm_needed and w.claim().decided_by == user,
     ),
+    "a book's read form": Action("grades:book_read_form", lambda w: f"/people/{w.dev.pk}/books/{w.book_id}/read/form/"),
     "mark a book read": Action(
         "grades:book_read",
         lambda w: f"/people/{w.dev.pk}/books/{w.book_id}/read/",
@@ -510,6 +515,9 @@ ACTIONS: dict[str, Action] = {
         setup=_request_anew,
         done=lambda w, user: PromotionReview.objects.get(pk=_open_review_id(w)).statement
         == "Ready: the billing rewrite and the runbook.",
+    ),
+    "a line's goal form": Action(
+        "grades:goal_form", lambda w: f"/people/{w.dev.pk}/plan/{_unmet_requirement_id(w)}/form/"
     ),
     "add a growth goal": Action(
         "grades:goal_add",

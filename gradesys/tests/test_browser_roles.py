@@ -136,7 +136,7 @@ def test_a_developer_follows_the_next_action_and_claims_a_line(new_page, size, l
         action.locator("a").click()
     assert page.url.endswith("/me/#checklist")
     assert page.get_attribute(item, "data-state") == "missing"
-    page.click(f"{item} details.action:has(.claim-form) summary")
+    page.click(f"{item} details.claim-action summary")
     page.fill(f"{item} .claim-form textarea[name=description]", "Built the payment retry worker")
     page.fill(f"{item} .claim-form textarea[name=links]", "https://git.example.com/pr/42")
     with page.expect_navigation() as sent:

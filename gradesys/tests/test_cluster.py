@@ -140,13 +140,17 @@ def test_a_write_through_nginx_is_read_back_at_once(cluster):
     developer = signed_in(cluster, "dev")
     status, _h, page = developer.get(cluster.url + "/me/")
     assert status == 200
-    action = re.search(rb'action="(/people/\d+/claim/\d+/)', page)
-    assert action, "dev has a requirement left to claim"
-    action = action.group(1).decode()
+    # The page links each line to its claim form, read when the line's box opens.
+    form_url = re.search(rb'href="(/people/\d+/claim/\d+/form/)"', page)
+    assert form_url, "dev has a requirement left to claim"
+    form_url = cluster.url + form_url.group(1).decode()
+    status, _h, form = developer.get(form_url)
+    assert status == 200
+    action = re.search(rb'action="(/people/\d+/claim/\d+/)', form).group(1).decode()
     marker = f"cluster-write-{os.getpid()}"
     status, headers, _b = developer.post(cluster.url + action, {
         "description": f"Shipped {marker}; reviewed and released.", "links": f"https://git.example.com/mr/{marker}",
-    }, form_url=cluster.url + "/me/")
+    }, form_url=form_url)
     assert status == 302
     # The next request may land on the other app server: it reads the primary, so it sees the claim.
     for _ in range(2):

@@ -1,11 +1,13 @@
-/* A claim's history is read only when someone opens it: the first time a history
-   <details> opens, its list is fetched from the link inside it and shown in place of
-   the link. Without this script the link opens the history as a page of its own. */
+/* Parts of the progress page read only when someone opens them: a line's claim history,
+   its claim form, its growth goal form. The first time such a <details data-fragment>
+   opens, the part is fetched from the link inside it and shown in place of the link; a
+   form gets the focus in its first field. Without this script the link opens the part
+   as a page of its own. */
 (function () {
   "use strict";
 
   function load(details) {
-    var link = details.querySelector("a[data-history-link]");
+    var link = details.querySelector("a[data-fragment-link]");
     if (!details.open || !link || details.getAttribute("data-loading")) {
       return;
     }
@@ -21,10 +23,14 @@
         // The server's own escaped HTML, from this site (the CSP allows nothing else).
         var holder = document.createElement("div");
         holder.innerHTML = html;
+        var field = holder.querySelector("form textarea, form input:not([type=hidden])");
         link.replaceWith.apply(link, Array.prototype.slice.call(holder.childNodes));
+        if (field) {
+          field.focus();
+        }
       })
       .catch(function () {
-        // The link stays and still works; opening the history again retries.
+        // The link stays and still works; opening the part again retries.
         details.removeAttribute("data-loading");
       });
   }
@@ -34,7 +40,7 @@
     "toggle",
     function (event) {
       var target = event.target;
-      if (target.matches && target.matches("details[data-history]")) {
+      if (target.matches && target.matches("details[data-fragment]")) {
         load(target);
       }
     },
