@@ -13,6 +13,7 @@ from django.shortcuts import get_object_or_404, redirect, render, resolve_url
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from common.http import read_only
@@ -169,6 +170,25 @@ def _visible_employee(request, pk):
     return get_object_or_404(policies.visible_employees(request.user).select_related("user"), pk=pk)
 
 
+# What someone who sees the person, but may not do this on their page, is told (403).
+_ONLY_CLAIMANT = gettext_lazy("Only the person themself can claim their requirements.")
+_ONLY_READER = gettext_lazy("Only the person themself can mark their books as read.")
+_ONLY_PLANNERS = gettext_lazy("Only the person and their team lead can change the growth plan.")
+
+
+def _require(user, employee, may, refusal) -> None:
+    """403 with `refusal` unless the policy `may(user, employee)` allows it."""
+    if not may(user, employee):
+        raise PermissionDenied(str(refusal))
+
+
+def _person_acted_on(request, pk, may, refusal):
+    """The person `pk`, when the user sees them (404 otherwise) and `may` act on their page (403)."""
+    employee = _visible_employee(request, pk)
+    _require(request.user, employee, may, refusal)
+    return employee
+
+
 @read_only
 @login_required
 def me(request):
@@ -246,9 +266,7 @@ def _line_form(request, employee, *, subject, anchor: str, title: str, form, act
 @login_required
 def claim_form(request, pk, requirement_pk):
     """The claim form of one line of the person's own checklist (see _line_form)."""
-    employee = _visible_employee(request, pk)
-    if not policies.may_claim(request.user, employee):
-        raise PermissionDenied(_("Only the person themself can claim their requirements."))
+    employee = _person_acted_on(request, pk, policies.may_claim, _ONLY_CLAIMANT)
     requirement = get_object_or_404(Requirement.objects.only("text", "text_en"), pk=requirement_pk)
     return _line_form(
         request, employee, subject=requirement, anchor=f"req-{requirement.pk}", title=_("Claim"),
@@ -263,9 +281,7 @@ def claim_form(request, pk, requirement_pk):
 @login_required
 def goal_form(request, pk, requirement_pk):
     """The form agreeing a growth goal on one line of the person's checklist (see _line_form)."""
-    employee = _visible_employee(request, pk)
-    if not policies.may_plan(request.user, employee):
-        raise PermissionDenied(_("Only the person and their team lead can change the growth plan."))
+    employee = _person_acted_on(request, pk, policies.may_plan, _ONLY_PLANNERS)
     requirement = get_object_or_404(Requirement.objects.only("text", "text_en"), pk=requirement_pk)
     return _line_form(
         request, employee, subject=requirement, anchor=f"req-{requirement.pk}", title=_("Agree a growth goal"),
@@ -382,9 +398,7 @@ def person_trail(request, pk):
 @login_required
 @require_POST
 def claim(request, pk, requirement_pk):
-    employee = _visible_employee(request, pk)
-    if not policies.may_claim(request.user, employee):
-        raise PermissionDenied(_("Only the person themself can claim their requirements."))
+    employee = _person_acted_on(request, pk, policies.may_claim, _ONLY_CLAIMANT)
     requirement = Requirement.objects.filter(pk=requirement_pk).first()
     form = EvidenceForm(request.POST)
     refusal: list[str] = []
@@ -531,9 +545,7 @@ def _refetch(request, employee):
 @require_POST
 def book_read(request, pk, book_pk):
     """The person marks a book of their ladder's reading list as read, with a note."""
-    employee = _visible_employee(request, pk)
-    if not policies.may_mark_book_read(request.user, employee):
-        raise PermissionDenied(_("Only the person themself can mark their books as read."))
+    employee = _person_acted_on(request, pk, policies.may_mark_book_read, _ONLY_READER)
     book = get_object_or_404(Book.objects.only("title", "author"), pk=book_pk)
     form = BookReadingForm(request.POST)
     if form.is_valid():
@@ -555,9 +567,7 @@ def book_read(request, pk, book_pk):
 @login_required
 def book_read_form(request, pk, book_pk):
     """The form marking one book of the person's reading list as read (see _line_form)."""
-    employee = _visible_employee(request, pk)
-    if not policies.may_mark_book_read(request.user, employee):
-        raise PermissionDenied(_("Only the person themself can mark their books as read."))
+    employee = _person_acted_on(request, pk, policies.may_mark_book_read, _ONLY_READER)
     book = get_object_or_404(Book.objects.only("title", "author"), pk=book_pk)
     return _line_form(
         request, employee, subject=book, anchor=f"book-{book.pk}", title=_("Mark as read"),
@@ -708,9 +718,7 @@ def delivery(request, pk):
 @require_POST
 def goal_add(request, pk, requirement_pk):
     """The person or their team lead agrees a goal on an unmet line of the next level's checklist."""
-    employee = _visible_employee(request, pk)
-    if not policies.may_plan(request.user, employee):
-        raise PermissionDenied(_("Only the person and their team lead can change the growth plan."))
+    employee = _person_acted_on(request, pk, policies.may_plan, _ONLY_PLANNERS)
     requirement = Requirement.objects.filter(pk=requirement_pk).first()
     if requirement is None:
         messages.error(request, _("That requirement does not exist."))
@@ -740,8 +748,7 @@ def _goal_for(request, pk) -> GrowthGoal:
 def goal_edit(request, pk):
     goal = _goal_for(request, pk)
     employee = goal.employee
-    if not policies.may_plan(request.user, employee):
-        raise PermissionDenied(_("Only the person and their team lead can change the growth plan."))
+    _require(request.user, employee, policies.may_plan, _ONLY_PLANNERS)
     form = GoalForm(request.POST)
     if form.is_valid():
         try:
@@ -760,8 +767,7 @@ def goal_done(request, pk):
     """Mark a goal done (done=1) or open again (done=0)."""
     goal = _goal_for(request, pk)
     employee = goal.employee
-    if not policies.may_plan(request.user, employee):
-        raise PermissionDenied(_("Only the person and their team lead can change the growth plan."))
+    _require(request.user, employee, policies.may_plan, _ONLY_PLANNERS)
     done = request.POST.get("done")
     if done not in ("0", "1"):
         messages.error(request, _("Say whether the goal is done or open again."))
