@@ -126,7 +126,7 @@ def narrowed(rows: list[tuple[int, int | None, int, int]], f: Filters) -> list[t
 
 
 def promotions_by_quarter(f: Filters) -> dict[tuple[int, int], int]:
-    """{(year, quarter): promotions} of the ledger in the period (gradechange_kind_date index).
+    """{(year, quarter): promotions} of the ledger in the period (gradechange_kind_date_track index).
 
     Counted per day in SQL and summed per quarter here: at most a row per day of the period,
     and no date function for the database to run on every entry (SQLite's is a call back
@@ -200,7 +200,7 @@ def promotion_waits(f: Filters) -> list[tuple[int, int | None]]:
     Each ledger entry keeps the day the level before it began (previous_level_since, by
     grades.selectors.level_since's rule), so the days are the difference of two columns of
     the promotion's own row, counted in the database; the rows come from the
-    gradechange_kind_date_since index alone.
+    gradechange_kind_date_track index alone, with or without a track.
     """
     return list(
         GradeChange.objects.filter(

@@ -795,10 +795,11 @@ class GradeChange(AppendOnlyModel):
             models.Index(fields=["employee", "effective_date", "kind"], name="gradechange_emp_date_kind"),
             models.Index(fields=["effective_date"], name="gradechange_date"),
             # The promotions of a period with who, to what and after how long, read from the
-            # index alone.
+            # index alone; narrowed to a track from it too (the track in the row alone cost a
+            # read of the row per promotion, three times the statement's time on MariaDB).
             models.Index(
-                fields=["kind", "effective_date", "employee", "level", "previous_level_since"],
-                name="gradechange_kind_date_since",
+                fields=["kind", "effective_date", "track", "employee", "level", "previous_level_since"],
+                name="gradechange_kind_date_track",
             ),
         ]
 
