@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.db import migrations, models
 
 
@@ -6,7 +5,6 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('grades', '0029_dashboard_figures_kept_ready'),
-        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
